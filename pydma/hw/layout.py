@@ -1,0 +1,197 @@
+"""The hardware/software contract of the pydma controller, defined once.
+
+Everything the RTL and the driver must agree on lives here: register offsets and fields,
+the in-memory descriptor layout, flag bits and error codes. `tools/gen_layout.py` turns this
+file into `rtl/pydma_layout_pkg.sv` and `docs/register-map.md`; `tests/test_layout.py` fails
+when the generated files are stale, so the two sides cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+ID_MAGIC = 0x50444D41  # "PDMA"
+VERSION = 0x0001_0000  # major.minor in 16-bit halves
+
+# --- register map ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    lsb: int
+    width: int
+    access: str  # RO, RW, W1C, WO (self-clearing)
+    doc: str
+
+    @property
+    def mask(self) -> int:
+        return ((1 << self.width) - 1) << self.lsb
+
+
+@dataclass(frozen=True)
+class Register:
+    name: str
+    offset: int
+    access: str
+    doc: str
+    fields: tuple[Field, ...] = field(default_factory=tuple)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+GLOBAL_REGS: tuple[Register, ...] = (
+    Register("ID", 0x000, "RO", "Identification magic 0x50444D41 ('PDMA')."),
+    Register("VERSION", 0x004, "RO", "Register-map version, major in [31:16], minor in [15:0]."),
+    Register(
+        "CONFIG",
+        0x008,
+        "RO",
+        "Synthesis parameters of this instance.",
+        (
+            Field("NUM_CH", 0, 8, "RO", "Number of channels."),
+            Field("DATA_BYTES", 8, 8, "RO", "AXI data bus width in bytes."),
+            Field("ADDR_W", 16, 8, "RO", "AXI address width in bits."),
+            Field("MAX_BURST_LOG2", 24, 4, "RO", "log2 of the longest AXI burst, in beats."),
+            Field("CHUNK_LOG2", 28, 4, "RO", "log2(chunk bytes) - 8: arbitration granule."),
+        ),
+    ),
+    Register("IRQ_STATUS", 0x00C, "RO", "Bit n mirrors the interrupt line of channel n."),
+)
+
+CHAN_BASE = 0x100
+CHAN_STRIDE = 0x40
+
+CHAN_REGS: tuple[Register, ...] = (
+    Register(
+        "CTRL",
+        0x00,
+        "RW",
+        "Channel control.",
+        (
+            Field("RUN", 0, 1, "RW", "Channel enabled; doorbells are ignored while 0."),
+            Field(
+                "RESET",
+                1,
+                1,
+                "WO",
+                "Write 1 to reset an idle or halted channel: clears error state, "
+                "CUR_DESC, the doorbell and DONE_CNT. Ignored while the channel is busy.",
+            ),
+            Field("IOC_IRQ_EN", 2, 1, "RW", "Raise the interrupt line while STATUS.IOC_IRQ is set."),
+            Field("ERR_IRQ_EN", 3, 1, "RW", "Raise the interrupt line while STATUS.ERR_IRQ is set."),
+        ),
+    ),
+    Register(
+        "STATUS",
+        0x04,
+        "RW",
+        "Channel status; IRQ bits are write-1-to-clear.",
+        (
+            Field("BUSY", 0, 1, "RO", "The channel is fetching or executing descriptors."),
+            Field("HALTED", 1, 1, "RO", "Stopped on an error; only CTRL.RESET restarts it."),
+            Field("IOC_IRQ", 8, 1, "W1C", "A descriptor with the IOC flag completed."),
+            Field("ERR_IRQ", 9, 1, "W1C", "The channel halted on an error."),
+            Field("ERR_CODE", 16, 4, "RO", "Error code of the halt (see error codes)."),
+        ),
+    ),
+    Register(
+        "CUR_DESC_LO",
+        0x08,
+        "RW",
+        "Next descriptor to fetch (low word). Writable only while idle: the head of a new "
+        "chain. Reads the descriptor being processed while busy.",
+    ),
+    Register("CUR_DESC_HI", 0x0C, "RW", "Next descriptor to fetch (high word)."),
+    Register(
+        "TAIL_DESC_LO",
+        0x10,
+        "RW",
+        "Tail descriptor (low word). Writing it rings the doorbell: the channel runs until it "
+        "has completed the descriptor at TAIL_DESC. Write TAIL_DESC_HI first.",
+    ),
+    Register("TAIL_DESC_HI", 0x14, "RW", "Tail descriptor (high word)."),
+    Register(
+        "DONE_CNT",
+        0x18,
+        "RO",
+        "Descriptors completed (status written back) since reset; wraps at 2**32.",
+    ),
+)
+
+# --- descriptor layout ---------------------------------------------------------------------
+
+DESC_ALIGN = 64  # descriptors are 64-byte aligned; the hardware fetches the first 32 bytes
+DESC_SIZE = 64
+DESC_FETCH_BYTES = 32
+
+
+@dataclass(frozen=True)
+class DescField:
+    name: str
+    offset: int  # bytes
+    size: int  # bytes
+    writer: str  # "driver" or "hardware"
+    doc: str
+
+
+DESC_FIELDS: tuple[DescField, ...] = (
+    DescField("NEXT", 0x00, 8, "driver", "Bus address of the next descriptor (64-byte aligned)."),
+    DescField("SRC", 0x08, 8, "driver", "Source bus address, any byte alignment."),
+    DescField("DST", 0x10, 8, "driver", "Destination bus address, any byte alignment."),
+    DescField("LEN", 0x18, 4, "driver", "Bytes to copy, 1 to 2**32-1."),
+    DescField("CTRL", 0x1C, 4, "driver", "Control flags (see descriptor flags)."),
+    DescField("STATUS", 0x20, 4, "hardware", "Written back on completion (see status word)."),
+    DescField("XFERRED", 0x24, 4, "hardware", "Bytes actually transferred, written back."),
+)
+
+
+class DescCtrl(IntEnum):
+    """Bits of the descriptor CTRL word. All other bits are reserved and must be 0."""
+
+    IOC = 1 << 0  # set STATUS.IOC_IRQ when this descriptor completes
+    EOC = 1 << 1  # end of chain: stop after this descriptor even if it is not the tail
+
+
+DESC_CTRL_VALID_MASK = DescCtrl.IOC | DescCtrl.EOC
+
+
+class DescStatus(IntEnum):
+    """Bits of the descriptor STATUS word written back by the hardware."""
+
+    DONE = 1 << 0
+    ERR_SHIFT = 4  # ERR_CODE in [7:4]
+
+
+class ErrCode(IntEnum):
+    """Error codes, in STATUS.ERR_CODE and in a descriptor's written-back status."""
+
+    NONE = 0
+    FETCH = 1  # bus error fetching a descriptor
+    READ = 2  # bus error reading source data
+    WRITE = 3  # bus error writing destination data
+    WRITEBACK = 4  # bus error writing the status word back
+    DESC = 5  # malformed descriptor: zero length, reserved bits, misaligned next pointer
+
+
+def reg(name: str) -> Register:
+    for r in GLOBAL_REGS + CHAN_REGS:
+        if r.name == name:
+            return r
+    raise KeyError(name)
+
+
+def chan_reg_addr(channel: int, name: str) -> int:
+    return CHAN_BASE + channel * CHAN_STRIDE + reg(name).offset
+
+
+def desc_field(name: str) -> DescField:
+    for f in DESC_FIELDS:
+        if f.name == name:
+            return f
+    raise KeyError(name)

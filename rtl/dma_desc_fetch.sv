@@ -1,0 +1,85 @@
+// Shared descriptor fetch engine: grants one channel at a time (round robin), reads the
+// first DESC_FETCH_BYTES of its descriptor in one AXI burst and hands the words back.
+module dma_desc_fetch
+    import pydma_layout_pkg::*;
+#(
+    parameter int NUM_CH = 4,
+    parameter int ADDR_W = 32,
+    parameter int DATA_W = 64,
+    localparam int CW = (NUM_CH > 1) ? $clog2(NUM_CH) : 1
+) (
+    input  logic                     clk,
+    input  logic                     rst,
+    input  logic [NUM_CH-1:0]        req,
+    input  logic [NUM_CH*ADDR_W-1:0] req_addr,
+    output logic [NUM_CH-1:0]        gnt,
+    output logic [NUM_CH-1:0]        done,
+    output logic                     err,
+    output logic [255:0]             desc,
+    // AXI read address / data (ID is added by the mux)
+    output logic                     ar_valid,
+    input  logic                     ar_ready,
+    output logic [ADDR_W-1:0]        ar_addr,
+    output logic [7:0]               ar_len,
+    input  logic                     r_valid,
+    output logic                     r_ready,
+    input  logic [DATA_W-1:0]        r_data,
+    input  logic                     r_err,
+    input  logic                     r_last
+);
+    localparam int BEATS = (DESC_FETCH_BYTES * 8) / DATA_W;
+
+    typedef enum logic [1:0] {S_IDLE, S_AR, S_R} state_t;
+    state_t state;
+    logic [CW-1:0] ch;
+    logic [$clog2(BEATS+1)-1:0] beat;
+    logic arb_valid;
+    logic [CW-1:0] arb_idx;
+
+    dma_rr_arb #(.N(NUM_CH)) u_arb (
+        .clk, .rst, .req(state == S_IDLE ? req : '0), .advance(state == S_IDLE),
+        .gnt_valid(arb_valid), .gnt_idx(arb_idx)
+    );
+
+    assign ar_valid = state == S_AR;
+    assign ar_len   = 8'(BEATS - 1);
+    assign r_ready  = state == S_R;
+
+    always_comb begin
+        gnt = '0;
+        if (state == S_IDLE && arb_valid) gnt[arb_idx] = 1'b1;
+    end
+
+    always_ff @(posedge clk) begin
+        done <= '0;
+        if (rst) begin
+            state <= S_IDLE;
+            ch <= '0;
+            beat <= '0;
+            err <= 1'b0;
+            ar_addr <= '0;
+            desc <= '0;
+        end else begin
+            unique case (state)
+                S_IDLE: if (arb_valid) begin
+                    ch <= arb_idx;
+                    ar_addr <= req_addr[arb_idx*ADDR_W +: ADDR_W];
+                    beat <= '0;
+                    err <= 1'b0;
+                    state <= S_AR;
+                end
+                S_AR: if (ar_ready) state <= S_R;
+                S_R: if (r_valid) begin
+                    desc[beat*DATA_W +: DATA_W] <= r_data;
+                    beat <= beat + 1'b1;
+                    if (r_err) err <= 1'b1;
+                    if (r_last) begin
+                        done[ch] <= 1'b1;
+                        state <= S_IDLE;
+                    end
+                end
+                default: state <= S_IDLE;
+            endcase
+        end
+    end
+endmodule

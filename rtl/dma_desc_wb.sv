@@ -1,0 +1,100 @@
+// Shared status write-back engine: writes a channel's 64-bit status word (STATUS and
+// XFERRED) into its descriptor in one AXI burst and reports the write response.
+module dma_desc_wb #(
+    parameter int NUM_CH = 4,
+    parameter int ADDR_W = 32,
+    parameter int DATA_W = 64,
+    localparam int CW = (NUM_CH > 1) ? $clog2(NUM_CH) : 1,
+    localparam int STRB_W = DATA_W / 8
+) (
+    input  logic                     clk,
+    input  logic                     rst,
+    input  logic [NUM_CH-1:0]        req,
+    input  logic [NUM_CH*ADDR_W-1:0] req_addr,
+    input  logic [NUM_CH*64-1:0]     req_data,
+    output logic [NUM_CH-1:0]        gnt,
+    output logic [NUM_CH-1:0]        done,
+    output logic                     err,
+    output logic                     aw_valid,
+    input  logic                     aw_ready,
+    output logic [ADDR_W-1:0]        aw_addr,
+    output logic [7:0]               aw_len,
+    output logic                     w_valid,
+    input  logic                     w_ready,
+    output logic [DATA_W-1:0]        w_data,
+    output logic [STRB_W-1:0]        w_strb,
+    output logic                     w_last,
+    input  logic                     b_valid,
+    output logic                     b_ready,
+    input  logic                     b_err
+);
+    localparam int BEATS = (DATA_W >= 64) ? 1 : 64 / DATA_W;
+    localparam int LANE_W = (STRB_W > 1) ? $clog2(STRB_W) : 1;
+
+    typedef enum logic [1:0] {S_IDLE, S_AW, S_W, S_B} state_t;
+    state_t state;
+    logic [CW-1:0] ch;
+    logic [63:0] data;
+    logic [$clog2(BEATS+1)-1:0] beat;
+    logic arb_valid;
+    logic [CW-1:0] arb_idx;
+
+    dma_rr_arb #(.N(NUM_CH)) u_arb (
+        .clk, .rst, .req(state == S_IDLE ? req : '0), .advance(state == S_IDLE),
+        .gnt_valid(arb_valid), .gnt_idx(arb_idx)
+    );
+
+    always_comb begin
+        gnt = '0;
+        if (state == S_IDLE && arb_valid) gnt[arb_idx] = 1'b1;
+    end
+
+    assign aw_valid = state == S_AW;
+    assign aw_len   = 8'(BEATS - 1);
+    assign w_valid  = state == S_W;
+    assign w_last   = 32'(beat) == BEATS - 1;
+    assign b_ready  = state == S_B;
+
+    // A narrow bus sends the word in 32-bit halves; a wide one places it at its byte lane.
+    if (DATA_W >= 64) begin : g_wide
+        wire [LANE_W-1:0] lane = aw_addr[LANE_W-1:0];
+        assign w_data = DATA_W'(data) << (8 * lane);
+        assign w_strb = STRB_W'(8'hFF) << lane;
+    end else begin : g_narrow
+        assign w_data = data[beat*DATA_W +: DATA_W];
+        assign w_strb = '1;
+    end
+
+    always_ff @(posedge clk) begin
+        done <= '0;
+        if (rst) begin
+            state <= S_IDLE;
+            ch <= '0;
+            data <= '0;
+            beat <= '0;
+            err <= 1'b0;
+            aw_addr <= '0;
+        end else begin
+            unique case (state)
+                S_IDLE: if (arb_valid) begin
+                    ch <= arb_idx;
+                    aw_addr <= req_addr[arb_idx*ADDR_W +: ADDR_W];
+                    data <= req_data[arb_idx*64 +: 64];
+                    beat <= '0;
+                    state <= S_AW;
+                end
+                S_AW: if (aw_ready) state <= S_W;
+                S_W: if (w_ready) begin
+                    beat <= beat + 1'b1;
+                    if (w_last) state <= S_B;
+                end
+                S_B: if (b_valid) begin
+                    err <= b_err;
+                    done[ch] <= 1'b1;
+                    state <= S_IDLE;
+                end
+                default: state <= S_IDLE;
+            endcase
+        end
+    end
+endmodule

@@ -1,0 +1,72 @@
+// Data read engine: turns chunk commands into AXI INCR read bursts (at most MAX_BURST beats,
+// never across 4 KiB) as long as the read FIFO has room reserved for every beat in flight,
+// so read data is never back-pressured and several bursts can be outstanding.
+module dma_rd_engine #(
+    parameter int ADDR_W = 32,
+    parameter int DATA_W = 64,
+    parameter int NB_W = 14,        // width of a beat count
+    parameter int MAX_BURST = 64,
+    parameter int FIFO_DEPTH = 128,
+    localparam int BW = $clog2(DATA_W / 8)
+) (
+    input  logic              clk,
+    input  logic              rst,
+    input  logic              cmd_valid,
+    output logic              cmd_ready,
+    input  logic [ADDR_W-1:0] cmd_addr,   // bus-aligned
+    input  logic [NB_W-1:0]   cmd_beats,
+    output logic              ar_valid,
+    input  logic              ar_ready,
+    output logic [ADDR_W-1:0] ar_addr,
+    output logic [7:0]        ar_len,
+    input  logic              beat_popped  // one beat left the read FIFO
+);
+    localparam int RW = $clog2(FIFO_DEPTH) + 1;
+
+    logic              active;
+    logic [ADDR_W-1:0] addr;
+    logic [NB_W-1:0]   rem;
+    logic [RW-1:0]     reserved;
+
+    wire [12:0]     to_4k = (13'd4096 - {1'b0, addr[11:0]}) >> BW;
+    logic [NB_W-1:0] burst;
+    always_comb begin
+        burst = rem;
+        if (burst > NB_W'(MAX_BURST)) burst = NB_W'(MAX_BURST);
+        if (burst > NB_W'(to_4k)) burst = NB_W'(to_4k);
+    end
+
+    wire issue = active && (!ar_valid || ar_ready)
+              && (32'(reserved) + 32'(burst) <= FIFO_DEPTH);
+
+    assign cmd_ready = !active;
+
+    always_ff @(posedge clk) begin
+        if (rst) begin
+            active <= 1'b0;
+            addr <= '0;
+            rem <= '0;
+            reserved <= '0;
+            ar_valid <= 1'b0;
+            ar_addr <= '0;
+            ar_len <= '0;
+        end else begin
+            reserved <= reserved + (issue ? RW'(burst) : '0) - RW'(beat_popped);
+            if (cmd_valid && cmd_ready) begin
+                active <= 1'b1;
+                addr <= cmd_addr;
+                rem <= cmd_beats;
+            end
+            if (issue) begin
+                ar_valid <= 1'b1;
+                ar_addr <= addr;
+                ar_len <= 8'(burst - 1'b1);
+                addr <= addr + (ADDR_W'(burst) << BW);
+                rem <= rem - burst;
+                if (rem == burst) active <= 1'b0;
+            end else if (ar_ready) begin
+                ar_valid <= 1'b0;
+            end
+        end
+    end
+endmodule

@@ -1,0 +1,143 @@
+// AXI4-Lite register slave: global registers, and decode of the per-channel blocks (each
+// channel owns its registers, see dma_chan). One access at a time per direction. Unmapped
+// offsets and writes with partial byte strobes answer SLVERR and change nothing.
+module dma_regs
+    import pydma_layout_pkg::*;
+#(
+    parameter int NUM_CH = 4,
+    parameter int DATA_W = 64,
+    parameter int ADDR_W = 32,
+    parameter int MAX_BURST = 64,
+    parameter int CHUNK_BYTES = 4096,
+    parameter int AXIL_ADDR_W = 12
+) (
+    input  logic                   clk,
+    input  logic                   rst,
+    input  logic [AXIL_ADDR_W-1:0] s_axil_awaddr,
+    input  logic [2:0]             s_axil_awprot,
+    input  logic                   s_axil_awvalid,
+    output logic                   s_axil_awready,
+    input  logic [31:0]            s_axil_wdata,
+    input  logic [3:0]             s_axil_wstrb,
+    input  logic                   s_axil_wvalid,
+    output logic                   s_axil_wready,
+    output logic [1:0]             s_axil_bresp,
+    output logic                   s_axil_bvalid,
+    input  logic                   s_axil_bready,
+    input  logic [AXIL_ADDR_W-1:0] s_axil_araddr,
+    input  logic [2:0]             s_axil_arprot,
+    input  logic                   s_axil_arvalid,
+    output logic                   s_axil_arready,
+    output logic [31:0]            s_axil_rdata,
+    output logic [1:0]             s_axil_rresp,
+    output logic                   s_axil_rvalid,
+    input  logic                   s_axil_rready,
+    // to the channels
+    output logic [NUM_CH-1:0]      ch_wr,
+    output logic [5:0]             ch_wr_off,
+    output logic [31:0]            ch_wr_data,
+    output logic [5:0]             ch_rd_off,
+    input  logic [NUM_CH*32-1:0]   ch_rd_data,
+    input  logic [NUM_CH-1:0]      irq
+);
+    localparam logic [1:0] OKAY = 2'b00, SLVERR = 2'b10;
+    localparam int CH_LAST_OFF = CH_DONE_CNT;
+
+    localparam logic [31:0] CONFIG_VALUE =
+          (32'(NUM_CH) << CONFIG_NUM_CH_LSB)
+        | (32'(DATA_W / 8) << CONFIG_DATA_BYTES_LSB)
+        | (32'(ADDR_W) << CONFIG_ADDR_W_LSB)
+        | (32'($clog2(MAX_BURST)) << CONFIG_MAX_BURST_LOG2_LSB)
+        | (32'($clog2(CHUNK_BYTES) - 8) << CONFIG_CHUNK_LOG2_LSB);
+
+    // Decode an address: which channel (NUM_CH = global), which offset, and whether mapped.
+    typedef struct packed {
+        logic        ok;
+        logic        global_reg;
+        logic [7:0]  ch;
+        logic [5:0]  off;
+    } decode_t;
+
+    function automatic decode_t decode(input logic [AXIL_ADDR_W-1:0] a);
+        decode_t d;
+        int unsigned addr = 32'(a);
+        d = '0;
+        if (addr[1:0] != 2'b00) return d;
+        if (addr <= REG_IRQ_STATUS) begin
+            d.ok = 1'b1;
+            d.global_reg = 1'b1;
+            d.off = 6'(addr);
+        end else if (addr >= CHAN_BASE && addr < CHAN_BASE + NUM_CH * CHAN_STRIDE) begin
+            d.ch = 8'((addr - CHAN_BASE) / CHAN_STRIDE);
+            d.off = 6'((addr - CHAN_BASE) % CHAN_STRIDE);
+            d.ok = 32'(d.off) <= CH_LAST_OFF;
+        end
+        return d;
+    endfunction
+
+    // ---- writes ----------------------------------------------------------------------------
+    wire decode_t wd = decode(s_axil_awaddr);
+    wire wr_take = s_axil_awvalid && s_axil_wvalid && !s_axil_bvalid;
+    wire wr_ok = wd.ok && !wd.global_reg && s_axil_wstrb == 4'hF;
+
+    assign s_axil_awready = wr_take;
+    assign s_axil_wready  = wr_take;
+    assign ch_wr_off  = wd.off;
+    assign ch_wr_data = s_axil_wdata;
+
+    always_comb begin
+        ch_wr = '0;
+        if (wr_take && wr_ok) ch_wr[int'(wd.ch)] = 1'b1;
+    end
+
+    always_ff @(posedge clk) begin
+        if (rst) begin
+            s_axil_bvalid <= 1'b0;
+            s_axil_bresp <= OKAY;
+        end else if (wr_take) begin
+            s_axil_bvalid <= 1'b1;
+            // global registers are read-only: writing them is an error too
+            s_axil_bresp <= wr_ok ? OKAY : SLVERR;
+        end else if (s_axil_bready) begin
+            s_axil_bvalid <= 1'b0;
+        end
+    end
+
+    // ---- reads -----------------------------------------------------------------------------
+    wire decode_t rd = decode(s_axil_araddr);
+    wire rd_take = s_axil_arvalid && !s_axil_rvalid;
+    assign s_axil_arready = rd_take;
+    assign ch_rd_off = rd.off;
+
+    logic [31:0] rd_value;
+    always_comb begin
+        rd_value = 32'd0;
+        if (rd.ok && rd.global_reg) begin
+            unique case (32'(rd.off))
+                REG_ID:         rd_value = ID_MAGIC;
+                REG_VERSION:    rd_value = VERSION;
+                REG_CONFIG:     rd_value = CONFIG_VALUE;
+                REG_IRQ_STATUS: rd_value = 32'(irq);
+                default:        rd_value = 32'd0;
+            endcase
+        end else if (rd.ok) begin
+            rd_value = ch_rd_data[32 * int'(rd.ch) +: 32];
+        end
+    end
+
+    always_ff @(posedge clk) begin
+        if (rst) begin
+            s_axil_rvalid <= 1'b0;
+            s_axil_rdata <= '0;
+            s_axil_rresp <= OKAY;
+        end else if (rd_take) begin
+            s_axil_rvalid <= 1'b1;
+            s_axil_rdata <= rd_value;
+            s_axil_rresp <= rd.ok ? OKAY : SLVERR;
+        end else if (s_axil_rready) begin
+            s_axil_rvalid <= 1'b0;
+        end
+    end
+
+    wire unused = ^{s_axil_awprot, s_axil_arprot};
+endmodule

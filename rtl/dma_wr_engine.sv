@@ -1,0 +1,182 @@
+// Data write engine. An AW burst is issued only once all of its beats are waiting in the
+// write FIFO, so W never stalls inside a burst ("stay off the bus until you can drive it
+// hard"). Write responses are counted per chunk; the last one reports the chunk done, with
+// READ if any of its source beats had a read error (those beats are written with no byte
+// strobes, so nothing wrong lands in memory) or WRITE if any write response was an error.
+module dma_wr_engine
+    import pydma_layout_pkg::*;
+#(
+    parameter int NUM_CH = 4,
+    parameter int ADDR_W = 32,
+    parameter int DATA_W = 64,
+    parameter int NB_W = 14,
+    parameter int CL_W = 13,
+    parameter int MAX_BURST = 64,
+    parameter int FIFO_DEPTH = 128,
+    parameter int MAX_OUTSTANDING = 8,
+    localparam int B = DATA_W / 8,
+    localparam int BW = $clog2(B),
+    localparam int CW = (NUM_CH > 1) ? $clog2(NUM_CH) : 1
+) (
+    input  logic              clk,
+    input  logic              rst,
+    input  logic              cmd_valid,
+    output logic              cmd_ready,
+    input  logic [CW-1:0]     cmd_ch,
+    input  logic [ADDR_W-1:0] cmd_addr,   // bus-aligned
+    input  logic [NB_W-1:0]   cmd_beats,
+    input  logic [CL_W-1:0]   cmd_len,
+    input  logic              beat_pushed, // one beat entered the write FIFO
+    input  logic              fifo_valid,
+    output logic              fifo_pop,
+    input  logic [DATA_W-1:0] fifo_data,
+    input  logic [B-1:0]      fifo_strb,
+    input  logic              fifo_err,
+    output logic              aw_valid,
+    input  logic              aw_ready,
+    output logic [ADDR_W-1:0] aw_addr,
+    output logic [7:0]        aw_len,
+    output logic              w_valid,
+    input  logic              w_ready,
+    output logic [DATA_W-1:0] w_data,
+    output logic [B-1:0]      w_strb,
+    output logic              w_last,
+    input  logic              b_valid,
+    output logic              b_ready,
+    input  logic              b_err,
+    output logic              done_valid,
+    output logic [CW-1:0]     done_ch,
+    output logic [3:0]        done_err,
+    output logic [CL_W-1:0]   done_bytes
+);
+    localparam int AVW = $clog2(FIFO_DEPTH) + 1;
+
+    // ---- AW: one burst at a time, data already buffered ------------------------------------
+    logic              active;
+    logic [ADDR_W-1:0] addr;
+    logic [NB_W-1:0]   rem;
+    logic [CW-1:0]     ch;
+    logic [CL_W-1:0]   len;
+    logic [AVW-1:0]    avail;  // buffered beats not yet claimed by an AW
+
+    wire [12:0] to_4k = (13'd4096 - {1'b0, addr[11:0]}) >> BW;
+    logic [NB_W-1:0] burst;
+    always_comb begin
+        burst = rem;
+        if (burst > NB_W'(MAX_BURST)) burst = NB_W'(MAX_BURST);
+        if (burst > NB_W'(to_4k)) burst = NB_W'(to_4k);
+    end
+
+    logic wq_ready, bq_ready;
+    wire last_burst = rem == burst;
+    wire issue = active && (!aw_valid || aw_ready) && wq_ready && bq_ready
+              && (32'(avail) >= 32'(burst));
+
+    assign cmd_ready = !active;
+
+    always_ff @(posedge clk) begin
+        if (rst) begin
+            active <= 1'b0;
+            {addr, rem, ch, len, avail} <= '0;
+            aw_valid <= 1'b0;
+            aw_addr <= '0;
+            aw_len <= '0;
+        end else begin
+            avail <= avail + AVW'(beat_pushed) - (issue ? AVW'(burst) : '0);
+            if (cmd_valid && cmd_ready) begin
+                active <= 1'b1;
+                addr <= cmd_addr;
+                rem <= cmd_beats;
+                ch <= cmd_ch;
+                len <= cmd_len;
+            end
+            if (issue) begin
+                aw_valid <= 1'b1;
+                aw_addr <= addr;
+                aw_len <= 8'(burst - 1'b1);
+                addr <= addr + (ADDR_W'(burst) << BW);
+                rem <= rem - burst;
+                if (last_burst) active <= 1'b0;
+            end else if (aw_ready) begin
+                aw_valid <= 1'b0;
+            end
+        end
+    end
+
+    // ---- W: bursts in AW order ---------------------------------------------------------------
+    logic       wq_valid, wq_pop, wq_chunk_last;
+    logic [7:0] wq_len, beat;
+    logic       rd_err_acc;
+    logic       eq_ready, eq_valid, eq_pop, eq_err;
+
+    dma_fifo #(.WIDTH(9), .DEPTH(MAX_OUTSTANDING)) u_wq (
+        .clk, .rst, .in_valid(issue), .in_ready(wq_ready),
+        .in_data({last_burst, 8'(burst - 1'b1)}),
+        .out_valid(wq_valid), .out_ready(wq_pop), .out_data({wq_chunk_last, wq_len})
+    );
+
+    assign w_valid  = wq_valid && fifo_valid;
+    assign w_data   = fifo_data;
+    assign w_strb   = fifo_err ? '0 : fifo_strb;
+    assign w_last   = beat == wq_len;
+    assign fifo_pop = w_valid && w_ready;
+    assign wq_pop   = fifo_pop && w_last;
+
+    wire chunk_w_end = wq_pop && wq_chunk_last;
+
+    always_ff @(posedge clk) begin
+        if (rst) begin
+            beat <= '0;
+            rd_err_acc <= 1'b0;
+        end else if (fifo_pop) begin
+            beat <= w_last ? '0 : beat + 1'b1;
+            rd_err_acc <= chunk_w_end ? 1'b0 : (rd_err_acc || fifo_err);
+        end
+    end
+
+    // per-chunk read-error flag, from the W side to the B side
+    dma_fifo #(.WIDTH(1), .DEPTH(MAX_OUTSTANDING)) u_eq (
+        .clk, .rst, .in_valid(chunk_w_end), .in_ready(eq_ready),
+        .in_data(rd_err_acc || fifo_err),
+        .out_valid(eq_valid), .out_ready(eq_pop), .out_data(eq_err)
+    );
+
+    // ---- B: responses in AW order ------------------------------------------------------------
+    logic          bq_valid, bq_chunk_last;
+    logic [CW-1:0] bq_ch;
+    logic [CL_W-1:0] bq_len;
+    logic          wr_err_acc;
+
+    dma_fifo #(.WIDTH(1 + CW + CL_W), .DEPTH(MAX_OUTSTANDING)) u_bq (
+        .clk, .rst, .in_valid(issue), .in_ready(bq_ready),
+        .in_data({last_burst, ch, len}),
+        .out_valid(bq_valid), .out_ready(b_valid && b_ready),
+        .out_data({bq_chunk_last, bq_ch, bq_len})
+    );
+
+    assign b_ready = bq_valid && (!bq_chunk_last || eq_valid);
+    assign eq_pop  = b_valid && b_ready && bq_chunk_last;
+
+    always_ff @(posedge clk) begin
+        done_valid <= 1'b0;
+        if (rst) begin
+            wr_err_acc <= 1'b0;
+            done_ch <= '0;
+            done_err <= '0;
+            done_bytes <= '0;
+        end else if (b_valid && b_ready) begin
+            if (bq_chunk_last) begin
+                done_valid <= 1'b1;
+                done_ch <= bq_ch;
+                done_bytes <= bq_len;
+                done_err <= eq_err ? ERR_READ
+                          : (wr_err_acc || b_err) ? ERR_WRITE : ERR_NONE;
+                wr_err_acc <= 1'b0;
+            end else begin
+                wr_err_acc <= wr_err_acc || b_err;
+            end
+        end
+    end
+
+    wire unused = eq_ready;  // eq never fills: it has as many entries as bq
+endmodule

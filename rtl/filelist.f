@@ -1,0 +1,13 @@
+pydma_layout_pkg.sv
+dma_fifo.sv
+dma_rr_arb.sv
+dma_regs.sv
+dma_chan.sv
+dma_desc_fetch.sv
+dma_desc_wb.sv
+dma_rd_engine.sv
+dma_realign.sv
+dma_wr_engine.sv
+dma_mover.sv
+dma_axi_mux.sv
+pydma_dmac.sv

@@ -1,0 +1,251 @@
+// pydma scatter-gather DMA controller, top level.
+//
+//   AXI4-Lite slave --> dma_regs --> dma_chan x NUM_CH (registers + descriptor FSM)
+//                                      |  fetch / write-back      |  chunk commands
+//                                      v                          v  (round robin)
+//                          dma_desc_fetch, dma_desc_wb        dma_mover
+//                                      \___ AXI ID 1     AXI ID 0 ___/
+//                                               dma_axi_mux --> AXI4 master
+module pydma_dmac #(
+    parameter int NUM_CH = 4,
+    parameter int DATA_W = 64,           // 32, 64, 128 (or 256)
+    parameter int ADDR_W = 32,           // 32 or 64
+    parameter int ID_W = 4,
+    parameter int MAX_BURST = 64,        // beats, 2 .. 256
+    parameter int CHUNK_BYTES = 4096,    // arbitration granule between channels
+    parameter int FIFO_DEPTH = 128,      // data FIFO beats, >= MAX_BURST
+    parameter int MAX_OUTSTANDING = 8,   // data write bursts awaiting a response
+    parameter int AXIL_ADDR_W = 12,
+    localparam int STRB_W = DATA_W / 8
+) (
+    input  logic                   clk,
+    input  logic                   rst,
+    // AXI4-Lite register slave
+    input  logic [AXIL_ADDR_W-1:0] s_axil_awaddr,
+    input  logic [2:0]             s_axil_awprot,
+    input  logic                   s_axil_awvalid,
+    output logic                   s_axil_awready,
+    input  logic [31:0]            s_axil_wdata,
+    input  logic [3:0]             s_axil_wstrb,
+    input  logic                   s_axil_wvalid,
+    output logic                   s_axil_wready,
+    output logic [1:0]             s_axil_bresp,
+    output logic                   s_axil_bvalid,
+    input  logic                   s_axil_bready,
+    input  logic [AXIL_ADDR_W-1:0] s_axil_araddr,
+    input  logic [2:0]             s_axil_arprot,
+    input  logic                   s_axil_arvalid,
+    output logic                   s_axil_arready,
+    output logic [31:0]            s_axil_rdata,
+    output logic [1:0]             s_axil_rresp,
+    output logic                   s_axil_rvalid,
+    input  logic                   s_axil_rready,
+    // AXI4 master for descriptors and data
+    output logic [ID_W-1:0]        m_axi_awid,
+    output logic [ADDR_W-1:0]      m_axi_awaddr,
+    output logic [7:0]             m_axi_awlen,
+    output logic [2:0]             m_axi_awsize,
+    output logic [1:0]             m_axi_awburst,
+    output logic                   m_axi_awlock,
+    output logic [3:0]             m_axi_awcache,
+    output logic [2:0]             m_axi_awprot,
+    output logic                   m_axi_awvalid,
+    input  logic                   m_axi_awready,
+    output logic [DATA_W-1:0]      m_axi_wdata,
+    output logic [STRB_W-1:0]      m_axi_wstrb,
+    output logic                   m_axi_wlast,
+    output logic                   m_axi_wvalid,
+    input  logic                   m_axi_wready,
+    input  logic [ID_W-1:0]        m_axi_bid,
+    input  logic [1:0]             m_axi_bresp,
+    input  logic                   m_axi_bvalid,
+    output logic                   m_axi_bready,
+    output logic [ID_W-1:0]        m_axi_arid,
+    output logic [ADDR_W-1:0]      m_axi_araddr,
+    output logic [7:0]             m_axi_arlen,
+    output logic [2:0]             m_axi_arsize,
+    output logic [1:0]             m_axi_arburst,
+    output logic                   m_axi_arlock,
+    output logic [3:0]             m_axi_arcache,
+    output logic [2:0]             m_axi_arprot,
+    output logic                   m_axi_arvalid,
+    input  logic                   m_axi_arready,
+    input  logic [ID_W-1:0]        m_axi_rid,
+    input  logic [DATA_W-1:0]      m_axi_rdata,
+    input  logic [1:0]             m_axi_rresp,
+    input  logic                   m_axi_rlast,
+    input  logic                   m_axi_rvalid,
+    output logic                   m_axi_rready,
+    output logic [NUM_CH-1:0]      irq
+);
+    localparam int CW = (NUM_CH > 1) ? $clog2(NUM_CH) : 1;
+    localparam int CL_W = $clog2(CHUNK_BYTES) + 1;
+
+    if (!(DATA_W inside {32, 64, 128, 256})) begin : g_bad_data_w
+        $error("DATA_W must be 32, 64, 128 or 256");
+    end
+    if (!(ADDR_W inside {32, 64})) begin : g_bad_addr_w
+        $error("ADDR_W must be 32 or 64");
+    end
+    if (MAX_BURST < 2 || MAX_BURST > 256) begin : g_bad_max_burst
+        $error("MAX_BURST must be 2..256");
+    end
+    if (FIFO_DEPTH < MAX_BURST) begin : g_bad_fifo_depth
+        $error("FIFO_DEPTH must be at least MAX_BURST");
+    end
+    if (CHUNK_BYTES < 256 || CHUNK_BYTES > 4096) begin : g_bad_chunk
+        $error("CHUNK_BYTES must be 256..4096");
+    end
+    if (NUM_CH < 1 || NUM_CH > 16) begin : g_bad_num_ch
+        $error("NUM_CH must be 1..16");
+    end
+
+    // SLVERR and DECERR both have bit 1 set; OKAY and EXOKAY (never asked for) do not
+    wire unused_resp_lsb = ^{m_axi_bresp[0], m_axi_rresp[0]};
+
+    // fixed AXI attributes: full-width INCR bursts, normal non-cacheable bufferable memory
+    assign m_axi_awsize  = 3'($clog2(STRB_W));
+    assign m_axi_arsize  = 3'($clog2(STRB_W));
+    assign m_axi_awburst = 2'b01;
+    assign m_axi_arburst = 2'b01;
+    assign m_axi_awlock  = 1'b0;
+    assign m_axi_arlock  = 1'b0;
+    assign m_axi_awcache = 4'b0011;
+    assign m_axi_arcache = 4'b0011;
+    assign m_axi_awprot  = 3'b000;
+    assign m_axi_arprot  = 3'b000;
+
+    // ---- registers -------------------------------------------------------------------------
+    logic [NUM_CH-1:0]    ch_wr;
+    logic [5:0]           ch_wr_off, ch_rd_off;
+    logic [31:0]          ch_wr_data;
+    logic [NUM_CH*32-1:0] ch_rd_data;
+
+    dma_regs #(
+        .NUM_CH(NUM_CH), .DATA_W(DATA_W), .ADDR_W(ADDR_W), .MAX_BURST(MAX_BURST),
+        .CHUNK_BYTES(CHUNK_BYTES), .AXIL_ADDR_W(AXIL_ADDR_W)
+    ) u_regs (
+        .clk, .rst,
+        .s_axil_awaddr, .s_axil_awprot, .s_axil_awvalid, .s_axil_awready,
+        .s_axil_wdata, .s_axil_wstrb, .s_axil_wvalid, .s_axil_wready,
+        .s_axil_bresp, .s_axil_bvalid, .s_axil_bready,
+        .s_axil_araddr, .s_axil_arprot, .s_axil_arvalid, .s_axil_arready,
+        .s_axil_rdata, .s_axil_rresp, .s_axil_rvalid, .s_axil_rready,
+        .ch_wr, .ch_wr_off, .ch_wr_data, .ch_rd_off, .ch_rd_data, .irq
+    );
+
+    // ---- channels ----------------------------------------------------------------------------
+    logic [NUM_CH-1:0]        fetch_req, fetch_gnt, fetch_done;
+    logic [NUM_CH*ADDR_W-1:0] fetch_addr;
+    logic                     fetch_err;
+    logic [255:0]             fetch_desc;
+    logic [NUM_CH-1:0]        wb_req, wb_gnt, wb_done;
+    logic [NUM_CH*ADDR_W-1:0] wb_addr;
+    logic [NUM_CH*64-1:0]     wb_data;
+    logic                     wb_err;
+    logic [NUM_CH-1:0]        cmd_valid;
+    logic [NUM_CH*ADDR_W-1:0] cmd_src, cmd_dst;
+    logic [NUM_CH*CL_W-1:0]   cmd_len;
+    logic                     mv_cmd_ready, mv_done_valid;
+    logic [CW-1:0]            mv_done_ch;
+    logic [3:0]               mv_done_err;
+    logic [CL_W-1:0]          mv_done_bytes;
+    logic                     cmd_arb_valid;
+    logic [CW-1:0]            cmd_arb_idx;
+
+    dma_rr_arb #(.N(NUM_CH)) u_cmd_arb (
+        .clk, .rst, .req(cmd_valid), .advance(mv_cmd_ready),
+        .gnt_valid(cmd_arb_valid), .gnt_idx(cmd_arb_idx)
+    );
+
+    for (genvar c = 0; c < NUM_CH; c++) begin : g_ch
+        dma_chan #(.ADDR_W(ADDR_W), .CL_W(CL_W), .CHUNK_BYTES(CHUNK_BYTES)) u_chan (
+            .clk, .rst,
+            .reg_wr(ch_wr[c]), .reg_wr_off(ch_wr_off), .reg_wr_data(ch_wr_data),
+            .reg_rd_off(ch_rd_off), .reg_rd_data(ch_rd_data[c*32 +: 32]),
+            .fetch_req(fetch_req[c]), .fetch_addr(fetch_addr[c*ADDR_W +: ADDR_W]),
+            .fetch_gnt(fetch_gnt[c]), .fetch_done(fetch_done[c]), .fetch_err, .fetch_desc,
+            .cmd_valid(cmd_valid[c]),
+            .cmd_ready(cmd_arb_valid && cmd_arb_idx == CW'(c) && mv_cmd_ready),
+            .cmd_src(cmd_src[c*ADDR_W +: ADDR_W]), .cmd_dst(cmd_dst[c*ADDR_W +: ADDR_W]),
+            .cmd_len(cmd_len[c*CL_W +: CL_W]),
+            .chunk_done(mv_done_valid && mv_done_ch == CW'(c)), .chunk_err(mv_done_err),
+            .chunk_bytes(mv_done_bytes),
+            .wb_req(wb_req[c]), .wb_addr(wb_addr[c*ADDR_W +: ADDR_W]),
+            .wb_data(wb_data[c*64 +: 64]), .wb_gnt(wb_gnt[c]), .wb_done(wb_done[c]), .wb_err,
+            .irq(irq[c])
+        );
+    end
+
+    // ---- descriptor side ---------------------------------------------------------------------
+    logic              d_ar_valid, d_ar_ready, d_r_valid, d_r_ready;
+    logic [ADDR_W-1:0] d_ar_addr, d_aw_addr;
+    logic [7:0]        d_ar_len, d_aw_len;
+    logic              d_aw_valid, d_aw_ready, d_w_valid, d_w_ready, d_w_last;
+    logic [DATA_W-1:0] d_w_data;
+    logic [STRB_W-1:0] d_w_strb;
+    logic              d_b_valid, d_b_ready;
+
+    dma_desc_fetch #(.NUM_CH(NUM_CH), .ADDR_W(ADDR_W), .DATA_W(DATA_W)) u_fetch (
+        .clk, .rst, .req(fetch_req), .req_addr(fetch_addr), .gnt(fetch_gnt),
+        .done(fetch_done), .err(fetch_err), .desc(fetch_desc),
+        .ar_valid(d_ar_valid), .ar_ready(d_ar_ready), .ar_addr(d_ar_addr), .ar_len(d_ar_len),
+        .r_valid(d_r_valid), .r_ready(d_r_ready), .r_data(m_axi_rdata), .r_err(m_axi_rresp[1]),
+        .r_last(m_axi_rlast)
+    );
+
+    dma_desc_wb #(.NUM_CH(NUM_CH), .ADDR_W(ADDR_W), .DATA_W(DATA_W)) u_wb (
+        .clk, .rst, .req(wb_req), .req_addr(wb_addr), .req_data(wb_data), .gnt(wb_gnt),
+        .done(wb_done), .err(wb_err),
+        .aw_valid(d_aw_valid), .aw_ready(d_aw_ready), .aw_addr(d_aw_addr), .aw_len(d_aw_len),
+        .w_valid(d_w_valid), .w_ready(d_w_ready), .w_data(d_w_data), .w_strb(d_w_strb),
+        .w_last(d_w_last), .b_valid(d_b_valid), .b_ready(d_b_ready), .b_err(m_axi_bresp[1])
+    );
+
+    // ---- data side ---------------------------------------------------------------------------
+    logic              m_ar_valid, m_ar_ready, m_r_valid, m_r_ready;
+    logic [ADDR_W-1:0] m_ar_addr, m_aw_addr;
+    logic [7:0]        m_ar_len, m_aw_len;
+    logic              m_aw_valid, m_aw_ready, m_w_valid, m_w_ready, m_w_last;
+    logic [DATA_W-1:0] m_w_data;
+    logic [STRB_W-1:0] m_w_strb;
+    logic              m_b_valid, m_b_ready;
+
+    dma_mover #(
+        .NUM_CH(NUM_CH), .ADDR_W(ADDR_W), .DATA_W(DATA_W), .CL_W(CL_W),
+        .MAX_BURST(MAX_BURST), .FIFO_DEPTH(FIFO_DEPTH), .MAX_OUTSTANDING(MAX_OUTSTANDING)
+    ) u_mover (
+        .clk, .rst,
+        .cmd_valid(cmd_arb_valid), .cmd_ready(mv_cmd_ready), .cmd_ch(cmd_arb_idx),
+        .cmd_src(cmd_src[cmd_arb_idx*ADDR_W +: ADDR_W]),
+        .cmd_dst(cmd_dst[cmd_arb_idx*ADDR_W +: ADDR_W]),
+        .cmd_len(cmd_len[cmd_arb_idx*CL_W +: CL_W]),
+        .ar_valid(m_ar_valid), .ar_ready(m_ar_ready), .ar_addr(m_ar_addr), .ar_len(m_ar_len),
+        .r_valid(m_r_valid), .r_ready(m_r_ready), .r_data(m_axi_rdata), .r_err(m_axi_rresp[1]),
+        .aw_valid(m_aw_valid), .aw_ready(m_aw_ready), .aw_addr(m_aw_addr), .aw_len(m_aw_len),
+        .w_valid(m_w_valid), .w_ready(m_w_ready), .w_data(m_w_data), .w_strb(m_w_strb),
+        .w_last(m_w_last), .b_valid(m_b_valid), .b_ready(m_b_ready), .b_err(m_axi_bresp[1]),
+        .done_valid(mv_done_valid), .done_ch(mv_done_ch), .done_err(mv_done_err),
+        .done_bytes(mv_done_bytes)
+    );
+
+    dma_axi_mux #(
+        .ADDR_W(ADDR_W), .DATA_W(DATA_W), .ID_W(ID_W), .MAX_WRITES(2 * MAX_OUTSTANDING)
+    ) u_mux (
+        .clk, .rst,
+        .d_ar_valid, .d_ar_ready, .d_ar_addr, .d_ar_len, .d_r_valid, .d_r_ready,
+        .m_ar_valid, .m_ar_ready, .m_ar_addr, .m_ar_len, .m_r_valid, .m_r_ready,
+        .d_aw_valid, .d_aw_ready, .d_aw_addr, .d_aw_len,
+        .d_w_valid, .d_w_ready, .d_w_data, .d_w_strb, .d_w_last, .d_b_valid, .d_b_ready,
+        .m_aw_valid, .m_aw_ready, .m_aw_addr, .m_aw_len,
+        .m_w_valid, .m_w_ready, .m_w_data, .m_w_strb, .m_w_last, .m_b_valid, .m_b_ready,
+        .axi_arid(m_axi_arid), .axi_araddr(m_axi_araddr), .axi_arlen(m_axi_arlen),
+        .axi_arvalid(m_axi_arvalid), .axi_arready(m_axi_arready),
+        .axi_rid(m_axi_rid), .axi_rvalid(m_axi_rvalid), .axi_rready(m_axi_rready),
+        .axi_awid(m_axi_awid), .axi_awaddr(m_axi_awaddr), .axi_awlen(m_axi_awlen),
+        .axi_awvalid(m_axi_awvalid), .axi_awready(m_axi_awready),
+        .axi_wdata(m_axi_wdata), .axi_wstrb(m_axi_wstrb), .axi_wlast(m_axi_wlast),
+        .axi_wvalid(m_axi_wvalid), .axi_wready(m_axi_wready),
+        .axi_bid(m_axi_bid), .axi_bvalid(m_axi_bvalid), .axi_bready(m_axi_bready)
+    );
+endmodule
