@@ -1,0 +1,586 @@
+"""The dmaengine client API and the provider-side `DmaDevice`/`DmaChan` base classes
+(include/linux/dmaengine.h, drivers/dma/dmaengine.c), in snake_case.
+
+Calls that cannot sleep in the kernel are synchronous here (prep, submit, issue_pending,
+tx_status, terminate_async); calls that sleep are coroutines (synchronize, terminate_sync,
+dma_sync_wait, dma_release_channel).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cocotb.triggers import Event, Timer, with_timeout
+
+from pydma import cookie as _cookie
+from pydma.dma_mapping import Device, Scatterlist
+from pydma.enums import (
+    DmaCtrlFlags,
+    DmaengineTxResult,
+    DmaResidueGranularity,
+    DmaStatus,
+    DmaTransactionType,
+    DmaTransferDirection,
+)
+from pydma.errors import EINVAL, EIO, ENODEV, ENOSYS, ENXIO, EPERM, DmaApiMisuse, DmaError
+from pydma.kcontext import might_sleep
+
+log = logging.getLogger("pydma")
+
+# -- capability masks ------------------------------------------------------------------------
+
+
+class DmaCapMask:
+    """dma_cap_mask_t."""
+
+    __slots__ = ("bits",)
+
+    def __init__(self, *caps: DmaTransactionType) -> None:
+        self.bits = 0
+        for cap in caps:
+            self.bits |= 1 << cap
+
+    def __contains__(self, cap: DmaTransactionType) -> bool:
+        return bool(self.bits >> cap & 1)
+
+    def issubset(self, other: DmaCapMask) -> bool:
+        return self.bits & ~other.bits == 0
+
+    def __repr__(self) -> str:
+        names = [t.name for t in DmaTransactionType if t in self]
+        return f"DmaCapMask({', '.join(names)})"
+
+
+def dma_cap_zero(mask: DmaCapMask) -> None:
+    mask.bits = 0
+
+
+def dma_cap_set(cap: DmaTransactionType, mask: DmaCapMask) -> None:
+    mask.bits |= 1 << cap
+
+
+def dma_cap_clear(cap: DmaTransactionType, mask: DmaCapMask) -> None:
+    mask.bits &= ~(1 << cap)
+
+
+def dma_has_cap(cap: DmaTransactionType, mask: DmaCapMask) -> bool:
+    return cap in mask
+
+
+# -- descriptors -------------------------------------------------------------------------------
+
+
+@dataclass
+class DmaengineResult:
+    result: DmaengineTxResult = DmaengineTxResult.DMA_TRANS_NOERROR
+    residue: int = 0
+
+
+@dataclass
+class DmaTxState:
+    last: int = 0
+    used: int = 0
+    residue: int = 0
+    in_flight_bytes: int = 0
+
+
+class DmaAsyncTxDescriptor:
+    """struct dma_async_tx_descriptor. After submit() it belongs to the engine; only a
+    descriptor marked for reuse may be touched again, once it has completed."""
+
+    def __init__(self, chan: DmaChan, flags: DmaCtrlFlags) -> None:
+        self.chan = chan
+        self.flags = DmaCtrlFlags(flags)
+        self.cookie = -EINVAL  # not yet submitted: an error value, as in the kernel
+        self.callback: Callable[[Any], None] | None = None
+        self.callback_result: Callable[[Any, DmaengineResult], None] | None = None
+        self.callback_param: Any = None
+        self.freed = False
+
+    # tx->tx_submit, filled in by the provider (vchan_tx_prep)
+    def tx_submit(self) -> int:
+        raise NotImplementedError
+
+    def submit(self) -> int:
+        return dmaengine_submit(self)
+
+    # -- DMA_CTRL_ACK ------------------------------------------------------------------------
+    def ack(self) -> None:
+        self.flags |= DmaCtrlFlags.DMA_CTRL_ACK
+
+    def test_ack(self) -> bool:
+        return bool(self.flags & DmaCtrlFlags.DMA_CTRL_ACK)
+
+    # -- DMA_CTRL_REUSE --------------------------------------------------------------------------
+    def set_reuse(self) -> int:
+        return dmaengine_desc_set_reuse(self)
+
+    def clear_reuse(self) -> None:
+        self.flags &= ~DmaCtrlFlags.DMA_CTRL_REUSE
+
+    def test_reuse(self) -> bool:
+        return bool(self.flags & DmaCtrlFlags.DMA_CTRL_REUSE)
+
+    def free(self) -> int:
+        return dmaengine_desc_free(self)
+
+    # provider hook: free a descriptor that the client gave back (dmaengine_desc_free)
+    def desc_free(self) -> int:
+        return -ENOSYS
+
+
+def dmaengine_submit(desc: DmaAsyncTxDescriptor) -> int:
+    desc.chan._check_live("dmaengine_submit")
+    if desc.freed:
+        raise DmaApiMisuse(f"submit of freed descriptor {desc!r}")
+    return desc.tx_submit()
+
+
+def dmaengine_desc_set_reuse(desc: DmaAsyncTxDescriptor) -> int:
+    caps = DmaSlaveCaps()
+    ret = dma_get_slave_caps(desc.chan, caps)
+    if ret:
+        return ret
+    if not caps.descriptor_reuse:
+        return EPERM
+    desc.flags |= DmaCtrlFlags.DMA_CTRL_REUSE
+    return 0
+
+
+def dmaengine_desc_free(desc: DmaAsyncTxDescriptor) -> int:
+    if not desc.test_reuse():
+        return EPERM
+    return desc.desc_free()
+
+
+def dmaengine_desc_callback_invoke(desc: DmaAsyncTxDescriptor, result: DmaengineResult | None) -> None:
+    """What drivers/dma/dmaengine.h does: prefer callback_result, else the legacy callback."""
+    if desc.callback_result is not None:
+        desc.callback_result(desc.callback_param, result or DmaengineResult())
+    elif desc.callback is not None:
+        desc.callback(desc.callback_param)
+
+
+# -- slave configuration and caps -----------------------------------------------------------------
+
+
+@dataclass
+class DmaSlaveConfig:
+    direction: DmaTransferDirection = DmaTransferDirection.DMA_TRANS_NONE  # deprecated
+    src_addr: int = 0
+    dst_addr: int = 0
+    src_addr_width: int = 0
+    dst_addr_width: int = 0
+    src_maxburst: int = 0
+    dst_maxburst: int = 0
+    src_port_window_size: int = 0
+    dst_port_window_size: int = 0
+    device_fc: bool = False
+    peripheral_config: Any = None
+    peripheral_size: int = 0
+
+
+@dataclass
+class DmaSlaveCaps:
+    src_addr_widths: int = 0
+    dst_addr_widths: int = 0
+    directions: int = 0
+    min_burst: int = 0
+    max_burst: int = 0
+    max_sg_burst: int = 0
+    cmd_pause: bool = False
+    cmd_resume: bool = False
+    cmd_terminate: bool = False
+    residue_granularity: DmaResidueGranularity = DmaResidueGranularity.DMA_RESIDUE_GRANULARITY_DESCRIPTOR
+    descriptor_reuse: bool = False
+
+
+def dma_get_slave_caps(chan: DmaChan, caps: DmaSlaveCaps) -> int:
+    """As the kernel, but (pydma deviation, see docs/driver-api.md) a memcpy-capable device
+    also answers, so that memcpy chains can be marked for reuse."""
+    device = chan.device
+    answerable = (
+        DmaTransactionType.DMA_SLAVE in device.cap_mask
+        or DmaTransactionType.DMA_CYCLIC in device.cap_mask
+        or DmaTransactionType.DMA_MEMCPY in device.cap_mask
+    )
+    if not answerable or not device.directions:
+        return ENXIO
+    caps.src_addr_widths = device.src_addr_widths
+    caps.dst_addr_widths = device.dst_addr_widths
+    caps.directions = device.directions
+    caps.min_burst = device.min_burst
+    caps.max_burst = device.max_burst
+    caps.max_sg_burst = device.max_sg_burst
+    caps.residue_granularity = device.residue_granularity
+    caps.descriptor_reuse = device.descriptor_reuse
+    caps.cmd_pause = type(device).device_pause is not DmaDevice.device_pause
+    caps.cmd_resume = type(device).device_resume is not DmaDevice.device_resume
+    caps.cmd_terminate = type(device).device_terminate_all is not DmaDevice.device_terminate_all
+    device.device_caps(chan, caps)
+    return 0
+
+
+# -- channels and devices ------------------------------------------------------------------------
+
+
+class DmaChan:
+    """struct dma_chan. Client calls are methods here and module-level functions below."""
+
+    def __init__(self, device: DmaDevice, chan_id: int) -> None:
+        self.device = device
+        self.chan_id = chan_id
+        self.client_count = 0
+        self.cookie = _cookie.DMA_MIN_COOKIE
+        self.completed_cookie = _cookie.DMA_MIN_COOKIE
+        self.progress = Event()  # set whenever a cookie completes (for dma_sync_wait)
+
+    @property
+    def name(self) -> str:
+        return f"{self.device.name}chan{self.chan_id}"
+
+    def __repr__(self) -> str:
+        return f"<DmaChan {self.name}>"
+
+    def _check_live(self, what: str) -> None:
+        if self.client_count == 0:
+            raise DmaApiMisuse(f"{what} on {self.name}, which is not requested (released?)")
+
+    # -- prep ------------------------------------------------------------------------------------
+    def prep_dma_memcpy(self, dest: int, src: int, length: int, flags: int = 0) -> DmaAsyncTxDescriptor | None:
+        self._check_live("prep_dma_memcpy")
+        return self.device.device_prep_dma_memcpy(self, dest, src, length, DmaCtrlFlags(flags))
+
+    def prep_dma_memcpy_sg(
+        self,
+        dst_sg: list[Scatterlist],
+        dst_nents: int,
+        src_sg: list[Scatterlist],
+        src_nents: int,
+        flags: int = 0,
+    ) -> DmaAsyncTxDescriptor | None:
+        self._check_live("prep_dma_memcpy_sg")
+        return self.device.device_prep_dma_memcpy_sg(
+            self, dst_sg, dst_nents, src_sg, src_nents, DmaCtrlFlags(flags)
+        )
+
+    def prep_slave_sg(
+        self, sgl: list[Scatterlist], sg_len: int, direction: DmaTransferDirection, flags: int = 0
+    ) -> DmaAsyncTxDescriptor | None:
+        self._check_live("prep_slave_sg")
+        return self.device.device_prep_slave_sg(self, sgl, sg_len, direction, DmaCtrlFlags(flags))
+
+    # -- running ------------------------------------------------------------------------------------
+    def issue_pending(self) -> None:
+        self._check_live("dma_async_issue_pending")
+        self.device.device_issue_pending(self)
+
+    def tx_status(self, cookie: int, state: DmaTxState | None = None) -> DmaStatus:
+        self._check_live("dmaengine_tx_status")
+        return self.device.device_tx_status(self, cookie, state)
+
+    def is_tx_complete(self, cookie: int) -> DmaStatus:
+        return self.tx_status(cookie, None)
+
+    def slave_config(self, config: DmaSlaveConfig) -> int:
+        self._check_live("dmaengine_slave_config")
+        return self.device.device_config(self, config)
+
+    def get_slave_caps(self) -> DmaSlaveCaps:
+        caps = DmaSlaveCaps()
+        ret = dma_get_slave_caps(self, caps)
+        if ret:
+            raise DmaError(ret, f"dma_get_slave_caps on {self.name}")
+        return caps
+
+    def pause(self) -> int:
+        self._check_live("dmaengine_pause")
+        return self.device.device_pause(self)
+
+    def resume(self) -> int:
+        self._check_live("dmaengine_resume")
+        return self.device.device_resume(self)
+
+    def terminate_async(self) -> int:
+        self._check_live("dmaengine_terminate_async")
+        return self.device.device_terminate_all(self)
+
+    async def synchronize(self) -> None:
+        might_sleep("dmaengine_synchronize")
+        self._check_live("dmaengine_synchronize")
+        await self.device.device_synchronize(self)
+
+    async def terminate_sync(self) -> int:
+        might_sleep("dmaengine_terminate_sync")
+        ret = self.terminate_async()
+        if ret:
+            return ret
+        await self.synchronize()
+        return 0
+
+    async def sync_wait(self, cookie: int, timeout_ns: int = 5_000_000) -> DmaStatus:
+        return await dma_sync_wait(self, cookie, timeout_ns)
+
+    async def release(self) -> None:
+        await dma_release_channel(self)
+
+
+class DmaDevice:
+    """struct dma_device: capabilities, slave limits, and the provider ops (overridden)."""
+
+    def __init__(self, name: str, dev: Device) -> None:
+        self.name = name
+        self.dev = dev
+        self.cap_mask = DmaCapMask()
+        self.channels: list[DmaChan] = []
+        self.src_addr_widths = 0
+        self.dst_addr_widths = 0
+        self.directions = 0
+        self.min_burst = 0
+        self.max_burst = 0
+        self.max_sg_burst = 0
+        self.residue_granularity = DmaResidueGranularity.DMA_RESIDUE_GRANULARITY_DESCRIPTOR
+        self.descriptor_reuse = False
+        self.copy_align = 0
+        self.filter: DmaFilter | None = None
+        self.registered = False
+
+    def __repr__(self) -> str:
+        return f"<DmaDevice {self.name}>"
+
+    # provider ops; a capability bit needs its op (checked at registration)
+    def device_alloc_chan_resources(self, chan: DmaChan) -> int:
+        return 0
+
+    def device_free_chan_resources(self, chan: DmaChan) -> None:
+        pass
+
+    def device_prep_dma_memcpy(self, chan, dest, src, length, flags):  # noqa: ANN001
+        return None
+
+    def device_prep_dma_memcpy_sg(self, chan, dst_sg, dst_nents, src_sg, src_nents, flags):  # noqa: ANN001
+        return None
+
+    def device_prep_slave_sg(self, chan, sgl, sg_len, direction, flags):  # noqa: ANN001
+        return None
+
+    def device_config(self, chan: DmaChan, config: DmaSlaveConfig) -> int:
+        return ENOSYS
+
+    def device_caps(self, chan: DmaChan, caps: DmaSlaveCaps) -> None:
+        pass
+
+    def device_pause(self, chan: DmaChan) -> int:
+        return ENOSYS
+
+    def device_resume(self, chan: DmaChan) -> int:
+        return ENOSYS
+
+    def device_terminate_all(self, chan: DmaChan) -> int:
+        return ENOSYS
+
+    async def device_synchronize(self, chan: DmaChan) -> None:
+        pass
+
+    def device_tx_status(self, chan: DmaChan, cookie: int, state: DmaTxState | None) -> DmaStatus:
+        raise NotImplementedError
+
+    def device_issue_pending(self, chan: DmaChan) -> None:
+        raise NotImplementedError
+
+
+# -- registration ---------------------------------------------------------------------------------
+
+_dma_device_list: list[DmaDevice] = []
+
+_CAP_OPS = {
+    DmaTransactionType.DMA_MEMCPY: "device_prep_dma_memcpy",
+    DmaTransactionType.DMA_MEMCPY_SG: "device_prep_dma_memcpy_sg",
+}
+
+
+def dma_async_device_register(device: DmaDevice) -> int:
+    for cap, op in _CAP_OPS.items():
+        if cap in device.cap_mask and getattr(type(device), op) is getattr(DmaDevice, op):
+            log.error("%s: capability %s without %s", device.name, cap.name, op)
+            return EIO
+    for op in ("device_tx_status", "device_issue_pending"):
+        if getattr(type(device), op) is getattr(DmaDevice, op):
+            log.error("%s: %s is missing", device.name, op)
+            return EIO
+    if device in _dma_device_list:
+        return EINVAL
+    _dma_device_list.append(device)
+    device.registered = True
+    return 0
+
+
+def dma_async_device_unregister(device: DmaDevice) -> None:
+    busy = [c.name for c in device.channels if c.client_count]
+    if busy:
+        log.warning("%s unregistered with channels in use: %s", device.name, ", ".join(busy))
+    if device in _dma_device_list:
+        _dma_device_list.remove(device)
+    device.registered = False
+
+
+# -- channel request -----------------------------------------------------------------------------
+
+
+@dataclass
+class DmaSlaveMap:
+    """One board-table entry (struct dma_slave_map): client device + slave name -> param."""
+
+    devname: str
+    slave: str
+    param: Any
+
+
+@dataclass
+class DmaFilter:
+    fn: Callable[[DmaChan, Any], bool]
+    map: list[DmaSlaveMap] = field(default_factory=list)
+
+
+def _private_candidate(mask: DmaCapMask | None, device: DmaDevice, fn: Callable | None, param: Any):  # noqa: ANN202
+    if mask is not None and not mask.issubset(device.cap_mask):
+        return None
+    for chan in device.channels:
+        if chan.client_count:
+            continue
+        if fn is not None and not fn(chan, param):
+            continue
+        return chan
+    return None
+
+
+def _take(chan: DmaChan) -> DmaChan | None:
+    ret = chan.device.device_alloc_chan_resources(chan)
+    if ret < 0:
+        return None
+    chan.client_count = 1
+    chan.device.cap_mask.bits |= 1 << DmaTransactionType.DMA_PRIVATE
+    return chan
+
+
+def dma_request_channel(
+    mask: DmaCapMask, filter_fn: Callable[[DmaChan, Any], bool] | None = None, param: Any = None
+) -> DmaChan | None:
+    """Any free channel whose device has every capability in `mask` and that `filter_fn`
+    accepts; None when nothing matches (the legacy NULL return)."""
+    for device in list(_dma_device_list):
+        chan = _private_candidate(mask, device, filter_fn, param)
+        if chan is not None and _take(chan) is not None:
+            return chan
+    return None
+
+
+def dma_request_chan_by_mask(mask: DmaCapMask) -> DmaChan:
+    chan = dma_request_channel(mask)
+    if chan is None:
+        raise DmaError(ENODEV, f"no free channel with {mask}")
+    return chan
+
+
+def dma_request_chan(dev: Device, name: str) -> DmaChan:
+    """Look `name` up in the providers' slave maps for `dev` (as the kernel does with a
+    board's dma_slave_map) and take that channel; raises DmaError(-ENODEV) if none."""
+    for device in list(_dma_device_list):
+        filt = device.filter
+        if filt is None:
+            continue
+        for entry in filt.map:
+            if entry.devname == dev.name and entry.slave == name:
+                chan = _private_candidate(None, device, filt.fn, entry.param)
+                if chan is not None and _take(chan) is not None:
+                    return chan
+    raise DmaError(ENODEV, f"no DMA channel '{name}' for device '{dev.name}'")
+
+
+async def dma_release_channel(chan: DmaChan) -> None:
+    might_sleep("dma_release_channel")
+    chan._check_live("dma_release_channel")
+    await chan.device.device_synchronize(chan)
+    chan.device.device_free_chan_resources(chan)
+    chan.client_count = 0
+
+
+# -- waiting --------------------------------------------------------------------------------------
+
+
+async def dma_sync_wait(chan: DmaChan, cookie: int, timeout_ns: int = 5_000_000) -> DmaStatus:
+    """Issue pending work and wait for `cookie` (kernel: 5000 ms busy-poll). Wakes on
+    completions instead of polling every cycle. Returns DMA_ERROR on timeout, as the kernel."""
+    might_sleep("dma_sync_wait")
+    chan.issue_pending()
+    remaining = timeout_ns
+    while True:
+        status = chan.tx_status(cookie)
+        if status != DmaStatus.DMA_IN_PROGRESS:
+            return status
+        if remaining <= 0:
+            log.error("%s: dma_sync_wait timeout", chan.name)
+            return DmaStatus.DMA_ERROR
+        chan.progress.clear()
+        step = min(remaining, 10_000)
+        try:
+            await with_timeout(chan.progress.wait(), step, "ns")
+        except TimeoutError:
+            pass
+        remaining -= step
+
+
+async def sleep_ns(ns: int) -> None:
+    await Timer(ns, "ns")
+
+
+# -- kernel-style module-level wrappers -------------------------------------------------------
+
+
+def dmaengine_prep_dma_memcpy(chan: DmaChan, dest: int, src: int, length: int, flags: int = 0):  # noqa: ANN201
+    return chan.prep_dma_memcpy(dest, src, length, flags)
+
+
+def dmaengine_prep_slave_sg(chan: DmaChan, sgl, sg_len, direction, flags=0):  # noqa: ANN001, ANN201
+    return chan.prep_slave_sg(sgl, sg_len, direction, flags)
+
+
+def dma_async_issue_pending(chan: DmaChan) -> None:
+    chan.issue_pending()
+
+
+def dmaengine_tx_status(chan: DmaChan, cookie: int, state: DmaTxState | None = None) -> DmaStatus:
+    return chan.tx_status(cookie, state)
+
+
+def dma_async_is_tx_complete(chan: DmaChan, cookie: int) -> tuple[DmaStatus, int, int]:
+    state = DmaTxState()
+    status = chan.tx_status(cookie, state)
+    return status, state.last, state.used
+
+
+def dmaengine_slave_config(chan: DmaChan, config: DmaSlaveConfig) -> int:
+    return chan.slave_config(config)
+
+
+def dmaengine_terminate_async(chan: DmaChan) -> int:
+    return chan.terminate_async()
+
+
+async def dmaengine_terminate_sync(chan: DmaChan) -> int:
+    return await chan.terminate_sync()
+
+
+async def dmaengine_synchronize(chan: DmaChan) -> None:
+    await chan.synchronize()
+
+
+def dmaengine_pause(chan: DmaChan) -> int:
+    return chan.pause()
+
+
+def dmaengine_resume(chan: DmaChan) -> int:
+    return chan.resume()

@@ -1,0 +1,1 @@
+"""Providers: drivers for DMA controllers."""

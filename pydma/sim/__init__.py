@@ -1,0 +1,1 @@
+"""Simulation backends for pydma: memory and register access through cocotb."""

@@ -1,0 +1,42 @@
+"""`DmaBackend` for a cocotb simulation: cocotbext-axi's AXI-Lite master for registers and
+the controller's `irq` vector for interrupts."""
+
+from __future__ import annotations
+
+from cocotb.handle import LogicArrayObject
+from cocotbext.axi import AxiLiteMaster
+from cocotbext.axi.constants import AxiResp
+
+from pydma.errors import EIO, DmaError
+from pydma.memory import DmaMemory
+
+
+class CocotbBackend:
+    def __init__(self, axil: AxiLiteMaster, irq: LogicArrayObject, memory: DmaMemory) -> None:
+        self.axil = axil
+        self.irq = irq
+        self.memory = memory
+        self.writes = 0
+        self.reads = 0
+
+    def writel(self, offset: int, value: int) -> None:
+        self.writes += 1
+        self.axil.init_write(offset, (value & 0xFFFF_FFFF).to_bytes(4, "little"))
+
+    async def flush(self) -> None:
+        await self.axil.wait_write()
+
+    async def readl(self, offset: int) -> int:
+        self.reads += 1
+        await self.axil.wait_write()
+        resp = await self.axil.read(offset, 4)
+        if resp.resp != AxiResp.OKAY:
+            raise DmaError(EIO, f"register read at 0x{offset:03x} answered {resp.resp.name}")
+        return int.from_bytes(resp.data, "little")
+
+    def irq_asserted(self, line: int) -> bool:
+        return bool(self.irq.value.to_unsigned() >> line & 1)
+
+    async def wait_irq(self, line: int) -> None:
+        while not self.irq_asserted(line):
+            await self.irq.value_change

