@@ -1,8 +1,10 @@
 // Byte realigner: turns source-aligned read beats into destination-aligned write beats with
-// byte strobes, one beat per clock. Output beat k is ({in[k+i0+1], in[k+i0]} >> shift) with
-// shift = (src - dst) mod bus bytes. When src%B > dst%B the first input beat only primes the
-// previous-beat register; when the destination needs one beat more than the source, the last
-// output beat is flushed from that register without input.
+// byte strobes, one beat per clock. Each output beat is a window of {current, previous} input
+// beat, starting `shift` = (src - dst) mod B bytes into the previous one. When src%B > dst%B
+// the first input beat only primes the previous-beat register; otherwise the window is
+// {in[k], in[k-1]}, so equal lanes (shift 0) take the whole current beat (a window offset of
+// B). When the destination needs one beat more than the source, the last output beat is
+// flushed from the previous-beat register without input.
 module dma_realign #(
     parameter int DATA_W = 64,
     parameter int NB_W = 14,
@@ -36,13 +38,14 @@ module dma_realign #(
     logic [DATA_W-1:0] prev;
     logic              prev_err;
 
+    wire [BW:0] window = (shift == '0) ? (BW + 1)'(B) : {1'b0, shift};
     wire use_in = active && !prime && nin != 0;
     wire flush  = active && !prime && nin == 0;
     wire [2*DATA_W-1:0] both = {use_in ? in_data : '0, prev};
 
     assign out_valid = use_in ? in_valid : flush;
     assign in_ready  = (active && prime) || (use_in && out_ready);
-    assign out_data  = DATA_W'(both >> (8 * shift));
+    assign out_data  = DATA_W'(both >> (8 * window));
     assign out_strb  = (first ? first_strb : '1) & (nout == 1 ? last_strb : '1);
     assign out_err   = (use_in && in_err) || (shift != 0 && prev_err);
 

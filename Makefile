@@ -1,0 +1,50 @@
+# pydma: two commands on a fresh machine -- `make sim` and `make test`.
+# Each creates .venv from requirements.lock when missing, then runs.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+JOBS ?= 2
+
+# make sim [TEST=path/to/my_test.py] [WAVES=1] [SEED=n] [DATA_W=..] [ADDR_W=..] [NUM_CH=..]
+TEST ?=
+SIM_PARAMS := $(foreach p,DATA_W ADDR_W NUM_CH,$(if $($(p)),--param $(p)=$($(p))))
+SIM_OPTS := $(if $(WAVES),--waves) $(if $(SEED),--seed $(SEED)) $(SIM_PARAMS)
+
+.PHONY: all sim test lint dmatest gen venv clean
+
+all: test
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+venv: $(STAMP)
+
+sim: $(STAMP)
+ifeq ($(TEST),)
+	$(PY) -m tb.runner --test tb/demo.py $(SIM_OPTS)
+else
+	$(PY) -m tb.runner --test $(abspath $(TEST)) $(SIM_OPTS)
+endif
+
+test: $(STAMP)
+	$(PY) -m pytest -n $(JOBS) -ra $(if $(SEED),--seed $(SEED)) $(PYTEST_ARGS)
+
+# make dmatest ARGS="iterations=20 test_buf_size=4096 threads_per_chan=2"
+dmatest: $(STAMP)
+	$(PY) -m tb.runner --test tests/hdl/hdl_dmatest.py --env 'DMATEST_ARGS=$(ARGS)' $(SIM_OPTS)
+
+lint: $(STAMP)
+	$(PY) -m tb.lint
+	$(VENV)/bin/ruff check pydma tb tests
+	$(VENV)/bin/ruff format --check pydma tb tests
+
+gen: $(STAMP)
+	$(PY) -m pydma.hw.generate
+
+clean:
+	rm -rf build

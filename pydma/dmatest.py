@@ -1,0 +1,313 @@
+"""A port of drivers/dma/dmatest.c (memcpy tests): same parameters and defaults, the same
+byte patterns, the same six-range verification, and the same result and summary lines, so
+logs can be diffed against a kernel run.
+
+Deviations (simulation): time is simulated time, so "iops" and "KB/s" are per simulated
+second; CPU fill and compare take no simulated time, so runtime needs no correction for them;
+`msleep(100)` after a prep or submit error sleeps 100 us of simulated time; `iterations=0`
+(run forever) is refused, since nothing can stop it from outside a simulation.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, field, fields
+
+import cocotb
+from cocotb.triggers import Event, Timer, with_timeout
+from cocotb.utils import get_sim_time
+
+from pydma.dma_mapping import Device, dma_map_single, dma_mapping_error, dma_unmap_single, kfree, kmalloc
+from pydma.dmaengine import (
+    DmaCapMask,
+    DmaChan,
+    dma_async_is_tx_complete,
+    dma_request_channel,
+    dma_sync_wait,
+)
+from pydma.enums import DmaCtrlFlags, DmaDataDirection, DmaStatus, DmaTransactionType
+from pydma.memory import MemView
+
+log = logging.getLogger("pydma.dmatest")
+
+PATTERN_SRC = 0x80
+PATTERN_DST = 0x00
+PATTERN_COPY = 0x40
+PATTERN_OVERWRITE = 0x20
+PATTERN_COUNT_MASK = 0x1F
+MAX_ERROR_COUNT = 32
+FIXPT_SHIFT = 8
+
+
+@dataclass
+class DmatestParams:
+    """The module parameters of dmatest.ko, with the kernel defaults."""
+
+    test_buf_size: int = 16384
+    channel: str = ""
+    device: str = ""
+    threads_per_chan: int = 1
+    max_channels: int = 0
+    iterations: int = 0
+    dmatest: int = 0  # 0 = memcpy, 1 = memset
+    xor_sources: int = 3
+    pq_sources: int = 3
+    timeout: int = 3000  # ms of simulated time; -1 = infinite
+    noverify: bool = False
+    norandom: bool = False
+    verbose: bool = False
+    alignment: int = -1
+    transfer_size: int = 0
+    polled: bool = False
+    seed: int | None = None  # pydma: the random source of the length and offset choices
+
+    @classmethod
+    def parse(cls, text: str) -> DmatestParams:
+        """From 'name=value ...', as on an insmod command line."""
+        params = cls()
+        types = {f.name: f.type for f in fields(cls)}
+        for item in text.split():
+            name, sep, value = item.partition("=")
+            if name not in types:
+                raise ValueError(f"dmatest: unknown parameter '{name}'")
+            kind = types[name]
+            if "bool" in str(kind):
+                setattr(params, name, value.upper() in ("", "1", "Y", "YES", "TRUE") if sep else True)
+            elif "int" in str(kind):
+                setattr(params, name, int(value, 0))
+            else:
+                setattr(params, name, value)
+        return params
+
+
+@dataclass
+class DmatestThread:
+    name: str
+    chan: DmaChan
+    lines: list[str] = field(default_factory=list)
+    total_tests: int = 0
+    failed_tests: int = 0
+    total_len: int = 0
+    runtime_us: float = 0.0
+    ret: int = 0
+
+
+def gen_inv_idx(index: int, is_memset: bool) -> int:
+    return 0x1E if is_memset else (~index & PATTERN_COUNT_MASK)
+
+
+def _fill(size: int, start: int, length: int, base: int, window: int) -> bytes:
+    out = bytearray(base | (~i & PATTERN_COUNT_MASK) for i in range(size))
+    for i in range(start, start + length):
+        out[i] |= window
+    return bytes(out)
+
+
+def _persec(runtime_us: int, val: int) -> int:
+    per_sec = 1_000_000
+    if runtime_us <= 0:
+        return 0
+    while runtime_us > 0xFFFF_FFFF:
+        runtime_us >>= 1
+        per_sec <<= 1
+    per_sec *= val
+    return (per_sec << FIXPT_SHIFT) // runtime_us
+
+
+class Dmatest:
+    def __init__(self, params: DmatestParams, dev: Device) -> None:
+        self.params = params
+        self.dev = dev
+        self.rng = random.Random(params.seed)
+        self.threads: list[DmatestThread] = []
+
+    def _pr(self, thread: DmatestThread | None, text: str, warn: bool = False) -> None:
+        line = f"dmatest: {thread.name + ': ' if thread else ''}{text}"
+        if thread is not None:
+            thread.lines.append(line)
+        (log.warning if warn else log.info)(line)
+
+    def _result(self, thread: DmatestThread, err: str, n: int, src_off: int, dst_off: int, length: int, data: int) -> None:
+        self._pr(thread, f"result #{n}: '{err}' with src_off=0x{src_off:x} dst_off=0x{dst_off:x} len=0x{length:x} ({data})")
+
+    def _verify(self, thread: DmatestThread, buf: bytes, start: int, end: int, counter: int, pattern: int, is_srcbuf: bool) -> int:
+        errors = 0
+        for i in range(start, end):
+            actual = buf[i]
+            expected = pattern | gen_inv_idx(counter, False)
+            if actual != expected:
+                if errors < MAX_ERROR_COUNT:
+                    diff = actual ^ pattern
+                    if is_srcbuf:
+                        what = "srcbuf[0x%x] overwritten!"
+                    elif pattern & PATTERN_COPY and diff & (PATTERN_COPY | PATTERN_OVERWRITE):
+                        what = "dstbuf[0x%x] not copied!"
+                    elif diff & PATTERN_SRC:
+                        what = "dstbuf[0x%x] was copied!"
+                    else:
+                        what = "dstbuf[0x%x] mismatch!"
+                    self._pr(thread, (what % i) + f" Expected {expected:02x}, got {actual:02x}", warn=True)
+                errors += 1
+            counter += 1
+        if errors > MAX_ERROR_COUNT:
+            self._pr(thread, f"{errors - MAX_ERROR_COUNT} errors suppressed", warn=True)
+        return errors
+
+    async def _thread(self, thread: DmatestThread) -> None:
+        p = self.params
+        chan = thread.chan
+        buf_size = p.test_buf_size
+        align = max(chan.device.copy_align, 0) if p.alignment < 0 else p.alignment
+        if p.transfer_size and p.transfer_size >= buf_size:
+            self._pr(thread, "transfer_size must be lower than test_buf_size", warn=True)
+            thread.ret = -22
+            return
+        src_buf: MemView | None = kmalloc(self.dev, buf_size)
+        dst_buf: MemView | None = kmalloc(self.dev, buf_size)
+        if src_buf is None or dst_buf is None:
+            thread.ret = -12
+            return
+        flags = DmaCtrlFlags.DMA_CTRL_ACK | (0 if p.polled else DmaCtrlFlags.DMA_PREP_INTERRUPT)
+        start_ns = get_sim_time("ns")
+        while thread.total_tests < p.iterations:
+            thread.total_tests += 1
+            n = thread.total_tests
+            if p.transfer_size:
+                length = p.transfer_size
+            elif p.norandom:
+                length = buf_size
+            else:
+                length = self.rng.randrange(2**32) % buf_size + 1
+            if not p.transfer_size:
+                length = (length >> align) << align
+                if length == 0:
+                    length = 1 << align
+            thread.total_len += length
+            if p.norandom:
+                src_off = dst_off = 0
+            else:
+                src_off = (self.rng.randrange(2**32) % (buf_size - length + 1)) >> align << align
+                dst_off = (self.rng.randrange(2**32) % (buf_size - length + 1)) >> align << align
+            if not p.noverify:
+                src_buf.write(0, _fill(buf_size, src_off, length, PATTERN_SRC, PATTERN_COPY))
+                dst_buf.write(0, _fill(buf_size, dst_off, length, PATTERN_DST, PATTERN_OVERWRITE))
+
+            src_dma = dma_map_single(self.dev, src_buf, buf_size, DmaDataDirection.DMA_TO_DEVICE)
+            dst_dma = dma_map_single(self.dev, dst_buf, buf_size, DmaDataDirection.DMA_BIDIRECTIONAL)
+            if dma_mapping_error(self.dev, src_dma) or dma_mapping_error(self.dev, dst_dma):
+                self._result(thread, "DMA mapping error", n, src_off, dst_off, length, -12)
+                thread.failed_tests += 1
+                continue
+
+            def unmap() -> None:
+                dma_unmap_single(self.dev, src_dma, buf_size, DmaDataDirection.DMA_TO_DEVICE)
+                dma_unmap_single(self.dev, dst_dma, buf_size, DmaDataDirection.DMA_BIDIRECTIONAL)
+
+            tx = chan.prep_dma_memcpy(dst_dma + dst_off, src_dma + src_off, length, flags)
+            if tx is None:
+                self._result(thread, "prep error", n, src_off, dst_off, length, 0)
+                thread.failed_tests += 1
+                unmap()
+                await Timer(100, "us")
+                continue
+            done = Event()
+            if not p.polled:
+                tx.callback = lambda _param: done.set()
+                tx.callback_param = thread
+            cookie = tx.submit()
+            if cookie < 0:
+                self._result(thread, "submit error", n, src_off, dst_off, length, 0)
+                thread.failed_tests += 1
+                unmap()
+                await Timer(100, "us")
+                continue
+
+            if p.polled:
+                status = await dma_sync_wait(chan, cookie)
+                await chan.terminate_sync()
+            else:
+                chan.issue_pending()
+                try:
+                    if p.timeout < 0:
+                        await done.wait()
+                    else:
+                        await with_timeout(done.wait(), p.timeout, "ms")
+                except TimeoutError:
+                    self._result(thread, "test timed out", n, src_off, dst_off, length, 0)
+                    thread.failed_tests += 1
+                    unmap()
+                    continue
+                status, _, _ = dma_async_is_tx_complete(chan, cookie)
+            unmap()
+            if status != DmaStatus.DMA_COMPLETE:
+                msg = "completion error status" if status == DmaStatus.DMA_ERROR else "completion busy status"
+                self._result(thread, msg, n, src_off, dst_off, length, int(status))
+                thread.failed_tests += 1
+                continue
+            if p.noverify:
+                if p.verbose:
+                    self._result(thread, "test passed", n, src_off, dst_off, length, 0)
+                continue
+            src = src_buf.read()
+            dst = dst_buf.read()
+            errors = self._verify(thread, src, 0, src_off, 0, PATTERN_SRC, True)
+            errors += self._verify(thread, src, src_off, src_off + length, src_off, PATTERN_SRC | PATTERN_COPY, True)
+            errors += self._verify(thread, src, src_off + length, buf_size, src_off + length, PATTERN_SRC, True)
+            errors += self._verify(thread, dst, 0, dst_off, 0, PATTERN_DST, False)
+            errors += self._verify(thread, dst, dst_off, dst_off + length, src_off, PATTERN_SRC | PATTERN_COPY, False)
+            errors += self._verify(thread, dst, dst_off + length, buf_size, dst_off + length, PATTERN_DST, False)
+            if errors:
+                self._result(thread, "data error", n, src_off, dst_off, length, errors)
+                thread.failed_tests += 1
+            elif p.verbose:
+                self._result(thread, "test passed", n, src_off, dst_off, length, 0)
+        runtime_us = int(get_sim_time("ns") - start_ns) // 1000
+        thread.runtime_us = runtime_us
+        iops = _persec(runtime_us, thread.total_tests)
+        kbs = _persec(runtime_us, thread.total_len >> 10) >> FIXPT_SHIFT
+        frac = ((iops & ((1 << FIXPT_SHIFT) - 1)) * 100) >> FIXPT_SHIFT
+        kfree(src_buf)
+        kfree(dst_buf)
+        if thread.failed_tests:
+            await chan.terminate_sync()
+        self._pr(
+            thread,
+            f"summary {thread.total_tests} tests, {thread.failed_tests} failures "
+            f"{iops >> FIXPT_SHIFT}.{frac:02d} iops {kbs} KB/s ({thread.ret})",
+        )
+
+    def _filter(self, chan: DmaChan, _param: object) -> bool:
+        p = self.params
+        if p.channel and chan.name != p.channel:
+            return False
+        return not (p.device and chan.device.name != p.device)
+
+    async def run(self) -> list[DmatestThread]:
+        p = self.params
+        if p.iterations <= 0:
+            raise ValueError("dmatest: iterations=0 (run forever) cannot end in a simulation")
+        if p.dmatest != 0:
+            raise ValueError("dmatest: only memcpy (dmatest=0) is supported by this controller")
+        mask = DmaCapMask(DmaTransactionType.DMA_MEMCPY)
+        channels: list[DmaChan] = []
+        while not p.max_channels or len(channels) < p.max_channels:
+            chan = dma_request_channel(mask, self._filter)
+            if chan is None:
+                break
+            channels.append(chan)
+        if not channels:
+            log.info("dmatest: Could not start test, no channels configured")
+            return []
+        for chan in channels:
+            for i in range(p.threads_per_chan):
+                self.threads.append(DmatestThread(f"{chan.name}-copy{i}", chan))
+            log.info("dmatest: Added %d threads using %s", p.threads_per_chan, chan.name)
+        for chan in channels:
+            log.info("dmatest: Started %d threads using %s", p.threads_per_chan, chan.name)
+        tasks = [cocotb.start_soon(self._thread(t)) for t in self.threads]
+        for task in tasks:
+            await task
+        for chan in channels:
+            await chan.release()
+        return self.threads
