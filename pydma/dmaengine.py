@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cocotb.triggers import Event, Timer, with_timeout
+from cocotb.triggers import Event, with_timeout
+from cocotb.utils import get_sim_time
 
 from pydma import cookie as _cookie
 from pydma.dma_mapping import Device, Scatterlist
@@ -516,25 +517,20 @@ async def dma_sync_wait(chan: DmaChan, cookie: int, timeout_ns: int = 5_000_000)
     completions instead of polling every cycle. Returns DMA_ERROR on timeout, as the kernel."""
     might_sleep("dma_sync_wait")
     chan.issue_pending()
-    remaining = timeout_ns
+    deadline = get_sim_time("ns") + timeout_ns
     while True:
         status = chan.tx_status(cookie)
         if status != DmaStatus.DMA_IN_PROGRESS:
             return status
+        remaining = deadline - get_sim_time("ns")
         if remaining <= 0:
             log.error("%s: dma_sync_wait timeout", chan.name)
             return DmaStatus.DMA_ERROR
         chan.progress.clear()
-        step = min(remaining, 10_000)
         try:
-            await with_timeout(chan.progress.wait(), step, "ns")
+            await with_timeout(chan.progress.wait(), remaining, "ns")
         except TimeoutError:
             pass
-        remaining -= step
-
-
-async def sleep_ns(ns: int) -> None:
-    await Timer(ns, "ns")
 
 
 # -- kernel-style module-level wrappers -------------------------------------------------------

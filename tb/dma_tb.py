@@ -34,6 +34,7 @@ from pydma.sim.backend import CocotbBackend
 
 CLK_NS = 10
 MEM_BASE = 0x1000_0000
+MEM_BASE_64 = 0x1_2000_0000  # with 64-bit addresses, put memory above 4 GiB
 MEM_SIZE = 1 << 26
 
 
@@ -56,7 +57,8 @@ class DmaTb:
         self.log = logging.getLogger("cocotb.tb")
         self.seed = cocotb.RANDOM_SEED if seed is None else seed
         self.rng = random.Random(self.seed)
-        self.log.info("tb seed %d (rerun with SEED=%d)", self.seed, self.seed)
+        run_seed = os.environ.get("COCOTB_RANDOM_SEED", "printed by cocotb at start")
+        self.log.info("test seed %d, derived from run seed %s (rerun: SEED=<run seed>)", self.seed, run_seed)
         for name in ("cocotbext.axi", "cocotb.pydma_dmac.m_axi", "cocotb.pydma_dmac.s_axil"):
             logging.getLogger(name).setLevel(logging.WARNING)
 
@@ -66,7 +68,8 @@ class DmaTb:
         self.bus_bytes = self.data_w // 8
 
         Clock(dut.clk, CLK_NS, unit="ns").start()
-        self.memory = AxiSimMemory(size=MEM_SIZE, base=MEM_BASE, addr_width=self.addr_w)
+        base = MEM_BASE_64 if self.addr_w > 32 else MEM_BASE
+        self.memory = AxiSimMemory(size=MEM_SIZE, base=base, addr_width=self.addr_w)
         self.axi = AxiSlave(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, target=self.memory.space)
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
         self.backend = CocotbBackend(self.axil, dut.irq, self.memory)

@@ -120,6 +120,7 @@ class PydmaChan(VirtDmaChan):
         self.hw_done_cnt = 0  # DONE_CNT as last read
         self.on_hw: set[int] = set()  # id() of issued transactions the hardware has
         self.irq_task = None
+        self.stats = {"starts": 0, "appends": 0, "irqs": 0}
 
     def reg(self, name: str) -> int:
         return L.chan_reg_addr(self.index, name)
@@ -317,8 +318,10 @@ class PydmaDevice(DmaDevice):
             # the hardware has nothing left: start a new chain at head
             w(chan.reg("CUR_DESC_HI"), head.phys >> 32)
             w(chan.reg("CUR_DESC_LO"), head.phys & 0xFFFF_FFFF)
+            chan.stats["starts"] += 1
         else:
             chan.hw_tail.set_next(head.phys)  # the controller re-reads a stale tail's NEXT
+            chan.stats["appends"] += 1
         w(chan.reg("TAIL_DESC_HI"), tail.phys >> 32)
         w(chan.reg("TAIL_DESC_LO"), tail.phys & 0xFFFF_FFFF)
         chan.hw_tail = tail
@@ -331,6 +334,7 @@ class PydmaDevice(DmaDevice):
             status = await b.readl(chan.reg("STATUS"))
             b.writel(chan.reg("STATUS"), status & _STATUS_IRQ_BITS)  # W1C
             done_cnt = await b.readl(chan.reg("DONE_CNT"))  # also flushes the W1C
+            chan.stats["irqs"] += 1
             with running_in(HARDIRQ), chan.lock:
                 self._irq_handler_locked(chan, status, done_cnt)
 

@@ -1,0 +1,29 @@
+"""The dmatest port on the controller: `make dmatest ARGS="..."` sets DMATEST_ARGS
+(dmatest module parameters, e.g. "iterations=50 test_buf_size=4096 threads_per_chan=2")."""
+
+from __future__ import annotations
+
+import os
+
+import cocotb
+
+from pydma.dmatest import Dmatest, DmatestParams
+from tb.dma_tb import DmaTb
+
+DEFAULTS = "iterations=20 test_buf_size=16384"
+
+
+@cocotb.test()
+async def dmatest(dut):
+    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
+    await tb.start()
+    params = DmatestParams.parse(DEFAULTS + " " + os.environ.get("DMATEST_ARGS", ""))
+    if params.seed is None:
+        params.seed = tb.rng.randrange(2**32)
+    threads = await Dmatest(params, tb.dev).run()
+    await tb.stop()
+    assert threads, "dmatest found no channel"
+    for t in threads:
+        summary = t.lines[-1]
+        tb.log.info("%s", summary)
+        assert f"summary {params.iterations} tests, 0 failures" in summary, "\n".join(t.lines[-40:])
