@@ -40,8 +40,8 @@ dmatest: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m tb.lint
-	$(VENV)/bin/ruff check pydma tb tests
-	$(VENV)/bin/ruff format --check pydma tb tests
+	$(VENV)/bin/ruff check pydma tb tests examples
+	$(VENV)/bin/ruff format --check pydma tb tests examples
 
 gen: $(STAMP)
 	$(PY) -m pydma.hw.generate

@@ -82,8 +82,20 @@ from pydma.errors import DeadlockError, DmaApiMisuse, DmaError
 from pydma.memory import DmaMemory, MemView
 
 # kernel spellings of the enum members, for line-by-line ports of C code
-globals().update({m.name: m for e in (DmaCtrlFlags, DmaDataDirection, DmaengineTxResult,
-                                       DmaResidueGranularity, DmaStatus, DmaTransactionType,
-                                       DmaTransferDirection) for m in e})
+globals().update(
+    {
+        m.name: m
+        for e in (
+            DmaCtrlFlags,
+            DmaDataDirection,
+            DmaengineTxResult,
+            DmaResidueGranularity,
+            DmaStatus,
+            DmaTransactionType,
+            DmaTransferDirection,
+        )
+        for m in e
+    }
+)
 
 __all__ = [n for n in dir() if not n.startswith("_")]

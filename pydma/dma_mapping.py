@@ -66,8 +66,7 @@ def dma_alloc_coherent(dev: Device, size: int) -> tuple[MemView | None, int]:
 def dma_free_coherent(dev: Device, size: int, cpu_addr: MemView, dma_handle: int) -> None:
     if cpu_addr.addr != dma_handle or cpu_addr.size != size:
         raise DmaApiMisuse(
-            f"dma_free_coherent of 0x{dma_handle:x} size {size}: allocated as "
-            f"0x{cpu_addr.addr:x} size {cpu_addr.size}"
+            f"dma_free_coherent of 0x{dma_handle:x} size {size}: allocated as 0x{cpu_addr.addr:x} size {cpu_addr.size}"
         )
     dev.memory.free(dma_handle)
 
@@ -118,9 +117,7 @@ def _is_pow2(x: int) -> bool:
     return x > 0 and x & (x - 1) == 0
 
 
-def dma_pool_create(
-    name: str, dev: Device, size: int, align: int = 8, boundary: int = 0
-) -> DmaPool | None:
+def dma_pool_create(name: str, dev: Device, size: int, align: int = 8, boundary: int = 0) -> DmaPool | None:
     if size <= 0 or not _is_pow2(align) or (boundary and (not _is_pow2(boundary) or boundary < size)):
         return None
     return DmaPool(name, dev, size, align, boundary)

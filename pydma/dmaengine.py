@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cocotb.triggers import Event, with_timeout
-from cocotb.utils import get_sim_time
+from cocotb.utils import get_sim_steps, get_sim_time
 
 from pydma import cookie as _cookie
 from pydma.dma_mapping import Device, Scatterlist
@@ -264,9 +264,7 @@ class DmaChan:
         flags: int = 0,
     ) -> DmaAsyncTxDescriptor | None:
         self._check_live("prep_dma_memcpy_sg")
-        return self.device.device_prep_dma_memcpy_sg(
-            self, dst_sg, dst_nents, src_sg, src_nents, DmaCtrlFlags(flags)
-        )
+        return self.device.device_prep_dma_memcpy_sg(self, dst_sg, dst_nents, src_sg, src_nents, DmaCtrlFlags(flags))
 
     def prep_slave_sg(
         self, sgl: list[Scatterlist], sg_len: int, direction: DmaTransferDirection, flags: int = 0
@@ -359,13 +357,13 @@ class DmaDevice:
     def device_free_chan_resources(self, chan: DmaChan) -> None:
         pass
 
-    def device_prep_dma_memcpy(self, chan, dest, src, length, flags):  # noqa: ANN001
+    def device_prep_dma_memcpy(self, chan, dest, src, length, flags):
         return None
 
-    def device_prep_dma_memcpy_sg(self, chan, dst_sg, dst_nents, src_sg, src_nents, flags):  # noqa: ANN001
+    def device_prep_dma_memcpy_sg(self, chan, dst_sg, dst_nents, src_sg, src_nents, flags):
         return None
 
-    def device_prep_slave_sg(self, chan, sgl, sg_len, direction, flags):  # noqa: ANN001
+    def device_prep_slave_sg(self, chan, sgl, sg_len, direction, flags):
         return None
 
     def device_config(self, chan: DmaChan, config: DmaSlaveConfig) -> int:
@@ -446,7 +444,7 @@ class DmaFilter:
     map: list[DmaSlaveMap] = field(default_factory=list)
 
 
-def _private_candidate(mask: DmaCapMask | None, device: DmaDevice, fn: Callable | None, param: Any):  # noqa: ANN202
+def _private_candidate(mask: DmaCapMask | None, device: DmaDevice, fn: Callable | None, param: Any):
     if mask is not None and not mask.issubset(device.cap_mask):
         return None
     for chan in device.channels:
@@ -472,7 +470,7 @@ def dma_request_channel(
 ) -> DmaChan | None:
     """Any free channel whose device has every capability in `mask` and that `filter_fn`
     accepts; None when nothing matches (the legacy NULL return)."""
-    for device in list(_dma_device_list):
+    for device in _dma_device_list:
         chan = _private_candidate(mask, device, filter_fn, param)
         if chan is not None and _take(chan) is not None:
             return chan
@@ -489,7 +487,7 @@ def dma_request_chan_by_mask(mask: DmaCapMask) -> DmaChan:
 def dma_request_chan(dev: Device, name: str) -> DmaChan:
     """Look `name` up in the providers' slave maps for `dev` (as the kernel does with a
     board's dma_slave_map) and take that channel; raises DmaError(-ENODEV) if none."""
-    for device in list(_dma_device_list):
+    for device in _dma_device_list:
         filt = device.filter
         if filt is None:
             continue
@@ -517,18 +515,18 @@ async def dma_sync_wait(chan: DmaChan, cookie: int, timeout_ns: int = 5_000_000)
     completions instead of polling every cycle. Returns DMA_ERROR on timeout, as the kernel."""
     might_sleep("dma_sync_wait")
     chan.issue_pending()
-    deadline = get_sim_time("ns") + timeout_ns
+    deadline = get_sim_time("step") + get_sim_steps(timeout_ns, "ns")  # integer steps
     while True:
         status = chan.tx_status(cookie)
         if status != DmaStatus.DMA_IN_PROGRESS:
             return status
-        remaining = deadline - get_sim_time("ns")
+        remaining = deadline - get_sim_time("step")
         if remaining <= 0:
             log.error("%s: dma_sync_wait timeout", chan.name)
             return DmaStatus.DMA_ERROR
         chan.progress.clear()
         try:
-            await with_timeout(chan.progress.wait(), remaining, "ns")
+            await with_timeout(chan.progress.wait(), remaining, "step")
         except TimeoutError:
             pass
 
@@ -536,11 +534,11 @@ async def dma_sync_wait(chan: DmaChan, cookie: int, timeout_ns: int = 5_000_000)
 # -- kernel-style module-level wrappers -------------------------------------------------------
 
 
-def dmaengine_prep_dma_memcpy(chan: DmaChan, dest: int, src: int, length: int, flags: int = 0):  # noqa: ANN201
+def dmaengine_prep_dma_memcpy(chan: DmaChan, dest: int, src: int, length: int, flags: int = 0):
     return chan.prep_dma_memcpy(dest, src, length, flags)
 
 
-def dmaengine_prep_slave_sg(chan: DmaChan, sgl, sg_len, direction, flags=0):  # noqa: ANN001, ANN201
+def dmaengine_prep_slave_sg(chan: DmaChan, sgl, sg_len, direction, flags=0):
     return chan.prep_slave_sg(sgl, sg_len, direction, flags)
 
 

@@ -128,10 +128,16 @@ class Dmatest:
             thread.lines.append(line)
         (log.warning if warn else log.info)(line)
 
-    def _result(self, thread: DmatestThread, err: str, n: int, src_off: int, dst_off: int, length: int, data: int) -> None:
-        self._pr(thread, f"result #{n}: '{err}' with src_off=0x{src_off:x} dst_off=0x{dst_off:x} len=0x{length:x} ({data})")
+    def _result(
+        self, thread: DmatestThread, err: str, n: int, src_off: int, dst_off: int, length: int, data: int
+    ) -> None:
+        self._pr(
+            thread, f"result #{n}: '{err}' with src_off=0x{src_off:x} dst_off=0x{dst_off:x} len=0x{length:x} ({data})"
+        )
 
-    def _verify(self, thread: DmatestThread, buf: bytes, start: int, end: int, counter: int, pattern: int, is_srcbuf: bool) -> int:
+    def _verify(
+        self, thread: DmatestThread, buf: bytes, start: int, end: int, counter: int, pattern: int, is_srcbuf: bool
+    ) -> int:
         errors = 0
         for i in range(start, end):
             actual = buf[i]
@@ -200,7 +206,7 @@ class Dmatest:
                 thread.failed_tests += 1
                 continue
 
-            def unmap() -> None:
+            def unmap(src_dma: int = src_dma, dst_dma: int = dst_dma) -> None:
                 dma_unmap_single(self.dev, src_dma, buf_size, DmaDataDirection.DMA_TO_DEVICE)
                 dma_unmap_single(self.dev, dst_dma, buf_size, DmaDataDirection.DMA_BIDIRECTIONAL)
 
@@ -213,7 +219,7 @@ class Dmatest:
                 continue
             done = Event()
             if not p.polled:
-                tx.callback = lambda _param: done.set()
+                tx.callback = lambda _param, done=done: done.set()
                 tx.callback_param = thread
             cookie = tx.submit()
             if cookie < 0:

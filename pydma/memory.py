@@ -29,7 +29,7 @@ class MemView:
     """A CPU pointer to `size` bytes at bus address `addr` (identity IOVA: the address the
     CPU uses is the address the device uses)."""
 
-    __slots__ = ("mem", "addr", "size")
+    __slots__ = ("addr", "mem", "size")
 
     def __init__(self, mem: DmaMemory, addr: int, size: int) -> None:
         self.mem = mem
@@ -44,9 +44,7 @@ class MemView:
 
     def _check(self, offset: int, length: int) -> None:
         if offset < 0 or length < 0 or offset + length > self.size:
-            raise IndexError(
-                f"access [{offset:#x}, {offset + length:#x}) outside buffer of {self.size:#x} bytes"
-            )
+            raise IndexError(f"access [{offset:#x}, {offset + length:#x}) outside buffer of {self.size:#x} bytes")
 
     def ptr(self, offset: int, size: int | None = None) -> MemView:
         size = self.size - offset if size is None else size

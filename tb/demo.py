@@ -11,11 +11,10 @@ import cocotb
 from cocotb.triggers import with_timeout
 
 from pydma import (
-    DMA_CTRL_REUSE,
+    DMA_FROM_DEVICE,
     DMA_MEMCPY_SG,
     DMA_PREP_INTERRUPT,
     DMA_TO_DEVICE,
-    DMA_FROM_DEVICE,
     DmaCapMask,
     DmaStatus,
     DmaTxState,
@@ -76,7 +75,7 @@ async def demo_sg_copy_and_reuse(dut):
             for b, o, n in zip(srcs, src_off, src_sizes):
                 b.view.write(o, rng.randbytes(n))
         callbacks = []
-        desc.callback = lambda p: callbacks.append(p)
+        desc.callback = callbacks.append
         desc.callback_param = run
         start = tb.cycles()
         cookie = desc.submit()

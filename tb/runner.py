@@ -60,8 +60,8 @@ def sources() -> list[Path]:
 
 def _build_args(waves: bool) -> list[str]:
     args = ["-Wall", "-Wno-fatal", "-O3", "--x-assign", "fast", "--x-initial", "fast"]
-    if waves:
-        args += ["--trace-fst", "--trace-structs"]
+    if waves:  # VCD: FST would need Debian's liblz4-dev; the runner adds --trace itself
+        args += ["--trace-structs"]
     return args
 
 
@@ -124,7 +124,7 @@ def run(
     for entry in reversed(path_entries):
         if entry not in sys.path:
             sys.path.insert(0, entry)
-    env = {"PYTHONPATH": os.pathsep.join(path_entries + [os.environ.get("PYTHONPATH", "")])}
+    env = {"PYTHONPATH": os.pathsep.join([*path_entries, os.environ.get("PYTHONPATH", "")])}
     env.update(extra_env or {})
     params = {**DEFAULT_PARAMS, **(params or {})}
     env.update({f"PARAM_{k}": str(v) for k, v in params.items()})
@@ -143,10 +143,10 @@ def run(
         seed=seed,
         waves=waves,
         extra_env=env,
-        test_args=["--trace-file", str(test_dir / "dump.fst")] if waves else [],
+        test_args=["--trace-file", str(test_dir / "dump.vcd")] if waves else [],
     )
     if waves:
-        print(f"waveform: {test_dir / 'dump.fst'}")
+        print(f"waveform: {test_dir / 'dump.vcd'}")
     # under pytest the runner checks results itself; elsewhere we must
     if not os.environ.get("PYTEST_CURRENT_TEST"):
         from cocotb_tools.check_results import get_results
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--test", required=True, help="cocotb test module: a .py file or a module name")
     ap.add_argument("--testcase", help="run only this test (regular expression)")
     ap.add_argument("--seed", type=int)
-    ap.add_argument("--waves", action="store_true", help="write an FST waveform")
+    ap.add_argument("--waves", action="store_true", help="write a VCD waveform")
     ap.add_argument("--param", action="append", default=[], help="HDL parameter, NAME=VALUE")
     ap.add_argument("--env", action="append", default=[], help="extra environment, NAME=VALUE")
     args = ap.parse_args(argv)

@@ -11,6 +11,7 @@ does not have yet, and schedules the tasklet that runs the callbacks.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import deque
 
@@ -28,7 +29,6 @@ from pydma.dma_mapping import (
     dma_pool_free,
 )
 from pydma.dmaengine import (
-    DmaChan,
     DmaDevice,
     DmaTxState,
     dma_async_device_register,
@@ -68,7 +68,7 @@ HW_SEG_MAX = 1 << 30
 class HwDesc:
     """One hardware descriptor: its CPU view and bus address, and what it moves."""
 
-    __slots__ = ("view", "phys", "src", "dst", "length")
+    __slots__ = ("dst", "length", "phys", "src", "view")
 
     def __init__(self, view: MemView, phys: int) -> None:
         self.view = view
@@ -141,9 +141,7 @@ class PydmaDevice(DmaDevice):
         self.addr_width = 0
 
     @classmethod
-    async def probe(
-        cls, dev: Device, backend: DmaBackend, name: str = "dma0", max_hw_desc: int = 4096
-    ) -> PydmaDevice:
+    async def probe(cls, dev: Device, backend: DmaBackend, name: str = "dma0", max_hw_desc: int = 4096) -> PydmaDevice:
         self = cls(dev, backend, name, max_hw_desc)
         ident = await backend.readl(L.reg("ID").offset)
         if ident != L.ID_MAGIC:
@@ -182,7 +180,12 @@ class PydmaDevice(DmaDevice):
             raise DmaError(ret, f"{name}: registration failed")
         log.info(
             "%s: pydma DMAC v%d.%d, %d channels, %d-bit data, %d-bit addresses",
-            name, version >> 16, version & 0xFFFF, self.num_channels, self.data_bytes * 8, self.addr_width,
+            name,
+            version >> 16,
+            version & 0xFFFF,
+            self.num_channels,
+            self.data_bytes * 8,
+            self.addr_width,
         )
         return self
 
@@ -213,7 +216,10 @@ class PydmaDevice(DmaDevice):
         if chan.hw_in_use + count > self.max_hw_desc:
             log.warning(
                 "%s: out of hardware descriptors (%d in use, %d asked, limit %d)",
-                chan.name, chan.hw_in_use, count, self.max_hw_desc,
+                chan.name,
+                chan.hw_in_use,
+                count,
+                self.max_hw_desc,
             )
             return None
         got: list[HwDesc] = []
@@ -234,9 +240,7 @@ class PydmaDevice(DmaDevice):
             return None
         for i, (src, dst, length) in enumerate(segs):
             last = i == len(segs) - 1
-            hw[i].write(
-                0 if last else hw[i + 1].phys, src, dst, length, L.DescCtrl.IOC if last else 0
-            )
+            hw[i].write(0 if last else hw[i + 1].phys, src, dst, length, L.DescCtrl.IOC if last else 0)
         return chan.vchan_tx_prep(PydmaDesc(chan, flags, hw))
 
     def desc_free_hw(self, chan: PydmaChan, desc: PydmaDesc) -> None:
@@ -247,25 +251,21 @@ class PydmaDevice(DmaDevice):
 
     def _addr_ok(self, chan: PydmaChan, what: str, addr: int, length: int) -> bool:
         if addr < 0 or addr + length > 1 << self.addr_width:
-            log.error(
-                "%s: %s [0x%x, +0x%x) is outside the %d-bit bus", chan.name, what, addr, length, self.addr_width
-            )
+            log.error("%s: %s [0x%x, +0x%x) is outside the %d-bit bus", chan.name, what, addr, length, self.addr_width)
             return False
         return True
 
     # -- prep ----------------------------------------------------------------------------------
-    def device_prep_dma_memcpy(self, chan, dest, src, length, flags):  # noqa: ANN001
+    def device_prep_dma_memcpy(self, chan, dest, src, length, flags):
         if length <= 0:
             log.error("%s: prep_dma_memcpy with length %d", chan.name, length)
             return None
         if not (self._addr_ok(chan, "source", src, length) and self._addr_ok(chan, "destination", dest, length)):
             return None
-        segs = [
-            (src + off, dest + off, min(HW_SEG_MAX, length - off)) for off in range(0, length, HW_SEG_MAX)
-        ]
+        segs = [(src + off, dest + off, min(HW_SEG_MAX, length - off)) for off in range(0, length, HW_SEG_MAX)]
         return self._build(chan, segs, flags)
 
-    def device_prep_dma_memcpy_sg(self, chan, dst_sg, dst_nents, src_sg, src_nents, flags):  # noqa: ANN001
+    def device_prep_dma_memcpy_sg(self, chan, dst_sg, dst_nents, src_sg, src_nents, flags):
         dst = _sg_segments(dst_sg, dst_nents)
         src = _sg_segments(src_sg, src_nents)
         if not dst or not src:
@@ -305,7 +305,7 @@ class PydmaDevice(DmaDevice):
         new = [d for d in chan.desc_issued if id(d) not in chan.on_hw]
         if not new:
             return
-        for prev, desc in zip(new, new[1:]):
+        for prev, desc in itertools.pairwise(new):
             prev.hw[-1].set_next(desc.hw[0].phys)
         for desc in new:
             for h in desc.hw:

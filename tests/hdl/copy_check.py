@@ -50,7 +50,9 @@ class Arena:
         self.dst.mem.free(self.dst.addr)
 
 
-async def run_copies(chan: DmaChan, arena: Arena, copies: list[Copy], batch: int = 64, timeout_us: int = 20_000) -> None:
+async def run_copies(
+    chan: DmaChan, arena: Arena, copies: list[Copy], batch: int = 64, timeout_us: int = 20_000
+) -> None:
     """Submit `copies` as separate transactions, `batch` at a time, and check the arena."""
     for i in range(0, len(copies), batch):
         cookies = []
@@ -61,7 +63,9 @@ async def run_copies(chan: DmaChan, arena: Arena, copies: list[Copy], batch: int
             arena.expect(c)
         chan.issue_pending()
         status = await with_timeout(chan.sync_wait(cookies[-1]), timeout_us, "us")
-        assert status == DmaStatus.DMA_COMPLETE, f"batch ending {copies[i + batch - 1 if i + batch <= len(copies) else -1]}: {status.name}"
+        assert status == DmaStatus.DMA_COMPLETE, (
+            f"batch ending {copies[i + batch - 1 if i + batch <= len(copies) else -1]}: {status.name}"
+        )
         for cookie in cookies:
             assert chan.tx_status(cookie) == DmaStatus.DMA_COMPLETE
     arena.check(copies)

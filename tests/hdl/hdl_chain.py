@@ -7,13 +7,13 @@ import os
 
 import cocotb
 from cocotb.triggers import ClockCycles, with_timeout
+from copy_check import Arena, Copy
 
-from copy_check import Arena, Copy, run_copies
 from pydma import (
     DMA_BIDIRECTIONAL,
+    DMA_MEM_TO_DEV,
     DMA_MEMCPY,
     DMA_MEMCPY_SG,
-    DMA_MEM_TO_DEV,
     DMA_PREP_INTERRUPT,
     DMA_TO_DEVICE,
     DMA_TRANS_NOERROR,
@@ -82,7 +82,7 @@ async def test_sg_chains(dut):
         assert desc is not None
         assert len(desc.hw) >= count
         results = []
-        desc.callback_result = lambda p, r: results.append((p, r.result, r.residue))
+        desc.callback_result = lambda p, r, results=results: results.append((p, r.result, r.residue))
         desc.callback_param = count
         await wait_cookie(chan, desc.submit())
         await ClockCycles(dut.clk, 2)

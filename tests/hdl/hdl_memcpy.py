@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 
 import cocotb
-
 from copy_check import Arena, Copy, layout, run_copies
+
 from pydma import DMA_MEMCPY, DmaCapMask, dma_request_channel
 from tb.dma_tb import DmaTb
 
@@ -37,7 +37,9 @@ async def test_byte_lanes(dut):
     cases = [(s, d, n) for s in range(b) for d in range(b) for n in short_lengths(b)]
     if b > 8:  # keep wide buses affordable: all lane pairs for a few lengths, all lengths for some
         picks = {1, b - 1, b, 2 * b + 1, 255}
-        cases = [(s, d, n) for (s, d, n) in cases if n in picks and (s in (0, 1, b - 1) or d in (0, 1, b - 1) or s == d)]
+        cases = [
+            (s, d, n) for (s, d, n) in cases if n in picks and (s in (0, 1, b - 1) or d in (0, 1, b - 1) or s == d)
+        ]
         cases += [(s, (s * 7 + 3) % b, n) for s in range(b) for n in short_lengths(b)]
     copies, size = layout(cases, b)
     arena = Arena(tb, size)

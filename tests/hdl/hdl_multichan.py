@@ -7,8 +7,8 @@ import os
 
 import cocotb
 from cocotb.triggers import ClockCycles, gather, with_timeout
-
 from copy_check import Arena, Copy, run_copies
+
 from pydma import DMA_MEMCPY, DmaCapMask, DmaStatus, dma_request_channel
 from tb.dma_tb import DmaTb
 
