@@ -97,9 +97,9 @@ class DmaTb:
         self.dut.rst.value = 0
         await ClockCycles(self.dut.clk, 2)
 
-    async def start(self, max_hw_desc: int = 4096) -> PydmaDevice:
+    async def start(self, max_hw_desc: int = 4096, slave_map: list | None = None) -> PydmaDevice:
         await self.reset()
-        self.dma = await PydmaDevice.probe(self.dev, self.backend, "dma0", max_hw_desc=max_hw_desc)
+        self.dma = await PydmaDevice.probe(self.dev, self.backend, "dma0", max_hw_desc=max_hw_desc, slave_map=slave_map)
         return self.dma
 
     async def stop(self) -> None:

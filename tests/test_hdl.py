@@ -9,7 +9,7 @@ from tb.runner import run
 
 WIDTHS = [32, 64, 128]
 STALLS = {"nostall": 0.0, "stall": 0.3}
-MODULES = ["hdl_memcpy", "hdl_chain", "hdl_multichan", "hdl_dmatest"]
+MODULES = ["hdl_memcpy", "hdl_chain", "hdl_multichan", "hdl_semantics", "hdl_registers", "hdl_dmatest"]
 
 
 @pytest.mark.parametrize("stall", list(STALLS))
@@ -29,6 +29,18 @@ def test_hdl(module: str, data_w: int, stall: str, seed: int) -> None:
 def test_hdl_addr64(addr_w: int, seed: int) -> None:
     """64-bit addressing: the memcpy sweep with descriptors and buffers above 4 GiB."""
     run("hdl_memcpy", params={"ADDR_W": addr_w}, seed=seed, results_name="hdl_memcpy-addr64")
+
+
+@pytest.mark.parametrize("module", ["hdl_memcpy", "hdl_multichan"])
+def test_hdl_long_bursts_two_channels(module: str, seed: int) -> None:
+    """256-beat bursts (the AXI4 maximum) and a two-channel build, with stalls."""
+    run(
+        module,
+        params={"NUM_CH": 2, "MAX_BURST": 256, "FIFO_DEPTH": 256},
+        seed=seed,
+        extra_env={"PYDMA_STALLS": "0.3"},
+        results_name=f"{module}-burst256",
+    )
 
 
 def test_demo(seed: int) -> None:

@@ -29,7 +29,10 @@ from pydma.dma_mapping import (
     dma_pool_free,
 )
 from pydma.dmaengine import (
+    DmaChan,
     DmaDevice,
+    DmaFilter,
+    DmaSlaveMap,
     DmaTxState,
     dma_async_device_register,
     dma_async_device_unregister,
@@ -141,8 +144,18 @@ class PydmaDevice(DmaDevice):
         self.addr_width = 0
 
     @classmethod
-    async def probe(cls, dev: Device, backend: DmaBackend, name: str = "dma0", max_hw_desc: int = 4096) -> PydmaDevice:
+    async def probe(
+        cls,
+        dev: Device,
+        backend: DmaBackend,
+        name: str = "dma0",
+        max_hw_desc: int = 4096,
+        slave_map: list[DmaSlaveMap] | None = None,
+    ) -> PydmaDevice:
+        """Bind to the controller behind `backend`. `slave_map` is the board table for
+        dma_request_chan(): DmaSlaveMap(client device name, slave name, channel index)."""
         self = cls(dev, backend, name, max_hw_desc)
+        self.filter = DmaFilter(fn=pydma_filter, map=list(slave_map or []))
         ident = await backend.readl(L.reg("ID").offset)
         if ident != L.ID_MAGIC:
             raise DmaError(ENODEV, f"{name}: ID register reads 0x{ident:08x}, not a pydma DMAC")
@@ -371,6 +384,11 @@ class PydmaDevice(DmaDevice):
                 else:
                     state.residue = desc.total
         return ret
+
+
+def pydma_filter(chan: DmaChan, param: object) -> bool:
+    """The provider's filter function: the param of a slave-map entry is a channel index."""
+    return isinstance(chan, PydmaChan) and chan.index == param
 
 
 def _sg_segments(sgl: list[Scatterlist] | None, nents: int) -> list[tuple[int, int]]:

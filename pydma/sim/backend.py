@@ -3,6 +3,8 @@ the controller's `irq` vector for interrupts."""
 
 from __future__ import annotations
 
+from collections import deque
+
 from cocotb.handle import LogicArrayObject
 from cocotbext.axi import AxiLiteMaster
 from cocotbext.axi.constants import AxiResp
@@ -18,17 +20,29 @@ class CocotbBackend:
         self.memory = memory
         self.writes = 0
         self.reads = 0
+        # Posted writes not yet known complete. cocotbext's init_write only schedules the
+        # write, so its own idle state cannot tell whether one is still to come.
+        self._posted: deque = deque()
 
     def writel(self, offset: int, value: int) -> None:
         self.writes += 1
-        self.axil.init_write(offset, (value & 0xFFFF_FFFF).to_bytes(4, "little"))
+        event = self.axil.init_write(offset, (value & 0xFFFF_FFFF).to_bytes(4, "little"))
+        self._posted.append((offset, event))
 
     async def flush(self) -> None:
-        await self.axil.wait_write()
+        """Wait for every posted write; a write the slave refused is an error here, as an
+        asynchronous bus abort would be on hardware."""
+        while self._posted:
+            offset, event = self._posted[0]
+            await event.wait()
+            self._posted.popleft()
+            resp = event.data.resp
+            if resp != AxiResp.OKAY:
+                raise DmaError(EIO, f"posted register write at 0x{offset:03x} answered {resp.name}")
 
     async def readl(self, offset: int) -> int:
         self.reads += 1
-        await self.axil.wait_write()
+        await self.flush()
         resp = await self.axil.read(offset, 4)
         if resp.resp != AxiResp.OKAY:
             raise DmaError(EIO, f"register read at 0x{offset:03x} answered {resp.resp.name}")

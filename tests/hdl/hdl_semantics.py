@@ -1,0 +1,160 @@
+"""Kernel semantics the driver must keep: nothing reaches the hardware before
+issue_pending; callbacks run in tasklet context without the channel lock, so they can
+submit more work; channel requests by capability, filter and name."""
+
+from __future__ import annotations
+
+import os
+
+import cocotb
+from cocotb.triggers import ClockCycles, with_timeout
+
+from copy_check import Arena, Copy
+from pydma import (
+    DMA_MEMCPY,
+    DMA_PREP_INTERRUPT,
+    DMA_SLAVE,
+    Device,
+    DmaApiMisuse,
+    DmaCapMask,
+    DmaError,
+    DmaSlaveMap,
+    DmaStatus,
+    dma_request_chan,
+    dma_request_chan_by_mask,
+    dma_request_channel,
+)
+from pydma.errors import ENODEV
+from pydma.kcontext import TASKLET, current_context
+from tb.dma_tb import DmaTb
+
+
+async def setup(dut, **kw):
+    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
+    await tb.start(**kw)
+    return tb
+
+
+def axi_activity(dut) -> bool:
+    return any(int(s.value) for s in (dut.m_axi_arvalid, dut.m_axi_awvalid, dut.m_axi_wvalid))
+
+
+@cocotb.test()
+async def test_nothing_moves_before_issue_pending(dut):
+    tb = await setup(dut)
+    chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
+    arena = Arena(tb, 1 << 14)
+    writes_before = tb.backend.writes
+    cookies = []
+    for i in range(5):
+        c = Copy(i * 1000, i * 1000 + 1, 900)
+        cookies.append(chan.prep_dma_memcpy(arena.dst.addr + c.dst, arena.src.addr + c.src, c.length, 0).submit())
+        arena.expect(c)
+    for _ in range(2000):
+        await ClockCycles(dut.clk, 1)
+        assert not axi_activity(dut), "the controller touched memory before issue_pending"
+    assert tb.backend.writes == writes_before, "submit wrote a register"
+    assert chan.desc_submitted and not chan.desc_issued
+    assert arena.dst.read() != bytes(arena.model), "destination changed before issue_pending"
+    assert all(chan.tx_status(c) == DmaStatus.DMA_IN_PROGRESS for c in cookies)
+    chan.issue_pending()
+    status = await with_timeout(chan.sync_wait(cookies[-1]), 10_000, "us")
+    assert status == DmaStatus.DMA_COMPLETE
+    arena.check([])
+    await chan.release()
+    await tb.stop()
+
+
+@cocotb.test()
+async def test_callbacks_resubmit_from_tasklet(dut):
+    """Each callback runs in tasklet context with the lock free, and preps, submits and
+    issues the next copy: a 20-step chain driven entirely from callbacks."""
+    tb = await setup(dut)
+    chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
+    arena = Arena(tb, 1 << 14)
+    contexts, steps = [], []
+
+    def step(i: int) -> None:
+        contexts.append((current_context(), chan.lock.held))
+        steps.append(i)
+        if i == 20:
+            return
+        c = Copy(i * 300, i * 300 + 7, 250)
+        arena.expect(c)
+        d = chan.prep_dma_memcpy(arena.dst.addr + c.dst, arena.src.addr + c.src, c.length, DMA_PREP_INTERRUPT)
+        d.callback = step
+        d.callback_param = i + 1
+        d.submit()
+        chan.issue_pending()
+
+    step(0)
+    contexts.clear()
+    for _ in range(400):
+        if steps[-1] == 20:
+            break
+        await ClockCycles(dut.clk, 100)
+    assert steps == list(range(21)), f"chain stopped at {steps[-1]}"
+    assert all(ctx == (TASKLET, False) for ctx in contexts), "callback not in tasklet context, or lock held"
+    arena.check([])
+
+    # a callback may not sleep: synchronize() from it is refused, loudly
+    refused = []
+
+    def bad_callback(_param) -> None:
+        coro = chan.synchronize()
+        try:
+            coro.send(None)
+        except DmaApiMisuse as exc:
+            refused.append(str(exc))
+        except StopIteration:
+            pass
+
+    d = chan.prep_dma_memcpy(arena.dst.addr, arena.src.addr, 8, 0)
+    d.callback = bad_callback
+    await with_timeout(chan.sync_wait(d.submit()), 1_000, "us")
+    await ClockCycles(dut.clk, 3)
+    assert refused and "tasklet" in refused[0]
+    await chan.release()
+    await tb.stop()
+
+
+@cocotb.test()
+async def test_channel_requests(dut):
+    tb = await setup(dut, slave_map=[DmaSlaveMap("uart0", "tx", 2), DmaSlaveMap("uart0", "rx", 3)])
+    # by name, from the board table
+    uart = Device("uart0", tb.memory)
+    tx = dma_request_chan(uart, "tx")
+    assert tx.name == "dma0chan2"
+    try:
+        dma_request_chan(uart, "tx")
+        raise AssertionError("a taken channel was handed out by name")
+    except DmaError as exc:
+        assert exc.errno == ENODEV
+    try:
+        dma_request_chan(Device("spi0", tb.memory), "tx")
+        raise AssertionError("unknown client got a channel")
+    except DmaError as exc:
+        assert exc.errno == ENODEV
+    # by mask and filter
+    assert dma_request_channel(DmaCapMask(DMA_SLAVE)) is None, "no slave capability yet"
+    odd = dma_request_channel(DmaCapMask(DMA_MEMCPY), lambda c, p: c.chan_id % 2 == p, 1)
+    assert odd.name == "dma0chan1"
+    rest = [dma_request_chan_by_mask(DmaCapMask(DMA_MEMCPY)) for _ in range(2)]
+    assert sorted(c.name for c in rest) == ["dma0chan0", "dma0chan3"]
+    try:
+        dma_request_chan_by_mask(DmaCapMask(DMA_MEMCPY))
+        raise AssertionError("more channels than the controller has")
+    except DmaError as exc:
+        assert exc.errno == ENODEV
+    # a released channel can be requested again, and works
+    await tx.release()
+    again = dma_request_chan(uart, "tx")
+    assert again is tx
+    arena = Arena(tb, 1 << 12)
+    d = again.prep_dma_memcpy(arena.dst.addr, arena.src.addr, 100, 0)
+    arena.expect(Copy(0, 0, 100))
+    assert await with_timeout(again.sync_wait(d.submit()), 1_000, "us") == DmaStatus.DMA_COMPLETE
+    arena.check([])
+    for chan in [again, odd, *rest]:
+        await chan.release()
+    await tb.stop()
