@@ -127,7 +127,7 @@ async def test_descriptor_errors_halt(dut):
     """A zero length, a reserved flag bit, a misaligned NEXT: the channel halts with
     ERR_CODE DESC and an error interrupt, writes the error into the descriptor where it
     can, moves no data, and works again after CTRL.RESET."""
-    tb, raw, descs, data = await setup(dut)
+    _tb, raw, descs, data = await setup(dut)
     ctrl = L.reg("CTRL")
     run = ctrl.field("RUN").mask | ctrl.field("IOC_IRQ_EN").mask | ctrl.field("ERR_IRQ_EN").mask
     d = descs.ptr(0, 64)

@@ -8,8 +8,8 @@ import os
 
 import cocotb
 from cocotb.triggers import ClockCycles, with_timeout
-
 from copy_check import Arena, Copy
+
 from pydma import (
     DMA_MEMCPY,
     DMA_PREP_INTERRUPT,
