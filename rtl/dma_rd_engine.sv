@@ -28,13 +28,10 @@ module dma_rd_engine #(
     logic [NB_W-1:0]   rem;
     logic [RW-1:0]     reserved;
 
-    wire [12:0]     to_4k = (13'd4096 - {1'b0, addr[11:0]}) >> BW;
     logic [NB_W-1:0] burst;
-    always_comb begin
-        burst = rem;
-        if (burst > NB_W'(MAX_BURST)) burst = NB_W'(MAX_BURST);
-        if (burst > NB_W'(to_4k)) burst = NB_W'(to_4k);
-    end
+    dma_burst_len #(.NB_W(NB_W), .MAX_BURST(MAX_BURST), .BW(BW)) u_len (
+        .addr(addr[11:0]), .rem, .burst
+    );
 
     wire issue = active && (!ar_valid || ar_ready)
               && (32'(reserved) + 32'(burst) <= FIFO_DEPTH);

@@ -59,13 +59,10 @@ module dma_wr_engine
     logic [CL_W-1:0]   len;
     logic [AVW-1:0]    avail;  // buffered beats not yet claimed by an AW
 
-    wire [12:0] to_4k = (13'd4096 - {1'b0, addr[11:0]}) >> BW;
     logic [NB_W-1:0] burst;
-    always_comb begin
-        burst = rem;
-        if (burst > NB_W'(MAX_BURST)) burst = NB_W'(MAX_BURST);
-        if (burst > NB_W'(to_4k)) burst = NB_W'(to_4k);
-    end
+    dma_burst_len #(.NB_W(NB_W), .MAX_BURST(MAX_BURST), .BW(BW)) u_len (
+        .addr(addr[11:0]), .rem, .burst
+    );
 
     logic wq_ready, bq_ready;
     wire last_burst = rem == burst;

@@ -5,6 +5,7 @@ dma_regs.sv
 dma_chan.sv
 dma_desc_fetch.sv
 dma_desc_wb.sv
+dma_burst_len.sv
 dma_rd_engine.sv
 dma_realign.sv
 dma_wr_engine.sv

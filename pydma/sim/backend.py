@@ -35,6 +35,8 @@ class CocotbBackend:
         while self._posted:
             offset, event = self._posted[0]
             await event.wait()
+            if not self._posted or self._posted[0][1] is not event:
+                continue  # another task flushing at the same time retired it
             self._posted.popleft()
             resp = event.data.resp
             if resp != AxiResp.OKAY:
