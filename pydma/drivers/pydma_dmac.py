@@ -71,12 +71,14 @@ HW_SEG_MAX = 1 << 30
 class HwDesc:
     """One hardware descriptor: its CPU view and bus address, and what it moves."""
 
-    __slots__ = ("dst", "length", "phys", "src", "view")
+    __slots__ = ("dst", "length", "orphan", "phys", "pinned", "src", "view")
 
     def __init__(self, view: MemView, phys: int) -> None:
         self.view = view
         self.phys = phys
         self.src = self.dst = self.length = 0
+        self.pinned = False  # the hardware may still re-read its NEXT word
+        self.orphan = False  # its transaction let go of it while pinned
 
     def write(self, next_phys: int, src: int, dst: int, length: int, ctrl: int) -> None:
         self.src, self.dst, self.length = src, dst, length
@@ -121,6 +123,10 @@ class PydmaChan(VirtDmaChan):
         self.hw_queue: deque[tuple[PydmaDesc, int]] = deque()  # handed to hw, not done
         self.hw_tail: HwDesc | None = None  # last descriptor handed to the hardware
         self.hw_done_cnt = 0  # DONE_CNT as last read
+        # The descriptor the hardware retired last: after retiring it, the controller may
+        # still re-read its NEXT (a stale tail, or a doorbell while idle on it), and it
+        # cannot retire another one before that. So it stays out of the pool until then.
+        self.last_retired: HwDesc | None = None
         self.on_hw: set[int] = set()  # id() of issued transactions the hardware has
         self.irq_task = None
         self.stats = {"starts": 0, "appends": 0, "irqs": 0}
@@ -220,13 +226,20 @@ class PydmaDevice(DmaDevice):
 
     def device_free_chan_resources(self, chan: PydmaChan) -> None:
         chan.vchan_free_chan_resources()
+        last, chan.last_retired = chan.last_retired, None
+        if last is not None:
+            last.pinned = False
+            if last.orphan:
+                dma_pool_free(chan.pool, last.view, last.phys)
         if chan.pool is not None:
             dma_pool_destroy(chan.pool)
             chan.pool = None
 
     # -- hardware descriptor allocation (all or nothing) ------------------------------------
     def _alloc_hw(self, chan: PydmaChan, count: int) -> list[HwDesc] | None:
-        if chan.hw_in_use + count > self.max_hw_desc:
+        last = chan.last_retired
+        held = chan.hw_in_use + (1 if last is not None and last.orphan else 0)
+        if held + count > self.max_hw_desc:
             log.warning(
                 "%s: out of hardware descriptors (%d in use, %d asked, limit %d)",
                 chan.name,
@@ -258,9 +271,21 @@ class PydmaDevice(DmaDevice):
 
     def desc_free_hw(self, chan: PydmaChan, desc: PydmaDesc) -> None:
         for h in desc.hw:
-            dma_pool_free(chan.pool, h.view, h.phys)
+            if h.pinned:
+                h.orphan = True  # freed when the hardware retires a later descriptor
+            else:
+                dma_pool_free(chan.pool, h.view, h.phys)
         chan.hw_in_use -= len(desc.hw)
         desc.hw = []
+
+    def _retire(self, chan: PydmaChan, h: HwDesc) -> None:
+        prev = chan.last_retired
+        if prev is not None:
+            prev.pinned = False
+            if prev.orphan:
+                dma_pool_free(chan.pool, prev.view, prev.phys)
+        h.pinned = True
+        chan.last_retired = h
 
     def _addr_ok(self, chan: PydmaChan, what: str, addr: int, length: int) -> bool:
         if addr < 0 or addr + length > 1 << self.addr_width:
@@ -358,6 +383,7 @@ class PydmaDevice(DmaDevice):
             raise DmaError(EIO, f"{chan.name}: DONE_CNT says {newly} done, only {len(chan.hw_queue)} queued")
         for _ in range(newly):
             desc, i = chan.hw_queue.popleft()
+            self._retire(chan, desc.hw[i])
             done, err, _ = desc.hw[i].status()
             if not done:
                 raise DmaError(EIO, f"{chan.name}: descriptor 0x{desc.hw[i].phys:x} counted done without DONE")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import deque
 
+import cocotb
 from cocotb.handle import LogicArrayObject
 from cocotbext.axi import AxiLiteMaster
 from cocotbext.axi.constants import AxiResp
@@ -20,25 +21,26 @@ class CocotbBackend:
         self.memory = memory
         self.writes = 0
         self.reads = 0
-        # Posted writes not yet known complete. cocotbext's init_write only schedules the
-        # write, so its own idle state cannot tell whether one is still to come.
+        # Posted writes not yet known complete: the master's own idle state cannot tell
+        # whether a write is still to come, as starting one is itself deferred.
         self._posted: deque = deque()
 
     def writel(self, offset: int, value: int) -> None:
         self.writes += 1
-        event = self.axil.init_write(offset, (value & 0xFFFF_FFFF).to_bytes(4, "little"))
-        self._posted.append((offset, event))
+        # tasks start in order, so the writes reach the AXI-Lite master in order
+        task = cocotb.start_soon(self.axil.write(offset, (value & 0xFFFF_FFFF).to_bytes(4, "little")))
+        self._posted.append((offset, task))
 
     async def flush(self) -> None:
         """Wait for every posted write; a write the slave refused is an error here, as an
         asynchronous bus abort would be on hardware."""
         while self._posted:
-            offset, event = self._posted[0]
-            await event.wait()
-            if not self._posted or self._posted[0][1] is not event:
+            offset, task = self._posted[0]
+            result = await task
+            if not self._posted or self._posted[0][1] is not task:
                 continue  # another task flushing at the same time retired it
             self._posted.popleft()
-            resp = event.data.resp
+            resp = result.resp
             if resp != AxiResp.OKAY:
                 raise DmaError(EIO, f"posted register write at 0x{offset:03x} answered {resp.name}")
 

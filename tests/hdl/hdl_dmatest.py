@@ -10,7 +10,10 @@ import cocotb
 from pydma.dmatest import Dmatest, DmatestParams
 from tb.dma_tb import DmaTb
 
-DEFAULTS = "iterations=20 test_buf_size=16384"
+# Two threads per channel: completions of one thread's copies race the other's preps, which
+# is how a driver that frees a descriptor the controller may still re-read gets caught.
+# timeout is in simulated ms: a failure ends the run instead of simulating 3 seconds.
+DEFAULTS = "iterations=20 test_buf_size=16384 threads_per_chan=2 timeout=2"
 
 
 @cocotb.test()
