@@ -5,12 +5,11 @@ on every AXI channel, the AXI-Lite master, and the pydma driver bound to it.
     await tb.start()              # reset, probe the driver (registers the DMA device)
     chan = dma_request_channel(mask)
     ...
-    await tb.stop()               # release channels, unregister, check the bus went quiet
+    await tb.stop()               # release channels, unregister the device
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import random
@@ -18,7 +17,7 @@ from collections.abc import Iterator
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge
+from cocotb.triggers import ClockCycles
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiSlave
 
 from pydma.dma_mapping import Device
@@ -86,10 +85,6 @@ class DmaTb:
             else:
                 ch.clear_pause_generator()
 
-    def set_pause_pattern(self, pattern: list[int]) -> None:
-        for ch in self.axi_channels():
-            ch.set_pause_generator(itertools.cycle(pattern))
-
     # -- life cycle ----------------------------------------------------------------------------
     async def reset(self) -> None:
         self.dut.rst.value = 1
@@ -112,17 +107,6 @@ class DmaTb:
 
     async def idle_cycles(self, n: int) -> None:
         await ClockCycles(self.dut.clk, n)
-
-    async def wait_bus_quiet(self, cycles: int = 20) -> None:
-        """Wait until no AXI valid has been seen for `cycles` clocks."""
-        d = self.dut
-        quiet = 0
-        while quiet < cycles:
-            await RisingEdge(d.clk)
-            busy = any(
-                int(s.value) for s in (d.m_axi_arvalid, d.m_axi_awvalid, d.m_axi_wvalid, d.m_axi_rvalid, d.m_axi_bvalid)
-            )
-            quiet = 0 if busy else quiet + 1
 
     # -- buffers with guard bytes --------------------------------------------------------------
     def alloc_guarded(self, size: int, guard: int = 64, fill: bytes | None = None) -> GuardedBuffer:
