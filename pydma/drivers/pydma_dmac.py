@@ -45,7 +45,7 @@ from pydma.enums import (
     DmaTransactionType,
     DmaTransferDirection,
 )
-from pydma.errors import EIO, ENODEV, ENOMEM, DmaError
+from pydma.errors import EIO, ENODEV, ENOMEM, DmaApiMisuse, DmaError
 from pydma.hw import layout as L
 from pydma.kcontext import HARDIRQ, running_in
 from pydma.memory import MemView
@@ -225,6 +225,13 @@ class PydmaDevice(DmaDevice):
         return 0
 
     def device_free_chan_resources(self, chan: PydmaChan) -> None:
+        if chan.hw_queue:
+            # freeing would hand descriptors the controller is still walking to new owners;
+            # there is no terminate yet to stop it first
+            raise DmaApiMisuse(
+                f"{chan.name} released with {len(chan.hw_queue)} descriptors still on the hardware; "
+                "wait for them to complete first"
+            )
         chan.vchan_free_chan_resources()
         last, chan.last_retired = chan.last_retired, None
         if last is not None:

@@ -342,6 +342,12 @@ async def test_bad_input(dut):
         assert "double submit" in str(exc)
     assert chan.desc_submitted == [desc], "double submit queued twice"
     chan.issue_pending()
+    try:
+        await chan.release()
+        raise AssertionError("released a channel with work on the hardware")
+    except DmaApiMisuse as exc:
+        assert "still on the hardware" in str(exc)
+    assert chan.client_count == 1, "a refused release must leave the channel usable"
     await wait_cookie(chan, cookie)
     await ClockCycles(dut.clk, 2)
     assert chan.hw_in_use == 0
