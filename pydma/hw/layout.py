@@ -107,7 +107,13 @@ CHAN_REGS: tuple[Register, ...] = (
         "Next descriptor to fetch (low word). Writable only while idle: the head of a new "
         "chain. Reads the descriptor being processed while busy.",
     ),
-    Register("CUR_DESC_HI", 0x0C, "RW", "Next descriptor to fetch (high word)."),
+    Register(
+        "CUR_DESC_HI",
+        0x0C,
+        "RW",
+        "Next descriptor to fetch (high word). Held until CUR_DESC_LO is written, which "
+        "commits both halves at once.",
+    ),
     Register(
         "TAIL_DESC_LO",
         0x10,
@@ -115,7 +121,13 @@ CHAN_REGS: tuple[Register, ...] = (
         "Tail descriptor (low word). Writing it rings the doorbell: the channel runs until it "
         "has completed the descriptor at TAIL_DESC. Write TAIL_DESC_HI first.",
     ),
-    Register("TAIL_DESC_HI", 0x14, "RW", "Tail descriptor (high word)."),
+    Register(
+        "TAIL_DESC_HI",
+        0x14,
+        "RW",
+        "Tail descriptor (high word). Held until TAIL_DESC_LO is written, which commits both "
+        "halves at once, so the channel never compares against a half-written tail.",
+    ),
     Register(
         "DONE_CNT",
         0x18,
