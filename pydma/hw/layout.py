@@ -111,8 +111,7 @@ CHAN_REGS: tuple[Register, ...] = (
         "CUR_DESC_HI",
         0x0C,
         "RW",
-        "Next descriptor to fetch (high word). Held until CUR_DESC_LO is written, which "
-        "commits both halves at once.",
+        "Next descriptor to fetch (high word). Held until CUR_DESC_LO is written, which commits both halves at once.",
     ),
     Register(
         "TAIL_DESC_LO",
