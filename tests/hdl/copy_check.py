@@ -35,6 +35,14 @@ class Arena:
     def expect(self, c: Copy) -> None:
         self.model[c.dst : c.dst + c.length] = self.src_bytes[c.src : c.src + c.length]
 
+    def expect_sg(self, src_pieces: list[tuple[int, int]], dst_pieces: list[tuple[int, int]]) -> None:
+        """A scatterlist copy: the source pieces, concatenated, fill the destination pieces."""
+        flat = b"".join(self.src_bytes[o : o + n] for o, n in src_pieces)
+        pos = 0
+        for o, n in dst_pieces:
+            self.model[o : o + n] = flat[pos : pos + n]
+            pos += n
+
     def check(self, copies: list[Copy]) -> None:
         got = self.dst.read()
         assert self.src.read() == self.src_bytes, "source arena was modified"

@@ -87,11 +87,7 @@ async def test_sg_chains(dut):
         await wait_cookie(chan, desc.submit())
         await ClockCycles(dut.clk, 2)
         assert results == [(count, DMA_TRANS_NOERROR, 0)]
-        flat = b"".join(arena.src_bytes[o : o + n] for o, n in src_pieces)
-        pos = 0
-        for o, n in dst_pieces:
-            arena.model[o : o + n] = flat[pos : pos + n]
-            pos += n
+        arena.expect_sg(src_pieces, dst_pieces)
         arena.check([])
         arena.free()
         tb.log.info("chain of %d hardware descriptors (%d bytes) ok", len(desc.hw) if desc.hw else count, total)
@@ -204,11 +200,7 @@ async def test_reuse(dut):
         await wait_cookie(chan, cookie)
         await ClockCycles(dut.clk, 2)
         assert [h.phys for h in desc.hw] == hw_addrs, "reuse must not rebuild the chain"
-        flat = b"".join(new_src[o : o + n] for o, n in src_pieces)
-        pos = 0
-        for o, n in dst_pieces:
-            arena.model[o : o + n] = flat[pos : pos + n]
-            pos += n
+        arena.expect_sg(src_pieces, dst_pieces)
         arena.check([])
     assert runs == [0, 1, 2, 3]
     in_use = chan.hw_in_use
