@@ -109,6 +109,7 @@ class PydmaDesc(VirtDmaDesc):
         super().__init__(chan, flags)
         self.hw = hw
         self.total = sum(h.length for h in hw)
+        self.on_hw = False  # issued and handed to the controller, not yet completed
 
     def __repr__(self) -> str:
         return f"<PydmaDesc cookie={self.cookie} segs={len(self.hw)} len={self.total}>"
@@ -127,7 +128,6 @@ class PydmaChan(VirtDmaChan):
         # still re-read its NEXT (a stale tail, or a doorbell while idle on it), and it
         # cannot retire another one before that. So it stays out of the pool until then.
         self.last_retired: HwDesc | None = None
-        self.on_hw: set[int] = set()  # id() of issued transactions the hardware has
         self.irq_task = None
         self.stats = {"starts": 0, "appends": 0, "irqs": 0}
 
@@ -347,7 +347,7 @@ class PydmaDevice(DmaDevice):
 
     def _start_locked(self, chan: PydmaChan) -> None:
         """Hand the hardware every issued transaction it does not have yet."""
-        new = [d for d in chan.desc_issued if id(d) not in chan.on_hw]
+        new = [d for d in chan.desc_issued if not d.on_hw]
         if not new:
             return
         for prev, desc in itertools.pairwise(new):
@@ -355,7 +355,7 @@ class PydmaDevice(DmaDevice):
         for desc in new:
             for h in desc.hw:
                 h.clear_status()
-            chan.on_hw.add(id(desc))
+            desc.on_hw = True
             chan.hw_queue.extend((desc, i) for i in range(len(desc.hw)))
         head, tail = new[0].hw[0], new[-1].hw[-1]
         w = self.backend.writel
@@ -397,7 +397,7 @@ class PydmaDevice(DmaDevice):
             if err and desc.tx_result.result == DmaengineTxResult.DMA_TRANS_NOERROR:
                 desc.tx_result.result = _ERR_RESULT.get(err, DmaengineTxResult.DMA_TRANS_READ_FAILED)
             if i == len(desc.hw) - 1:
-                chan.on_hw.discard(id(desc))
+                desc.on_hw = False
                 chan.vchan_cookie_complete(desc)
         if status & L.reg("STATUS").field("HALTED").mask:
             log.error("%s: channel halted, error code %d", chan.name, (status >> 16) & 0xF)
@@ -411,7 +411,7 @@ class PydmaDevice(DmaDevice):
         with chan.lock:
             desc = chan.vchan_find_desc(cookie)
             if desc is not None:
-                if id(desc) in chan.on_hw:
+                if desc.on_hw:
                     # segment granularity: what the status words say is not yet done
                     state.residue = sum(h.length for h in desc.hw if not h.status()[0])
                 else:

@@ -15,7 +15,6 @@ from pydma import (
     DMA_MEMCPY,
     DMA_MEMCPY_SG,
     DMA_PREP_INTERRUPT,
-    DMA_TO_DEVICE,
     DMA_TRANS_NOERROR,
     DmaApiMisuse,
     DmaCapMask,
@@ -353,5 +352,4 @@ async def test_bad_input(dut):
             assert "not requested" in str(exc)
     arena.free()
     assert tb.memory.allocations() == allocations - 2, "memory leaked"
-    _ = DMA_TO_DEVICE
     await tb.stop()
