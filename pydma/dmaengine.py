@@ -272,6 +272,20 @@ class DmaChan:
         self._check_live("prep_slave_sg")
         return self.device.device_prep_slave_sg(self, sgl, sg_len, direction, DmaCtrlFlags(flags))
 
+    def prep_slave_single(
+        self, buf: int, length: int, direction: DmaTransferDirection, flags: int = 0
+    ) -> DmaAsyncTxDescriptor | None:
+        """dmaengine_prep_slave_single: a one-entry scatterlist handed to prep_slave_sg."""
+        self._check_live("dmaengine_prep_slave_single")
+        sg = Scatterlist(length=length, dma_address=buf, dma_length=length)
+        return self.device.device_prep_slave_sg(self, [sg], 1, direction, DmaCtrlFlags(flags))
+
+    def prep_dma_cyclic(
+        self, buf_addr: int, buf_len: int, period_len: int, direction: DmaTransferDirection, flags: int = 0
+    ) -> DmaAsyncTxDescriptor | None:
+        self._check_live("dmaengine_prep_dma_cyclic")
+        return self.device.device_prep_dma_cyclic(self, buf_addr, buf_len, period_len, direction, DmaCtrlFlags(flags))
+
     # -- running ------------------------------------------------------------------------------------
     def issue_pending(self) -> None:
         self._check_live("dma_async_issue_pending")
@@ -366,6 +380,9 @@ class DmaDevice:
     def device_prep_slave_sg(self, chan, sgl, sg_len, direction, flags):
         return None
 
+    def device_prep_dma_cyclic(self, chan, buf_addr, buf_len, period_len, direction, flags):
+        return None
+
     def device_config(self, chan: DmaChan, config: DmaSlaveConfig) -> int:
         return ENOSYS
 
@@ -398,6 +415,8 @@ _dma_device_list: list[DmaDevice] = []
 _CAP_OPS = {
     DmaTransactionType.DMA_MEMCPY: "device_prep_dma_memcpy",
     DmaTransactionType.DMA_MEMCPY_SG: "device_prep_dma_memcpy_sg",
+    DmaTransactionType.DMA_SLAVE: "device_prep_slave_sg",
+    DmaTransactionType.DMA_CYCLIC: "device_prep_dma_cyclic",
 }
 
 
@@ -540,6 +559,14 @@ def dmaengine_prep_dma_memcpy(chan: DmaChan, dest: int, src: int, length: int, f
 
 def dmaengine_prep_slave_sg(chan: DmaChan, sgl, sg_len, direction, flags=0):
     return chan.prep_slave_sg(sgl, sg_len, direction, flags)
+
+
+def dmaengine_prep_slave_single(chan: DmaChan, buf: int, length: int, direction, flags=0):
+    return chan.prep_slave_single(buf, length, direction, flags)
+
+
+def dmaengine_prep_dma_cyclic(chan: DmaChan, buf_addr: int, buf_len: int, period_len: int, direction, flags=0):
+    return chan.prep_dma_cyclic(buf_addr, buf_len, period_len, direction, flags)
 
 
 def dma_async_issue_pending(chan: DmaChan) -> None:

@@ -123,11 +123,21 @@ class VirtDmaChan(DmaChan):
         self.progress.set()
         self.tasklet.schedule()
 
+    def vchan_cyclic_callback(self, vd: VirtDmaDesc) -> None:
+        """A period of cyclic `vd` elapsed: its callback runs from the tasklet, once per
+        tasklet run however many periods elapsed since the last (as in the kernel)."""
+        self.lock.assert_held()
+        self.cyclic = vd
+        self.tasklet.schedule()
+
     def vchan_complete(self) -> None:
         """The tasklet: run callbacks with the lock dropped, then recycle or free."""
         with self.lock:
             done = list(self.desc_completed)
             self.desc_completed.clear()
+            cyclic, self.cyclic = self.cyclic, None
+        if cyclic is not None:
+            dmaengine_desc_callback_invoke(cyclic, cyclic.tx_result)
         for vd in done:
             dmaengine_desc_callback_invoke(vd, vd.tx_result)
             self.vchan_vdesc_fini(vd)
@@ -160,8 +170,9 @@ class VirtDmaChan(DmaChan):
             self.cyclic = None
 
     def vchan_dma_desc_free_list(self, descs: Iterable[VirtDmaDesc]) -> None:
+        """Free, or give back to their client the ones marked for reuse."""
         for vd in descs:
-            self._free(vd)
+            self.vchan_vdesc_fini(vd)
 
     async def vchan_synchronize(self) -> None:
         await self.tasklet.kill()

@@ -22,6 +22,8 @@ module dma_axi_mux #(
     output logic              m_ar_ready,
     input  logic [ADDR_W-1:0] m_ar_addr,
     input  logic [7:0]        m_ar_len,
+    input  logic [2:0]        m_ar_size,
+    input  logic [1:0]        m_ar_burst,
     output logic              m_r_valid,
     input  logic              m_r_ready,
     // descriptor write (status write-back)
@@ -41,6 +43,8 @@ module dma_axi_mux #(
     output logic              m_aw_ready,
     input  logic [ADDR_W-1:0] m_aw_addr,
     input  logic [7:0]        m_aw_len,
+    input  logic [2:0]        m_aw_size,
+    input  logic [1:0]        m_aw_burst,
     input  logic              m_w_valid,
     output logic              m_w_ready,
     input  logic [DATA_W-1:0] m_w_data,
@@ -52,6 +56,8 @@ module dma_axi_mux #(
     output logic [ID_W-1:0]   axi_arid,
     output logic [ADDR_W-1:0] axi_araddr,
     output logic [7:0]        axi_arlen,
+    output logic [2:0]        axi_arsize,
+    output logic [1:0]        axi_arburst,
     output logic              axi_arvalid,
     input  logic              axi_arready,
     input  logic [ID_W-1:0]   axi_rid,
@@ -60,6 +66,8 @@ module dma_axi_mux #(
     output logic [ID_W-1:0]   axi_awid,
     output logic [ADDR_W-1:0] axi_awaddr,
     output logic [7:0]        axi_awlen,
+    output logic [2:0]        axi_awsize,
+    output logic [1:0]        axi_awburst,
     output logic              axi_awvalid,
     input  logic              axi_awready,
     output logic [DATA_W-1:0] axi_wdata,
@@ -78,6 +86,8 @@ module dma_axi_mux #(
     assign axi_arvalid = ar_sel_d ? d_ar_valid : m_ar_valid;
     assign axi_araddr  = ar_sel_d ? d_ar_addr : m_ar_addr;
     assign axi_arlen   = ar_sel_d ? d_ar_len : m_ar_len;
+    assign axi_arsize  = ar_sel_d ? 3'($clog2(B)) : m_ar_size;  // descriptors: full-width INCR
+    assign axi_arburst = ar_sel_d ? 2'b01 : m_ar_burst;
     assign axi_arid    = ID_W'(ar_sel_d);
     assign d_ar_ready  = ar_sel_d && axi_arready;
     assign m_ar_ready  = !ar_sel_d && axi_arready;
@@ -108,6 +118,8 @@ module dma_axi_mux #(
     assign axi_awvalid = aw_src_valid && own_ready;
     assign axi_awaddr  = aw_sel_d ? d_aw_addr : m_aw_addr;
     assign axi_awlen   = aw_sel_d ? d_aw_len : m_aw_len;
+    assign axi_awsize  = aw_sel_d ? 3'($clog2(B)) : m_aw_size;
+    assign axi_awburst = aw_sel_d ? 2'b01 : m_aw_burst;
     assign axi_awid    = ID_W'(aw_sel_d);
     assign d_aw_ready  = aw_sel_d && axi_awready && own_ready;
     assign m_aw_ready  = !aw_sel_d && axi_awready && own_ready;

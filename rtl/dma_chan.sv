@@ -1,18 +1,29 @@
 // One channel's front end: its registers and the descriptor state machine.
 //
-// Life of a descriptor: FETCH (shared fetch engine) -> CHECK -> ISSUE (chunks to the shared
-// data mover, round-robin with the other channels) -> DRAIN (all chunks written and
-// acknowledged) -> WB (status word written back) -> next descriptor, idle, or halt.
+// Life of a descriptor: FETCH (shared fetch engine) -> CHECK -> data -> DRAIN (all chunks
+// written and acknowledged) -> WB (status word written back) -> next descriptor, idle, or
+// halt. The data phase of a memory copy is ISSUE (chunks to the shared data mover,
+// round-robin with the other channels). That of a slave transfer is one request handshake
+// per burst or element, four-phase with the peripheral on the selected request line:
+//
+//   SREQ  wait for BREQ or SREQ (not while paused)
+//   SCMD  one chunk: a burst (maxburst elements) or a single element, cut at the end of
+//         the descriptor; the rest of a cut burst continues in the next descriptor
+//   SWAIT wait until the chunk is written and acknowledged on the bus
+//   SACK  ACK high (TC too if a descriptor ended) until the peripheral drops its request
 //
 // Appending to a running chain is race-free: the driver links the old tail to new work in
 // memory and then writes TAIL_DESC. If the descriptor being processed was the tail when it
 // was fetched, its NEXT word may be stale, so the channel re-reads it before following it.
+// ABORT stops at the next safe point, lets what is on the bus finish, writes nothing more
+// and goes idle.
 module dma_chan
     import pydma_layout_pkg::*;
 #(
     parameter int ADDR_W = 32,
-    parameter int CL_W   = 13,   // width of a chunk length (CHUNK_BYTES fits)
-    parameter int CHUNK_BYTES = 4096
+    parameter int CL_W   = 13,   // width of a chunk length (CHUNK_BYTES and a burst fit)
+    parameter int CHUNK_BYTES = 4096,
+    parameter int BUS_BYTES_LOG2 = 3
 ) (
     input  logic              clk,
     input  logic              rst,
@@ -35,6 +46,9 @@ module dma_chan
     output logic [ADDR_W-1:0] cmd_src,
     output logic [ADDR_W-1:0] cmd_dst,
     output logic [CL_W-1:0]   cmd_len,
+    output logic              cmd_fixed_src,
+    output logic              cmd_fixed_dst,
+    output logic [1:0]        cmd_size,
     input  logic              chunk_done,
     input  logic [3:0]        chunk_err,
     input  logic [CL_W-1:0]   chunk_bytes,
@@ -45,19 +59,33 @@ module dma_chan
     input  logic              wb_gnt,
     input  logic              wb_done,
     input  logic              wb_err,
+    // peripheral request line selected by SLAVE_CFG.REQ_LINE
+    output logic [3:0]        req_line,
+    output logic              req_used,   // a slave direction is configured
+    input  logic              req_breq,
+    input  logic              req_sreq,
+    input  logic              req_lreq,
+    output logic              req_ack,
+    output logic              req_tc,
     output logic              irq
 );
     typedef enum logic [3:0] {
-        S_IDLE, S_FETCH, S_FETCH_WAIT, S_CHECK, S_ISSUE, S_DRAIN, S_WB, S_WB_WAIT, S_HALT
+        S_IDLE, S_FETCH, S_FETCH_WAIT, S_CHECK, S_ISSUE, S_SREQ, S_SCMD, S_SWAIT, S_SACK,
+        S_DRAIN, S_WB, S_WB_WAIT, S_ABORT, S_HALT
     } state_t;
 
     state_t state;
 
     // registers
-    logic        run, ioc_en, err_en, ioc_irq, err_irq;
+    logic        run, ioc_en, err_en, pause, cyclic, ioc_irq, err_irq, abort_irq;
+    logic        abort_req;  // ABORT written, not yet done
     logic [3:0]  err_code;
-    logic [63:0] cur, tail;
-    logic [31:0] cur_hi_shadow, tail_hi_shadow, done_cnt;
+    logic [63:0] cur, tail, dev_addr;
+    logic [31:0] cur_hi_shadow, tail_hi_shadow, dev_hi_shadow, done_cnt;
+    logic [1:0]  cfg_dir, cfg_width;
+    logic [3:0]  cfg_line;
+    logic        cfg_fc;
+    logic [7:0]  cfg_burst_m1;
     logic        doorbell;  // TAIL_DESC written since the channel last left idle
     logic        cur_done;  // CUR_DESC was completed: resume from its NEXT word
 
@@ -66,12 +94,19 @@ module dma_chan
     logic [31:0] d_len, d_ctrl;
     logic        was_tail;  // it was the tail when fetched: its NEXT may be stale
     logic        refetch;   // this fetch only re-reads NEXT of a completed descriptor
+    logic        eop;       // the peripheral ended the transaction in or before it
+    logic        skip;      // after an early end: complete empty up to the IOC descriptor
 
     // chunk issue
     logic [31:0] rem, xferred;
     logic [ADDR_W-1:0] src_p, dst_p;
     logic [31:0] outstanding;
     logic [3:0]  xerr;
+    logic [CL_W-1:0] s_len;   // the slave chunk being moved
+    logic [CL_W-1:0] s_left;  // bytes of the current request not yet moved
+    logic        s_last;      // it ends the transaction (LREQ with flow control)
+    logic        s_tc;        // a descriptor ended during the current request
+    logic        s_partial;   // part of the current request moved, not yet acknowledged
 
     localparam logic [31:0] CHUNK = 32'(CHUNK_BYTES);
 
@@ -88,37 +123,73 @@ module dma_chan
     wire [31:0] f_len  = fetch_desc[DESC_LEN_OFF*8 +: 32];
     wire [31:0] f_ctrl = fetch_desc[DESC_CTRL_OFF*8 +: 32];
 
-    wire busy = state != S_IDLE && state != S_HALT;
-    wire [31:0] this_chunk = (rem < CHUNK) ? rem : CHUNK;
+    wire slave    = cfg_dir != DIR_MEM_TO_MEM;
+    wire to_dev   = cfg_dir == DIR_MEM_TO_DEV;
+    wire [31:0] elem_bytes  = 32'd1 << cfg_width;
+    wire [31:0] burst_bytes = (32'(cfg_burst_m1) + 32'd1) << cfg_width;
+    wire [31:0] elem_mask   = elem_bytes - 32'd1;
+    /* verilator lint_off CMPCONST */  // constant on buses of 8 bytes and more
+    wire width_bad = 32'(cfg_width) > BUS_BYTES_LOG2;
+    /* verilator lint_on CMPCONST */
+    wire slave_bad = cfg_dir == 2'd3 || width_bad
+                  || (d_len & elem_mask) != 0 || (dev_addr[31:0] & elem_mask) != 0
+                  || addr_bad(dev_addr, 1'b0);
 
-    assign fetch_req  = state == S_FETCH && !addr_bad(cur, 1'b1);
+    wire busy = state != S_IDLE && state != S_HALT;
+    wire chain_end = !cyclic && (d_ctrl[DCTRL_EOC_BIT] || cur == tail);  // as things stand
+    wire idle_or_halted = !busy;
+    wire [31:0] this_chunk = (rem < CHUNK) ? rem : CHUNK;
+    wire paused = pause && (state == S_IDLE || state == S_HALT
+                 || ((state == S_ISSUE || state == S_SREQ) && outstanding == 0));
+
+    assign fetch_req  = state == S_FETCH && !addr_bad(cur, 1'b1) && !abort_req;
     assign fetch_addr = cur[ADDR_W-1:0];
-    assign cmd_valid  = state == S_ISSUE;
-    assign cmd_src    = src_p;
-    assign cmd_dst    = dst_p;
-    assign cmd_len    = this_chunk[CL_W-1:0];
-    assign wb_req     = state == S_WB;
+    assign cmd_valid  = state == S_ISSUE && !pause && !abort_req || state == S_SCMD && !abort_req;
+    assign cmd_src    = (slave && !to_dev) ? dev_addr[ADDR_W-1:0] : src_p;
+    assign cmd_dst    = (slave && to_dev) ? dev_addr[ADDR_W-1:0] : dst_p;
+    assign cmd_len    = state == S_SCMD ? s_len : this_chunk[CL_W-1:0];
+    assign cmd_fixed_src = slave && !to_dev;
+    assign cmd_fixed_dst = slave && to_dev;
+    assign cmd_size   = cfg_width;
+    assign wb_req     = state == S_WB && !abort_req;
     assign wb_addr    = cur[ADDR_W-1:0] + ADDR_W'(DESC_STATUS_OFF);
-    assign wb_data    = {xferred, 24'd0, xerr, 3'd0, 1'b1};
-    assign irq        = (ioc_irq && ioc_en) || (err_irq && err_en);
+    assign wb_data    = {xferred, 24'd0, xerr, 2'd0, eop, 1'b1};
+    assign irq        = ((ioc_irq || abort_irq) && ioc_en) || (err_irq && err_en);
+    assign req_line   = cfg_line;
+    assign req_used   = slave;
 
     wire w_ctrl   = reg_wr && reg_wr_off == 6'(CH_CTRL);
     wire w_status = reg_wr && reg_wr_off == 6'(CH_STATUS);
     wire w_reset  = w_ctrl && reg_wr_data[CTRL_RESET_LSB] && !busy;
+    wire w_cfg    = reg_wr && idle_or_halted;  // set-up registers change only between runs
 
     always_comb begin
         unique case (reg_rd_off)
-            6'(CH_CTRL):         reg_rd_data = 32'({err_en, ioc_en, 1'b0, run});
+            6'(CH_CTRL):         reg_rd_data = (32'(run) << CTRL_RUN_LSB)
+                                             | (32'(ioc_en) << CTRL_IOC_IRQ_EN_LSB)
+                                             | (32'(err_en) << CTRL_ERR_IRQ_EN_LSB)
+                                             | (32'(pause) << CTRL_PAUSE_LSB)
+                                             | (32'(cyclic) << CTRL_CYCLIC_LSB);
             6'(CH_STATUS):       reg_rd_data = (32'(busy) << STATUS_BUSY_LSB)
                                              | (32'(state == S_HALT) << STATUS_HALTED_LSB)
+                                             | (32'(paused) << STATUS_PAUSED_LSB)
                                              | (32'(ioc_irq) << STATUS_IOC_IRQ_LSB)
                                              | (32'(err_irq) << STATUS_ERR_IRQ_LSB)
+                                             | (32'(abort_irq) << STATUS_ABORT_IRQ_LSB)
                                              | (32'(err_code) << STATUS_ERR_CODE_LSB);
             6'(CH_CUR_DESC_LO):  reg_rd_data = cur[31:0];
             6'(CH_CUR_DESC_HI):  reg_rd_data = cur[63:32];
             6'(CH_TAIL_DESC_LO): reg_rd_data = tail[31:0];
             6'(CH_TAIL_DESC_HI): reg_rd_data = tail[63:32];
             6'(CH_DONE_CNT):     reg_rd_data = done_cnt;
+            6'(CH_XFERRED):      reg_rd_data = xferred;
+            6'(CH_SLAVE_CFG):    reg_rd_data = (32'(cfg_dir) << SLAVE_CFG_DIR_LSB)
+                                             | (32'(cfg_width) << SLAVE_CFG_WIDTH_LSB)
+                                             | (32'(cfg_line) << SLAVE_CFG_REQ_LINE_LSB)
+                                             | (32'(cfg_fc) << SLAVE_CFG_FLOW_CTRL_LSB)
+                                             | (32'(cfg_burst_m1) << SLAVE_CFG_BURST_M1_LSB);
+            6'(CH_DEV_ADDR_LO):  reg_rd_data = dev_addr[31:0];
+            6'(CH_DEV_ADDR_HI):  reg_rd_data = dev_addr[63:32];
             default:             reg_rd_data = 32'd0;
         endcase
     end
@@ -132,28 +203,34 @@ module dma_chan
     always_ff @(posedge clk) begin
         if (rst) begin
             state <= S_IDLE;
-            {run, ioc_en, err_en, ioc_irq, err_irq} <= '0;
+            {run, ioc_en, err_en, pause, cyclic, ioc_irq, err_irq, abort_irq, abort_req} <= '0;
             err_code <= ERR_NONE;
             cur <= '0;
             tail <= '0;
-            cur_hi_shadow <= '0;
-            tail_hi_shadow <= '0;
+            dev_addr <= '0;
+            {cur_hi_shadow, tail_hi_shadow, dev_hi_shadow} <= '0;
+            {cfg_dir, cfg_width, cfg_line, cfg_fc, cfg_burst_m1} <= '0;
             done_cnt <= '0;
             doorbell <= 1'b0;
             cur_done <= 1'b0;
             outstanding <= '0;
-            {d_next, d_src, d_dst, d_len, d_ctrl, was_tail, refetch} <= '0;
-            {rem, xferred, src_p, dst_p, xerr} <= '0;
+            {d_next, d_src, d_dst, d_len, d_ctrl, was_tail, refetch, eop, skip} <= '0;
+            {rem, xferred, src_p, dst_p, xerr, s_len, s_left, s_last, s_tc, s_partial} <= '0;
+            {req_ack, req_tc} <= '0;
         end else begin
             // ---- register writes -------------------------------------------------------
             if (w_ctrl) begin
                 run    <= reg_wr_data[CTRL_RUN_LSB];
                 ioc_en <= reg_wr_data[CTRL_IOC_IRQ_EN_LSB];
                 err_en <= reg_wr_data[CTRL_ERR_IRQ_EN_LSB];
+                pause  <= reg_wr_data[CTRL_PAUSE_LSB];
+                cyclic <= reg_wr_data[CTRL_CYCLIC_LSB];
+                if (reg_wr_data[CTRL_ABORT_LSB]) abort_req <= 1'b1;
             end
             if (w_status) begin
                 if (reg_wr_data[STATUS_IOC_IRQ_LSB]) ioc_irq <= 1'b0;
                 if (reg_wr_data[STATUS_ERR_IRQ_LSB]) err_irq <= 1'b0;
+                if (reg_wr_data[STATUS_ABORT_IRQ_LSB]) abort_irq <= 1'b0;
             end
             if (reg_wr && reg_wr_off == 6'(CH_CUR_DESC_HI)) cur_hi_shadow <= reg_wr_data;
             if (reg_wr && reg_wr_off == 6'(CH_CUR_DESC_LO) && state == S_IDLE) begin
@@ -165,17 +242,30 @@ module dma_chan
                 tail <= {tail_hi_shadow, reg_wr_data};
                 doorbell <= 1'b1;
             end
+            if (w_cfg && reg_wr_off == 6'(CH_SLAVE_CFG)) begin
+                cfg_dir      <= reg_wr_data[SLAVE_CFG_DIR_LSB +: SLAVE_CFG_DIR_W];
+                cfg_width    <= reg_wr_data[SLAVE_CFG_WIDTH_LSB +: SLAVE_CFG_WIDTH_W];
+                cfg_line     <= reg_wr_data[SLAVE_CFG_REQ_LINE_LSB +: SLAVE_CFG_REQ_LINE_W];
+                cfg_fc       <= reg_wr_data[SLAVE_CFG_FLOW_CTRL_LSB];
+                cfg_burst_m1 <= reg_wr_data[SLAVE_CFG_BURST_M1_LSB +: SLAVE_CFG_BURST_M1_W];
+            end
+            if (reg_wr && reg_wr_off == 6'(CH_DEV_ADDR_HI)) dev_hi_shadow <= reg_wr_data;
+            if (w_cfg && reg_wr_off == 6'(CH_DEV_ADDR_LO)) dev_addr <= {dev_hi_shadow, reg_wr_data};
 
             // ---- chunk completions may arrive in any state -------------------------------
             if (chunk_done) begin
                 if (chunk_err != ERR_NONE && xerr == ERR_NONE) xerr <= chunk_err;
                 if (chunk_err == ERR_NONE) xferred <= xferred + 32'(chunk_bytes);
             end
-            outstanding <= outstanding + 32'(state == S_ISSUE && cmd_ready) - 32'(chunk_done);
+            outstanding <= outstanding + 32'(cmd_valid && cmd_ready) - 32'(chunk_done);
 
             // ---- descriptor state machine -------------------------------------------------
             unique case (state)
-                S_IDLE: if (run && doorbell && !w_reset) begin
+                S_IDLE: if (abort_req) begin
+                    abort_req <= 1'b0;
+                    abort_irq <= 1'b1;
+                    doorbell <= 1'b0;
+                end else if (run && doorbell && !w_reset) begin
                     doorbell <= 1'b0;
                     if (!cur_done) begin
                         refetch <= 1'b0;
@@ -186,14 +276,16 @@ module dma_chan
                     end
                 end
                 S_FETCH: begin
-                    if (addr_bad(cur, 1'b1)) halt(ERR_DESC);
+                    if (abort_req) state <= S_ABORT;
+                    else if (addr_bad(cur, 1'b1)) halt(ERR_DESC);
                     else if (fetch_gnt) begin
-                        was_tail <= cur == tail;
+                        was_tail <= cur == tail && !cyclic;
                         state <= S_FETCH_WAIT;
                     end
                 end
                 S_FETCH_WAIT: if (fetch_done) begin
-                    if (fetch_err) halt(ERR_FETCH);
+                    if (abort_req) state <= S_ABORT;
+                    else if (fetch_err) halt(ERR_FETCH);
                     else if (refetch) begin
                         cur <= f_next;
                         cur_done <= 1'b0;
@@ -210,33 +302,99 @@ module dma_chan
                     dst_p <= d_dst[ADDR_W-1:0];
                     xferred <= '0;
                     xerr <= ERR_NONE;
-                    if (d_len == 0 || (d_ctrl & ~DCTRL_VALID_MASK) != 0
-                        || addr_bad(d_src, 1'b0) || addr_bad(d_dst, 1'b0)) begin
+                    eop <= skip;
+                    if (abort_req) state <= S_ABORT;
+                    else if (d_len == 0 || (d_ctrl & ~DCTRL_VALID_MASK) != 0
+                        || addr_bad(d_src, 1'b0) || addr_bad(d_dst, 1'b0)
+                        || (slave && slave_bad)) begin
                         xerr <= ERR_DESC;
                         state <= S_WB;  // report it in the descriptor, then halt
+                    end else if (skip) begin
+                        state <= S_WB;  // the transaction already ended: nothing to move
+                    end else if (slave && s_partial) begin
+                        // the rest of a burst cut by the previous descriptor's end
+                        s_len <= CL_W'((d_len < 32'(s_left)) ? d_len : 32'(s_left));
+                        state <= S_SCMD;
                     end else begin
-                        state <= S_ISSUE;
+                        state <= slave ? S_SREQ : S_ISSUE;
                     end
                 end
                 S_ISSUE: begin
-                    if (xerr != ERR_NONE || (chunk_done && chunk_err != ERR_NONE)) begin
+                    if (abort_req) state <= S_ABORT;
+                    else if (xerr != ERR_NONE || (chunk_done && chunk_err != ERR_NONE)) begin
                         state <= S_DRAIN;  // stop issuing after an error
-                    end else if (cmd_ready) begin
+                    end else if (cmd_valid && cmd_ready) begin
                         rem   <= rem - this_chunk;
                         src_p <= src_p + ADDR_W'(this_chunk);
                         dst_p <= dst_p + ADDR_W'(this_chunk);
                         if (rem == this_chunk) state <= S_DRAIN;
                     end
                 end
-                S_DRAIN: if (outstanding == 0 && !chunk_done) state <= S_WB;
-                S_WB: if (wb_gnt) state <= S_WB_WAIT;
+                S_SREQ: begin
+                    if (abort_req) state <= S_ABORT;
+                    else if (!pause && (req_breq || req_sreq)) begin
+                        s_left <= CL_W'(req_breq ? burst_bytes : elem_bytes);
+                        s_len <= CL_W'(req_breq ? ((rem < burst_bytes) ? rem : burst_bytes)
+                                                : elem_bytes);
+                        s_last <= req_lreq && cfg_fc && !to_dev;
+                        s_tc <= 1'b0;
+                        state <= S_SCMD;
+                    end
+                end
+                S_SCMD: begin
+                    if (abort_req) state <= S_ABORT;  // not taken: nothing moved, no ACK
+                    else if (cmd_ready) begin
+                        rem <= rem - 32'(s_len);
+                        if (to_dev) src_p <= src_p + ADDR_W'(s_len);
+                        else dst_p <= dst_p + ADDR_W'(s_len);
+                        state <= S_SWAIT;
+                    end
+                end
+                S_SWAIT: if (outstanding == 0 && !chunk_done) begin
+                    s_left <= s_left - s_len;
+                    if (s_left == s_len || s_last || xerr != ERR_NONE || (rem == 0 && chain_end)) begin
+                        req_ack <= 1'b1;
+                        req_tc <= rem == 0 || s_tc || s_last || xerr != ERR_NONE;
+                        s_partial <= 1'b0;
+                        state <= S_SACK;
+                    end else begin
+                        s_partial <= 1'b1;  // the burst goes on in the next descriptor
+                        s_tc <= 1'b1;
+                        state <= S_DRAIN;
+                    end
+                end
+                S_SACK: if (!req_breq && !req_sreq) begin
+                    req_ack <= 1'b0;
+                    req_tc <= 1'b0;
+                    if (abort_req) state <= S_ABORT;
+                    else if (xerr != ERR_NONE) state <= S_DRAIN;
+                    else if (s_last) begin  // end of packet: the rest of the transaction is empty
+                        eop <= 1'b1;
+                        skip <= !d_ctrl[DCTRL_IOC_BIT];
+                        state <= S_DRAIN;
+                    end else if (rem == 0) state <= S_DRAIN;
+                    else state <= S_SREQ;
+                end
+                S_DRAIN: if (outstanding == 0 && !chunk_done) state <= abort_req ? S_ABORT : S_WB;
+                S_WB: begin
+                    if (abort_req) state <= S_ABORT;
+                    else if (wb_gnt) state <= S_WB_WAIT;
+                end
                 S_WB_WAIT: if (wb_done) begin
+                    xferred <= '0;  // XFERRED now belongs to descriptor number DONE_CNT
                     if (wb_err) halt(ERR_WRITEBACK);
                     else begin
                         done_cnt <= done_cnt + 1'b1;
-                        if (d_ctrl[DCTRL_IOC_BIT]) ioc_irq <= 1'b1;
+                        if (d_ctrl[DCTRL_IOC_BIT]) begin
+                            ioc_irq <= 1'b1;
+                            skip <= 1'b0;
+                        end
                         if (xerr != ERR_NONE) halt(xerr);
-                        else if (d_ctrl[DCTRL_EOC_BIT] || cur == tail) begin
+                        else if (abort_req) state <= S_ABORT;
+                        else if (cyclic) begin
+                            cur <= d_next;
+                            state <= S_FETCH;
+                        end else if (d_ctrl[DCTRL_EOC_BIT] || cur == tail) begin
                             cur_done <= 1'b1;
                             state <= S_IDLE;
                         end else if (was_tail) begin
@@ -249,7 +407,30 @@ module dma_chan
                         end
                     end
                 end
-                S_HALT: ;
+                S_ABORT: if (s_partial && outstanding == 0 && !chunk_done) begin
+                    // a request was partly served: finish its handshake before going idle
+                    s_partial <= 1'b0;
+                    req_ack <= 1'b1;
+                    req_tc <= 1'b1;
+                    state <= S_SACK;
+                end else if (outstanding == 0 && !chunk_done) begin
+                    abort_req <= 1'b0;
+                    abort_irq <= 1'b1;
+                    doorbell <= 1'b0;
+                    cur_done <= 1'b0;
+                    skip <= 1'b0;
+                    xferred <= '0;
+                    state <= S_IDLE;
+                end
+                S_HALT: if (abort_req) begin
+                    abort_req <= 1'b0;
+                    abort_irq <= 1'b1;
+                    err_code <= ERR_NONE;
+                    doorbell <= 1'b0;
+                    cur_done <= 1'b0;
+                    skip <= 1'b0;
+                    state <= S_IDLE;
+                end
                 default: state <= S_IDLE;
             endcase
 
@@ -260,6 +441,8 @@ module dma_chan
                 cur_done <= 1'b0;
                 doorbell <= 1'b0;
                 done_cnt <= '0;
+                skip <= 1'b0;
+                abort_req <= 1'b0;
             end
         end
     end

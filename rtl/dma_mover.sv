@@ -1,7 +1,10 @@
 // The data mover shared by all channels: a chunk command (contiguous copy of up to
 // CHUNK_BYTES) is split into the three in-order command streams of the read engine, the
-// realigner and the write engine, which then run decoupled through two FIFOs:
-//   AXI R -> read FIFO -> realigner -> write FIFO -> AXI W
+// packer, realigner, unpacker and the write engine, which then run decoupled:
+//   AXI R -> read FIFO -> packer -> realigner -> unpacker -> write FIFO -> AXI W
+// A fixed side (a device FIFO register) moves one element per beat in FIXED bursts; the
+// packer and unpacker convert between that and contiguous beats, so the realigner only ever
+// sees contiguous data (with the fixed side at lane offset 0).
 module dma_mover #(
     parameter int NUM_CH = 4,
     parameter int ADDR_W = 32,
@@ -22,11 +25,16 @@ module dma_mover #(
     input  logic [CW-1:0]     cmd_ch,
     input  logic [ADDR_W-1:0] cmd_src,
     input  logic [ADDR_W-1:0] cmd_dst,
-    input  logic [CL_W-1:0]   cmd_len,   // 1 .. CHUNK_BYTES
+    input  logic [CL_W-1:0]   cmd_len,   // 1 .. CHUNK_BYTES; a multiple of the size if fixed
+    input  logic              cmd_fixed_src,
+    input  logic              cmd_fixed_dst,
+    input  logic [1:0]        cmd_size,  // log2 element bytes of the fixed side
     output logic              ar_valid,
     input  logic              ar_ready,
     output logic [ADDR_W-1:0] ar_addr,
     output logic [7:0]        ar_len,
+    output logic [2:0]        ar_size,
+    output logic [1:0]        ar_burst,
     input  logic              r_valid,
     output logic              r_ready,
     input  logic [DATA_W-1:0] r_data,
@@ -35,6 +43,8 @@ module dma_mover #(
     input  logic              aw_ready,
     output logic [ADDR_W-1:0] aw_addr,
     output logic [7:0]        aw_len,
+    output logic [2:0]        aw_size,
+    output logic [1:0]        aw_burst,
     output logic              w_valid,
     input  logic              w_ready,
     output logic [DATA_W-1:0] w_data,
@@ -49,27 +59,57 @@ module dma_mover #(
     output logic [CL_W-1:0]   done_bytes
 );
     // ---- dispatch: derive each engine's view of the chunk ----------------------------------
-    wire [BW-1:0] s_off = cmd_src[BW-1:0];
-    wire [BW-1:0] d_off = cmd_dst[BW-1:0];
-    wire [NB_W-1:0] n_rd = NB_W'((32'(s_off) + 32'(cmd_len) + B - 1) >> BW);
-    wire [NB_W-1:0] n_wr = NB_W'((32'(d_off) + 32'(cmd_len) + B - 1) >> BW);
+    wire [BW-1:0] s_lane = cmd_src[BW-1:0];
+    wire [BW-1:0] d_lane = cmd_dst[BW-1:0];
+    wire [BW-1:0] s_off = cmd_fixed_src ? '0 : s_lane;  // as the realigner sees it
+    wire [BW-1:0] d_off = cmd_fixed_dst ? '0 : d_lane;
+    wire [NB_W-1:0] n_elem = NB_W'(cmd_len >> cmd_size);
+    wire [NB_W-1:0] n_rd = NB_W'((32'(s_off) + 32'(cmd_len) + B - 1) >> BW);  // realigner in
+    wire [NB_W-1:0] n_wr = NB_W'((32'(d_off) + 32'(cmd_len) + B - 1) >> BW);  // realigner out
+    wire [NB_W-1:0] n_ar = cmd_fixed_src ? n_elem : n_rd;  // AXI read beats
+    wire [NB_W-1:0] n_aw = cmd_fixed_dst ? n_elem : n_wr;  // AXI write beats
     wire [BW-1:0] shift = s_off - d_off;
     wire [BW-1:0] end_off = BW'(32'(d_off) + 32'(cmd_len) - 1);
     wire [B-1:0] first_strb = {B{1'b1}} << d_off;
     wire [B-1:0] last_strb = {B{1'b1}} >> (BW'(B - 1) - end_off);
-    wire [ADDR_W-1:0] src_al = {cmd_src[ADDR_W-1:BW], {BW{1'b0}}};
-    wire [ADDR_W-1:0] dst_al = {cmd_dst[ADDR_W-1:BW], {BW{1'b0}}};
+    wire [ADDR_W-1:0] src_al = cmd_fixed_src ? cmd_src : {cmd_src[ADDR_W-1:BW], {BW{1'b0}}};
+    wire [ADDR_W-1:0] dst_al = cmd_fixed_dst ? cmd_dst : {cmd_dst[ADDR_W-1:BW], {BW{1'b0}}};
+    wire [2:0] rd_size = cmd_fixed_src ? 3'(cmd_size) : 3'(BW);
+    wire [2:0] wr_size = cmd_fixed_dst ? 3'(cmd_size) : 3'(BW);
 
-    logic rc_ready, ac_ready, wc_ready;
-    assign cmd_ready = rc_ready && ac_ready && wc_ready;
+    logic rc_ready, pc_ready, ac_ready, uc_ready, wc_ready;
+    assign cmd_ready = rc_ready && pc_ready && ac_ready && uc_ready && wc_ready;
     wire push = cmd_valid && cmd_ready;
 
     logic rc_valid, rc_pop;
     logic [ADDR_W-1:0] rc_addr;
     logic [NB_W-1:0] rc_beats;
-    dma_fifo #(.WIDTH(ADDR_W + NB_W), .DEPTH(4)) u_rcmd (
-        .clk, .rst, .in_valid(push), .in_ready(rc_ready), .in_data({src_al, n_rd}),
-        .out_valid(rc_valid), .out_ready(rc_pop), .out_data({rc_addr, rc_beats})
+    logic rc_fixed;
+    logic [2:0] rc_size;
+    dma_fifo #(.WIDTH(ADDR_W + NB_W + 4), .DEPTH(4)) u_rcmd (
+        .clk, .rst, .in_valid(push), .in_ready(rc_ready),
+        .in_data({src_al, n_ar, cmd_fixed_src, rd_size}),
+        .out_valid(rc_valid), .out_ready(rc_pop), .out_data({rc_addr, rc_beats, rc_fixed, rc_size})
+    );
+
+    logic pc_valid, pc_pop, pc_fixed;
+    logic [1:0] pc_size;
+    logic [BW-1:0] pc_lane;
+    logic [NB_W-1:0] pc_count;
+    dma_fifo #(.WIDTH(3 + BW + NB_W), .DEPTH(4)) u_pcmd (
+        .clk, .rst, .in_valid(push), .in_ready(pc_ready),
+        .in_data({cmd_fixed_src, cmd_size, s_lane, n_ar}),
+        .out_valid(pc_valid), .out_ready(pc_pop), .out_data({pc_fixed, pc_size, pc_lane, pc_count})
+    );
+
+    logic uc_valid, uc_pop, uc_fixed;
+    logic [1:0] uc_size;
+    logic [BW-1:0] uc_lane;
+    logic [NB_W-1:0] uc_count;
+    dma_fifo #(.WIDTH(3 + BW + NB_W), .DEPTH(4)) u_ucmd (
+        .clk, .rst, .in_valid(push), .in_ready(uc_ready),
+        .in_data({cmd_fixed_dst, cmd_size, d_lane, n_aw}),
+        .out_valid(uc_valid), .out_ready(uc_pop), .out_data({uc_fixed, uc_size, uc_lane, uc_count})
     );
 
     logic ac_valid, ac_pop, ac_prime;
@@ -88,11 +128,13 @@ module dma_mover #(
     logic [ADDR_W-1:0] wc_addr;
     logic [NB_W-1:0] wc_beats;
     logic [CL_W-1:0] wc_len;
-    dma_fifo #(.WIDTH(CW + ADDR_W + NB_W + CL_W), .DEPTH(4)) u_wcmd (
+    logic wc_fixed;
+    logic [2:0] wc_size;
+    dma_fifo #(.WIDTH(CW + ADDR_W + NB_W + CL_W + 4), .DEPTH(4)) u_wcmd (
         .clk, .rst, .in_valid(push), .in_ready(wc_ready),
-        .in_data({cmd_ch, dst_al, n_wr, cmd_len}),
+        .in_data({cmd_ch, dst_al, n_aw, cmd_len, cmd_fixed_dst, wr_size}),
         .out_valid(wc_valid), .out_ready(wc_pop),
-        .out_data({wc_ch, wc_addr, wc_beats, wc_len})
+        .out_data({wc_ch, wc_addr, wc_beats, wc_len, wc_fixed, wc_size})
     );
 
     // ---- read side -------------------------------------------------------------------------
@@ -104,7 +146,8 @@ module dma_mover #(
         .FIFO_DEPTH(FIFO_DEPTH)
     ) u_rd (
         .clk, .rst, .cmd_valid(rc_valid), .cmd_ready(rc_pop), .cmd_addr(rc_addr),
-        .cmd_beats(rc_beats), .ar_valid, .ar_ready, .ar_addr, .ar_len,
+        .cmd_beats(rc_beats), .cmd_fixed(rc_fixed), .cmd_size(rc_size),
+        .ar_valid, .ar_ready, .ar_addr, .ar_len, .ar_size, .ar_burst,
         .beat_popped(rf_valid && rf_pop)
     );
 
@@ -114,8 +157,18 @@ module dma_mover #(
         .out_valid(rf_valid), .out_ready(rf_pop), .out_data({rf_err, rf_data})
     );
 
-    // ---- realign ---------------------------------------------------------------------------
-    logic al_valid, wf_ready, al_err;
+    // ---- pack, realign, unpack ----------------------------------------------------------------
+    logic pk_valid, pk_ready, pk_err;
+    logic [DATA_W-1:0] pk_data;
+
+    dma_pack #(.DATA_W(DATA_W), .NB_W(NB_W)) u_pack (
+        .clk, .rst, .cmd_valid(pc_valid), .cmd_ready(pc_pop), .cmd_fixed(pc_fixed),
+        .cmd_size(pc_size), .cmd_lane(pc_lane), .cmd_count(pc_count),
+        .in_valid(rf_valid), .in_ready(rf_pop), .in_data(rf_data), .in_err(rf_err),
+        .out_valid(pk_valid), .out_ready(pk_ready), .out_data(pk_data), .out_err(pk_err)
+    );
+
+    logic al_valid, al_ready, al_err;
     logic [DATA_W-1:0] al_data;
     logic [B-1:0] al_strb;
 
@@ -123,9 +176,22 @@ module dma_mover #(
         .clk, .rst, .cmd_valid(ac_valid), .cmd_ready(ac_pop), .cmd_shift(ac_shift),
         .cmd_prime(ac_prime), .cmd_nin(ac_nin), .cmd_nout(ac_nout),
         .cmd_first_strb(ac_first), .cmd_last_strb(ac_last),
-        .in_valid(rf_valid), .in_ready(rf_pop), .in_data(rf_data), .in_err(rf_err),
-        .out_valid(al_valid), .out_ready(wf_ready), .out_data(al_data), .out_strb(al_strb),
+        .in_valid(pk_valid), .in_ready(pk_ready), .in_data(pk_data), .in_err(pk_err),
+        .out_valid(al_valid), .out_ready(al_ready), .out_data(al_data), .out_strb(al_strb),
         .out_err(al_err)
+    );
+
+    logic up_valid, wf_ready, up_err;
+    logic [DATA_W-1:0] up_data;
+    logic [B-1:0] up_strb;
+
+    dma_unpack #(.DATA_W(DATA_W), .NB_W(NB_W)) u_unpack (
+        .clk, .rst, .cmd_valid(uc_valid), .cmd_ready(uc_pop), .cmd_fixed(uc_fixed),
+        .cmd_size(uc_size), .cmd_lane(uc_lane), .cmd_count(uc_count),
+        .in_valid(al_valid), .in_ready(al_ready), .in_data(al_data), .in_strb(al_strb),
+        .in_err(al_err),
+        .out_valid(up_valid), .out_ready(wf_ready), .out_data(up_data), .out_strb(up_strb),
+        .out_err(up_err)
     );
 
     // ---- write side ------------------------------------------------------------------------
@@ -134,8 +200,8 @@ module dma_mover #(
     logic [B-1:0] wf_strb;
 
     dma_fifo #(.WIDTH(1 + B + DATA_W), .DEPTH(FIFO_DEPTH)) u_wfifo (
-        .clk, .rst, .in_valid(al_valid), .in_ready(wf_ready),
-        .in_data({al_err, al_strb, al_data}),
+        .clk, .rst, .in_valid(up_valid), .in_ready(wf_ready),
+        .in_data({up_err, up_strb, up_data}),
         .out_valid(wf_valid), .out_ready(wf_pop), .out_data({wf_err, wf_strb, wf_data})
     );
 
@@ -144,11 +210,11 @@ module dma_mover #(
         .MAX_BURST(MAX_BURST), .FIFO_DEPTH(FIFO_DEPTH), .MAX_OUTSTANDING(MAX_OUTSTANDING)
     ) u_wr (
         .clk, .rst, .cmd_valid(wc_valid), .cmd_ready(wc_pop), .cmd_ch(wc_ch),
-        .cmd_addr(wc_addr), .cmd_beats(wc_beats), .cmd_len(wc_len),
-        .beat_pushed(al_valid && wf_ready),
+        .cmd_addr(wc_addr), .cmd_beats(wc_beats), .cmd_fixed(wc_fixed), .cmd_size(wc_size),
+        .cmd_len(wc_len), .beat_pushed(up_valid && wf_ready),
         .fifo_valid(wf_valid), .fifo_pop(wf_pop), .fifo_data(wf_data), .fifo_strb(wf_strb),
         .fifo_err(wf_err),
-        .aw_valid, .aw_ready, .aw_addr, .aw_len, .w_valid, .w_ready, .w_data, .w_strb, .w_last,
+        .aw_valid, .aw_ready, .aw_addr, .aw_len, .aw_size, .aw_burst, .w_valid, .w_ready, .w_data, .w_strb, .w_last,
         .b_valid, .b_ready, .b_err, .done_valid, .done_ch, .done_err, .done_bytes
     );
 endmodule

@@ -1,5 +1,5 @@
-// Data read engine: turns chunk commands into AXI INCR read bursts (at most MAX_BURST beats,
-// never across 4 KiB) as long as the read FIFO has room reserved for every beat in flight,
+// Data read engine: turns chunk commands into AXI read bursts (INCR: at most MAX_BURST beats,
+// never across 4 KiB; FIXED for a device FIFO register: at most 16 beats) as long as the read FIFO has room reserved for every beat in flight,
 // so read data is never back-pressured and several bursts can be outstanding.
 module dma_rd_engine #(
     parameter int ADDR_W = 32,
@@ -13,12 +13,16 @@ module dma_rd_engine #(
     input  logic              rst,
     input  logic              cmd_valid,
     output logic              cmd_ready,
-    input  logic [ADDR_W-1:0] cmd_addr,   // bus-aligned
+    input  logic [ADDR_W-1:0] cmd_addr,   // bus-aligned, or the device register when fixed
     input  logic [NB_W-1:0]   cmd_beats,
+    input  logic              cmd_fixed,
+    input  logic [2:0]        cmd_size,
     output logic              ar_valid,
     input  logic              ar_ready,
     output logic [ADDR_W-1:0] ar_addr,
     output logic [7:0]        ar_len,
+    output logic [2:0]        ar_size,
+    output logic [1:0]        ar_burst,
     input  logic              beat_popped  // one beat left the read FIFO
 );
     localparam int RW = $clog2(FIFO_DEPTH) + 1;
@@ -27,10 +31,12 @@ module dma_rd_engine #(
     logic [ADDR_W-1:0] addr;
     logic [NB_W-1:0]   rem;
     logic [RW-1:0]     reserved;
+    logic              fixed;
+    logic [2:0]        size;
 
     logic [NB_W-1:0] burst;
     dma_burst_len #(.NB_W(NB_W), .MAX_BURST(MAX_BURST), .BW(BW)) u_len (
-        .addr(addr[11:0]), .rem, .burst
+        .addr(addr[11:0]), .fixed, .rem, .burst
     );
 
     wire issue = active && (!ar_valid || ar_ready)
@@ -47,18 +53,23 @@ module dma_rd_engine #(
             ar_valid <= 1'b0;
             ar_addr <= '0;
             ar_len <= '0;
+            {fixed, size, ar_size, ar_burst} <= '0;
         end else begin
             reserved <= reserved + (issue ? RW'(burst) : '0) - RW'(beat_popped);
             if (cmd_valid && cmd_ready) begin
                 active <= 1'b1;
                 addr <= cmd_addr;
                 rem <= cmd_beats;
+                fixed <= cmd_fixed;
+                size <= cmd_size;
             end
             if (issue) begin
                 ar_valid <= 1'b1;
                 ar_addr <= addr;
                 ar_len <= 8'(burst - 1'b1);
-                addr <= addr + (ADDR_W'(burst) << BW);
+                ar_size <= size;
+                ar_burst <= fixed ? 2'b00 : 2'b01;
+                if (!fixed) addr <= addr + (ADDR_W'(burst) << BW);
                 rem <= rem - burst;
                 if (rem == burst) active <= 1'b0;
             end else if (ar_ready) begin

@@ -9,6 +9,7 @@ module dma_regs
     parameter int ADDR_W = 32,
     parameter int MAX_BURST = 64,
     parameter int CHUNK_BYTES = 4096,
+    parameter int NUM_REQ = 8,
     parameter int AXIL_ADDR_W = 12
 ) (
     input  logic                   clk,
@@ -41,7 +42,7 @@ module dma_regs
     input  logic [NUM_CH-1:0]      irq
 );
     localparam logic [1:0] OKAY = 2'b00, SLVERR = 2'b10;
-    localparam int CH_LAST_OFF = CH_DONE_CNT;
+    localparam int CH_LAST_OFF = CH_DEV_ADDR_HI;
 
     localparam logic [31:0] CONFIG_VALUE =
           (32'(NUM_CH) << CONFIG_NUM_CH_LSB)
@@ -63,7 +64,7 @@ module dma_regs
         int unsigned addr = 32'(a);
         d = '0;
         if (addr[1:0] != 2'b00) return d;
-        if (addr <= REG_IRQ_STATUS) begin
+        if (addr <= REG_REQ_CONFIG) begin
             d.ok = 1'b1;
             d.global_reg = 1'b1;
             d.off = 6'(addr);
@@ -118,6 +119,7 @@ module dma_regs
                 REG_VERSION:    rd_value = VERSION;
                 REG_CONFIG:     rd_value = CONFIG_VALUE;
                 REG_IRQ_STATUS: rd_value = 32'(irq);
+                REG_REQ_CONFIG: rd_value = 32'(NUM_REQ) << REQ_CONFIG_NUM_REQ_LSB;
                 default:        rd_value = 32'd0;
             endcase
         end else if (rd.ok) begin

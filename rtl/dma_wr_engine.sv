@@ -23,8 +23,10 @@ module dma_wr_engine
     input  logic              cmd_valid,
     output logic              cmd_ready,
     input  logic [CW-1:0]     cmd_ch,
-    input  logic [ADDR_W-1:0] cmd_addr,   // bus-aligned
+    input  logic [ADDR_W-1:0] cmd_addr,   // bus-aligned, or the device register when fixed
     input  logic [NB_W-1:0]   cmd_beats,
+    input  logic              cmd_fixed,
+    input  logic [2:0]        cmd_size,
     input  logic [CL_W-1:0]   cmd_len,
     input  logic              beat_pushed, // one beat entered the write FIFO
     input  logic              fifo_valid,
@@ -36,6 +38,8 @@ module dma_wr_engine
     input  logic              aw_ready,
     output logic [ADDR_W-1:0] aw_addr,
     output logic [7:0]        aw_len,
+    output logic [2:0]        aw_size,
+    output logic [1:0]        aw_burst,
     output logic              w_valid,
     input  logic              w_ready,
     output logic [DATA_W-1:0] w_data,
@@ -58,10 +62,12 @@ module dma_wr_engine
     logic [CW-1:0]     ch;
     logic [CL_W-1:0]   len;
     logic [AVW-1:0]    avail;  // buffered beats not yet claimed by an AW
+    logic              fixed;
+    logic [2:0]        size;
 
     logic [NB_W-1:0] burst;
     dma_burst_len #(.NB_W(NB_W), .MAX_BURST(MAX_BURST), .BW(BW)) u_len (
-        .addr(addr[11:0]), .rem, .burst
+        .addr(addr[11:0]), .fixed, .rem, .burst
     );
 
     logic wq_ready, bq_ready;
@@ -78,6 +84,7 @@ module dma_wr_engine
             aw_valid <= 1'b0;
             aw_addr <= '0;
             aw_len <= '0;
+            {fixed, size, aw_size, aw_burst} <= '0;
         end else begin
             avail <= avail + AVW'(beat_pushed) - (issue ? AVW'(burst) : '0);
             if (cmd_valid && cmd_ready) begin
@@ -86,12 +93,16 @@ module dma_wr_engine
                 rem <= cmd_beats;
                 ch <= cmd_ch;
                 len <= cmd_len;
+                fixed <= cmd_fixed;
+                size <= cmd_size;
             end
             if (issue) begin
                 aw_valid <= 1'b1;
                 aw_addr <= addr;
                 aw_len <= 8'(burst - 1'b1);
-                addr <= addr + (ADDR_W'(burst) << BW);
+                aw_size <= size;
+                aw_burst <= fixed ? 2'b00 : 2'b01;
+                if (!fixed) addr <= addr + (ADDR_W'(burst) << BW);
                 rem <= rem - burst;
                 if (last_burst) active <= 1'b0;
             end else if (aw_ready) begin

@@ -7,7 +7,9 @@ dma_desc_fetch.sv
 dma_desc_wb.sv
 dma_burst_len.sv
 dma_rd_engine.sv
+dma_pack.sv
 dma_realign.sv
+dma_unpack.sv
 dma_wr_engine.sv
 dma_mover.sv
 dma_axi_mux.sv

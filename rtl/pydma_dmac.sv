@@ -15,6 +15,7 @@ module pydma_dmac #(
     parameter int CHUNK_BYTES = 4096,    // arbitration granule between channels
     parameter int FIFO_DEPTH = 128,      // data FIFO beats, >= MAX_BURST
     parameter int MAX_OUTSTANDING = 8,   // data write bursts awaiting a response
+    parameter int NUM_REQ = 8,           // peripheral request lines, 1 .. 16
     parameter int AXIL_ADDR_W = 12,
     localparam int STRB_W = DATA_W / 8
 ) (
@@ -76,10 +77,17 @@ module pydma_dmac #(
     input  logic                   m_axi_rlast,
     input  logic                   m_axi_rvalid,
     output logic                   m_axi_rready,
+    // peripheral request lines (four-phase handshake, see docs/slave-transfers.md)
+    input  logic [NUM_REQ-1:0]     dma_breq,   // burst request: room/data for maxburst elements
+    input  logic [NUM_REQ-1:0]     dma_sreq,   // single request: room/data for one element
+    input  logic [NUM_REQ-1:0]     dma_lreq,   // with a request: this transfer ends the packet
+    output logic [NUM_REQ-1:0]     dma_ack,    // the requested transfer is done on the bus
+    output logic [NUM_REQ-1:0]     dma_tc,     // with ACK: it was the last of its descriptor
     output logic [NUM_CH-1:0]      irq
 );
     localparam int CW = (NUM_CH > 1) ? $clog2(NUM_CH) : 1;
-    localparam int CL_W = $clog2(CHUNK_BYTES) + 1;
+    // a chunk length holds CHUNK_BYTES and the largest slave burst (256 x 8 bytes)
+    localparam int CL_W = (($clog2(CHUNK_BYTES) > 11) ? $clog2(CHUNK_BYTES) : 11) + 1;
 
     if (!(DATA_W inside {32, 64, 128, 256})) begin : g_bad_data_w
         $error("DATA_W must be 32, 64, 128 or 256");
@@ -99,15 +107,14 @@ module pydma_dmac #(
     if (NUM_CH < 1 || NUM_CH > 16) begin : g_bad_num_ch
         $error("NUM_CH must be 1..16");
     end
+    if (NUM_REQ < 1 || NUM_REQ > 16) begin : g_bad_num_req
+        $error("NUM_REQ must be 1..16");
+    end
 
     // SLVERR and DECERR both have bit 1 set; OKAY and EXOKAY (never asked for) do not
     wire unused_resp_lsb = ^{m_axi_bresp[0], m_axi_rresp[0]};
 
-    // fixed AXI attributes: full-width INCR bursts, normal non-cacheable bufferable memory
-    assign m_axi_awsize  = 3'($clog2(STRB_W));
-    assign m_axi_arsize  = 3'($clog2(STRB_W));
-    assign m_axi_awburst = 2'b01;
-    assign m_axi_arburst = 2'b01;
+    // fixed AXI attributes: normal non-cacheable bufferable, no locks
     assign m_axi_awlock  = 1'b0;
     assign m_axi_arlock  = 1'b0;
     assign m_axi_awcache = 4'b0011;
@@ -123,7 +130,7 @@ module pydma_dmac #(
 
     dma_regs #(
         .NUM_CH(NUM_CH), .DATA_W(DATA_W), .ADDR_W(ADDR_W), .MAX_BURST(MAX_BURST),
-        .CHUNK_BYTES(CHUNK_BYTES), .AXIL_ADDR_W(AXIL_ADDR_W)
+        .CHUNK_BYTES(CHUNK_BYTES), .NUM_REQ(NUM_REQ), .AXIL_ADDR_W(AXIL_ADDR_W)
     ) u_regs (
         .clk, .rst,
         .s_axil_awaddr, .s_axil_awprot, .s_axil_awvalid, .s_axil_awready,
@@ -146,6 +153,10 @@ module pydma_dmac #(
     logic [NUM_CH-1:0]        cmd_valid;
     logic [NUM_CH*ADDR_W-1:0] cmd_src, cmd_dst;
     logic [NUM_CH*CL_W-1:0]   cmd_len;
+    logic [NUM_CH-1:0]        cmd_fixed_src, cmd_fixed_dst;
+    logic [NUM_CH*2-1:0]      cmd_size;
+    logic [NUM_CH*4-1:0]      req_line;
+    logic [NUM_CH-1:0]        req_used, req_ack, req_tc;
     logic                     mv_cmd_ready, mv_done_valid;
     logic [CW-1:0]            mv_done_ch;
     logic [3:0]               mv_done_err;
@@ -158,8 +169,15 @@ module pydma_dmac #(
         .gnt_valid(cmd_arb_valid), .gnt_idx(cmd_arb_idx)
     );
 
+    wire [15:0] breq16 = 16'(dma_breq), sreq16 = 16'(dma_sreq), lreq16 = 16'(dma_lreq);
+
     for (genvar c = 0; c < NUM_CH; c++) begin : g_ch
-        dma_chan #(.ADDR_W(ADDR_W), .CL_W(CL_W), .CHUNK_BYTES(CHUNK_BYTES)) u_chan (
+        wire [3:0] line = req_line[c*4 +: 4];
+        wire line_ok = 32'(line) < NUM_REQ;  // an absent line never requests
+        dma_chan #(
+            .ADDR_W(ADDR_W), .CL_W(CL_W), .CHUNK_BYTES(CHUNK_BYTES),
+            .BUS_BYTES_LOG2($clog2(STRB_W))
+        ) u_chan (
             .clk, .rst,
             .reg_wr(ch_wr[c]), .reg_wr_off(ch_wr_off), .reg_wr_data(ch_wr_data),
             .reg_rd_off(ch_rd_off), .reg_rd_data(ch_rd_data[c*32 +: 32]),
@@ -169,12 +187,32 @@ module pydma_dmac #(
             .cmd_ready(cmd_arb_valid && cmd_arb_idx == CW'(c) && mv_cmd_ready),
             .cmd_src(cmd_src[c*ADDR_W +: ADDR_W]), .cmd_dst(cmd_dst[c*ADDR_W +: ADDR_W]),
             .cmd_len(cmd_len[c*CL_W +: CL_W]),
+            .cmd_fixed_src(cmd_fixed_src[c]), .cmd_fixed_dst(cmd_fixed_dst[c]),
+            .cmd_size(cmd_size[c*2 +: 2]),
             .chunk_done(mv_done_valid && mv_done_ch == CW'(c)), .chunk_err(mv_done_err),
             .chunk_bytes(mv_done_bytes),
             .wb_req(wb_req[c]), .wb_addr(wb_addr[c*ADDR_W +: ADDR_W]),
             .wb_data(wb_data[c*64 +: 64]), .wb_gnt(wb_gnt[c]), .wb_done(wb_done[c]), .wb_err,
+            .req_line(req_line[c*4 +: 4]), .req_used(req_used[c]),
+            .req_breq(line_ok && breq16[line]), .req_sreq(line_ok && sreq16[line]),
+            .req_lreq(line_ok && lreq16[line]),
+            .req_ack(req_ack[c]), .req_tc(req_tc[c]),
             .irq(irq[c])
         );
+    end
+
+    // each line's ACK and TC come from the channels paced by it (one, in a sane set-up)
+    always_comb begin
+        dma_ack = '0;
+        dma_tc = '0;
+        for (int c = 0; c < NUM_CH; c++) begin
+            for (int l = 0; l < NUM_REQ; l++) begin
+                if (req_used[c] && 32'(req_line[c*4 +: 4]) == l) begin
+                    dma_ack[l] = dma_ack[l] | req_ack[c];
+                    dma_tc[l] = dma_tc[l] | req_tc[c];
+                end
+            end
+        end
     end
 
     // ---- descriptor side ---------------------------------------------------------------------
@@ -206,6 +244,8 @@ module pydma_dmac #(
     logic              m_ar_valid, m_ar_ready, m_r_valid, m_r_ready;
     logic [ADDR_W-1:0] m_ar_addr, m_aw_addr;
     logic [7:0]        m_ar_len, m_aw_len;
+    logic [2:0]        m_ar_size, m_aw_size;
+    logic [1:0]        m_ar_burst, m_aw_burst;
     logic              m_aw_valid, m_aw_ready, m_w_valid, m_w_ready, m_w_last;
     logic [DATA_W-1:0] m_w_data;
     logic [STRB_W-1:0] m_w_strb;
@@ -220,9 +260,13 @@ module pydma_dmac #(
         .cmd_src(cmd_src[cmd_arb_idx*ADDR_W +: ADDR_W]),
         .cmd_dst(cmd_dst[cmd_arb_idx*ADDR_W +: ADDR_W]),
         .cmd_len(cmd_len[cmd_arb_idx*CL_W +: CL_W]),
+        .cmd_fixed_src(cmd_fixed_src[cmd_arb_idx]), .cmd_fixed_dst(cmd_fixed_dst[cmd_arb_idx]),
+        .cmd_size(cmd_size[cmd_arb_idx*2 +: 2]),
         .ar_valid(m_ar_valid), .ar_ready(m_ar_ready), .ar_addr(m_ar_addr), .ar_len(m_ar_len),
+        .ar_size(m_ar_size), .ar_burst(m_ar_burst),
         .r_valid(m_r_valid), .r_ready(m_r_ready), .r_data(m_axi_rdata), .r_err(m_axi_rresp[1]),
         .aw_valid(m_aw_valid), .aw_ready(m_aw_ready), .aw_addr(m_aw_addr), .aw_len(m_aw_len),
+        .aw_size(m_aw_size), .aw_burst(m_aw_burst),
         .w_valid(m_w_valid), .w_ready(m_w_ready), .w_data(m_w_data), .w_strb(m_w_strb),
         .w_last(m_w_last), .b_valid(m_b_valid), .b_ready(m_b_ready), .b_err(m_axi_bresp[1]),
         .done_valid(mv_done_valid), .done_ch(mv_done_ch), .done_err(mv_done_err),
@@ -234,15 +278,18 @@ module pydma_dmac #(
     ) u_mux (
         .clk, .rst,
         .d_ar_valid, .d_ar_ready, .d_ar_addr, .d_ar_len, .d_r_valid, .d_r_ready,
-        .m_ar_valid, .m_ar_ready, .m_ar_addr, .m_ar_len, .m_r_valid, .m_r_ready,
+        .m_ar_valid, .m_ar_ready, .m_ar_addr, .m_ar_len, .m_ar_size, .m_ar_burst,
+        .m_r_valid, .m_r_ready,
         .d_aw_valid, .d_aw_ready, .d_aw_addr, .d_aw_len,
         .d_w_valid, .d_w_ready, .d_w_data, .d_w_strb, .d_w_last, .d_b_valid, .d_b_ready,
-        .m_aw_valid, .m_aw_ready, .m_aw_addr, .m_aw_len,
+        .m_aw_valid, .m_aw_ready, .m_aw_addr, .m_aw_len, .m_aw_size, .m_aw_burst,
         .m_w_valid, .m_w_ready, .m_w_data, .m_w_strb, .m_w_last, .m_b_valid, .m_b_ready,
         .axi_arid(m_axi_arid), .axi_araddr(m_axi_araddr), .axi_arlen(m_axi_arlen),
+        .axi_arsize(m_axi_arsize), .axi_arburst(m_axi_arburst),
         .axi_arvalid(m_axi_arvalid), .axi_arready(m_axi_arready),
         .axi_rid(m_axi_rid), .axi_rvalid(m_axi_rvalid), .axi_rready(m_axi_rready),
         .axi_awid(m_axi_awid), .axi_awaddr(m_axi_awaddr), .axi_awlen(m_axi_awlen),
+        .axi_awsize(m_axi_awsize), .axi_awburst(m_axi_awburst),
         .axi_awvalid(m_axi_awvalid), .axi_awready(m_axi_awready),
         .axi_wdata(m_axi_wdata), .axi_wstrb(m_axi_wstrb), .axi_wlast(m_axi_wlast),
         .axi_wvalid(m_axi_wvalid), .axi_wready(m_axi_wready),

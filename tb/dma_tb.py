@@ -20,16 +20,20 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiSlave
 
+from pydma import dmaengine
 from pydma.dma_mapping import Device
 from pydma.drivers.pydma_dmac import PydmaDevice
 from pydma.memory import MemView
 from pydma.sim.axi_memory import AxiSimMemory
 from pydma.sim.backend import CocotbBackend
+from tb.peripherals import Pacing, RxDevice, TxDevice
+from tb.request_lines import RequestLinesDriver, RequestMonitor
 
 CLK_NS = 10
 MEM_BASE = 0x1000_0000
 MEM_BASE_64 = 0x1_2000_0000  # with 64-bit addresses, put memory above 4 GiB
 MEM_SIZE = 1 << 26
+DEV_BASE = 0x4000_0000  # peripheral data registers, one 4 KiB page each
 
 
 def param(dut, name: str) -> int:
@@ -66,10 +70,13 @@ class DmaTb:
         self.memory = AxiSimMemory(size=MEM_SIZE, base=base, addr_width=self.addr_w)
         self.axi = AxiSlave(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, target=self.memory.space)
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
-        self.backend = CocotbBackend(self.axil, dut.irq, self.memory)
+        self.backend = CocotbBackend(self.axil, dut.irq, self.memory, dut)
         self.dev = Device("pydma-tb", self.memory)
         self.dma: PydmaDevice | None = None
         self.set_stalls(stalls)
+        self.req_driver = RequestLinesDriver(dut, dut.clk)
+        self.req_monitor = RequestMonitor(dut, dut.clk, driver=self.req_driver)
+        self.devices: list = []
 
     # -- stalls ------------------------------------------------------------------------------
     def axi_channels(self) -> list:
@@ -93,6 +100,10 @@ class DmaTb:
         await ClockCycles(self.dut.clk, 2)
 
     async def start(self, max_hw_desc: int = 4096, slave_map: list | None = None) -> PydmaDevice:
+        # a test that failed before its stop() left its device registered: drop it, so this
+        # test's channel requests cannot land on a dead simulation's driver
+        for stale in list(dmaengine._dma_device_list):
+            dmaengine.dma_async_device_unregister(stale)
         await self.reset()
         self.dma = await PydmaDevice.probe(self.dev, self.backend, "dma0", max_hw_desc=max_hw_desc, slave_map=slave_map)
         return self.dma
@@ -107,6 +118,37 @@ class DmaTb:
 
     async def idle_cycles(self, n: int) -> None:
         await ClockCycles(self.dut.clk, n)
+
+    # -- peripherals ---------------------------------------------------------------------------
+    def _add_device(self, cls, line: int, width: int, maxburst: int, depth: int, pacing: Pacing | None, **kw):
+        dev = cls(
+            f"{cls.__name__}{len(self.devices)}@line{line}",
+            self.req_driver.port(line),
+            self.dut.clk,
+            width,
+            maxburst,
+            depth,
+            pacing or Pacing.fixed(1),
+            self.bus_bytes,
+            **kw,
+        )
+        self.memory.space.register_region(dev, DEV_BASE + 0x1000 * len(self.devices))
+        self.devices.append(dev)
+        return dev
+
+    def add_tx_device(self, line: int, width: int, maxburst: int, depth: int = 64, pacing=None, **kw) -> TxDevice:
+        """A transmit FIFO on request line `line`; its data register is `dev.data_addr`."""
+        return self._add_device(TxDevice, line, width, maxburst, depth, pacing, **kw)
+
+    def add_rx_device(self, line: int, width: int, maxburst: int, depth: int = 64, pacing=None, **kw) -> RxDevice:
+        """A receive FIFO on request line `line`, producing element(0), element(1), ..."""
+        return self._add_device(RxDevice, line, width, maxburst, depth, pacing, **kw)
+
+    def check_peripherals(self) -> None:
+        """Every model's element checks and the request-line protocol."""
+        for dev in self.devices:
+            dev.check()
+        assert not self.req_monitor.errors, "\n".join(self.req_monitor.errors[:20])
 
     # -- buffers with guard bytes --------------------------------------------------------------
     def alloc_guarded(self, size: int, guard: int = 64, fill: bytes | None = None) -> GuardedBuffer:

@@ -1,21 +1,26 @@
 """Provider driver for the pydma controller (rtl/pydma_dmac.sv), built on virt-dma.
 
 One dmaengine transaction is a chain of hardware descriptors from a per-channel DMA pool,
-linked through NEXT, with IOC on its last one. `issue_pending` hands every issued
-transaction to the hardware at once: on an idle channel it writes CUR_DESC and TAIL_DESC;
-on a busy one it links the old tail to the new work and rings TAIL_DESC (the controller
-re-reads a stale tail's NEXT, so appending is race-free). The IRQ handler reads DONE_CNT,
-completes the transactions whose last descriptor is done, hands any issued work the hardware
-does not have yet, and schedules the tasklet that runs the callbacks.
+linked through NEXT, with IOC on its last one (a cyclic one: a closed ring, IOC on every
+period). `issue_pending` hands issued transactions to the hardware: on an idle channel it
+writes the slave set-up, CUR_DESC and TAIL_DESC; on a busy one it links the old tail to new
+work with the same set-up and rings TAIL_DESC (the controller re-reads a stale tail's NEXT,
+so appending is race-free). Work with another set-up, or behind a cyclic ring, waits until
+the channel is idle. The IRQ handler reads DONE_CNT, completes the transactions whose last
+descriptor is done (or signals a period), hands the hardware what it can take next, and
+schedules the tasklet that runs the callbacks. Terminate writes CTRL.ABORT; the controller
+drains and raises ABORT_IRQ, which synchronize waits for.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 from collections import deque
 
 import cocotb
+from cocotb.triggers import Event
 
 from pydma import cookie as _cookie
 from pydma.backend import DmaBackend
@@ -32,10 +37,20 @@ from pydma.dmaengine import (
     DmaChan,
     DmaDevice,
     DmaFilter,
+    DmaSlaveCaps,
+    DmaSlaveConfig,
     DmaSlaveMap,
     DmaTxState,
     dma_async_device_register,
     dma_async_device_unregister,
+)
+from pydma.drivers.pydma_slave import (
+    MAX_BURST,
+    MEM_TO_MEM_CFG,
+    PydmaRequest,
+    check_config,
+    setup_for,
+    widths_mask,
 )
 from pydma.enums import (
     DmaCtrlFlags,
@@ -45,7 +60,7 @@ from pydma.enums import (
     DmaTransactionType,
     DmaTransferDirection,
 )
-from pydma.errors import EIO, ENODEV, ENOMEM, DmaApiMisuse, DmaError
+from pydma.errors import EINVAL, EIO, ENODEV, ENOMEM, DmaApiMisuse, DmaError
 from pydma.hw import layout as L
 from pydma.kcontext import HARDIRQ, running_in
 from pydma.memory import MemView
@@ -54,8 +69,11 @@ from pydma.virt_dma import VirtDmaChan, VirtDmaDesc
 log = logging.getLogger("pydma.dmac")
 
 _OFF = {f.name: f.offset for f in L.DESC_FIELDS}
-_STATUS_IRQ_BITS = L.reg("STATUS").field("IOC_IRQ").mask | L.reg("STATUS").field("ERR_IRQ").mask
+_STATUS = L.reg("STATUS")
+_STATUS_IRQ_BITS = _STATUS.field("IOC_IRQ").mask | _STATUS.field("ERR_IRQ").mask | _STATUS.field("ABORT_IRQ").mask
 _CTRL = L.reg("CTRL")
+_CTRL_BASE = _CTRL.field("RUN").mask | _CTRL.field("IOC_IRQ_EN").mask | _CTRL.field("ERR_IRQ_EN").mask
+_PAUSE, _ABORT, _CYCLIC = (_CTRL.field(n).mask for n in ("PAUSE", "ABORT", "CYCLIC"))
 _ERR_RESULT = {
     L.ErrCode.READ: DmaengineTxResult.DMA_TRANS_READ_FAILED,
     L.ErrCode.FETCH: DmaengineTxResult.DMA_TRANS_READ_FAILED,
@@ -105,11 +123,21 @@ class HwDesc:
 
 
 class PydmaDesc(VirtDmaDesc):
-    def __init__(self, chan: PydmaChan, flags: DmaCtrlFlags, hw: list[HwDesc]) -> None:
+    def __init__(
+        self,
+        chan: PydmaChan,
+        flags: DmaCtrlFlags,
+        hw: list[HwDesc],
+        setup: tuple[int, int] = MEM_TO_MEM_CFG,
+        cyclic: bool = False,
+    ) -> None:
         super().__init__(chan, flags)
         self.hw = hw
         self.total = sum(h.length for h in hw)
+        self.setup = setup  # (SLAVE_CFG, DEV_ADDR) the channel needs for it
+        self.cyclic = cyclic
         self.on_hw = False  # issued and handed to the controller, not yet completed
+        self.hw_base = 0  # DONE_CNT number of its first hardware descriptor
 
     def __repr__(self) -> str:
         return f"<PydmaDesc cookie={self.cookie} segs={len(self.hw)} len={self.total}>"
@@ -129,7 +157,18 @@ class PydmaChan(VirtDmaChan):
         # cannot retire another one before that. So it stays out of the pool until then.
         self.last_retired: HwDesc | None = None
         self.irq_task = None
-        self.stats = {"starts": 0, "appends": 0, "irqs": 0}
+        self.stats = {"starts": 0, "appends": 0, "irqs": 0, "aborts": 0}
+        self.config: DmaSlaveConfig | None = None  # from dmaengine_slave_config
+        self.req_line: int | None = None  # from the filter parameter (PydmaRequest)
+        self.ctrl = _CTRL_BASE  # CTRL as last written, without the ABORT command
+        self.hw_setup = MEM_TO_MEM_CFG  # set-up registers as last written
+        self.hw_cyclic: PydmaDesc | None = None  # the ring the hardware is looping on
+        self.hw_handed = 0  # hardware descriptors handed over, in DONE_CNT numbering
+        self.aborting = False  # ABORT written, ABORT_IRQ not yet seen
+        self.abort_done = Event()
+        self.abort_done.set()
+        self.halted = False
+        self.paused = False
 
     def reg(self, name: str) -> int:
         return L.chan_reg_addr(self.index, name)
@@ -146,6 +185,7 @@ class PydmaDevice(DmaDevice):
         self.backend = backend
         self.max_hw_desc = max_hw_desc
         self.num_channels = 0
+        self.num_req = 0
         self.data_bytes = 0
         self.addr_width = 0
 
@@ -174,11 +214,26 @@ class PydmaDevice(DmaDevice):
         self.data_bytes = (config & cfg.field("DATA_BYTES").mask) >> cfg.field("DATA_BYTES").lsb
         self.addr_width = (config & cfg.field("ADDR_W").mask) >> cfg.field("ADDR_W").lsb
 
+        self.num_req = await backend.readl(L.reg("REQ_CONFIG").offset) & L.reg("REQ_CONFIG").field("NUM_REQ").mask
+
         self.cap_mask.bits = 0
-        for cap in (DmaTransactionType.DMA_MEMCPY, DmaTransactionType.DMA_MEMCPY_SG):
+        for cap in (
+            DmaTransactionType.DMA_MEMCPY,
+            DmaTransactionType.DMA_MEMCPY_SG,
+            DmaTransactionType.DMA_SLAVE,
+            DmaTransactionType.DMA_CYCLIC,
+        ):
             self.cap_mask.bits |= 1 << cap
-        self.directions = 1 << DmaTransferDirection.DMA_MEM_TO_MEM
-        self.residue_granularity = DmaResidueGranularity.DMA_RESIDUE_GRANULARITY_SEGMENT
+        self.directions = 0
+        for d in (
+            DmaTransferDirection.DMA_MEM_TO_MEM,
+            DmaTransferDirection.DMA_MEM_TO_DEV,
+            DmaTransferDirection.DMA_DEV_TO_MEM,
+        ):
+            self.directions |= 1 << d
+        self.src_addr_widths = self.dst_addr_widths = widths_mask(self.data_bytes)
+        self.min_burst, self.max_burst = 1, MAX_BURST
+        self.residue_granularity = DmaResidueGranularity.DMA_RESIDUE_GRANULARITY_BURST
         self.descriptor_reuse = True
         self.copy_align = 0  # byte granular
 
@@ -188,10 +243,7 @@ class PydmaDevice(DmaDevice):
             self.channels.append(chan)
             # reset, then run with both interrupts enabled
             backend.writel(chan.reg("CTRL"), _CTRL.field("RESET").mask)
-            backend.writel(
-                chan.reg("CTRL"),
-                _CTRL.field("RUN").mask | _CTRL.field("IOC_IRQ_EN").mask | _CTRL.field("ERR_IRQ_EN").mask,
-            )
+            backend.writel(chan.reg("CTRL"), chan.ctrl)
             chan.irq_task = cocotb.start_soon(self._irq_thread(chan))
         await backend.flush()
         ret = dma_async_device_register(self)
@@ -225,14 +277,15 @@ class PydmaDevice(DmaDevice):
         return 0
 
     def device_free_chan_resources(self, chan: PydmaChan) -> None:
-        if chan.hw_queue:
-            # freeing would hand descriptors the controller is still walking to new owners;
-            # there is no terminate yet to stop it first
+        if chan.hw_queue or chan.hw_cyclic is not None or chan.aborting:
+            # freeing would hand descriptors the controller is still walking to new owners
             raise DmaApiMisuse(
-                f"{chan.name} released with {len(chan.hw_queue)} descriptors still on the hardware; "
-                "wait for them to complete first"
+                f"{chan.name} released with work still on the hardware; "
+                "dmaengine_terminate_sync() it (or wait for completion) first"
             )
         chan.vchan_free_chan_resources()
+        chan.config = None
+        chan.req_line = None
         last, chan.last_retired = chan.last_retired, None
         if last is not None:
             last.pinned = False
@@ -266,15 +319,25 @@ class PydmaDevice(DmaDevice):
         chan.hw_in_use += count
         return got
 
-    def _build(self, chan: PydmaChan, segs: list[tuple[int, int, int]], flags: DmaCtrlFlags) -> PydmaDesc | None:
-        """segs: (src, dst, len) in order; one hardware descriptor each."""
+    def _build(
+        self,
+        chan: PydmaChan,
+        segs: list[tuple[int, int, int]],
+        flags: DmaCtrlFlags,
+        setup: tuple[int, int] = MEM_TO_MEM_CFG,
+        cyclic: bool = False,
+    ) -> PydmaDesc | None:
+        """segs: (src, dst, len) in order; one hardware descriptor each. A cyclic one is a
+        closed ring with IOC on every period."""
         hw = self._alloc_hw(chan, len(segs))
         if hw is None:
             return None
         for i, (src, dst, length) in enumerate(segs):
             last = i == len(segs) - 1
-            hw[i].write(0 if last else hw[i + 1].phys, src, dst, length, L.DescCtrl.IOC if last else 0)
-        return chan.vchan_tx_prep(PydmaDesc(chan, flags, hw))
+            nxt = hw[0].phys if cyclic and last else 0 if last else hw[i + 1].phys
+            ioc = L.DescCtrl.IOC if last or cyclic else 0
+            hw[i].write(nxt, src, dst, length, ioc)
+        return chan.vchan_tx_prep(PydmaDesc(chan, flags, hw, setup, cyclic))
 
     def desc_free_hw(self, chan: PydmaChan, desc: PydmaDesc) -> None:
         for h in desc.hw:
@@ -339,6 +402,65 @@ class PydmaDevice(DmaDevice):
                 di, d_off = di + 1, 0
         return self._build(chan, segs, flags)
 
+    def device_config(self, chan: PydmaChan, config: DmaSlaveConfig) -> int:
+        if not check_config(chan.name, config, self.data_bytes, self.addr_width):
+            return EINVAL
+        chan.config = dataclasses.replace(config)  # applies to transactions prepared later
+        return 0
+
+    def device_caps(self, chan: PydmaChan, caps: DmaSlaveCaps) -> None:
+        caps.max_sg_burst = 0  # no limit on scatterlist entries
+
+    def _slave_setup(self, chan: PydmaChan, direction: DmaTransferDirection):
+        setup = setup_for(chan.name, chan.config, DmaTransferDirection(direction), chan.req_line, self.data_bytes)
+        if setup is not None and not self._addr_ok(chan, "device address", setup.dev_addr, setup.width):
+            return None
+        return setup
+
+    def device_prep_slave_sg(self, chan, sgl, sg_len, direction, flags):
+        setup = self._slave_setup(chan, direction)
+        if setup is None:
+            return None
+        ents = _sg_segments(sgl, sg_len)
+        if not ents:
+            log.error("%s: prep_slave_sg with an empty or unmapped scatterlist", chan.name)
+            return None
+        to_dev = setup.direction == DmaTransferDirection.DMA_MEM_TO_DEV
+        segs: list[tuple[int, int, int]] = []
+        for addr, n in ents:
+            if n % setup.width:
+                log.error("%s: prep_slave_sg entry of %d bytes, not a multiple of width %d", chan.name, n, setup.width)
+                return None
+            if not self._addr_ok(chan, "buffer", addr, n):
+                return None
+            for off in range(0, n, HW_SEG_MAX):
+                m = min(HW_SEG_MAX, n - off)
+                segs.append((addr + off, setup.dev_addr, m) if to_dev else (setup.dev_addr, addr + off, m))
+        return self._build(chan, segs, flags, (setup.cfg_word, setup.dev_addr))
+
+    def device_prep_dma_cyclic(self, chan, buf_addr, buf_len, period_len, direction, flags):
+        setup = self._slave_setup(chan, direction)
+        if setup is None:
+            return None
+        if period_len <= 0 or buf_len <= 0 or buf_len % period_len or period_len % setup.width:
+            log.error(
+                "%s: prep_dma_cyclic: buffer %d and period %d must be positive, the buffer a whole "
+                "number of periods and the period of elements of %d bytes",
+                chan.name,
+                buf_len,
+                period_len,
+                setup.width,
+            )
+            return None
+        if period_len > HW_SEG_MAX or not self._addr_ok(chan, "buffer", buf_addr, buf_len):
+            return None
+        to_dev = setup.direction == DmaTransferDirection.DMA_MEM_TO_DEV
+        segs = [
+            (buf_addr + off, setup.dev_addr, period_len) if to_dev else (setup.dev_addr, buf_addr + off, period_len)
+            for off in range(0, buf_len, period_len)
+        ]
+        return self._build(chan, segs, flags, (setup.cfg_word, setup.dev_addr), cyclic=True)
+
     # -- issue ---------------------------------------------------------------------------------
     def device_issue_pending(self, chan: PydmaChan) -> None:
         with chan.lock:
@@ -346,21 +468,46 @@ class PydmaDevice(DmaDevice):
                 self._start_locked(chan)
 
     def _start_locked(self, chan: PydmaChan) -> None:
-        """Hand the hardware every issued transaction it does not have yet."""
+        """Hand the hardware the issued transactions it can take now: on an idle channel, a
+        cyclic ring or a run with one set-up; on a busy one, more of the running set-up."""
+        if chan.aborting or chan.hw_cyclic is not None:
+            return  # the abort interrupt, or terminate, comes back here
         new = [d for d in chan.desc_issued if not d.on_hw]
         if not new:
             return
-        for prev, desc in itertools.pairwise(new):
+        idle = not chan.hw_queue
+        if idle and new[0].cyclic:
+            batch = new[:1]
+        else:
+            setup = new[0].setup if idle else chan.hw_setup
+            batch = list(itertools.takewhile(lambda d: d.setup == setup and not d.cyclic, new))
+            if not batch:
+                return  # waits until the running chain is done
+        for prev, desc in itertools.pairwise(batch):
             prev.hw[-1].set_next(desc.hw[0].phys)
-        for desc in new:
+        for desc in batch:
             for h in desc.hw:
                 h.clear_status()
             desc.on_hw = True
-            chan.hw_queue.extend((desc, i) for i in range(len(desc.hw)))
-        head, tail = new[0].hw[0], new[-1].hw[-1]
+            desc.hw_base = chan.hw_handed
+            if desc.cyclic:
+                chan.hw_cyclic = desc
+            else:
+                chan.hw_handed += len(desc.hw)
+                chan.hw_queue.extend((desc, i) for i in range(len(desc.hw)))
+        head, tail = batch[0].hw[0], batch[-1].hw[-1]
         w = self.backend.writel
-        if len(chan.hw_queue) == sum(len(d.hw) for d in new):
-            # the hardware has nothing left: start a new chain at head
+        if idle:
+            cfg, dev_addr = batch[0].setup
+            if (cfg, dev_addr) != chan.hw_setup:
+                w(chan.reg("SLAVE_CFG"), cfg)
+                w(chan.reg("DEV_ADDR_HI"), dev_addr >> 32)
+                w(chan.reg("DEV_ADDR_LO"), dev_addr & 0xFFFF_FFFF)
+                chan.hw_setup = (cfg, dev_addr)
+            ctrl = (chan.ctrl & ~_CYCLIC) | (_CYCLIC if batch[0].cyclic else 0)
+            if ctrl != chan.ctrl:
+                chan.ctrl = ctrl
+                w(chan.reg("CTRL"), ctrl)
             w(chan.reg("CUR_DESC_HI"), head.phys >> 32)
             w(chan.reg("CUR_DESC_LO"), head.phys & 0xFFFF_FFFF)
             chan.stats["starts"] += 1
@@ -370,6 +517,51 @@ class PydmaDevice(DmaDevice):
         w(chan.reg("TAIL_DESC_HI"), tail.phys >> 32)
         w(chan.reg("TAIL_DESC_LO"), tail.phys & 0xFFFF_FFFF)
         chan.hw_tail = tail
+
+    # -- pause, resume, terminate -------------------------------------------------------------
+    def _write_ctrl(self, chan: PydmaChan, ctrl: int) -> None:
+        chan.ctrl = ctrl
+        self.backend.writel(chan.reg("CTRL"), ctrl)
+
+    def device_pause(self, chan: PydmaChan) -> int:
+        """Posted: the channel holds at its next burst boundary; STATUS.PAUSED says when."""
+        with chan.lock:
+            chan.paused = True
+            self._write_ctrl(chan, chan.ctrl | _PAUSE)
+        return 0
+
+    def device_resume(self, chan: PydmaChan) -> int:
+        with chan.lock:
+            chan.paused = False
+            self._write_ctrl(chan, chan.ctrl & ~_PAUSE)
+        return 0
+
+    def device_terminate_all(self, chan: PydmaChan) -> int:
+        """Abort what the hardware has (it drains in the background; synchronize waits for
+        it), free what it never saw, and keep the rest until synchronize."""
+        with chan.lock:
+            on_hw = [d for d in chan.desc_issued if d.on_hw]
+            if on_hw or chan.halted:
+                chan.aborting = True
+                chan.abort_done.clear()
+                chan.stats["aborts"] += 1
+                chan.ctrl &= ~(_PAUSE | _CYCLIC)
+                self.backend.writel(chan.reg("CTRL"), chan.ctrl | _ABORT)
+            chan.paused = False
+            for desc in on_hw:
+                desc.on_hw = False
+                chan.vchan_terminate_vdesc(desc)
+            chan.hw_queue.clear()
+            chan.hw_cyclic = None
+            chan.hw_tail = None
+            descs = chan.vchan_get_all_descriptors()
+        chan.vchan_dma_desc_free_list(descs)
+        return 0
+
+    async def device_synchronize(self, chan: PydmaChan) -> None:
+        while chan.aborting:
+            await chan.abort_done.wait()
+        await chan.vchan_synchronize()
 
     # -- interrupt -----------------------------------------------------------------------------
     async def _irq_thread(self, chan: PydmaChan) -> None:
@@ -384,8 +576,24 @@ class PydmaDevice(DmaDevice):
                 self._irq_handler_locked(chan, status, done_cnt)
 
     def _irq_handler_locked(self, chan: PydmaChan, status: int, done_cnt: int) -> None:
+        if status & _STATUS.field("ABORT_IRQ").mask:
+            self._abort_done_locked(chan, done_cnt)
+        elif chan.aborting:
+            chan.hw_done_cnt = done_cnt  # what completes while aborting was terminated
+            return
         newly = (done_cnt - chan.hw_done_cnt) & 0xFFFF_FFFF
         chan.hw_done_cnt = done_cnt
+        if chan.hw_cyclic is not None:
+            if newly:
+                chan.vchan_cyclic_callback(chan.hw_cyclic)
+        else:
+            self._complete_locked(chan, newly)
+        if status & _STATUS.field("HALTED").mask:
+            chan.halted = True
+            log.error("%s: channel halted, error code %d", chan.name, (status >> 16) & 0xF)
+        self._start_locked(chan)
+
+    def _complete_locked(self, chan: PydmaChan, newly: int) -> None:
         if newly > len(chan.hw_queue):
             raise DmaError(EIO, f"{chan.name}: DONE_CNT says {newly} done, only {len(chan.hw_queue)} queued")
         for _ in range(newly):
@@ -398,30 +606,68 @@ class PydmaDevice(DmaDevice):
                 desc.tx_result.result = _ERR_RESULT.get(err, DmaengineTxResult.DMA_TRANS_READ_FAILED)
             if i == len(desc.hw) - 1:
                 desc.on_hw = False
+                # a peripheral that ended the packet early (LREQ) leaves a residue
+                moved = sum(h.status()[2] for h in desc.hw)
+                desc.tx_result.residue = desc.total - moved
                 chan.vchan_cookie_complete(desc)
-        if status & L.reg("STATUS").field("HALTED").mask:
-            log.error("%s: channel halted, error code %d", chan.name, (status >> 16) & 0xF)
-        self._start_locked(chan)
+
+    def _abort_done_locked(self, chan: PydmaChan, done_cnt: int) -> None:
+        """The controller is idle and will touch nothing of the old work again."""
+        chan.aborting = False
+        chan.halted = False
+        chan.hw_done_cnt = chan.hw_handed = done_cnt
+        last, chan.last_retired = chan.last_retired, None
+        if last is not None:
+            last.pinned = False
+            if last.orphan:
+                dma_pool_free(chan.pool, last.view, last.phys)
+        chan.abort_done.set()
 
     # -- status --------------------------------------------------------------------------------
     def device_tx_status(self, chan: PydmaChan, cookie: int, state: DmaTxState | None) -> DmaStatus:
         ret = _cookie.dma_cookie_status(chan, cookie, state)
-        if ret == DmaStatus.DMA_COMPLETE or state is None:
+        if ret == DmaStatus.DMA_COMPLETE:
+            return ret
+        if chan.paused:
+            ret = DmaStatus.DMA_PAUSED
+        if state is None:
             return ret
         with chan.lock:
             desc = chan.vchan_find_desc(cookie)
             if desc is not None:
-                if desc.on_hw:
-                    # segment granularity: what the status words say is not yet done
-                    state.residue = sum(h.length for h in desc.hw if not h.status()[0])
-                else:
-                    state.residue = desc.total
+                state.residue = self._residue_locked(chan, desc) if desc.on_hw else desc.total
         return ret
+
+    def _residue_locked(self, chan: PydmaChan, desc: PydmaDesc) -> int:
+        """Burst granularity: DONE_CNT and XFERRED read in one instant (the kernel's readl
+        from atomic context; here a zero-time read, see docs/driver-api.md)."""
+        peek = getattr(self.backend, "peekl", None)
+        if peek is None:  # segment granularity, from the written-back status words
+            return sum(h.length for h in desc.hw if not h.status()[0])
+        done = peek(chan.reg("DONE_CNT"))
+        xferred = peek(chan.reg("XFERRED"))
+        k = (done - desc.hw_base) & 0xFFFF_FFFF
+        if desc.cyclic:  # position in the ring, as ALSA's pointer callback wants it
+            k %= len(desc.hw)
+        if k >= len(desc.hw):
+            return 0
+        return sum(h.length for h in desc.hw[k:]) - xferred
 
 
 def pydma_filter(chan: DmaChan, param: object) -> bool:
-    """The provider's filter function: the param of a slave-map entry is a channel index."""
-    return isinstance(chan, PydmaChan) and chan.index == param
+    """The provider's filter function. The param is a channel index, or a PydmaRequest
+    (request line, optional channel index): the accepted channel is then paced by that line."""
+    if not isinstance(chan, PydmaChan):
+        return False
+    if isinstance(param, PydmaRequest):
+        if param.chan is not None and chan.index != param.chan:
+            return False
+        if not 0 <= param.line < chan.device.num_req:
+            log.error("%s: request line %d does not exist (%d lines)", chan.name, param.line, chan.device.num_req)
+            return False
+        chan.req_line = param.line
+        return True
+    return chan.index == param
 
 
 def _sg_segments(sgl: list[Scatterlist] | None, nents: int) -> list[tuple[int, int]]:

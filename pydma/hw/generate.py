@@ -44,8 +44,11 @@ def render_sv() -> str:
         out.append(f"  localparam int DCTRL_{flag.name}_BIT = {flag.value.bit_length() - 1};")
     out.append(f"  localparam logic [31:0] DCTRL_VALID_MASK = 32'h{int(L.DESC_CTRL_VALID_MASK):08X};")
     out.append(f"  localparam int DSTAT_DONE_BIT = {L.DescStatus.DONE.value.bit_length() - 1};")
+    out.append(f"  localparam int DSTAT_EOP_BIT = {L.DescStatus.EOP.value.bit_length() - 1};")
     out.append(f"  localparam int DSTAT_ERR_LSB = {int(L.DescStatus.ERR_SHIFT)};")
     out.append("")
+    for d in L.Direction:
+        out.append(f"  localparam logic [1:0] DIR_{d.name} = 2'd{d.value};")
     for code in L.ErrCode:
         out.append(f"  localparam logic [3:0] ERR_{code.name} = 4'd{code.value};")
     out.append("")
@@ -120,6 +123,7 @@ def render_markdown() -> str:
         "| Bits | Name | Meaning |",
         "|---|---|---|",
         "| 0 | `DONE` | The descriptor was processed (also set on error). |",
+        "| 1 | `EOP` | The peripheral ended the transaction (LREQ) in or before this descriptor. |",
         "| 7:4 | `ERR_CODE` | 0 on success, otherwise an error code below. |",
         "",
         "## Error codes",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 ID_MAGIC = 0x50444D41  # "PDMA"
-VERSION = 0x0001_0000  # major.minor in 16-bit halves
+VERSION = 0x0002_0000  # major.minor in 16-bit halves
 
 # --- register map ------------------------------------------------------------------------
 
@@ -62,6 +62,13 @@ GLOBAL_REGS: tuple[Register, ...] = (
         ),
     ),
     Register("IRQ_STATUS", 0x00C, "RO", "Bit n mirrors the interrupt line of channel n."),
+    Register(
+        "REQ_CONFIG",
+        0x010,
+        "RO",
+        "Peripheral request interface of this instance.",
+        (Field("NUM_REQ", 0, 8, "RO", "Number of peripheral request lines."),),
+    ),
 )
 
 CHAN_BASE = 0x100
@@ -85,6 +92,29 @@ CHAN_REGS: tuple[Register, ...] = (
             ),
             Field("IOC_IRQ_EN", 2, 1, "RW", "Raise the interrupt line while STATUS.IOC_IRQ is set."),
             Field("ERR_IRQ_EN", 3, 1, "RW", "Raise the interrupt line while STATUS.ERR_IRQ is set."),
+            Field(
+                "PAUSE",
+                4,
+                1,
+                "RW",
+                "Hold the channel at the next burst boundary (a request in a slave transfer, a "
+                "chunk in a memory copy); STATUS.PAUSED says when nothing is left in flight.",
+            ),
+            Field(
+                "ABORT",
+                5,
+                1,
+                "WO",
+                "Write 1 to terminate: stop issuing, drain what is on the bus, write nothing "
+                "more, go idle (also out of a halt) and set STATUS.ABORT_IRQ. Reads 0.",
+            ),
+            Field(
+                "CYCLIC",
+                6,
+                1,
+                "RW",
+                "Loop: follow NEXT forever, ignoring TAIL_DESC and EOC, until ABORT.",
+            ),
         ),
     ),
     Register(
@@ -94,9 +124,11 @@ CHAN_REGS: tuple[Register, ...] = (
         "Channel status; IRQ bits are write-1-to-clear.",
         (
             Field("BUSY", 0, 1, "RO", "The channel is fetching or executing descriptors."),
-            Field("HALTED", 1, 1, "RO", "Stopped on an error; only CTRL.RESET restarts it."),
+            Field("HALTED", 1, 1, "RO", "Stopped on an error; CTRL.RESET or CTRL.ABORT restarts it."),
+            Field("PAUSED", 2, 1, "RO", "CTRL.PAUSE is set and nothing of the channel is in flight."),
             Field("IOC_IRQ", 8, 1, "W1C", "A descriptor with the IOC flag completed."),
             Field("ERR_IRQ", 9, 1, "W1C", "The channel halted on an error."),
+            Field("ABORT_IRQ", 10, 1, "W1C", "An abort completed (raises the line with IOC_IRQ_EN)."),
             Field("ERR_CODE", 16, 4, "RO", "Error code of the halt (see error codes)."),
         ),
     ),
@@ -133,6 +165,33 @@ CHAN_REGS: tuple[Register, ...] = (
         "RO",
         "Descriptors completed (status written back) since reset; wraps at 2**32.",
     ),
+    Register(
+        "XFERRED",
+        0x1C,
+        "RO",
+        "Bytes of descriptor number DONE_CNT (the current one) already moved, updated per "
+        "burst in slave transfers and per chunk in memory copies; 0 between descriptors.",
+    ),
+    Register(
+        "SLAVE_CFG",
+        0x20,
+        "RW",
+        "Slave transfer set-up, read when a descriptor starts. Write only while idle.",
+        (
+            Field("DIR", 0, 2, "RW", "0 memory to memory, 1 memory to device, 2 device to memory."),
+            Field("WIDTH", 4, 2, "RW", "log2 of the device access width in bytes (1, 2, 4, 8)."),
+            Field("REQ_LINE", 8, 4, "RW", "Peripheral request line that paces the channel."),
+            Field("FLOW_CTRL", 12, 1, "RW", "Device to memory: LREQ ends the transaction early."),
+            Field("BURST_M1", 16, 8, "RW", "Elements per burst request, minus one (maxburst - 1)."),
+        ),
+    ),
+    Register(
+        "DEV_ADDR_LO",
+        0x24,
+        "RW",
+        "Device FIFO register address (low word), never incremented; commits DEV_ADDR_HI.",
+    ),
+    Register("DEV_ADDR_HI", 0x28, "RW", "Device FIFO register address (high word), held until DEV_ADDR_LO is written."),
 )
 
 # --- descriptor layout ---------------------------------------------------------------------
@@ -153,9 +212,27 @@ class DescField:
 
 DESC_FIELDS: tuple[DescField, ...] = (
     DescField("NEXT", 0x00, 8, "driver", "Bus address of the next descriptor (64-byte aligned)."),
-    DescField("SRC", 0x08, 8, "driver", "Source bus address, any byte alignment."),
-    DescField("DST", 0x10, 8, "driver", "Destination bus address, any byte alignment."),
-    DescField("LEN", 0x18, 4, "driver", "Bytes to copy, 1 to 2**32-1."),
+    DescField(
+        "SRC",
+        0x08,
+        8,
+        "driver",
+        "Source bus address, any byte alignment. Device to memory: ignored (DEV_ADDR is used).",
+    ),
+    DescField(
+        "DST",
+        0x10,
+        8,
+        "driver",
+        "Destination bus address, any byte alignment. Memory to device: ignored (DEV_ADDR).",
+    ),
+    DescField(
+        "LEN",
+        0x18,
+        4,
+        "driver",
+        "Bytes to copy, 1 to 2**32-1; in slave transfers a multiple of the device width.",
+    ),
     DescField("CTRL", 0x1C, 4, "driver", "Control flags (see descriptor flags)."),
     DescField("STATUS", 0x20, 4, "hardware", "Written back on completion (see status word)."),
     DescField("XFERRED", 0x24, 4, "hardware", "Bytes actually transferred, written back."),
@@ -176,7 +253,16 @@ class DescStatus(IntEnum):
     """Bits of the descriptor STATUS word written back by the hardware."""
 
     DONE = 1 << 0
+    EOP = 1 << 1  # the peripheral ended the transaction (LREQ) in or before this descriptor
     ERR_SHIFT = 4  # ERR_CODE in [7:4]
+
+
+class Direction(IntEnum):
+    """SLAVE_CFG.DIR."""
+
+    MEM_TO_MEM = 0
+    MEM_TO_DEV = 1
+    DEV_TO_MEM = 2
 
 
 class ErrCode(IntEnum):
@@ -187,7 +273,7 @@ class ErrCode(IntEnum):
     READ = 2  # bus error reading source data
     WRITE = 3  # bus error writing destination data
     WRITEBACK = 4  # bus error writing the status word back
-    DESC = 5  # malformed descriptor: zero length, reserved bits, misaligned next pointer
+    DESC = 5  # malformed: zero length, reserved bits, misaligned next pointer, bad slave set-up
 
 
 def reg(name: str) -> Register:

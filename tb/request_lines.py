@@ -1,0 +1,136 @@
+"""The controller's peripheral request interface, as cocotb-bus components.
+
+Four-phase handshake per line (docs/slave-transfers.md): the peripheral raises BREQ (room
+or data for a burst) or SREQ (for one element), with LREQ if that transfer ends the packet,
+and holds them; the controller moves the data, then raises ACK (with TC on the last transfer
+of a descriptor); the peripheral drops its requests; the controller drops ACK.
+
+- `RequestLinesDriver` drives the request vectors; each `RequestPort` owns one line of it.
+- `RequestMonitor` watches every line, checks both sides of the protocol, and records each
+  completed handshake as a `Handshake`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cocotb.triggers import ReadOnly, RisingEdge
+from cocotb_bus.drivers import BusDriver
+from cocotb_bus.monitors import BusMonitor
+
+
+@dataclass(frozen=True)
+class Handshake:
+    line: int
+    kind: str  # "burst" or "single"
+    last: bool  # LREQ was up with the request
+    tc: bool  # TC came with the ACK
+    cycle: int  # clock cycle of the ACK
+
+
+class RequestLinesDriver(BusDriver):
+    """Drives dma_breq / dma_sreq / dma_lreq; lines are set level by level by their ports."""
+
+    _signals = ["breq", "sreq", "lreq"]
+
+    def __init__(self, dut, clock) -> None:
+        super().__init__(dut, "dma", clock)
+        self.width = len(self.bus.breq)
+        self.withdrawn: set[int] = set()  # lines whose request was withdrawn on purpose
+        self._levels = {"breq": 0, "sreq": 0, "lreq": 0}
+        for name in self._levels:
+            getattr(self.bus, name).value = 0
+
+    def drive(self, line: int, breq: bool, sreq: bool, lreq: bool) -> None:
+        for name, level in (("breq", breq), ("sreq", sreq), ("lreq", lreq)):
+            bits = self._levels[name] & ~(1 << line) | (int(level) << line)
+            if bits != self._levels[name]:
+                self._levels[name] = bits
+                getattr(self.bus, name).value = bits
+
+    def port(self, line: int) -> RequestPort:
+        if not 0 <= line < self.width:
+            raise ValueError(f"request line {line} does not exist ({self.width} lines)")
+        return RequestPort(self, line)
+
+    async def _driver_send(self, transaction, sync: bool = True, **kwargs) -> None:
+        line, breq, sreq, lreq = transaction
+        if sync:
+            await RisingEdge(self.clock)
+        self.drive(line, breq, sreq, lreq)
+
+
+class RequestPort:
+    """One request line, seen from a peripheral."""
+
+    def __init__(self, driver: RequestLinesDriver, line: int) -> None:
+        self.driver = driver
+        self.line = line
+        self.bus = driver.bus
+        self.ack_sig = driver.entity.dma_ack
+        self.tc_sig = driver.entity.dma_tc
+
+    def set(self, breq: bool = False, sreq: bool = False, lreq: bool = False) -> None:
+        self.driver.drive(self.line, breq, sreq, lreq)
+
+    def withdraw(self) -> None:
+        """Drop the request without waiting for ACK (the device is being disabled); the
+        monitor accepts this once."""
+        self.driver.withdrawn.add(self.line)
+        self.set()
+
+    def ack(self) -> bool:
+        return bool(self.ack_sig.value.to_unsigned() >> self.line & 1)
+
+    def tc(self) -> bool:
+        return bool(self.tc_sig.value.to_unsigned() >> self.line & 1)
+
+
+class RequestMonitor(BusMonitor):
+    """Records handshakes on every line and reports protocol violations in `errors`:
+    ACK without a request, ACK dropped while a request is up, a request dropped before its
+    ACK, TC without ACK."""
+
+    _signals = ["breq", "sreq", "lreq", "ack", "tc"]
+
+    def __init__(self, dut, clock, driver: RequestLinesDriver | None = None, **kwargs) -> None:
+        self.driver = driver
+        self.errors: list[str] = []
+        self.handshakes: list[Handshake] = []
+        super().__init__(dut, "dma", clock, **kwargs)
+
+    async def _monitor_recv(self) -> None:
+        width = len(self.bus.ack)
+        prev = dict.fromkeys(self._signals, 0)
+        pending: dict[int, tuple[str, bool]] = {}  # line -> request seen (kind, last)
+        cycle = 0
+        while True:
+            await RisingEdge(self.clock)
+            await ReadOnly()
+            cycle += 1
+            now = {n: getattr(self.bus, n).value.to_unsigned() for n in self._signals}
+            for line in range(width):
+                bit = {n: now[n] >> line & 1 for n in now}
+                was = {n: prev[n] >> line & 1 for n in prev}
+                req = bit["breq"] or bit["sreq"]
+                if bit["tc"] and not bit["ack"]:
+                    self.errors.append(f"line {line} cycle {cycle}: TC without ACK")
+                if req and not bit["ack"] and line not in pending:
+                    pending[line] = ("burst" if bit["breq"] else "single", bool(bit["lreq"]))
+                if bit["ack"] and not was["ack"]:
+                    if line not in pending or not (was["breq"] or was["sreq"]):
+                        self.errors.append(f"line {line} cycle {cycle}: ACK without a request")
+                    else:
+                        kind, last = pending.pop(line)
+                        hs = Handshake(line, kind, last, bool(bit["tc"]), cycle)
+                        self.handshakes.append(hs)
+                        self._recv(hs)
+                if was["ack"] and not bit["ack"] and (was["breq"] or was["sreq"]):
+                    self.errors.append(f"line {line} cycle {cycle}: ACK dropped while the request was up")
+                if (was["breq"] or was["sreq"]) and not req and not (was["ack"] or bit["ack"]):
+                    if self.driver is not None and line in self.driver.withdrawn:
+                        self.driver.withdrawn.discard(line)
+                    else:
+                        self.errors.append(f"line {line} cycle {cycle}: request dropped before its ACK")
+                    pending.pop(line, None)
+            prev = now
