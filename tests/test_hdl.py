@@ -9,7 +9,16 @@ from tb.runner import run
 
 WIDTHS = [32, 64, 128]
 STALLS = {"nostall": 0.0, "stall": 0.3}
-MODULES = ["hdl_memcpy", "hdl_chain", "hdl_multichan", "hdl_semantics", "hdl_registers", "hdl_dmatest"]
+MODULES = [
+    "hdl_memcpy",
+    "hdl_chain",
+    "hdl_multichan",
+    "hdl_semantics",
+    "hdl_registers",
+    "hdl_dmatest",
+    "hdl_slave",
+    "hdl_cyclic",
+]
 
 
 @pytest.mark.parametrize("stall", list(STALLS))

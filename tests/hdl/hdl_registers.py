@@ -171,7 +171,8 @@ async def test_register_misuse(dut):
     to CUR_DESC while the channel is busy is ignored."""
     tb, raw, descs, data = await setup(dut)
     axil = tb.axil
-    for addr in (0x010, 0x0FC, L.CHAN_BASE + tb.num_ch * L.CHAN_STRIDE, L.chan_reg_addr(0, "DONE_CNT") + 4):
+    last_chan_reg = max(r.offset for r in L.CHAN_REGS)
+    for addr in (0x014, 0x0FC, L.CHAN_BASE + tb.num_ch * L.CHAN_STRIDE, L.CHAN_BASE + last_chan_reg + 4):
         resp = await axil.read(addr, 4)
         assert resp.resp == AxiResp.SLVERR, f"read of unmapped 0x{addr:x} answered {resp.resp}"
         wr = await axil.write(addr, b"\x01\x00\x00\x00")
@@ -189,5 +190,13 @@ async def test_register_misuse(dut):
     raw.write("CUR_DESC_LO", 0x40)
     cur = await raw.read("CUR_DESC_LO")
     assert cur == d.addr & 0xFFFF_FFFF, "CUR_DESC changed while busy"
+    # so is the slave set-up
+    cfg_before = await raw.read("SLAVE_CFG")
+    raw.write("SLAVE_CFG", 0x0003_0011)
+    assert await raw.read("SLAVE_CFG") == cfg_before, "SLAVE_CFG changed while busy"
     await raw.wait_idle()
+    # the driver's zero-time backdoor reads what the bus reads
+    for name in ("DONE_CNT", "XFERRED", "CUR_DESC_LO", "CUR_DESC_HI", "TAIL_DESC_LO", "TAIL_DESC_HI"):
+        bus = await raw.read(name)
+        assert tb.backend.peekl(raw.reg(name)) == bus, f"peekl({name}) differs from the bus read"
     assert data.read(4096, 4000) == data.read(0, 4000)
