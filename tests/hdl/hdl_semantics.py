@@ -13,7 +13,7 @@ from copy_check import Arena, Copy
 from pydma import (
     DMA_MEMCPY,
     DMA_PREP_INTERRUPT,
-    DMA_SLAVE,
+    DMA_XOR,
     Device,
     DmaApiMisuse,
     DmaCapMask,
@@ -136,7 +136,7 @@ async def test_channel_requests(dut):
     except DmaError as exc:
         assert exc.errno == ENODEV
     # by mask and filter
-    assert dma_request_channel(DmaCapMask(DMA_SLAVE)) is None, "no slave capability yet"
+    assert dma_request_channel(DmaCapMask(DMA_XOR)) is None, "the controller cannot XOR"
     odd = dma_request_channel(DmaCapMask(DMA_MEMCPY), lambda c, p: c.chan_id % 2 == p, 1)
     assert odd.name == "dma0chan1"
     rest = [dma_request_chan_by_mask(DmaCapMask(DMA_MEMCPY)) for _ in range(2)]
