@@ -137,7 +137,6 @@ module dma_chan
 
     wire busy = state != S_IDLE && state != S_HALT;
     wire chain_end = !cyclic && (d_ctrl[DCTRL_EOC_BIT] || cur == tail);  // as things stand
-    wire idle_or_halted = !busy;
     wire [31:0] this_chunk = (rem < CHUNK) ? rem : CHUNK;
     wire paused = pause && (state == S_IDLE || state == S_HALT
                  || ((state == S_ISSUE || state == S_SREQ) && outstanding == 0));
@@ -161,7 +160,7 @@ module dma_chan
     wire w_ctrl   = reg_wr && reg_wr_off == 6'(CH_CTRL);
     wire w_status = reg_wr && reg_wr_off == 6'(CH_STATUS);
     wire w_reset  = w_ctrl && reg_wr_data[CTRL_RESET_LSB] && !busy;
-    wire w_cfg    = reg_wr && idle_or_halted;  // set-up registers change only between runs
+    wire w_cfg    = reg_wr && !busy;  // set-up registers change only between runs
 
     always_comb begin
         unique case (reg_rd_off)

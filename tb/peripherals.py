@@ -98,7 +98,6 @@ class _Device(Region):
         self.transfers = 0  # elements moved by the DMA
         self.manual: deque[tuple[str, bool]] = deque()  # requests the test asked for
         self.requesting: tuple[str, bool] | None = None
-        self.enabled = True
         self._task = cocotb.start_soon(self._run())
 
     @property
@@ -117,7 +116,6 @@ class _Device(Region):
         self.manual.append((kind, last))
 
     def stop(self) -> None:
-        self.enabled = False
         self._task.cancel()
         if self.requesting is not None:
             self.port.withdraw()

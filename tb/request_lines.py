@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cocotb.triggers import ReadOnly, RisingEdge
+from cocotb.triggers import First, ReadOnly, RisingEdge
+from cocotb.utils import get_sim_time
 from cocotb_bus.drivers import BusDriver
 from cocotb_bus.monitors import BusMonitor
 
@@ -25,7 +26,7 @@ class Handshake:
     kind: str  # "burst" or "single"
     last: bool  # LREQ was up with the request
     tc: bool  # TC came with the ACK
-    cycle: int  # clock cycle of the ACK
+    time_ns: int  # when the ACK was seen
 
 
 class RequestLinesDriver(BusDriver):
@@ -103,34 +104,36 @@ class RequestMonitor(BusMonitor):
         width = len(self.bus.ack)
         prev = dict.fromkeys(self._signals, 0)
         pending: dict[int, tuple[str, bool]] = {}  # line -> request seen (kind, last)
-        cycle = 0
+        changes = [getattr(self.bus, n).value_change for n in self._signals]
         while True:
+            if not any(prev.values()):
+                await First(*changes)  # all lines quiet: no Python per cycle until one moves
             await RisingEdge(self.clock)
             await ReadOnly()
-            cycle += 1
+            cycle = int(get_sim_time("ns"))
             now = {n: getattr(self.bus, n).value.to_unsigned() for n in self._signals}
             for line in range(width):
                 bit = {n: now[n] >> line & 1 for n in now}
                 was = {n: prev[n] >> line & 1 for n in prev}
                 req = bit["breq"] or bit["sreq"]
                 if bit["tc"] and not bit["ack"]:
-                    self.errors.append(f"line {line} cycle {cycle}: TC without ACK")
+                    self.errors.append(f"line {line} at {cycle} ns: TC without ACK")
                 if req and not bit["ack"] and line not in pending:
                     pending[line] = ("burst" if bit["breq"] else "single", bool(bit["lreq"]))
                 if bit["ack"] and not was["ack"]:
                     if line not in pending or not (was["breq"] or was["sreq"]):
-                        self.errors.append(f"line {line} cycle {cycle}: ACK without a request")
+                        self.errors.append(f"line {line} at {cycle} ns: ACK without a request")
                     else:
                         kind, last = pending.pop(line)
                         hs = Handshake(line, kind, last, bool(bit["tc"]), cycle)
                         self.handshakes.append(hs)
                         self._recv(hs)
                 if was["ack"] and not bit["ack"] and (was["breq"] or was["sreq"]):
-                    self.errors.append(f"line {line} cycle {cycle}: ACK dropped while the request was up")
+                    self.errors.append(f"line {line} at {cycle} ns: ACK dropped while the request was up")
                 if (was["breq"] or was["sreq"]) and not req and not (was["ack"] or bit["ack"]):
                     if self.driver is not None and line in self.driver.withdrawn:
                         self.driver.withdrawn.discard(line)
                     else:
-                        self.errors.append(f"line {line} cycle {cycle}: request dropped before its ACK")
+                        self.errors.append(f"line {line} at {cycle} ns: request dropped before its ACK")
                     pending.pop(line, None)
             prev = now

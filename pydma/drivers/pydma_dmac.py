@@ -37,7 +37,6 @@ from pydma.dmaengine import (
     DmaChan,
     DmaDevice,
     DmaFilter,
-    DmaSlaveCaps,
     DmaSlaveConfig,
     DmaSlaveMap,
     DmaTxState,
@@ -138,6 +137,7 @@ class PydmaDesc(VirtDmaDesc):
         self.cyclic = cyclic
         self.on_hw = False  # issued and handed to the controller, not yet completed
         self.hw_base = 0  # DONE_CNT number of its first hardware descriptor
+        self.moved = 0  # bytes its retired hardware descriptors report moved
 
     def __repr__(self) -> str:
         return f"<PydmaDesc cookie={self.cookie} segs={len(self.hw)} len={self.total}>"
@@ -408,9 +408,6 @@ class PydmaDevice(DmaDevice):
         chan.config = dataclasses.replace(config)  # applies to transactions prepared later
         return 0
 
-    def device_caps(self, chan: PydmaChan, caps: DmaSlaveCaps) -> None:
-        caps.max_sg_burst = 0  # no limit on scatterlist entries
-
     def _slave_setup(self, chan: PydmaChan, direction: DmaTransferDirection):
         setup = setup_for(chan.name, chan.config, DmaTransferDirection(direction), chan.req_line, self.data_bytes)
         if setup is not None and not self._addr_ok(chan, "device address", setup.dev_addr, setup.width):
@@ -489,6 +486,7 @@ class PydmaDevice(DmaDevice):
             for h in desc.hw:
                 h.clear_status()
             desc.on_hw = True
+            desc.moved = 0  # a reused transaction starts over
             desc.hw_base = chan.hw_handed
             if desc.cyclic:
                 chan.hw_cyclic = desc
@@ -599,7 +597,8 @@ class PydmaDevice(DmaDevice):
         for _ in range(newly):
             desc, i = chan.hw_queue.popleft()
             self._retire(chan, desc.hw[i])
-            done, err, _ = desc.hw[i].status()
+            done, err, moved = desc.hw[i].status()
+            desc.moved += moved
             if not done:
                 raise DmaError(EIO, f"{chan.name}: descriptor 0x{desc.hw[i].phys:x} counted done without DONE")
             if err and desc.tx_result.result == DmaengineTxResult.DMA_TRANS_NOERROR:
@@ -607,8 +606,7 @@ class PydmaDevice(DmaDevice):
             if i == len(desc.hw) - 1:
                 desc.on_hw = False
                 # a peripheral that ended the packet early (LREQ) leaves a residue
-                moved = sum(h.status()[2] for h in desc.hw)
-                desc.tx_result.residue = desc.total - moved
+                desc.tx_result.residue = desc.total - desc.moved
                 chan.vchan_cookie_complete(desc)
 
     def _abort_done_locked(self, chan: PydmaChan, done_cnt: int) -> None:

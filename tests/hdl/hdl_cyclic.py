@@ -8,20 +8,13 @@ from __future__ import annotations
 import cocotb
 from cocotb.triggers import ClockCycles, Event, with_timeout
 from copy_check import Arena, Copy
-from slave_env import DMA_DEV_TO_MEM, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT, configure, setup, slave_channel
+from slave_env import configure, setup, slave_channel, wait_paused
 
-from pydma import DmaStatus, DmaTxState, Scatterlist
-from pydma.hw import layout as L
+from pydma import DMA_DEV_TO_MEM, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT, DmaStatus, DmaTxState, Scatterlist
 from tb.peripherals import Pacing
 
 PERIOD_ELEMS = 32
 PERIODS = 4
-
-
-async def wait_paused(tb, chan) -> None:
-    paused = L.reg("STATUS").field("PAUSED").mask
-    while not await tb.backend.readl(L.chan_reg_addr(chan.index, "STATUS")) & paused:
-        pass
 
 
 @cocotb.test()
@@ -91,10 +84,10 @@ async def test_terminate_at_random_cycles(dut):
         bufs = [tb.alloc_guarded(width * tb.rng.randint(8, 200)) for _ in range(tb.rng.randint(1, 3))]
         sgl = [_sg(b) for b in bufs]
         tx = chan.prep_slave_sg(sgl, len(sgl), DMA_DEV_TO_MEM, DMA_PREP_INTERRUPT)
-        synced_flags: dict[int, bool] = {}
+        synced = [False]
 
-        def cb(param, result, trial=trial, synced_flags=synced_flags):
-            if synced_flags.get(trial):
+        def cb(param, result, trial=trial, synced=synced):
+            if synced[0]:
                 late.append(trial)
 
         tx.callback_result = cb
@@ -105,7 +98,7 @@ async def test_terminate_at_random_cycles(dut):
         chan.issue_pending()
         await ClockCycles(dut.clk, tb.rng.randint(0, 600))
         assert await chan.terminate_sync() == 0
-        synced_flags[trial] = True
+        synced[0] = True
         snap = [b.view.read() for b in bufs]
         dst_snap = arena.dst.read()
         reads = rxd.read_count

@@ -8,20 +8,10 @@ import itertools
 
 import cocotb
 from cocotb.triggers import ClockCycles
-from slave_env import (
-    DMA_DEV_TO_MEM,
-    DMA_MEM_TO_DEV,
-    DMA_PREP_INTERRUPT,
-    configure,
-    setup,
-    slave_channel,
-    stream,
-    wait_done,
-)
+from slave_env import LINE, configure, setup, slave_channel, stream, wait_done, wait_paused
 
-from pydma import DmaStatus, DmaTxState, Scatterlist
+from pydma import DMA_DEV_TO_MEM, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT, DmaStatus, DmaTxState, Scatterlist
 from pydma.enums import DmaengineTxResult
-from pydma.hw import layout as L
 from tb.peripherals import Pacing
 
 
@@ -32,7 +22,7 @@ def sg_of(bufs) -> list[Scatterlist]:
 async def one_transfer(tb, chan, direction, width, maxburst, pacing, n_elems_per_seg, reg_offset=0):
     """One prep_slave_sg over guarded buffers to or from a fresh device on LINE."""
     mk = tb.add_tx_device if direction == DMA_MEM_TO_DEV else tb.add_rx_device
-    dev = mk(3, width, maxburst, depth=max(2 * maxburst, 8), pacing=pacing, reg_offset=reg_offset)
+    dev = mk(LINE, width, maxburst, depth=max(2 * maxburst, 8), pacing=pacing, reg_offset=reg_offset)
     bufs = [tb.alloc_guarded(n * width) for n in n_elems_per_seg]
     total = sum(n_elems_per_seg)
     if direction == DMA_MEM_TO_DEV:
@@ -207,10 +197,7 @@ async def test_residue_pause_resume(dut):
         last = state.residue
         if step % 40 == 10:
             chan.pause()
-            while (
-                not await tb.backend.readl(L.chan_reg_addr(chan.index, "STATUS")) & L.reg("STATUS").field("PAUSED").mask
-            ):
-                pass
+            await wait_paused(tb, chan)
             assert chan.tx_status(cookie, state) == DmaStatus.DMA_PAUSED
             r1 = state.residue
             moved = dev.transfers

@@ -9,9 +9,7 @@ from cocotb.triggers import Event, with_timeout
 
 from pydma import (
     DMA_CYCLIC,
-    DMA_DEV_TO_MEM,
     DMA_MEM_TO_DEV,
-    DMA_PREP_INTERRUPT,
     DMA_SLAVE,
     DmaCapMask,
     DmaSlaveConfig,
@@ -20,7 +18,7 @@ from pydma import (
 from pydma.dmaengine import DmaChan
 from pydma.drivers.pydma_dmac import pydma_filter
 from pydma.drivers.pydma_slave import PydmaRequest
-from pydma.memory import MemView
+from pydma.hw import layout as L
 from tb.dma_tb import DmaTb
 from tb.peripherals import element
 
@@ -56,6 +54,13 @@ def stream(first: int, count: int, width: int) -> bytes:
     return b"".join(element(i, width) for i in range(first, first + count))
 
 
+async def wait_paused(tb: DmaTb, chan: DmaChan) -> None:
+    """Poll STATUS until the channel reports PAUSED (nothing of it in flight)."""
+    paused = L.reg("STATUS").field("PAUSED").mask
+    while not await tb.backend.readl(L.chan_reg_addr(chan.index, "STATUS")) & paused:
+        pass
+
+
 async def wait_done(tx, timeout_us: int = 20000):
     """Attach a callback_result to `tx`, submit and issue it, wait for the callback."""
     done = Event()
@@ -70,17 +75,3 @@ async def wait_done(tx, timeout_us: int = 20000):
     tx.chan.issue_pending()
     await with_timeout(done.wait(), timeout_us, "us")
     return results[0]
-
-
-__all__ = [
-    "DMA_DEV_TO_MEM",
-    "DMA_MEM_TO_DEV",
-    "DMA_PREP_INTERRUPT",
-    "LINE",
-    "MemView",
-    "configure",
-    "setup",
-    "slave_channel",
-    "stream",
-    "wait_done",
-]
