@@ -351,7 +351,8 @@ module dma_chan
                 end
                 S_SWAIT: if (outstanding == 0 && !chunk_done) begin
                     s_left <= s_left - s_len;
-                    if (s_left == s_len || s_last || xerr != ERR_NONE || (rem == 0 && chain_end)) begin
+                    // a request, LREQ ones included, is acknowledged once all of it moved
+                    if (s_left == s_len || xerr != ERR_NONE || (rem == 0 && chain_end)) begin
                         req_ack <= 1'b1;
                         req_tc <= rem == 0 || s_tc || s_last || xerr != ERR_NONE;
                         s_partial <= 1'b0;

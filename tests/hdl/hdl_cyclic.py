@@ -80,7 +80,11 @@ async def test_terminate_at_random_cycles(dut):
     configure(chan, DMA_DEV_TO_MEM, rxd.data_addr, width, 8)
     arena = Arena(tb, 1 << 14)
     late = []
-    for trial in range(110):
+    trial = -1
+    # until 100 terminates found work on the hardware (some transfers finish first)
+    while chan.stats["aborts"] < 100:
+        trial += 1
+        assert trial < 400, f"only {chan.stats['aborts']} of {trial} terminates met running work"
         bufs = [tb.alloc_guarded(width * tb.rng.randint(8, 200)) for _ in range(tb.rng.randint(1, 3))]
         sgl = [_sg(b) for b in bufs]
         tx = chan.prep_slave_sg(sgl, len(sgl), DMA_DEV_TO_MEM, DMA_PREP_INTERRUPT)
@@ -117,7 +121,7 @@ async def test_terminate_at_random_cycles(dut):
         assert await chan.sync_wait(cookie) == DmaStatus.DMA_COMPLETE, f"trial {trial}: channel dead after terminate"
         assert arena.dst.read() == bytes(arena.model), f"trial {trial}: copy after terminate is wrong"
     assert not late, f"callbacks after synchronize in trials {late}"
-    assert chan.stats["aborts"] >= 100
+    tb.log.info("%d trials, %d terminates of running work", trial + 1, chan.stats["aborts"])
     tb.check_peripherals()
     await chan.release()
     await tb.stop()
