@@ -101,39 +101,47 @@ class RequestMonitor(BusMonitor):
         super().__init__(dut, "dma", clock, **kwargs)
 
     async def _monitor_recv(self) -> None:
+        # Every signal here changes only just after a clock edge, so waking on each change
+        # and sampling once things settle (ReadOnly) sees every state the lines go through,
+        # without running Python on the cycles in which nothing moves.
         width = len(self.bus.ack)
         prev = dict.fromkeys(self._signals, 0)
         pending: dict[int, tuple[str, bool]] = {}  # line -> request seen (kind, last)
         changes = [getattr(self.bus, n).value_change for n in self._signals]
         while True:
-            if not any(prev.values()):
-                await First(*changes)  # all lines quiet: no Python per cycle until one moves
-            await RisingEdge(self.clock)
+            await First(*changes)
             await ReadOnly()
-            cycle = int(get_sim_time("ns"))
             now = {n: getattr(self.bus, n).value.to_unsigned() for n in self._signals}
+            moved = 0
+            for n in self._signals:
+                moved |= now[n] ^ prev[n]
+            cycle = int(get_sim_time("ns"))
             for line in range(width):
-                bit = {n: now[n] >> line & 1 for n in now}
-                was = {n: prev[n] >> line & 1 for n in prev}
-                req = bit["breq"] or bit["sreq"]
-                if bit["tc"] and not bit["ack"]:
-                    self.errors.append(f"line {line} at {cycle} ns: TC without ACK")
-                if req and not bit["ack"] and line not in pending:
-                    pending[line] = ("burst" if bit["breq"] else "single", bool(bit["lreq"]))
-                if bit["ack"] and not was["ack"]:
-                    if line not in pending or not (was["breq"] or was["sreq"]):
-                        self.errors.append(f"line {line} at {cycle} ns: ACK without a request")
-                    else:
-                        kind, last = pending.pop(line)
-                        hs = Handshake(line, kind, last, bool(bit["tc"]), cycle)
-                        self.handshakes.append(hs)
-                        self._recv(hs)
-                if was["ack"] and not bit["ack"] and (was["breq"] or was["sreq"]):
-                    self.errors.append(f"line {line} at {cycle} ns: ACK dropped while the request was up")
-                if (was["breq"] or was["sreq"]) and not req and not (was["ack"] or bit["ack"]):
-                    if self.driver is not None and line in self.driver.withdrawn:
-                        self.driver.withdrawn.discard(line)
-                    else:
-                        self.errors.append(f"line {line} at {cycle} ns: request dropped before its ACK")
-                    pending.pop(line, None)
+                if moved >> line & 1:
+                    self._check_line(line, cycle, now, prev, pending)
             prev = now
+
+    def _check_line(self, line: int, cycle: int, now: dict, prev: dict, pending: dict) -> None:
+        bit = {n: now[n] >> line & 1 for n in now}
+        was = {n: prev[n] >> line & 1 for n in prev}
+        req = bit["breq"] or bit["sreq"]
+        if bit["tc"] and not bit["ack"]:
+            self.errors.append(f"line {line} at {cycle} ns: TC without ACK")
+        if req and not bit["ack"] and line not in pending:
+            pending[line] = ("burst" if bit["breq"] else "single", bool(bit["lreq"]))
+        if bit["ack"] and not was["ack"]:
+            if line not in pending or not (was["breq"] or was["sreq"]):
+                self.errors.append(f"line {line} at {cycle} ns: ACK without a request")
+            else:
+                kind, last = pending.pop(line)
+                hs = Handshake(line, kind, last, bool(bit["tc"]), cycle)
+                self.handshakes.append(hs)
+                self._recv(hs)
+        if was["ack"] and not bit["ack"] and (was["breq"] or was["sreq"]):
+            self.errors.append(f"line {line} at {cycle} ns: ACK dropped while the request was up")
+        if (was["breq"] or was["sreq"]) and not req and not (was["ack"] or bit["ack"]):
+            if self.driver is not None and line in self.driver.withdrawn:
+                self.driver.withdrawn.discard(line)
+            else:
+                self.errors.append(f"line {line} at {cycle} ns: request dropped before its ACK")
+            pending.pop(line, None)

@@ -3,11 +3,14 @@ with random stalls on every AXI channel. One pytest item is one simulation."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tb.runner import run
 
 WIDTHS = [32, 64, 128]
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 STALLS = {"nostall": 0.0, "stall": 0.3}
 MODULES = [
     "hdl_memcpy",
@@ -19,6 +22,12 @@ MODULES = [
     "hdl_slave",
     "hdl_cyclic",
 ]
+
+
+def test_hdl_video_frames(seed: int) -> None:
+    """Three 3 MiB frames through one reused chain of ~2200 segments (the longest item:
+    first, so pytest-xdist overlaps it with the rest)."""
+    run("hdl_video", params={"DATA_W": 64}, seed=seed, results_name="hdl_video")
 
 
 @pytest.mark.parametrize("stall", list(STALLS))
@@ -55,3 +64,9 @@ def test_hdl_long_bursts_two_channels(module: str, seed: int) -> None:
 def test_demo(seed: int) -> None:
     """`make sim`'s demonstration stays green."""
     run("tb.demo", seed=seed)
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.py")))
+def test_examples(example: str, seed: int) -> None:
+    """The README's examples run as printed (`make sim TEST=examples/...`)."""
+    run(EXAMPLES / example, seed=seed, results_name=f"example-{Path(example).stem}")

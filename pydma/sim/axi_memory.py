@@ -8,6 +8,9 @@ import bisect
 from cocotbext.axi import AddressSpace, MemoryRegion
 
 
+LINE = 64  # bytes; at least the widest data bus
+
+
 class AxiSimMemory:
     """System memory of `size` bytes at bus address `base`, allocated with cocotbext-axi's
     buddy-allocating Pool, plus the free() the Pool lacks."""
@@ -24,9 +27,11 @@ class AxiSimMemory:
     def alloc(self, size: int, align: int = 1) -> int:
         if size <= 0:
             raise ValueError(f"allocation size must be positive, not {size}")
-        # buddy blocks are naturally aligned to their power-of-two size
+        # buddy blocks are naturally aligned to their power-of-two size. The region is
+        # whole 64-byte lines, as memory is: a bus master reads the full beat holding a
+        # buffer's last byte, and that must not be a bus error.
         try:
-            region = self.pool.alloc_region(max(size, align))
+            region = self.pool.alloc_region(-(-max(size, align) // LINE) * LINE)
         except Exception as exc:
             raise MemoryError(f"out of simulated memory allocating {size} bytes") from exc
         addr = region.get_absolute_address(0)
