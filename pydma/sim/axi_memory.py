@@ -7,7 +7,6 @@ import bisect
 
 from cocotbext.axi import AddressSpace, MemoryRegion
 
-
 LINE = 64  # bytes; at least the widest data bus
 
 
