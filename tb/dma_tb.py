@@ -5,7 +5,7 @@ on every AXI channel, the AXI-Lite master, and the pydma driver bound to it.
     await tb.start()              # reset, probe the driver (registers the DMA device)
     chan = dma_request_channel(mask)
     ...
-    await tb.stop()               # release channels, unregister the device
+    await tb.stop()               # release channels, unregister the device, protocol verdict
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pydma.memory import MemView
 from pydma.sim.axi_memory import AxiSimMemory
 from pydma.sim.backend import CocotbBackend
 from tb.peripherals import Pacing, RxDevice, TxDevice
+from tb.protocol import ProtocolWatch
 from tb.request_lines import RequestLinesDriver, RequestMonitor
 
 CLK_NS = 10
@@ -77,6 +78,7 @@ class DmaTb:
         self.req_driver = RequestLinesDriver(dut, dut.clk)
         self.req_monitor = RequestMonitor(dut, dut.clk, driver=self.req_driver)
         self.devices: list = []
+        self.protocol = ProtocolWatch(dut)  # AXI rules on both ports: a violation fails the test
 
     # -- stalls ------------------------------------------------------------------------------
     def axi_channels(self) -> list:
@@ -112,6 +114,7 @@ class DmaTb:
         if self.dma is not None:
             await self.dma.remove()
             self.dma = None
+        self.protocol.check()
 
     def cycles(self) -> int:
         return int(cocotb.simtime.get_sim_time("ns")) // CLK_NS

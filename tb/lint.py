@@ -1,4 +1,5 @@
-"""Verilator -Wall lint of rtl/ for every supported data and address width."""
+"""Verilator -Wall lint of rtl/ (with the protocol checkers bound to it) for every supported
+data and address width."""
 
 from __future__ import annotations
 

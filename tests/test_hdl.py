@@ -43,6 +43,18 @@ def test_hdl(module: str, data_w: int, stall: str, seed: int) -> None:
     )
 
 
+@pytest.mark.parametrize(("data_w", "stall"), [(32, "stall"), (64, "nostall"), (128, "stall")])
+def test_hdl_faults(data_w: int, stall: str, seed: int) -> None:
+    """The bus-error matrix (phase x response x channel, 32 cells per run) at each width."""
+    run(
+        "hdl_faults",
+        params={"DATA_W": data_w},
+        seed=seed,
+        extra_env={"PYDMA_STALLS": str(STALLS[stall])},
+        results_name=f"hdl_faults-{stall}",
+    )
+
+
 @pytest.mark.parametrize("addr_w", [64])
 def test_hdl_addr64(addr_w: int, seed: int) -> None:
     """64-bit addressing: the memcpy sweep with descriptors and buffers above 4 GiB."""
@@ -59,6 +71,19 @@ def test_hdl_long_bursts_two_channels(module: str, seed: int) -> None:
         extra_env={"PYDMA_STALLS": "0.3"},
         results_name=f"{module}-burst256",
     )
+
+
+@pytest.mark.parametrize(
+    ("module", "toplevel", "params"),
+    [
+        ("hdl_axi_checker", "axi4_checker", {"DATA_W": 64, "ID_W": 4}),
+        ("hdl_axil_checker", "axil_checker", {}),
+    ],
+)
+def test_protocol_checkers(module: str, toplevel: str, params: dict, seed: int) -> None:
+    """The AXI checkers bound to the controller in every simulation catch each rule they
+    claim to (and stay quiet on legal traffic)."""
+    run(module, params=params, seed=seed, toplevel=toplevel)
 
 
 def test_demo(seed: int) -> None:

@@ -73,6 +73,7 @@ _STATUS_IRQ_BITS = _STATUS.field("IOC_IRQ").mask | _STATUS.field("ERR_IRQ").mask
 _CTRL = L.reg("CTRL")
 _CTRL_BASE = _CTRL.field("RUN").mask | _CTRL.field("IOC_IRQ_EN").mask | _CTRL.field("ERR_IRQ_EN").mask
 _PAUSE, _ABORT, _CYCLIC = (_CTRL.field(n).mask for n in ("PAUSE", "ABORT", "CYCLIC"))
+_ERR_CODE_LSB = _STATUS.field("ERR_CODE").lsb
 _ERR_RESULT = {
     L.ErrCode.READ: DmaengineTxResult.DMA_TRANS_READ_FAILED,
     L.ErrCode.FETCH: DmaengineTxResult.DMA_TRANS_READ_FAILED,
@@ -80,6 +81,8 @@ _ERR_RESULT = {
     L.ErrCode.WRITE: DmaengineTxResult.DMA_TRANS_WRITE_FAILED,
     L.ErrCode.WRITEBACK: DmaengineTxResult.DMA_TRANS_WRITE_FAILED,
 }
+
+ERROR_COOKIES_KEPT = 256
 
 # one hardware descriptor moves at most this much; longer segments are split
 HW_SEG_MAX = 1 << 30
@@ -169,6 +172,9 @@ class PydmaChan(VirtDmaChan):
         self.abort_done.set()
         self.halted = False
         self.paused = False
+        # cookies that completed with an error or were aborted behind one: tx_status says
+        # DMA_ERROR for them (the last ERROR_COOKIES_KEPT)
+        self.error_cookies: deque[int] = deque(maxlen=ERROR_COOKIES_KEPT)
 
     def reg(self, name: str) -> int:
         return L.chan_reg_addr(self.index, name)
@@ -539,7 +545,7 @@ class PydmaDevice(DmaDevice):
         it), free what it never saw, and keep the rest until synchronize."""
         with chan.lock:
             on_hw = [d for d in chan.desc_issued if d.on_hw]
-            if on_hw or chan.halted:
+            if (on_hw or chan.halted) and not chan.aborting:
                 chan.aborting = True
                 chan.abort_done.clear()
                 chan.stats["aborts"] += 1
@@ -587,9 +593,40 @@ class PydmaDevice(DmaDevice):
         else:
             self._complete_locked(chan, newly)
         if status & _STATUS.field("HALTED").mask:
-            chan.halted = True
-            log.error("%s: channel halted, error code %d", chan.name, (status >> 16) & 0xF)
+            self._halted_locked(chan, L.ErrCode((status & _STATUS.field("ERR_CODE").mask) >> _ERR_CODE_LSB))
         self._start_locked(chan)
+
+    def _halted_locked(self, chan: PydmaChan, code: L.ErrCode) -> None:
+        """The channel stopped on an error. The transaction it stopped in completes with
+        the error, every other issued one with DMA_TRANS_ABORTED (callbacks run, no cookie
+        hangs), and the channel is reset with ABORT; work issued later starts after it."""
+        chan.halted = True
+        # A data or descriptor error was written back and counted (so the transaction may
+        # have completed with it already); a fetch or write-back error stopped uncounted.
+        head = chan.hw_queue[0][0] if chan.hw_queue else None
+        uncounted = code in (L.ErrCode.FETCH, L.ErrCode.WRITEBACK)
+        head_failed = head is not None and (uncounted or head.tx_result.result != DmaengineTxResult.DMA_TRANS_NOERROR)
+        failed = chan.hw_cyclic or (head if head_failed else None)
+        culprit = failed.cookie if failed is not None else (chan.error_cookies[-1] if chan.error_cookies else None)
+        log.error("%s: channel halted on %s error in transaction %s", chan.name, code.name, culprit)
+        if failed is not None and failed.tx_result.result == DmaengineTxResult.DMA_TRANS_NOERROR:
+            failed.tx_result.result = _ERR_RESULT.get(code, DmaengineTxResult.DMA_TRANS_READ_FAILED)
+        for desc in list(chan.desc_issued):
+            if desc is not failed:
+                desc.tx_result.result = DmaengineTxResult.DMA_TRANS_ABORTED
+                desc.moved = 0
+            desc.tx_result.residue = desc.total - desc.moved
+            desc.on_hw = False
+            chan.error_cookies.append(desc.cookie)
+            chan.vchan_cookie_complete(desc)
+        chan.hw_queue.clear()
+        chan.hw_cyclic = None
+        chan.hw_tail = None
+        chan.aborting = True
+        chan.abort_done.clear()
+        chan.paused = False
+        chan.ctrl &= ~(_PAUSE | _CYCLIC)
+        self.backend.writel(chan.reg("CTRL"), chan.ctrl | _ABORT)
 
     def _complete_locked(self, chan: PydmaChan, newly: int) -> None:
         if newly > len(chan.hw_queue):
@@ -607,6 +644,8 @@ class PydmaDevice(DmaDevice):
                 desc.on_hw = False
                 # a peripheral that ended the packet early (LREQ) leaves a residue
                 desc.tx_result.residue = desc.total - desc.moved
+                if desc.tx_result.result != DmaengineTxResult.DMA_TRANS_NOERROR:
+                    chan.error_cookies.append(desc.cookie)
                 chan.vchan_cookie_complete(desc)
 
     def _abort_done_locked(self, chan: PydmaChan, done_cnt: int) -> None:
@@ -625,7 +664,7 @@ class PydmaDevice(DmaDevice):
     def device_tx_status(self, chan: PydmaChan, cookie: int, state: DmaTxState | None) -> DmaStatus:
         ret = _cookie.dma_cookie_status(chan, cookie, state)
         if ret == DmaStatus.DMA_COMPLETE:
-            return ret
+            return DmaStatus.DMA_ERROR if cookie in chan.error_cookies else ret
         if chan.paused:
             ret = DmaStatus.DMA_PAUSED
         if state is None:

@@ -1,0 +1,120 @@
+"""Bus errors: the fault matrix. For each phase (descriptor fetch, data read, data write,
+status write-back) x response (SLVERR, DECERR) x channel, with every other channel busy:
+the transaction before the fault completes intact, the faulted one reports READ_FAILED or
+WRITE_FAILED, the one queued behind it DMA_TRANS_ABORTED (each callback exactly once,
+tx_status DMA_ERROR for both), nothing outside the faulted transaction's destination
+changes, the other channels finish their work exactly, and the channel works again."""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import cocotb
+from cocotb.triggers import Event, with_timeout
+from cocotbext.axi import AxiResp
+from copy_check import Arena, Copy
+
+from pydma import DMA_MEMCPY, DMA_PREP_INTERRUPT, DmaCapMask, DmaStatus, dma_request_channel
+from pydma.enums import DmaengineTxResult as R
+from pydma.hw import layout as L
+from tb.dma_tb import DmaTb
+from tb.faults import Fault, FaultInjector
+
+PHASES = ("fetch", "read", "write", "writeback")
+EXPECTED = {"fetch": R.DMA_TRANS_READ_FAILED, "read": R.DMA_TRANS_READ_FAILED}
+EXPECTED |= {"write": R.DMA_TRANS_WRITE_FAILED, "writeback": R.DMA_TRANS_WRITE_FAILED}
+LEN = 3000
+STATUS_OFF = L.desc_field("STATUS").offset
+
+
+class Tracked:
+    """A memcpy transaction whose callback results are recorded."""
+
+    def __init__(self, chan, arena: Arena, copy: Copy) -> None:
+        self.copy = copy
+        self.results = []
+        self.done = Event()
+        dst, src = arena.dst.addr + copy.dst, arena.src.addr + copy.src
+        self.tx = chan.prep_dma_memcpy(dst, src, copy.length, DMA_PREP_INTERRUPT)
+        assert self.tx is not None
+        self.tx.callback_result = self._cb
+        self.cookie = self.tx.submit()
+
+    def _cb(self, param, result) -> None:
+        self.results.append(result)
+        self.done.set()
+
+    async def wait(self, us: int = 20_000):
+        await with_timeout(self.done.wait(), us, "us")
+        return self.results[0].result
+
+
+def fault_for(phase: str, resp: AxiResp, victim: Tracked, arena: Arena) -> Fault:
+    hw = victim.tx.hw
+    if phase == "fetch":
+        return Fault("read", resp, lo=hw[0].phys, hi=hw[0].phys + 8)
+    if phase == "read":
+        lo = arena.src.addr + victim.copy.src
+        return Fault("read", resp, lo=lo + LEN // 2, hi=lo + LEN // 2 + 1)
+    if phase == "write":
+        lo = arena.dst.addr + victim.copy.dst
+        return Fault("write", resp, lo=lo + LEN // 2, hi=lo + LEN // 2 + 1)
+    return Fault("write", resp, lo=hw[-1].phys + STATUS_OFF, hi=hw[-1].phys + STATUS_OFF + 4)
+
+
+@cocotb.test()
+async def test_fault_matrix(dut):
+    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
+    await tb.start()
+    faults = FaultInjector(tb.axi, dut.clk, tb.rng)
+    chans = [dma_request_channel(DmaCapMask(DMA_MEMCPY)) for _ in range(tb.num_ch)]
+    assert all(chans)
+    for phase, resp, target in itertools.product(PHASES, (AxiResp.SLVERR, AxiResp.DECERR), range(tb.num_ch)):
+        tb.log.info("fault: %s %s on channel %d", phase, resp.name, target)
+        chan = chans[target]
+        arena = Arena(tb, 4 * 4096)
+        before, victim, behind = (Tracked(chan, arena, Copy(4096 * i + 7, 4096 * i + 3, LEN)) for i in range(3))
+        # the other channels: a chain of copies each, running across the fault
+        others = []
+        for c in chans:
+            if c is not chan:
+                oa = Arena(tb, 4 * 4096)
+                others.append((c, oa, [Tracked(c, oa, Copy(4096 * i + 1, 4096 * i + 5, LEN)) for i in range(3)]))
+        fault = faults.add(fault_for(phase, resp, victim, arena))
+        fault.once = True  # the address range is reused by later cells
+        for c in chans:
+            c.issue_pending()
+
+        assert await before.wait() == R.DMA_TRANS_NOERROR
+        assert await victim.wait() == EXPECTED[phase], f"{phase}: {victim.results[0]}"
+        assert await behind.wait() == R.DMA_TRANS_ABORTED, f"behind the fault: {behind.results[0]}"
+        assert fault.hits == 1, f"the fault hit {fault.hits} bursts"
+        assert behind.results[0].residue == LEN
+        for t in (victim, behind):
+            assert chan.tx_status(t.cookie) == DmaStatus.DMA_ERROR
+        assert chan.tx_status(before.cookie) == DmaStatus.DMA_COMPLETE
+        arena.expect(before.copy)
+        got = arena.dst.read()
+        v = victim.copy  # the faulted copy's destination may hold anything
+        arena.model[v.dst : v.dst + v.length] = got[v.dst : v.dst + v.length]
+        arena.check([before.copy, victim.copy, behind.copy])
+
+        for c, oa, ts in others:
+            for t in ts:
+                assert await t.wait() == R.DMA_TRANS_NOERROR, f"{c.name} was disturbed by the fault"
+                oa.expect(t.copy)
+            oa.check([t.copy for t in ts])
+            oa.free()
+
+        # the channel recovers by itself and works again
+        again = Tracked(chan, arena, Copy(4096 * 2 + 11, 4096 * 2 + 1, LEN))
+        chan.issue_pending()
+        assert await again.wait() == R.DMA_TRANS_NOERROR, "the channel did not recover"
+        arena.expect(again.copy)
+        arena.check([again.copy])
+        assert all(len(t.results) == 1 for t in (before, victim, behind, again)), "a callback ran twice"
+        arena.free()
+    for c in chans:
+        await c.release()
+    await tb.stop()
