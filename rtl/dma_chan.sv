@@ -67,6 +67,7 @@ module dma_chan
     input  logic              req_lreq,
     output logic              req_ack,
     output logic              req_tc,
+    output logic              busy_o,     // set-up registers are locked (dma_regs refuses them)
     output logic              irq
 );
     typedef enum logic [3:0] {
@@ -156,6 +157,7 @@ module dma_chan
     assign irq        = ((ioc_irq || abort_irq) && ioc_en) || (err_irq && err_en);
     assign req_line   = cfg_line;
     assign req_used   = slave;
+    assign busy_o     = busy;
 
     wire w_ctrl   = reg_wr && reg_wr_off == 6'(CH_CTRL);
     wire w_status = reg_wr && reg_wr_off == 6'(CH_STATUS);

@@ -127,6 +127,7 @@ module pydma_dmac #(
     logic [5:0]           ch_wr_off, ch_rd_off;
     logic [31:0]          ch_wr_data;
     logic [NUM_CH*32-1:0] ch_rd_data;
+    logic [NUM_CH-1:0]    ch_busy;
 
     dma_regs #(
         .NUM_CH(NUM_CH), .DATA_W(DATA_W), .ADDR_W(ADDR_W), .MAX_BURST(MAX_BURST),
@@ -138,7 +139,7 @@ module pydma_dmac #(
         .s_axil_bresp, .s_axil_bvalid, .s_axil_bready,
         .s_axil_araddr, .s_axil_arprot, .s_axil_arvalid, .s_axil_arready,
         .s_axil_rdata, .s_axil_rresp, .s_axil_rvalid, .s_axil_rready,
-        .ch_wr, .ch_wr_off, .ch_wr_data, .ch_rd_off, .ch_rd_data, .irq
+        .ch_wr, .ch_wr_off, .ch_wr_data, .ch_rd_off, .ch_rd_data, .ch_busy, .irq
     );
 
     // ---- channels ----------------------------------------------------------------------------
@@ -197,6 +198,7 @@ module pydma_dmac #(
             .req_breq(line_ok && breq16[line]), .req_sreq(line_ok && sreq16[line]),
             .req_lreq(line_ok && lreq16[line]),
             .req_ack(req_ack[c]), .req_tc(req_tc[c]),
+            .busy_o(ch_busy[c]),
             .irq(irq[c])
         );
     end

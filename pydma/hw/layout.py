@@ -136,14 +136,16 @@ CHAN_REGS: tuple[Register, ...] = (
         "CUR_DESC_LO",
         0x08,
         "RW",
-        "Next descriptor to fetch (low word). Writable only while idle: the head of a new "
-        "chain. Reads the descriptor being processed while busy.",
+        "Next descriptor to fetch (low word). Writable only while idle (STATUS.BUSY = 0): the "
+        "head of a new chain; a write while busy answers SLVERR and changes nothing. Reads the "
+        "descriptor being processed while busy.",
     ),
     Register(
         "CUR_DESC_HI",
         0x0C,
         "RW",
-        "Next descriptor to fetch (high word). Held until CUR_DESC_LO is written, which commits both halves at once.",
+        "Next descriptor to fetch (high word). Held until CUR_DESC_LO is written, which commits "
+        "both halves at once. SLVERR while busy.",
     ),
     Register(
         "TAIL_DESC_LO",
@@ -176,7 +178,8 @@ CHAN_REGS: tuple[Register, ...] = (
         "SLAVE_CFG",
         0x20,
         "RW",
-        "Slave transfer set-up, read when a descriptor starts. Write only while idle.",
+        "Slave transfer set-up, read when a descriptor starts. Writable only while idle or "
+        "halted; a write while busy answers SLVERR and changes nothing.",
         (
             Field("DIR", 0, 2, "RW", "0 memory to memory, 1 memory to device, 2 device to memory."),
             Field("WIDTH", 4, 2, "RW", "log2 of the device access width in bytes (1, 2, 4, 8)."),
@@ -189,9 +192,14 @@ CHAN_REGS: tuple[Register, ...] = (
         "DEV_ADDR_LO",
         0x24,
         "RW",
-        "Device FIFO register address (low word), never incremented; commits DEV_ADDR_HI.",
+        "Device FIFO register address (low word), never incremented; commits DEV_ADDR_HI. SLVERR while busy.",
     ),
-    Register("DEV_ADDR_HI", 0x28, "RW", "Device FIFO register address (high word), held until DEV_ADDR_LO is written."),
+    Register(
+        "DEV_ADDR_HI",
+        0x28,
+        "RW",
+        "Device FIFO register address (high word), held until DEV_ADDR_LO is written. SLVERR while busy.",
+    ),
 )
 
 # --- descriptor layout ---------------------------------------------------------------------

@@ -167,8 +167,8 @@ async def test_descriptor_errors_halt(dut):
 
 @cocotb.test()
 async def test_register_misuse(dut):
-    """Unmapped offsets and partial-strobe writes answer SLVERR and change nothing; a write
-    to CUR_DESC while the channel is busy is ignored."""
+    """Unmapped offsets, partial-strobe writes, writes to read-only registers and to a busy
+    channel's set-up registers answer SLVERR and change nothing."""
     tb, raw, descs, data = await setup(dut)
     axil = tb.axil
     last_chan_reg = max(r.offset for r in L.CHAN_REGS)
@@ -182,18 +182,16 @@ async def test_register_misuse(dut):
     before = await raw.read("TAIL_DESC_HI")
     wr = await axil.write(raw.reg("TAIL_DESC_HI"), b"\xff\xff")  # 2 of 4 byte strobes
     assert wr.resp == AxiResp.SLVERR and await raw.read("TAIL_DESC_HI") == before
-    # CUR_DESC is ignored while busy
+    # a busy channel refuses writes to its set-up: CUR_DESC, SLAVE_CFG, DEV_ADDR
     d = descs.ptr(0, 64)
     raw.desc(d, 0, data.addr, data.addr + 4096, 4000, 0)
     await raw.ring(d.addr, d.addr)
-    raw.write("CUR_DESC_HI", 0)
-    raw.write("CUR_DESC_LO", 0x40)
-    cur = await raw.read("CUR_DESC_LO")
-    assert cur == d.addr & 0xFFFF_FFFF, "CUR_DESC changed while busy"
-    # so is the slave set-up
-    cfg_before = await raw.read("SLAVE_CFG")
-    raw.write("SLAVE_CFG", 0x0003_0011)
-    assert await raw.read("SLAVE_CFG") == cfg_before, "SLAVE_CFG changed while busy"
+    for name, value in (("CUR_DESC_LO", 0x40), ("CUR_DESC_HI", 0), ("SLAVE_CFG", 0x0003_0011), ("DEV_ADDR_LO", 0x100)):
+        before = await raw.read(name)
+        wr = await axil.write(raw.reg(name), value.to_bytes(4, "little"))
+        assert wr.resp == AxiResp.SLVERR, f"write to {name} of a busy channel answered {wr.resp}"
+        assert await raw.read(name) == before, f"{name} changed while busy"
+    assert await raw.read("STATUS") & L.reg("STATUS").field("BUSY").mask, "the test needs the channel busy"
     await raw.wait_idle()
     # the driver's zero-time backdoor reads what the bus reads
     for name in ("DONE_CNT", "XFERRED", "CUR_DESC_LO", "CUR_DESC_HI", "TAIL_DESC_LO", "TAIL_DESC_HI"):
