@@ -161,10 +161,14 @@ module axi4_checker #(
     wire ar_hs = arvalid && arready;
     wire r_hs = rvalid && rready;
 
+    logic rst_q;  // rst at the previous edge
+    always_ff @(posedge clk) rst_q <= rst;
+
     always_ff @(posedge clk) begin
         if (rst) begin
             code <= V_NONE;
-            if (awvalid || wvalid || arvalid) flag(V_RESET_VALID, "master VALID during reset");
+            // a synchronous reset clears VALID at its first edge: high at a later one is wrong
+            if (rst_q && (awvalid || wvalid || arvalid)) flag(V_RESET_VALID, "master VALID held during reset");
             aw_wait <= 1'b0; w_wait <= 1'b0; ar_wait <= 1'b0; b_wait <= 1'b0; r_wait <= 1'b0;
             awq_head <= '0; awq_tail <= '0; awq_count <= '0; w_beats <= '0;
             wa_head <= '0; wa_tail <= '0; wa_count <= '0; aw_seq <= '0; w_done_seq <= '0;
@@ -173,6 +177,7 @@ module axi4_checker #(
                 rq_head[i] <= '0; rq_tail[i] <= '0; rq_count[i] <= '0; r_beats[i] <= '0;
             end
         end else begin
+            if (rst_q && (awvalid || wvalid || arvalid)) flag(V_RESET_VALID, "master VALID in the first cycle after reset");
             // stability
             if (aw_wait && (!awvalid || aw_now != aw_prev)) flag(V_AW_UNSTABLE, "AW changed or withdrawn before AWREADY");
             if (w_wait && (!wvalid || w_now != w_prev)) flag(V_W_UNSTABLE, "W changed or withdrawn before WREADY");

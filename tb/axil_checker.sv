@@ -56,13 +56,18 @@ module axil_checker #(
         $display("%0t AXI protocol violation on %s: %s", $realtime, NAME, what);
     endtask
 
+    logic rst_q;  // rst at the previous edge
+    always_ff @(posedge clk) rst_q <= rst;
+
     always_ff @(posedge clk) begin
         if (rst) begin
             code <= '0;
-            if (bvalid || rvalid) flag(V_RESET_VALID, "slave VALID during reset");
+            // a synchronous reset clears VALID at its first edge: high at a later one is wrong
+            if (rst_q && (bvalid || rvalid)) flag(V_RESET_VALID, "slave VALID held during reset");
             aw_wait <= 1'b0; w_wait <= 1'b0; ar_wait <= 1'b0; b_wait <= 1'b0; r_wait <= 1'b0;
             aws <= 0; ws <= 0; bs <= 0; ars <= 0; rs <= 0;
         end else begin
+            if (rst_q && (bvalid || rvalid)) flag(V_RESET_VALID, "slave VALID in the first cycle after reset");
             if (aw_wait && (!awvalid || awaddr != aw_prev)) flag(V_AW_UNSTABLE, "AW changed or withdrawn before AWREADY");
             if (w_wait && (!wvalid || {wdata, wstrb} != w_prev)) flag(V_W_UNSTABLE, "W changed or withdrawn before WREADY");
             if (ar_wait && (!arvalid || araddr != ar_prev)) flag(V_AR_UNSTABLE, "AR changed or withdrawn before ARREADY");

@@ -28,7 +28,7 @@ CODES = {
     14: "B response before the last W beat of its burst",
     15: "R beat with no read of its ID outstanding",
     16: "RLAST not on the last beat of the read",
-    17: "VALID during reset",
+    17: "VALID held during reset or in the first cycle after it",
     18: "checker tracking capacity exceeded",
 }
 

@@ -21,6 +21,7 @@ MODULES = [
     "hdl_dmatest",
     "hdl_slave",
     "hdl_cyclic",
+    "hdl_reset",
 ]
 
 

@@ -228,7 +228,16 @@ async def test_rlast_late(bench):
 
 
 @case(17)
-async def test_valid_in_reset(bench):
+async def test_valid_after_reset(bench):
+    bench.dut.rst.value = 1
+    await bench.cycle()
+    bench.dut.rst.value = 0
+    await bench.cycle(arvalid=1, araddr=0x1000, arsize=3, arburst=1)  # at once after reset
+
+
+@case(17)
+async def test_valid_held_in_reset(bench):
     bench.dut.rst.value = 1
     await bench.cycle(arvalid=1, araddr=0x1000, arsize=3, arburst=1)
+    await bench.cycle()  # still VALID at the second reset edge
     bench.dut.rst.value = 0
