@@ -157,6 +157,16 @@ module axi4_checker #(
 
     wire aw_hs = awvalid && awready;
     wire w_hs = wvalid && wready;
+    // The AW a W beat belongs to: the oldest queued one, or one queued this very cycle (AW
+    // and its first W beat may be accepted together). Without one, W leads its AW.
+    wire aw_queued = aw_hs && wa_count == 0 && awq_count != (PW+1)'(DEPTH);
+    wire w_has_aw = awq_count != 0 || aw_queued;
+    wire [7:0] wh_len = awq_count != 0 ? awq_len[awq_head] : awlen;
+    wire [ADDR_W-1:0] wh_addr = awq_count != 0 ? awq_addr[awq_head] : awaddr;
+    wire [2:0] wh_size = awq_count != 0 ? awq_size[awq_head] : awsize;
+    wire [1:0] wh_burst = awq_count != 0 ? awq_burst[awq_head] : awburst;
+    wire w_burst_end = wlast || (w_has_aw && w_beats == 9'(wh_len));
+    wire w_retires_aw = w_hs && w_has_aw && w_burst_end;
     wire b_hs = bvalid && bready;
     wire ar_hs = arvalid && arready;
     wire r_hs = rvalid && rready;
@@ -199,52 +209,42 @@ module axi4_checker #(
                      $sformatf("illegal read burst addr 0x%0h len %0d size %0d burst %0d", araddr, arlen, arsize, arburst));
 
             // W bursts against AW lengths (AXI4: no interleaving, W in AW order)
-            begin
-                logic [PW:0] awc, wac;
-                logic [PW-1:0] awh, wat;
-                awc = awq_count; wac = wa_count; awh = awq_head; wat = wa_tail;
-                if (aw_hs) begin
-                    if (awc == (PW+1)'(DEPTH)) flag(V_TRACKER_FULL, "checker: too many AWs outstanding");
-                    else if (wac != 0) begin
-                        // this AW's W burst already ended: compare and retire it
-                        if (w_ahead_len[wa_head] != awlen)
-                            flag(V_WLAST, $sformatf("W burst of %0d beats for AWLEN %0d", 32'(w_ahead_len[wa_head]) + 1, awlen));
-                        wa_head <= wa_head + 1'b1;
-                        wac = wac - 1'b1;
-                    end else begin
-                        awq_len[awq_tail] <= awlen;
-                        awq_addr[awq_tail] <= awaddr;
-                        awq_size[awq_tail] <= awsize;
-                        awq_burst[awq_tail] <= awburst;
-                        awq_tail <= awq_tail + 1'b1;
-                        awc = awc + 1'b1;
-                    end
+            if (aw_hs) begin
+                if (awq_count == (PW+1)'(DEPTH)) flag(V_TRACKER_FULL, "checker: too many AWs outstanding");
+                else if (wa_count != 0) begin
+                    // this AW's W burst already ended: compare and retire it
+                    if (w_ahead_len[wa_head] != awlen)
+                        flag(V_WLAST, $sformatf("W burst of %0d beats for AWLEN %0d", 32'(w_ahead_len[wa_head]) + 1, awlen));
+                    wa_head <= wa_head + 1'b1;
+                end else begin
+                    awq_len[awq_tail] <= awlen;
+                    awq_addr[awq_tail] <= awaddr;
+                    awq_size[awq_tail] <= awsize;
+                    awq_burst[awq_tail] <= awburst;
+                    awq_tail <= awq_tail + 1'b1;
                 end
-                if (w_hs) begin
-                    if (awq_count != 0) begin  // the W beat belongs to the oldest open AW
-                        if ((wstrb & ~beat_lanes(awq_addr[awh], awq_size[awh], awq_burst[awh], w_beats)) != 0)
-                            flag(V_WSTRB, $sformatf("WSTRB 0x%0h on beat %0d of a write at 0x%0h (size %0d) strobes lanes outside the transfer",
-                                 wstrb, w_beats + 1, awq_addr[awh], 1 << awq_size[awh]));
-                        if (wlast != (w_beats == 9'(awq_len[awh])))
-                            flag(V_WLAST, $sformatf("WLAST=%0d on beat %0d of a %0d-beat burst", wlast, w_beats + 1, 32'(awq_len[awh]) + 1));
-                        if (wlast || w_beats == 9'(awq_len[awh])) begin
-                            awq_head <= awh + 1'b1;
-                            awc = awc - 1'b1;
-                        end
-                    end else if (wlast) begin  // W ahead of its AW: remember the length
-                        if (wac == (PW+1)'(DEPTH)) flag(V_TRACKER_FULL, "checker: too many W bursts ahead of AW");
-                        else begin
-                            w_ahead_len[wat] <= w_beats[7:0];
-                            wa_tail <= wat + 1'b1;
-                            wac = wac + 1'b1;
-                        end
-                    end
-                    w_beats <= (wlast || (awq_count != 0 && w_beats == 9'(awq_len[awh]))) ? 9'd0 : w_beats + 1'b1;
-                    if (wlast) w_done_seq <= w_done_seq + 1'b1;
-                end
-                awq_count <= awc;
-                wa_count <= wac;
             end
+            if (w_hs) begin
+                if (w_has_aw) begin
+                    if ((wstrb & ~beat_lanes(wh_addr, wh_size, wh_burst, w_beats)) != 0)
+                        flag(V_WSTRB, $sformatf("WSTRB 0x%0h on beat %0d of a write at 0x%0h (size %0d) strobes lanes outside the transfer",
+                             wstrb, w_beats + 1, wh_addr, 1 << wh_size));
+                    if (wlast != (w_beats == 9'(wh_len)))
+                        flag(V_WLAST, $sformatf("WLAST=%0d on beat %0d of a %0d-beat burst", wlast, w_beats + 1, 32'(wh_len) + 1));
+                end else if (wlast) begin  // W ahead of its AW: remember the length
+                    if (wa_count == (PW+1)'(DEPTH)) flag(V_TRACKER_FULL, "checker: too many W bursts ahead of AW");
+                    else begin
+                        w_ahead_len[wa_tail] <= w_beats[7:0];
+                        wa_tail <= wa_tail + 1'b1;
+                    end
+                end
+                w_beats <= w_burst_end ? 9'd0 : w_beats + 1'b1;
+                if (wlast) w_done_seq <= w_done_seq + 1'b1;
+            end
+            if (w_retires_aw) awq_head <= awq_head + 1'b1;
+            awq_count <= awq_count + (PW+1)'(aw_queued) - (PW+1)'(w_retires_aw);
+            wa_count <= wa_count + (PW+1)'(w_hs && wlast && !w_has_aw && wa_count != (PW+1)'(DEPTH))
+                      - (PW+1)'(aw_hs && wa_count != 0 && awq_count != (PW+1)'(DEPTH));
 
             // B: for the oldest AW of its ID, after that burst's last W beat
             if (aw_hs) begin

@@ -78,7 +78,7 @@ module axil_checker #(
             ar_wait <= arvalid && !arready; ar_prev <= araddr;
             b_wait <= bvalid && !bready;    b_prev <= bresp;
             r_wait <= rvalid && !rready;    r_prev <= {rdata, rresp};
-            // a response needs its request accepted, at the latest in the same cycle
+            // a response needs its request accepted in an earlier cycle (counts are registered)
             if (bvalid && !b_wait && (bs >= aws || bs >= ws))
                 flag(V_B_UNEXPECTED, "B before its AW and W were accepted");
             if (rvalid && !r_wait && rs >= ars) flag(V_R_UNEXPECTED, "R before its AR was accepted");

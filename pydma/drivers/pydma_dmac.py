@@ -102,15 +102,7 @@ class HwDesc:
 
     def write(self, next_phys: int, src: int, dst: int, length: int, ctrl: int) -> None:
         self.src, self.dst, self.length = src, dst, length
-        self.view.write(
-            0,
-            next_phys.to_bytes(8, "little")
-            + src.to_bytes(8, "little")
-            + dst.to_bytes(8, "little")
-            + length.to_bytes(4, "little")
-            + ctrl.to_bytes(4, "little")
-            + bytes(8),  # STATUS, XFERRED
-        )
+        self.view.write(0, L.pack_desc(next_phys, src, dst, length, ctrl))  # STATUS, XFERRED zero
 
     def set_next(self, next_phys: int) -> None:
         self.view.write(_OFF["NEXT"], next_phys.to_bytes(8, "little"))

@@ -295,6 +295,16 @@ def chan_reg_addr(channel: int, name: str) -> int:
     return CHAN_BASE + channel * CHAN_STRIDE + reg(name).offset
 
 
+def pack_desc(next_desc: int, src: int, dst: int, length: int, ctrl: int) -> bytes:
+    """The bytes of a descriptor as the driver writes it (hardware-written fields zero), laid
+    out from DESC_FIELDS, so every writer follows the one definition."""
+    values = {"NEXT": next_desc, "SRC": src, "DST": dst, "LEN": length, "CTRL": ctrl}
+    raw = bytearray(max(f.offset + f.size for f in DESC_FIELDS))
+    for f in DESC_FIELDS:
+        raw[f.offset : f.offset + f.size] = values.get(f.name, 0).to_bytes(f.size, "little")
+    return bytes(raw)
+
+
 def desc_field(name: str) -> DescField:
     for f in DESC_FIELDS:
         if f.name == name:

@@ -107,6 +107,15 @@ async def test_legal_traffic_is_quiet(dut):
     await bench.aw(0x4000_0004, 16, size=2, burst=0, id_=0)  # FIXED, 16 beats, upper lanes
     await bench.w(16, strb=0xF0)
     await bench.b(0)
+    # an AW accepted in the same cycle as the first W beat of its burst, lengths differing
+    for length in (3, 1, 2):
+        for i in range(length):
+            aw = {"awvalid": 1, "awready": 1, "awaddr": 0x7000, "awlen": length - 1, "awburst": 1, "awid": 3}
+            aw = {**aw, "awsize": 3} if i == 0 else {}
+            await bench.cycle(**aw, wvalid=1, wready=1, wdata=i, wstrb=0xFF, wlast=int(i == length - 1))
+            dut.awvalid.value = 0
+        dut.wvalid.value = 0
+        await bench.b(3)
     await bench.ar(0x0FF8, 1)  # the last 8 bytes of a 4 KiB page
     await bench.r(1)
     await bench.settle()

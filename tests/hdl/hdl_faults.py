@@ -51,16 +51,17 @@ class Tracked:
 
 
 def fault_for(phase: str, resp: AxiResp, victim: Tracked, arena: Arena) -> Fault:
+    """A one-shot fault on the victim's phase (later cells reuse the same addresses)."""
     hw = victim.tx.hw
     if phase == "fetch":
-        return Fault("read", resp, lo=hw[0].phys, hi=hw[0].phys + 8)
+        return Fault("read", resp, lo=hw[0].phys, hi=hw[0].phys + 8, once=True)
     if phase == "read":
         lo = arena.src.addr + victim.copy.src
-        return Fault("read", resp, lo=lo + LEN // 2, hi=lo + LEN // 2 + 1)
+        return Fault("read", resp, lo=lo + LEN // 2, hi=lo + LEN // 2 + 1, once=True)
     if phase == "write":
         lo = arena.dst.addr + victim.copy.dst
-        return Fault("write", resp, lo=lo + LEN // 2, hi=lo + LEN // 2 + 1)
-    return Fault("write", resp, lo=hw[-1].phys + STATUS_OFF, hi=hw[-1].phys + STATUS_OFF + 4)
+        return Fault("write", resp, lo=lo + LEN // 2, hi=lo + LEN // 2 + 1, once=True)
+    return Fault("write", resp, lo=hw[-1].phys + STATUS_OFF, hi=hw[-1].phys + STATUS_OFF + 4, once=True)
 
 
 @cocotb.test()
@@ -82,7 +83,6 @@ async def test_fault_matrix(dut):
                 oa = Arena(tb, 4 * 4096)
                 others.append((c, oa, [Tracked(c, oa, Copy(4096 * i + 1, 4096 * i + 5, LEN)) for i in range(3)]))
         fault = faults.add(fault_for(phase, resp, victim, arena))
-        fault.once = True  # the address range is reused by later cells
         for c in chans:
             c.issue_pending()
 

@@ -34,15 +34,7 @@ class Raw:
         return (value & f.mask) >> f.lsb
 
     def desc(self, view: MemView, nxt: int, src: int, dst: int, length: int, ctrl: int) -> None:
-        view.write(
-            0,
-            nxt.to_bytes(8, "little")
-            + src.to_bytes(8, "little")
-            + dst.to_bytes(8, "little")
-            + length.to_bytes(4, "little")
-            + ctrl.to_bytes(4, "little")
-            + bytes(8),
-        )
+        view.write(0, L.pack_desc(nxt, src, dst, length, ctrl))
 
     def status(self, view: MemView) -> tuple[int, int]:
         return view.read_u32(L.desc_field("STATUS").offset), view.read_u32(L.desc_field("XFERRED").offset)

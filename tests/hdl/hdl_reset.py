@@ -22,11 +22,6 @@ ZERO_AFTER_RESET = ("CTRL", "STATUS", "CUR_DESC_LO", "CUR_DESC_HI", "TAIL_DESC_L
 ZERO_AFTER_RESET += ("DONE_CNT", "XFERRED", "SLAVE_CFG", "DEV_ADDR_LO", "DEV_ADDR_HI")
 
 
-def desc_bytes(nxt: int, src: int, dst: int, length: int) -> bytes:
-    words = (nxt.to_bytes(8, "little"), src.to_bytes(8, "little"), dst.to_bytes(8, "little"))
-    return b"".join(words) + length.to_bytes(4, "little") + int(L.DescCtrl.IOC).to_bytes(4, "little") + bytes(8)
-
-
 async def start_chains(tb: DmaTb) -> list[MemView]:
     """A chain of CHAIN descriptors on every channel, through the registers; returns the
     destination buffers."""
@@ -42,7 +37,7 @@ async def start_chains(tb: DmaTb) -> list[MemView]:
         ring = MemView(tb.memory, tb.memory.alloc(CHAIN * L.DESC_SIZE, 4096), CHAIN * L.DESC_SIZE)
         for i in range(CHAIN):
             nxt = ring.addr + (i + 1) * L.DESC_SIZE if i + 1 < CHAIN else 0
-            ring.write(i * L.DESC_SIZE, desc_bytes(nxt, src + i * SEG, dst.addr + i * SEG, SEG))
+            ring.write(i * L.DESC_SIZE, L.pack_desc(nxt, src + i * SEG, dst.addr + i * SEG, SEG, L.DescCtrl.IOC))
         tail = ring.addr + (CHAIN - 1) * L.DESC_SIZE
         b.writel(L.chan_reg_addr(ch, "CTRL"), run)
         b.writel(L.chan_reg_addr(ch, "CUR_DESC_HI"), ring.addr >> 32)
