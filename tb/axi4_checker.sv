@@ -5,8 +5,8 @@
 //   master: AW/W/AR payload stable and VALID held from VALID until READY; WLAST on the last
 //           beat of its burst (AW order, W may lead AW); legal AxBURST, AxSIZE within the
 //           bus, FIXED at most 16 beats, WRAP of 2/4/8/16 aligned beats, INCR not crossing
-//           a 4 KiB boundary; WSTRB only inside the beat's lanes (when AW leads W);
-//           no VALID during reset.
+//           a 4 KiB boundary; WSTRB only inside the beat's lanes (when the AW is not later
+//           than its first W beat); VALID low from the first reset edge and just after.
 //   slave:  B/R payload stable and VALID held until READY; every response for an
 //           outstanding transaction of its ID, in order within an ID; RLAST on the last
 //           beat of the burst; B only after the burst's last W beat.
