@@ -21,6 +21,10 @@ from pydma.dma_mapping import (
     dma_pool_destroy,
     dma_pool_free,
     dma_pool_zalloc,
+    dma_sync_sg_for_cpu,
+    dma_sync_sg_for_device,
+    dma_sync_single_for_cpu,
+    dma_sync_single_for_device,
     dma_unmap_sg,
     dma_unmap_single,
     kfree,
@@ -82,6 +86,7 @@ from pydma.enums import (
 )
 from pydma.errors import DeadlockError, DmaApiMisuse, DmaError
 from pydma.memory import DmaMemory, MemView
+from pydma.reports import DmaDebugError
 
 # kernel spellings of the enum members, for line-by-line ports of C code
 globals().update(

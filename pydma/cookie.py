@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pydma import strict
 from pydma.enums import DmaStatus
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ def dma_submit_error(cookie: int) -> bool:
 def dma_cookie_init(chan: DmaChan) -> None:
     chan.cookie = DMA_MIN_COOKIE
     chan.completed_cookie = DMA_MIN_COOKIE
+    chan.terminated_upto = chan.synced_upto = 0  # strict mode's marks restart with the cookies
 
 
 def dma_cookie_assign(tx: DmaAsyncTxDescriptor) -> int:
@@ -27,13 +29,14 @@ def dma_cookie_assign(tx: DmaAsyncTxDescriptor) -> int:
     cookie = chan.cookie + 1
     if cookie > DMA_MAX_COOKIE:  # the s32 overflow the kernel handles with "< DMA_MIN_COOKIE"
         cookie = DMA_MIN_COOKIE
-    tx.cookie = chan.cookie = cookie
+    tx.cookie = tx.last_cookie = chan.cookie = cookie
     return cookie
 
 
 def dma_cookie_complete(tx: DmaAsyncTxDescriptor) -> None:
     if tx.cookie < DMA_MIN_COOKIE:
         raise AssertionError(f"completing descriptor {tx!r} with no cookie")
+    strict.cookie_completing(tx)
     tx.chan.completed_cookie = tx.cookie
     tx.cookie = 0
 

@@ -1,7 +1,9 @@
 """The kernel DMA API over a `DmaMemory`: coherent allocations, DMA pools, streaming
 mappings of single buffers and scatterlists (include/linux/dma-mapping.h, dmapool.h).
 
-Addresses are identity-mapped (no IOMMU): a buffer's CPU address is its bus address. Python
+Addresses are identity-mapped (no IOMMU) and memory is coherent, so maps and syncs move no
+data; with the DMA-API debug mode on (`pydma.dma_debug`) they are tracked and checked as the
+kernel's CONFIG_DMA_API_DEBUG does. A buffer's CPU address is its bus address. Python
 returns what C passes back through pointers: `dma_alloc_coherent` returns `(cpu_addr,
 dma_handle)`, `(None, 0)` on failure.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydma import dma_debug
 from pydma.enums import DmaDataDirection
 from pydma.errors import DmaApiMisuse
 from pydma.memory import DmaMemory, MemView
@@ -41,10 +44,14 @@ def kmalloc(dev: Device, size: int, align: int = 8) -> MemView | None:
         return None
     view = MemView(dev.memory, addr, size)
     view.write(0, bytes(size))
+    if dma_debug.active is not None:
+        dma_debug.active.kmalloc(addr)
     return view
 
 
 def kfree(ptr: MemView) -> None:
+    if dma_debug.active is not None:
+        dma_debug.active.kfree(ptr.addr, ptr.size)
     ptr.mem.free(ptr.addr)
 
 
@@ -60,6 +67,8 @@ def dma_alloc_coherent(dev: Device, size: int) -> tuple[MemView | None, int]:
         return None, 0
     view = MemView(dev.memory, addr, size)
     view.write(0, bytes(size))
+    if dma_debug.active is not None:
+        dma_debug.active.map(dev, "coherent", addr, size, DmaDataDirection.DMA_BIDIRECTIONAL)
     return view, addr
 
 
@@ -68,6 +77,8 @@ def dma_free_coherent(dev: Device, size: int, cpu_addr: MemView, dma_handle: int
         raise DmaApiMisuse(
             f"dma_free_coherent of 0x{dma_handle:x} size {size}: allocated as 0x{cpu_addr.addr:x} size {cpu_addr.size}"
         )
+    if dma_debug.active is not None:
+        dma_debug.active.unmap(dev, "coherent", dma_handle, size, DmaDataDirection.DMA_BIDIRECTIONAL)
     dev.memory.free(dma_handle)
 
 
@@ -173,11 +184,29 @@ def dma_map_single(dev: Device, ptr: MemView, size: int, direction: DmaDataDirec
     _check_dir(direction)
     if size <= 0 or size > ptr.size:
         return DMA_MAPPING_ERROR
+    if dma_debug.active is not None:
+        dma_debug.active.map(dev, "single", ptr.addr, size, direction)
     return ptr.addr
 
 
 def dma_unmap_single(dev: Device, addr: int, size: int, direction: DmaDataDirection) -> None:
     _check_dir(direction)
+    if dma_debug.active is not None:
+        dma_debug.active.unmap(dev, "single", addr, size, direction)
+
+
+def dma_sync_single_for_cpu(dev: Device, addr: int, size: int, direction: DmaDataDirection) -> None:
+    """Hand a mapped buffer to the CPU (it may read what the device wrote)."""
+    _check_dir(direction)
+    if dma_debug.active is not None:
+        dma_debug.active.sync(dev, addr, size, direction, to_cpu=True)
+
+
+def dma_sync_single_for_device(dev: Device, addr: int, size: int, direction: DmaDataDirection) -> None:
+    """Hand a mapped buffer back to the device (after the CPU wrote or read it)."""
+    _check_dir(direction)
+    if dma_debug.active is not None:
+        dma_debug.active.sync(dev, addr, size, direction, to_cpu=False)
 
 
 def dma_mapping_error(dev: Device, dma_addr: int) -> bool:
@@ -225,11 +254,31 @@ def dma_map_sg(dev: Device, sgl: list[Scatterlist], nents: int, direction: DmaDa
     for sg in sgl[:nents]:
         sg.dma_address = sg.buf.addr
         sg.dma_length = sg.length
+        if dma_debug.active is not None:
+            dma_debug.active.map(dev, "sg", sg.dma_address, sg.dma_length, direction, nents)
     return nents
 
 
 def dma_unmap_sg(dev: Device, sgl: list[Scatterlist], nents: int, direction: DmaDataDirection) -> None:
+    """`nents` is the count given to dma_map_sg, not the count it returned (as in the kernel)."""
     _check_dir(direction)
     for sg in sgl[:nents]:
+        if dma_debug.active is not None:
+            addr = sg.dma_address if sg.dma_length else (sg.buf.addr if sg.buf is not None else 0)
+            dma_debug.active.unmap(dev, "sg", addr, sg.length, direction, nents)
         sg.dma_address = 0
         sg.dma_length = 0
+
+
+def dma_sync_sg_for_cpu(dev: Device, sgl: list[Scatterlist], nents: int, direction: DmaDataDirection) -> None:
+    _check_dir(direction)
+    for sg in sgl[:nents]:
+        if dma_debug.active is not None:
+            dma_debug.active.sync(dev, sg.dma_address, sg.dma_length, direction, to_cpu=True)
+
+
+def dma_sync_sg_for_device(dev: Device, sgl: list[Scatterlist], nents: int, direction: DmaDataDirection) -> None:
+    _check_dir(direction)
+    for sg in sgl[:nents]:
+        if dma_debug.active is not None:
+            dma_debug.active.sync(dev, sg.dma_address, sg.dma_length, direction, to_cpu=False)

@@ -17,6 +17,7 @@ from cocotb.triggers import Event, with_timeout
 from cocotb.utils import get_sim_steps, get_sim_time
 
 from pydma import cookie as _cookie
+from pydma import strict
 from pydma.dma_mapping import Device, Scatterlist
 from pydma.enums import (
     DmaCtrlFlags,
@@ -96,6 +97,7 @@ class DmaAsyncTxDescriptor:
         self.chan = chan
         self.flags = DmaCtrlFlags(flags)
         self.cookie = -EINVAL  # not yet submitted: an error value, as in the kernel
+        self.last_cookie = 0  # the cookie its last submit assigned (kept after completion)
         self.callback: Callable[[Any], None] | None = None
         self.callback_result: Callable[[Any, DmaengineResult], None] | None = None
         self.callback_param: Any = None
@@ -159,6 +161,7 @@ def dmaengine_desc_free(desc: DmaAsyncTxDescriptor) -> int:
 
 def dmaengine_desc_callback_invoke(desc: DmaAsyncTxDescriptor, result: DmaengineResult | None) -> None:
     """What drivers/dma/dmaengine.h does: prefer callback_result, else the legacy callback."""
+    strict.callback_invoking(desc)
     if desc.callback_result is not None:
         desc.callback_result(desc.callback_param, result or DmaengineResult())
     elif desc.callback is not None:
@@ -238,6 +241,8 @@ class DmaChan:
         self.cookie = _cookie.DMA_MIN_COOKIE
         self.completed_cookie = _cookie.DMA_MIN_COOKIE
         self.progress = Event()  # set whenever a cookie completes (for dma_sync_wait)
+        self.terminated_upto = 0  # cookies up to this were terminated (strict mode)
+        self.synced_upto = 0  # ... and synchronized: their callbacks must not run any more
 
     @property
     def name(self) -> str:
@@ -319,12 +324,16 @@ class DmaChan:
 
     def terminate_async(self) -> int:
         self._check_live("dmaengine_terminate_async")
-        return self.device.device_terminate_all(self)
+        ret = self.device.device_terminate_all(self)
+        if ret == 0:
+            strict.terminated(self)
+        return ret
 
     async def synchronize(self) -> None:
         might_sleep("dmaengine_synchronize")
         self._check_live("dmaengine_synchronize")
         await self.device.device_synchronize(self)
+        strict.synchronized(self)
 
     async def terminate_sync(self) -> int:
         might_sleep("dmaengine_terminate_sync")
@@ -522,6 +531,7 @@ async def dma_release_channel(chan: DmaChan) -> None:
     might_sleep("dma_release_channel")
     chan._check_live("dma_release_channel")
     await chan.device.device_synchronize(chan)
+    strict.synchronized(chan)
     chan.device.device_free_chan_resources(chan)
     chan.client_count = 0
 

@@ -8,7 +8,11 @@ driver use only these, so a faster backend can replace the cocotbext-axi one unc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
+
+# set by the DMA-API debug mode (pydma.dma_debug): sees every CPU access through a MemView
+cpu_access_hook: Callable[[int, int, bool], None] | None = None
 
 
 @runtime_checkable
@@ -23,6 +27,13 @@ class DmaMemory(Protocol):
     def read(self, addr: int, length: int) -> bytes: ...
 
     def write(self, addr: int, data: bytes) -> None: ...
+
+    # for the DMA-API debug mode (pydma.dma_debug)
+    def allocation_at(self, addr: int) -> tuple[int, int] | None:
+        """(start, size) of the allocation holding `addr`, or None."""
+
+    def contains(self, addr: int) -> bool:
+        """Whether `addr` is in this memory (allocated or not)."""
 
 
 class MemView:
@@ -54,10 +65,14 @@ class MemView:
     def read(self, offset: int = 0, length: int | None = None) -> bytes:
         length = self.size - offset if length is None else length
         self._check(offset, length)
+        if cpu_access_hook is not None:
+            cpu_access_hook(self.addr + offset, length, False)
         return self.mem.read(self.addr + offset, length)
 
     def write(self, offset: int, data: bytes) -> None:
         self._check(offset, len(data))
+        if cpu_access_hook is not None:
+            cpu_access_hook(self.addr + offset, len(data), True)
         self.mem.write(self.addr + offset, data)
 
     def read_u32(self, offset: int) -> int:

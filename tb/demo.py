@@ -28,6 +28,8 @@ from pydma import (
     Scatterlist,
     dma_map_sg,
     dma_request_channel,
+    dma_sync_sg_for_cpu,
+    dma_sync_sg_for_device,
     dma_unmap_sg,
     sg_init_table,
     sg_set_buf,
@@ -81,11 +83,17 @@ async def demo_sg_copy_and_reuse(dut):
     def gather_dst() -> bytes:
         return b"".join(b.view.read(o, n) for b, o, n in zip(dsts, dst_off, dst_sizes))
 
+    # The mappings live as long as the chain: between runs the CPU takes the buffers with
+    # dma_sync_sg_for_cpu and hands them back with dma_sync_sg_for_device (the debug mode
+    # reports a CPU access without them).
     results = []
     for run in ("first submit", "reused chain"):
         if run != "first submit":  # new source data, same prepared chain
+            dma_sync_sg_for_cpu(tb.dev, src_sg, len(src_sg), DMA_TO_DEVICE)
             for b, o, n in zip(srcs, src_off, src_sizes):
                 b.view.write(o, rng.randbytes(n))
+            dma_sync_sg_for_device(tb.dev, src_sg, len(src_sg), DMA_TO_DEVICE)
+            dma_sync_sg_for_device(tb.dev, dst_sg, len(dst_sg), DMA_FROM_DEVICE)
         callbacks = []
         desc.callback = callbacks.append
         desc.callback_param = run
@@ -98,6 +106,7 @@ async def demo_sg_copy_and_reuse(dut):
         problems = []
         if status != DmaStatus.DMA_COMPLETE or chan.tx_status(cookie, DmaTxState()) != DmaStatus.DMA_COMPLETE:
             problems.append(f"status {status.name}")
+        dma_sync_sg_for_cpu(tb.dev, dst_sg, len(dst_sg), DMA_FROM_DEVICE)
         got, want = gather_dst(), gather_src()
         if got != want:
             first = next(i for i in range(len(want)) if got[i] != want[i])

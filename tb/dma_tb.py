@@ -5,7 +5,12 @@ on every AXI channel, the AXI-Lite master, and the pydma driver bound to it.
     await tb.start()              # reset, probe the driver (registers the DMA device)
     chan = dma_request_channel(mask)
     ...
-    await tb.stop()               # release channels, unregister the device, protocol verdict
+    await tb.stop()               # release channels, unregister the device, verdicts
+
+Every test runs with the AXI protocol checkers, the DMA-API debug mode (`pydma.dma_debug`,
+fed here with every beat the controller reads or writes) and strict mode (`pydma.strict`);
+`PYDMA_DMA_DEBUG=0` / `PYDMA_STRICT=0` turn the last two off. A test that provokes a report
+on purpose takes it with `tb.reports.take(kind)`; any report left fails the test at stop().
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiSlave
 
-from pydma import dmaengine
+from pydma import dma_debug, dmaengine, reports, strict
 from pydma.dma_mapping import Device
 from pydma.drivers.pydma_dmac import PydmaDevice
 from pydma.memory import MemView
@@ -79,6 +84,31 @@ class DmaTb:
         self.req_monitor = RequestMonitor(dut, dut.clk, driver=self.req_driver)
         self.devices: list = []
         self.protocol = ProtocolWatch(dut)  # AXI rules on both ports: a violation fails the test
+        self.reports = reports.reporter
+        self.reports.take()  # what an earlier test of this run left behind is not ours
+        self.dma_debug = None
+        if os.environ.get("PYDMA_DMA_DEBUG", "1") != "0":
+            self.dma_debug = dma_debug.enable(self.memory)
+            self._watch_device_accesses()
+        else:
+            dma_debug.disable()
+        strict.enable() if os.environ.get("PYDMA_STRICT", "1") != "0" else strict.disable()
+
+    def _watch_device_accesses(self) -> None:
+        """Show the debug mode every beat the controller reads and every strobed byte run
+        it writes, at the memory model's access points (behind any fault injection)."""
+        r, w, dbg = self.axi.read_if, self.axi.write_if, self.dma_debug
+        orig_read, orig_write = r._read, w._write
+
+        async def read(address: int, length: int) -> bytes:
+            dbg.device_access(address, length, False)
+            return await orig_read(address, length)
+
+        async def write(address: int, data: bytes) -> None:
+            dbg.device_access(address, len(data), True)
+            await orig_write(address, data)
+
+        r._read, w._write = read, write
 
     # -- stalls ------------------------------------------------------------------------------
     def axi_channels(self) -> list:
@@ -108,6 +138,8 @@ class DmaTb:
             dmaengine.dma_async_device_unregister(stale)
         await self.reset()
         self.dma = await PydmaDevice.probe(self.dev, self.backend, "dma0", max_hw_desc=max_hw_desc, slave_map=slave_map)
+        if self.dma_debug is not None:
+            self.dma_debug.describe = self.dma.descriptors_at
         return self.dma
 
     async def stop(self) -> None:
@@ -115,6 +147,9 @@ class DmaTb:
             await self.dma.remove()
             self.dma = None
         self.protocol.check()
+        if self.dma_debug is not None:
+            self.dma_debug.check_leaks()
+        self.reports.check()
 
     def cycles(self) -> int:
         return int(cocotb.simtime.get_sim_time("ns")) // CLK_NS

@@ -56,6 +56,11 @@ def test_hdl_faults(data_w: int, stall: str, seed: int) -> None:
     )
 
 
+def test_hdl_debug(seed: int) -> None:
+    """Buggy clients and providers on purpose: DMA-API debug and strict-mode reports."""
+    run("hdl_debug", params={"DATA_W": 64}, seed=seed, results_name="hdl_debug")
+
+
 @pytest.mark.parametrize("addr_w", [64])
 def test_hdl_addr64(addr_w: int, seed: int) -> None:
     """64-bit addressing: the memcpy sweep with descriptors and buffers above 4 GiB."""

@@ -267,6 +267,19 @@ class PydmaDevice(DmaDevice):
             chan.tasklet.stop()
 
     # -- channel resources -------------------------------------------------------------------
+    def descriptors_at(self, addr: int) -> list[str]:
+        """Descriptors with a segment that reads or writes `addr`, for debug reports."""
+        out = []
+        for chan in self.channels:
+            for state, lst in chan.lists().items():
+                for desc in lst:
+                    for i, h in enumerate(desc.hw):
+                        if h.src <= addr < h.src + h.length or h.dst <= addr < h.dst + h.length:
+                            seg = f"segment {i} (src 0x{h.src:x} dst 0x{h.dst:x} len {h.length})"
+                            out.append(f"{chan.name} {desc!r} {state}, {seg}")
+                            break
+        return out
+
     def device_alloc_chan_resources(self, chan: PydmaChan) -> int:
         chan.pool = dma_pool_create(f"{chan.name}-desc", self.dev, L.DESC_SIZE, L.DESC_ALIGN, 4096)
         if chan.pool is None:

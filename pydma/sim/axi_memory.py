@@ -46,6 +46,18 @@ class AxiSimMemory:
         self.pool.allocator.free(addr - self.base)
         self.pool.regions = [r for r in self.pool.regions if r[3] is not region]
 
+    def allocation_at(self, addr: int) -> tuple[int, int] | None:
+        i = bisect.bisect_right(self._starts, addr) - 1
+        if i >= 0:
+            start = self._starts[i]
+            size = self._regions[start].size
+            if addr < start + size:
+                return start, size
+        return None
+
+    def contains(self, addr: int) -> bool:
+        return self.base <= addr < self.base + self.size
+
     # -- CPU access -----------------------------------------------------------------------------
     def _locate(self, addr: int, length: int) -> tuple[MemoryRegion, int]:
         i = bisect.bisect_right(self._starts, addr) - 1

@@ -1,0 +1,74 @@
+"""Where the checking modes put what they find: the kernel's WARN to dmesg, kept.
+
+The DMA-API debug mode (`pydma.dma_debug`) and the strict mode (`pydma.strict`) file a
+`Report` for each bug they see. A report is logged at once as an error; the test
+environment fails the test at its end if any report is left (`check()`), and a test that
+provokes a bug on purpose takes the reports it expects (`take()`).
+
+Bugs seen at a client's own call (an unmap with the wrong size, CPU access to a buffer the
+device owns) also raise `DmaDebugError` there, so the traceback points at the buggy line.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from pydma.errors import DmaApiMisuse
+
+log = logging.getLogger("pydma.debug")
+
+# report kinds
+UNMAP_NOT_MAPPED = "unmap-not-mapped"  # unmap of memory never mapped, or already unmapped
+UNMAP_MISMATCH = "unmap-mismatch"  # unmap with another size, direction, entry count or function
+SYNC_MISMATCH = "sync-mismatch"  # sync outside a mapping or with another direction
+CPU_ACCESS = "cpu-access"  # CPU touched a buffer mapped to the device without a sync
+DEVICE_ACCESS = "device-access"  # the device touched memory outside any live mapping
+LEAK = "leak"  # mappings left at the end of a test
+FREE_MAPPED = "free-mapped"  # kfree of a buffer that is still mapped
+CALLBACK_AFTER_SYNC = "callback-after-synchronize"
+COOKIE_ORDER = "cookie-order"
+
+
+class DmaDebugError(DmaApiMisuse):
+    """A bug the DMA-API debug or strict mode found (see `pydma.reports`)."""
+
+
+@dataclass(frozen=True)
+class Report:
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.kind}] {self.message}"
+
+
+class Reporter:
+    def __init__(self) -> None:
+        self.reports: list[Report] = []
+
+    def report(self, kind: str, message: str, *, raise_now: bool = False) -> Report:
+        rep = Report(kind, message)
+        self.reports.append(rep)
+        log.error("DMA-API: %s", rep)
+        if raise_now:
+            raise DmaDebugError(str(rep))
+        return rep
+
+    def take(self, kind: str | None = None) -> list[Report]:
+        """Remove and return the reports of `kind` (all when None)."""
+        taken = [r for r in self.reports if kind is None or r.kind == kind]
+        self.reports = [r for r in self.reports if r not in taken]
+        return taken
+
+    def check(self) -> None:
+        """Raise if any report is left: what a test ends with."""
+        if self.reports:
+            left, self.reports = self.reports, []
+            lines = "\n".join(f"  {r}" for r in left[:20])
+            more = f"\n  ... and {len(left) - 20} more" if len(left) > 20 else ""
+            raise DmaDebugError(f"{len(left)} DMA-API debug/strict report(s):\n{lines}{more}")
+
+
+# one for the process, as dmesg is one for the machine
+reporter = Reporter()

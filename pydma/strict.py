@@ -1,0 +1,72 @@
+"""Strict mode: the context and ordering rules of dmaengine, checked as they happen.
+
+Always on, whatever the mode: a sleeping call (`dmaengine_synchronize`,
+`dmaengine_terminate_sync`, `dma_sync_wait`, `dma_release_channel`) from a callback or an
+interrupt handler raises `DmaApiMisuse` at the call (`pydma.kcontext.might_sleep`).
+
+With strict mode on (the test environment turns it on), these provider bugs are reported
+through `pydma.reports`:
+
+- a completion callback that runs after `dmaengine_synchronize` (or `terminate_sync`)
+  returned, for a descriptor submitted before the terminate it synchronized with: the
+  guarantee a client relies on to free what its callback uses;
+- a cookie completing out of order (before a cookie submitted earlier on the channel that
+  already completed), or twice: `tx_status` answers by comparing cookies, so it would lie.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydma import reports
+
+if TYPE_CHECKING:
+    from pydma.dmaengine import DmaAsyncTxDescriptor, DmaChan
+
+enabled = False
+_HALF = 1 << 30  # cookies are s32 counting up from 1 and wrapping: compare within half
+
+
+def enable() -> None:
+    global enabled
+    enabled = True
+
+
+def disable() -> None:
+    global enabled
+    enabled = False
+
+
+def _after(a: int, b: int) -> bool:
+    """Cookie `a` was assigned after cookie `b` (across the wrap)."""
+    return 0 < (a - b) % (1 << 31) < _HALF
+
+
+def terminated(chan: DmaChan) -> None:
+    """terminate_all succeeded: every cookie assigned so far is terminated."""
+    chan.terminated_upto = chan.cookie
+
+
+def synchronized(chan: DmaChan) -> None:
+    """synchronize returned: no callback of a terminated cookie may run from now on."""
+    chan.synced_upto = chan.terminated_upto
+
+
+def cookie_completing(tx: DmaAsyncTxDescriptor) -> None:
+    chan = tx.chan
+    if enabled and not _after(tx.cookie, chan.completed_cookie):
+        again = "again" if tx.cookie == chan.completed_cookie else f"after cookie {chan.completed_cookie}"
+        reports.reporter.report(
+            reports.COOKIE_ORDER,
+            f"{chan.name}: cookie {tx.cookie} ({tx!r}) completed {again}: cookies complete in submission order",
+        )
+
+
+def callback_invoking(desc: DmaAsyncTxDescriptor) -> None:
+    chan = desc.chan
+    if enabled and chan.synced_upto and not _after(desc.last_cookie, chan.synced_upto):
+        reports.reporter.report(
+            reports.CALLBACK_AFTER_SYNC,
+            f"{chan.name}: callback of cookie {desc.last_cookie} ({desc!r}) ran after dmaengine_synchronize "
+            f"returned; it was submitted before the terminate (cookies up to {chan.synced_upto})",
+        )
