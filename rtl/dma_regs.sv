@@ -66,8 +66,9 @@ module dma_regs
         decode_t d;
         int unsigned addr = 32'(a);
         d = '0;
-        if (addr[1:0] != 2'b00) return d;
-        if (addr <= REG_REQ_CONFIG) begin
+        if (addr[1:0] != 2'b00) begin
+            d.ok = 1'b0;  // not word-aligned: SLVERR
+        end else if (addr <= REG_REQ_CONFIG) begin
             d.ok = 1'b1;
             d.global_reg = 1'b1;
             d.off = 6'(addr);

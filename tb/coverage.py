@@ -53,7 +53,9 @@ def merge(files: list[Path]) -> tuple[dict, dict]:
             if page.startswith("v_line") or page.startswith("v_branch"):
                 lines[(str(rel), int(f.get("l", 0)), f.get("n", ""), f.get("o", ""))] += count
             elif page.startswith("v_toggle"):
-                toggles[(str(rel), page.split("/", 1)[-1], f.get("o", ""))] += count
+                # o: "signal[bit]:0->1" or ":1->0"; the page's module name carries a hash
+                # of the parameters, so it is not part of the key
+                toggles[(str(rel), f.get("l", ""), f.get("o", ""))] += count
     return lines, toggles
 
 

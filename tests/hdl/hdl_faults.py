@@ -118,3 +118,35 @@ async def test_fault_matrix(dut):
     for c in chans:
         await c.release()
     await tb.stop()
+
+
+@cocotb.test()
+async def test_fault_while_issuing_a_long_descriptor(dut):
+    """A 64 KiB descriptor is 16 chunks: an error in an early chunk arrives while the
+    channel is still issuing later ones; it stops issuing, drains and reports."""
+    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
+    await tb.start()
+    faults = FaultInjector(tb.axi, dut.clk, tb.rng)
+    chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
+    size = 1 << 16
+    for direction, expected in (("read", R.DMA_TRANS_READ_FAILED), ("write", R.DMA_TRANS_WRITE_FAILED)):
+        arena = Arena(tb, 2 * size)
+        victim = Copy(5, size + 3, size - 64)
+        lo = (arena.src.addr + victim.src) if direction == "read" else (arena.dst.addr + victim.dst)
+        fault = faults.add(Fault(direction, AxiResp.SLVERR, lo=lo + 100, hi=lo + 101, once=True))
+        t = Tracked(chan, arena, victim)
+        chan.issue_pending()
+        assert await t.wait() == expected, t.results[0]
+        assert fault.hits == 1
+        assert t.results[0].residue > 0, "a transfer stopped early has bytes left"
+        got = arena.dst.read()  # the faulted copy's destination may hold anything
+        arena.model[victim.dst : victim.dst + victim.length] = got[victim.dst : victim.dst + victim.length]
+        arena.check([victim])
+        again = Tracked(chan, arena, Copy(11, 1, 3000))
+        chan.issue_pending()
+        assert await again.wait() == R.DMA_TRANS_NOERROR, "the channel did not recover"
+        arena.expect(again.copy)
+        arena.check([again.copy])
+        arena.free()
+    await chan.release()
+    await tb.stop()

@@ -174,6 +174,11 @@ async def test_register_misuse(dut):
     before = await raw.read("TAIL_DESC_HI")
     wr = await axil.write(raw.reg("TAIL_DESC_HI"), b"\xff\xff")  # 2 of 4 byte strobes
     assert wr.resp == AxiResp.SLVERR and await raw.read("TAIL_DESC_HI") == before
+    # an address that is not word-aligned (the master sends it as given on the first beat)
+    resp = await axil.read(raw.reg("TAIL_DESC_HI") + 2, 2)
+    assert resp.resp == AxiResp.SLVERR, f"unaligned read answered {resp.resp}"
+    wr = await axil.write(raw.reg("TAIL_DESC_HI") + 1, b"\x5a")
+    assert wr.resp == AxiResp.SLVERR and await raw.read("TAIL_DESC_HI") == before
     # a busy channel refuses writes to its set-up: CUR_DESC, SLAVE_CFG, DEV_ADDR
     d = descs.ptr(0, 64)
     raw.desc(d, 0, data.addr, data.addr + 4096, 4000, 0)
