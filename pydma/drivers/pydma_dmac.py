@@ -14,6 +14,7 @@ drains and raises ABORT_IRQ, which synchronize waits for.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
 import logging
@@ -381,6 +382,8 @@ class PydmaDevice(DmaDevice):
             return None
         if not (self._addr_ok(chan, "source", src, length) and self._addr_ok(chan, "destination", dest, length)):
             return None
+        if _overlap(chan, "prep_dma_memcpy", [(dest, length)], [(src, length)]):
+            return None
         segs = [(src + off, dest + off, min(HW_SEG_MAX, length - off)) for off in range(0, length, HW_SEG_MAX)]
         return self._build(chan, segs, flags)
 
@@ -396,6 +399,8 @@ class PydmaDevice(DmaDevice):
         for what, lst in (("destination", dst), ("source", src)):
             if not all(self._addr_ok(chan, what, a, n) for a, n in lst):
                 return None
+        if _overlap(chan, "prep_dma_memcpy_sg", dst, src):
+            return None
         # walk both lists, cutting where either side's entry ends
         segs: list[tuple[int, int, int]] = []
         si = di = 0
@@ -434,6 +439,8 @@ class PydmaDevice(DmaDevice):
             log.error("%s: prep_slave_sg with an empty or unmapped scatterlist", chan.name)
             return None
         to_dev = setup.direction == DmaTransferDirection.DMA_MEM_TO_DEV
+        if not to_dev and _overlap(chan, "prep_slave_sg", ents, []):
+            return None  # sending the same memory twice is fine; receiving into it is not
         segs: list[tuple[int, int, int]] = []
         for addr, n in ents:
             if n % setup.width:
@@ -710,6 +717,24 @@ def pydma_filter(chan: DmaChan, param: object) -> bool:
         chan.req_line = param.line
         return True
     return chan.index == param
+
+
+def _overlap(chan: PydmaChan, call: str, dst: list[tuple[int, int]], src: list[tuple[int, int]]) -> bool:
+    """Destination ranges that overlap each other or a source range make the result depend
+    on the order the controller moves bytes in: refused, as bad input (logged)."""
+    dst = sorted(dst)
+    for (a, n), (b, m) in itertools.pairwise(dst):
+        if b < a + n:
+            log.error("%s: %s: destinations [0x%x, +0x%x) and [0x%x, +0x%x) overlap", chan.name, call, a, n, b, m)
+            return True
+    starts = [a for a, _ in dst]
+    for b, m in src:
+        i = bisect.bisect_left(starts, b + m) - 1  # the last destination starting before the end
+        if i >= 0 and starts[i] + dst[i][1] > b:
+            a, n = dst[i]
+            log.error("%s: %s: destination [0x%x, +0x%x) overlaps source [0x%x, +0x%x)", chan.name, call, a, n, b, m)
+            return True
+    return False
 
 
 def _sg_segments(sgl: list[Scatterlist] | None, nents: int) -> list[tuple[int, int]]:

@@ -318,11 +318,20 @@ async def test_bad_input(dut):
     unmapped = sg_init_table(2)
     assert chan.prep_dma_memcpy_sg(unmapped, 2, ok_sg, 1, 0) is None, "unmapped scatterlist"
     assert chan.prep_slave_sg(ok_sg, 1, DMA_MEM_TO_DEV, 0) is None, "no slave support: no prep"
+    assert chan.prep_dma_memcpy(src + 64, src, 128, 0) is None, "source and destination overlap"
+    assert chan.prep_dma_memcpy(src, src + 64, 128, 0) is None, "destination and source overlap"
+    assert chan.prep_dma_memcpy(src + 128, src, 128, 0) is not None, "adjacent ranges are fine"
+    twice = sg_over(arena.dst, [(0, 64), (32, 64)])
+    assert chan.prep_dma_memcpy_sg(twice, 2, sg_over(arena.src, [(0, 128)]), 1, 0) is None, "overlapping destinations"
+    into_src = sg_over(arena.src, [(4096, 100)])
+    assert chan.prep_dma_memcpy_sg(into_src, 1, sg_over(arena.src, [(4000, 100)]), 1, 0) is None, "into its source"
     try:
         dma_map_single(None, arena.src, 16, 7)
         raise AssertionError("unknown direction accepted")
     except DmaApiMisuse:
         pass
+    chan.lists()["allocated"][-1].set_reuse()  # the adjacent-ranges one: give it back
+    assert chan.lists()["allocated"][-1].free() == 0
     assert {k: list(v) for k, v in chan.lists().items()} == empty
     assert chan.hw_in_use == 0
 

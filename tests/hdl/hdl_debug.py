@@ -68,6 +68,16 @@ async def copy(chan, dst: int, src: int, length: int = SIZE):
     return status, results
 
 
+async def mapped_copy(tb: DmaTb, chan) -> tuple[int, int]:
+    """A correct copy between mapped kmalloc buffers, left mapped; returns (src, dst)."""
+    src, dst = buffers(tb)
+    s = dma_map_single(tb.dev, src, SIZE, DMA_TO_DEVICE)
+    d = dma_map_single(tb.dev, dst, SIZE, DMA_FROM_DEVICE)
+    status, _ = await copy(chan, d, s)
+    assert status == DmaStatus.DMA_COMPLETE
+    return s, d
+
+
 @cocotb.test()
 async def test_cpu_access_without_sync(dut):
     """A client that writes its source while the copy runs and reads the result without
@@ -151,11 +161,7 @@ async def test_device_writes_wrong_direction_and_freed_memory(dut):
 @cocotb.test()
 async def test_unmap_mistakes_raise_at_the_call(dut):
     tb, chan = await setup(dut)
-    src, dst = buffers(tb)
-    s = dma_map_single(tb.dev, src, SIZE, DMA_TO_DEVICE)
-    d = dma_map_single(tb.dev, dst, SIZE, DMA_FROM_DEVICE)
-    status, _ = await copy(chan, d, s)
-    assert status == DmaStatus.DMA_COMPLETE
+    s, d = await mapped_copy(tb, chan)
     with pytest.raises(DmaDebugError, match="different size"):
         dma_unmap_single(tb.dev, s, SIZE // 2, DMA_TO_DEVICE)
     expect(tb, R.UNMAP_MISMATCH, f"0x{s:x}")
@@ -173,12 +179,8 @@ async def test_unmap_mistakes_raise_at_the_call(dut):
 async def test_leaked_mapping_fails_the_test(dut):
     """A mapping never unmapped: stop() fails the test and names where it was made."""
     tb, chan = await setup(dut)
-    src, dst = buffers(tb)
-    s = dma_map_single(tb.dev, src, SIZE, DMA_TO_DEVICE)
-    d = dma_map_single(tb.dev, dst, SIZE, DMA_FROM_DEVICE)
-    status, _ = await copy(chan, d, s)
-    assert status == DmaStatus.DMA_COMPLETE
-    dma_unmap_single(tb.dev, s, SIZE, DMA_TO_DEVICE)  # d is forgotten
+    s, _forgotten = await mapped_copy(tb, chan)
+    dma_unmap_single(tb.dev, s, SIZE, DMA_TO_DEVICE)  # the destination's mapping is not
     await chan.release()
     with pytest.raises(DmaDebugError, match=r"\[leak\].*hdl_debug.py:\d+") as exc:
         await tb.stop()
