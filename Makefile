@@ -8,9 +8,11 @@ STAMP := $(VENV)/.installed
 JOBS ?= 2
 
 # make sim [TEST=path/to/my_test.py] [WAVES=1] [SEED=n] [DATA_W=..] [ADDR_W=..] [NUM_CH=..]
+#          [MEM=python|native]   (memory model; long runs default to native)
 TEST ?=
 SIM_PARAMS := $(foreach p,DATA_W ADDR_W NUM_CH,$(if $($(p)),--param $(p)=$($(p))))
 SIM_OPTS := $(if $(WAVES),--waves) $(if $(SEED),--seed $(SEED)) $(SIM_PARAMS)
+MEM_OPT = --mem $(or $(MEM),$(1))
 
 .PHONY: all sim test soak coverage lint dmatest gen venv clean
 
@@ -26,9 +28,9 @@ venv: $(STAMP)
 
 sim: $(STAMP)
 ifeq ($(TEST),)
-	$(PY) -m tb.runner --test tb/demo.py $(SIM_OPTS)
+	$(PY) -m tb.runner --test tb/demo.py $(SIM_OPTS) $(call MEM_OPT,python)
 else
-	$(PY) -m tb.runner --test $(abspath $(TEST)) $(SIM_OPTS)
+	$(PY) -m tb.runner --test $(abspath $(TEST)) $(SIM_OPTS) $(call MEM_OPT,python)
 endif
 
 test: $(STAMP)
@@ -38,7 +40,7 @@ test: $(STAMP)
 SOAK_OPS ?= 1000
 STALLS ?= 0.2
 soak: $(STAMP)
-	$(PY) -m tb.runner --test tests/hdl/hdl_soak.py --env PYDMA_SOAK_OPS=$(SOAK_OPS) --env PYDMA_STALLS=$(STALLS) $(SIM_OPTS)
+	$(PY) -m tb.runner --test tests/hdl/hdl_soak.py --env PYDMA_SOAK_OPS=$(SOAK_OPS) --env PYDMA_STALLS=$(STALLS) $(SIM_OPTS) $(call MEM_OPT,native)
 
 # make coverage: the simulation regression on coverage builds, then line and toggle
 # coverage of rtl/ (build/reports/coverage.md); fails below 90% line coverage
@@ -49,7 +51,7 @@ coverage: $(STAMP)
 
 # make dmatest ARGS="iterations=20 test_buf_size=4096 threads_per_chan=2"
 dmatest: $(STAMP)
-	$(PY) -m tb.runner --test tests/hdl/hdl_dmatest.py --env 'DMATEST_ARGS=$(ARGS)' $(SIM_OPTS)
+	$(PY) -m tb.runner --test tests/hdl/hdl_dmatest.py --env 'DMATEST_ARGS=$(ARGS)' $(SIM_OPTS) $(call MEM_OPT,native)
 
 lint: $(STAMP)
 	$(PY) -m tb.lint

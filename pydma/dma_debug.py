@@ -93,6 +93,13 @@ class DmaDebug:
         self.device_reads = self.device_writes = 0
         self._reported: set[tuple] = set()  # (allocation, op, why) already reported
         self.suppressed = 0  # device accesses not reported again
+        # a memory model that reports device accesses late (the native one logs them) sets
+        # this: it hands them over before the mappings they are judged against change
+        self.before_change: Callable[[], None] | None = None
+
+    def _catch_up(self) -> None:
+        if self.before_change is not None:
+            self.before_change()
 
     # -- bookkeeping ------------------------------------------------------------------------------
     def _alloc_of(self, addr: int) -> int | None:
@@ -121,9 +128,11 @@ class DmaDebug:
 
     # -- kernel memory ---------------------------------------------------------------------------
     def kmalloc(self, addr: int) -> None:
+        self._catch_up()
         self.kmem.add(addr)
 
     def kfree(self, addr: int, size: int) -> None:
+        self._catch_up()
         self.kmem.discard(addr)
         mapped = [m for m in self.by_alloc.get(self._alloc_of(addr), []) if m.addr < addr + size and addr < m.end]
         for m in mapped:
@@ -137,9 +146,11 @@ class DmaDebug:
 
     # -- map / unmap -------------------------------------------------------------------------------
     def map(self, dev, kind: str, addr: int, size: int, direction: DmaDataDirection, sg_nents: int = 0) -> None:
+        self._catch_up()
         self._add(Mapping(dev, kind, addr, size, DmaDataDirection(direction), _caller(), sg_nents))
 
     def unmap(self, dev, kind: str, addr: int, size: int, direction: DmaDataDirection, sg_nents: int = 0) -> None:
+        self._catch_up()
         where = _caller()
         what = f"{kind} unmap of [0x{addr:x}+0x{size:x}] {DmaDataDirection(direction).name} at {where}"
         cands = [m for m in self.by_alloc.get(self._alloc_of(addr), []) if m.addr == addr and m.dev is dev]
@@ -167,6 +178,7 @@ class DmaDebug:
 
     # -- sync ---------------------------------------------------------------------------------------
     def sync(self, dev, addr: int, size: int, direction: DmaDataDirection, to_cpu: bool) -> None:
+        self._catch_up()
         direction = DmaDataDirection(direction)
         what = f"sync for {'cpu' if to_cpu else 'device'} of [0x{addr:x}+0x{size:x}] {direction.name} at {_caller()}"
         lst = [m for m in self.by_alloc.get(self._alloc_of(addr), []) if m.dev is dev and m.kind != "coherent"]
@@ -255,6 +267,7 @@ class DmaDebug:
     # -- end of test -------------------------------------------------------------------------------
     def check_leaks(self, dev: object = None) -> int:
         """Report every mapping still live (of `dev`, or all); returns how many."""
+        self._catch_up()
         left = self.live(dev)
         for m in left:
             self._remove(m)

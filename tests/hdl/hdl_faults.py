@@ -19,7 +19,7 @@ from pydma import DMA_MEMCPY, DMA_PREP_INTERRUPT, DmaCapMask, DmaStatus, dma_req
 from pydma.enums import DmaengineTxResult as R
 from pydma.hw import layout as L
 from tb.dma_tb import DmaTb
-from tb.faults import Fault, FaultInjector
+from tb.faults import Fault
 
 PHASES = ("fetch", "read", "write", "writeback")
 EXPECTED = {"fetch": R.DMA_TRANS_READ_FAILED, "read": R.DMA_TRANS_READ_FAILED}
@@ -68,7 +68,7 @@ def fault_for(phase: str, resp: AxiResp, victim: Tracked, arena: Arena) -> Fault
 async def test_fault_matrix(dut):
     tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
     await tb.start()
-    faults = FaultInjector(tb.axi, dut.clk, tb.rng)
+    faults = tb.fault_injector()
     chans = [dma_request_channel(DmaCapMask(DMA_MEMCPY)) for _ in range(tb.num_ch)]
     assert all(chans)
     for phase, resp, target in itertools.product(PHASES, (AxiResp.SLVERR, AxiResp.DECERR), range(tb.num_ch)):
@@ -126,7 +126,7 @@ async def test_fault_while_issuing_a_long_descriptor(dut):
     channel is still issuing later ones; it stops issuing, drains and reports."""
     tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
     await tb.start()
-    faults = FaultInjector(tb.axi, dut.clk, tb.rng)
+    faults = tb.fault_injector()
     chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
     size = 1 << 16
     for direction, expected in (("read", R.DMA_TRANS_READ_FAILED), ("write", R.DMA_TRANS_WRITE_FAILED)):

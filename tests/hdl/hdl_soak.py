@@ -40,7 +40,7 @@ from pydma.drivers.pydma_dmac import pydma_filter
 from pydma.drivers.pydma_slave import PydmaRequest
 from pydma.enums import DmaengineTxResult as R
 from tb.dma_tb import DmaTb
-from tb.faults import Fault, FaultInjector
+from tb.faults import Fault
 from tb.peripherals import Pacing, element
 
 GUARD = 64
@@ -93,7 +93,7 @@ class Soak:
         self.tb = tb
         self.rng = tb.rng
         self.ops = ops
-        self.faults = FaultInjector(tb.axi, tb.dut.clk, tb.rng)
+        self.faults = tb.fault_injector()
         self.counts: dict[str, int] = {}
         self.width = min(4, tb.bus_bytes)
 
@@ -105,8 +105,8 @@ class Soak:
         return self.faults.add(Fault(direction, resp, lo=lo, hi=hi, once=True))
 
     def disarm(self, fault: Fault | None) -> None:
-        if fault is not None and fault in self.faults.faults:
-            self.faults.faults.remove(fault)
+        if fault is not None:
+            self.faults.remove(fault)
 
     async def run(self, chan, jobs: list[Job], kind: str, fault: Fault | None, max_wait: int = 2000) -> None:
         """Issue; then terminate_sync at a random cycle (kind "terminate") or wait for the

@@ -1,0 +1,247 @@
+// The native memory model's store: bytes, fault rules, stall and latency settings, and a
+// log of the device's accesses, all in C++. The SystemVerilog slave (axi_native_mem.sv)
+// reaches it through DPI once per burst and once per beat; Python (pydma/sim/
+// native_memory.py) reaches the same objects through ctypes, in the same process, with a
+// memoryview straight onto the bytes (no copies, no Python per beat).
+#include <sys/mman.h>
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "svdpi.h"
+
+namespace {
+
+constexpr uint64_t LINE = 64;  // allocation granule: validity is tracked per line
+
+struct Region {
+    uint64_t base = 0, size = 0;
+    uint8_t* data = nullptr;
+    std::vector<uint8_t> valid;  // one flag per LINE bytes: allocated
+};
+
+struct Fault {
+    int id, is_write, resp, once;
+    uint64_t lo, hi;   // address range, when nth == 0
+    uint64_t nth;      // burst number (1-based, absolute) of its direction, or 0
+    uint64_t hits = 0;
+};
+
+struct FaultHit {
+    int is_write, resp;
+    uint64_t lo, hi;
+};
+
+struct Access {  // a run of bytes the device read or wrote
+    uint64_t lo, hi;
+    int is_write;
+};
+
+struct Rng {  // xorshift64*: reproducible from the test's seed
+    uint64_t s = 0x9E3779B97F4A7C15ull;
+    uint64_t next() {
+        s ^= s >> 12;
+        s ^= s << 25;
+        s ^= s >> 27;
+        return s * 0x2545F4914F6CDD1Dull;
+    }
+};
+
+Region g_region;
+std::vector<Fault> g_faults;
+std::vector<FaultHit> g_fault_log;
+std::vector<Access> g_log;
+bool g_log_on = false;
+uint64_t g_bursts[2] = {0, 0};
+int g_latency[2] = {1, 1};  // read: AR to first R; write: last W to B
+int g_jitter = 0;           // extra 0..jitter cycles per burst
+uint32_t g_stall_thresh = 0;  // pause a channel when rng < thresh (of 2**32)
+Rng g_rng;
+
+bool in_region(uint64_t addr) { return addr >= g_region.base && addr - g_region.base < g_region.size; }
+
+bool line_valid(uint64_t addr) {
+    return in_region(addr) && g_region.valid[(addr - g_region.base) / LINE];
+}
+
+void log_access(uint64_t lo, uint64_t hi, int is_write) {
+    if (!g_log_on) return;
+    // merge into one of the last few runs of this direction (a burst continues the last
+    // one; descriptor fetches and data interleave)
+    int seen = 0;
+    for (size_t i = g_log.size(); i-- > 0 && seen < 4;) {
+        Access& a = g_log[i];
+        if (a.is_write != is_write) continue;
+        ++seen;
+        if (lo <= a.hi && hi >= a.lo) {
+            if (lo < a.lo) a.lo = lo;
+            if (hi > a.hi) a.hi = hi;
+            return;
+        }
+    }
+    g_log.push_back({lo, hi, is_write});
+}
+
+}  // namespace
+
+extern "C" {
+
+// ---- Python side (ctypes) ---------------------------------------------------------------
+
+// Create the memory region (once); returns its bytes, zero-filled, lazily backed by the OS.
+void* pnm_region_create(uint64_t base, uint64_t size) {
+    if (g_region.data) return g_region.base == base && g_region.size == size ? g_region.data : nullptr;
+    void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return nullptr;
+    g_region.base = base;
+    g_region.size = size;
+    g_region.data = static_cast<uint8_t*>(p);
+    g_region.valid.assign((size + LINE - 1) / LINE, 0);
+    return p;
+}
+
+// Mark [addr, addr+size) allocated (1) or free (0); whole lines.
+void pnm_mark(uint64_t addr, uint64_t size, int valid) {
+    if (!g_region.data || size == 0) return;
+    uint64_t first = (addr - g_region.base) / LINE, last = (addr + size - 1 - g_region.base) / LINE;
+    for (uint64_t i = first; i <= last && i < g_region.valid.size(); ++i) g_region.valid[i] = valid ? 1 : 0;
+}
+
+void pnm_reset_all() {  // a new test: no faults, no log, default timing
+    g_faults.clear();
+    g_fault_log.clear();
+    g_log.clear();
+    g_latency[0] = g_latency[1] = 1;
+    g_jitter = 0;
+    g_stall_thresh = 0;
+}
+
+void pnm_set_timing(int read_latency, int write_latency, int jitter) {
+    g_latency[0] = read_latency < 1 ? 1 : read_latency;
+    g_latency[1] = write_latency < 1 ? 1 : write_latency;
+    g_jitter = jitter < 0 ? 0 : jitter;
+}
+
+void pnm_set_stalls(double probability, uint64_t seed) {
+    if (probability < 0) probability = 0;
+    if (probability > 1) probability = 1;
+    g_stall_thresh = static_cast<uint32_t>(probability * 4294967295.0);
+    g_rng.s = seed ? seed : 0x9E3779B97F4A7C15ull;
+}
+
+void pnm_log_enable(int on) {
+    g_log_on = on != 0;
+    if (!g_log_on) g_log.clear();
+}
+
+// Move up to `max` logged accesses into the arrays; returns how many (the rest stay).
+int pnm_log_take(uint64_t* lo, uint64_t* hi, int* is_write, int max) {
+    int n = static_cast<int>(g_log.size()) < max ? static_cast<int>(g_log.size()) : max;
+    for (int i = 0; i < n; ++i) {
+        lo[i] = g_log[i].lo;
+        hi[i] = g_log[i].hi;
+        is_write[i] = g_log[i].is_write;
+    }
+    g_log.erase(g_log.begin(), g_log.begin() + n);
+    return n;
+}
+
+uint64_t pnm_bursts(int is_write) { return g_bursts[is_write ? 1 : 0]; }
+
+void pnm_fault_add(int id, int is_write, int resp, uint64_t lo, uint64_t hi, uint64_t nth, int once) {
+    Fault f{id, is_write ? 1 : 0, resp, once, lo, hi, nth ? g_bursts[is_write ? 1 : 0] + nth : 0};
+    g_faults.push_back(f);
+}
+
+void pnm_fault_remove(int id) {
+    for (size_t i = 0; i < g_faults.size(); ++i)
+        if (g_faults[i].id == id) {
+            g_faults.erase(g_faults.begin() + i);
+            return;
+        }
+}
+
+// Hits of fault `id`, or -1 when it is no longer armed (removed, or spent).
+int64_t pnm_fault_hits(int id) {
+    for (const Fault& f : g_faults)
+        if (f.id == id) return static_cast<int64_t>(f.hits);
+    return -1;
+}
+
+int pnm_fault_log_count() { return static_cast<int>(g_fault_log.size()); }
+
+void pnm_fault_log_get(int i, int* is_write, int* resp, uint64_t* lo, uint64_t* hi) {
+    const FaultHit& h = g_fault_log.at(i);
+    *is_write = h.is_write;
+    *resp = h.resp;
+    *lo = h.lo;
+    *hi = h.hi;
+}
+
+// ---- SystemVerilog side (DPI) -------------------------------------------------------------
+
+// A burst was accepted: count it, apply the fault rules, choose its latency.
+// Returns resp[1:0] | external << 2 | latency << 8.
+long long pnm_burst(long long addr, int len, int size, int burst, int is_write) {
+    int dir = is_write ? 1 : 0;
+    uint64_t n = ++g_bursts[dir];
+    uint64_t a = static_cast<uint64_t>(addr), sz = 1ull << size, beats = static_cast<uint64_t>(len) + 1;
+    uint64_t lo = a, hi = a + (burst == 0 ? sz : beats * sz - (a % sz));
+    int resp = 0;
+    for (size_t i = 0; i < g_faults.size(); ++i) {
+        Fault& f = g_faults[i];
+        if (f.is_write != dir) continue;
+        bool hit = f.nth ? f.nth == n : (lo < f.hi && f.lo < hi);
+        if (!hit) continue;
+        ++f.hits;
+        resp = f.resp;
+        g_fault_log.push_back({dir, resp, lo, hi});
+        if (f.once || f.nth) g_faults.erase(g_faults.begin() + i);
+        break;
+    }
+    long long external = in_region(a) ? 0 : 1;
+    long long lat = g_latency[dir] + (g_jitter ? static_cast<int>(g_rng.next() % (g_jitter + 1)) : 0);
+    return resp | (external << 2) | (lat << 8);
+}
+
+// Read the bus word of `nbytes` holding `addr`; 0 = OKAY, 2 = SLVERR (not allocated).
+int pnm_read(long long addr, int nbytes, svBitVecVal* data) {
+    uint64_t word = static_cast<uint64_t>(addr) & ~static_cast<uint64_t>(nbytes - 1);
+    log_access(word, word + static_cast<uint64_t>(nbytes), 0);  // touched, valid or not
+    if (!line_valid(word)) {
+        std::memset(data, 0, static_cast<size_t>((nbytes + 3) / 4) * 4);
+        return 2;
+    }
+    std::memcpy(data, g_region.data + (word - g_region.base), static_cast<size_t>(nbytes));
+    return 0;
+}
+
+// Write the strobed lanes of the bus word holding `addr`; 0 = OKAY, 2 = SLVERR.
+int pnm_write(long long addr, int nbytes, const svBitVecVal* data, int strb) {
+    uint64_t word = static_cast<uint64_t>(addr) & ~static_cast<uint64_t>(nbytes - 1);
+    uint32_t s = static_cast<uint32_t>(strb);
+    if (nbytes < 32) s &= (1u << nbytes) - 1;
+    if (!s) return line_valid(word) ? 0 : 2;
+    int first = __builtin_ctz(s), last = 31 - __builtin_clz(s);
+    log_access(word + first, word + last + 1, 1);  // the strobed bytes, valid or not
+    if (!line_valid(word)) return 2;
+    const uint8_t* src = reinterpret_cast<const uint8_t*>(data);
+    uint8_t* dst = g_region.data + (word - g_region.base);
+    if (s == (nbytes < 32 ? (1u << nbytes) - 1 : 0xFFFFFFFFu)) {
+        std::memcpy(dst, src, static_cast<size_t>(nbytes));
+    } else {
+        for (int i = first; i <= last; ++i)
+            if (s >> i & 1u) dst[i] = src[i];
+    }
+    return 0;
+}
+
+// Whether channel `ch` (0 AW, 1 W, 2 B, 3 AR, 4 R) pauses this cycle.
+int pnm_stall(int ch) {
+    (void)ch;
+    if (!g_stall_thresh) return 0;
+    return static_cast<uint32_t>(g_rng.next() >> 32) < g_stall_thresh;
+}
+
+}  // extern "C"
