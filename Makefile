@@ -14,7 +14,7 @@ SIM_PARAMS := $(foreach p,DATA_W ADDR_W NUM_CH,$(if $($(p)),--param $(p)=$($(p))
 SIM_OPTS := $(if $(WAVES),--waves) $(if $(SEED),--seed $(SEED)) $(SIM_PARAMS)
 MEM_OPT = --mem $(or $(MEM),$(1))
 
-.PHONY: all sim test soak coverage lint dmatest gen venv clean
+.PHONY: all sim test soak coverage lint dmatest gen venv clean bench
 
 all: test
 
@@ -25,6 +25,16 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $@
 
 venv: $(STAMP)
+
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) requirements-bench.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.lock
+	@touch $@
+
+# make bench [BENCH_ARGS="--only memcpy --skip-make-test"]: every benchmark, then
+# bench/results.md and bench/*.png (runs make test too, for its wall time)
+bench: $(BENCH_STAMP)
+	$(PY) -m tb.bench.run $(BENCH_ARGS)
 
 sim: $(STAMP)
 ifeq ($(TEST),)

@@ -90,8 +90,9 @@ class DmaTb:
         self.core = dut.u_dmac if self.native else dut  # the controller instance
         if self.native:
             self.memory = NativeMemory(size=MEM_SIZE, base=base, addr_width=self.addr_w)
-            # the Python slave answers only what the native model passes through to it
-            self.axi = AxiSlave(AxiBus.from_prefix(dut, "x_axi"), dut.clk, dut.rst, target=self.memory.space)
+            # a Python slave answers what the native model passes through to it, made with
+            # the first peripheral (until then, no Python waits on that port at all)
+            self.axi = None
         else:
             self.memory = AxiSimMemory(size=MEM_SIZE, base=base, addr_width=self.addr_w)
             self.axi = AxiSlave(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, target=self.memory.space)
@@ -155,6 +156,11 @@ class DmaTb:
             else:
                 ch.clear_pause_generator()
 
+    def chan_scope(self, ch: int):
+        """Channel `ch`'s front end (dma_chan) inside the controller, for signals the tests
+        watch (doorbell, done_cnt, ...: those made public in tb/public.vlt)."""
+        return self.core[f"g_ch[{ch}]"].u_chan
+
     def fault_injector(self) -> FaultInjector | NativeFaultInjector:
         """Bus-error injection in this simulation's memory model (tb/faults.py)."""
         if self.native:
@@ -207,6 +213,9 @@ class DmaTb:
             self.bus_bytes,
             **kw,
         )
+        if self.axi is None:
+            self.axi = AxiSlave(AxiBus.from_prefix(self.dut, "x_axi"), self.dut.clk, self.dut.rst, target=self.memory.space)
+            self.memory.attach_external()
         self.memory.space.register_region(dev, DEV_BASE + 0x1000 * len(self.devices))
         self.devices.append(dev)
         return dev

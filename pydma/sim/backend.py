@@ -79,8 +79,15 @@ class CocotbBackend:
         if name not in _PEEKABLE:
             raise DmaError(EIO, f"no backdoor for register 0x{offset:03x} ({name})")
         flop, word = _PEEKABLE[name]
-        value = getattr(self.dut.g_ch[ch].u_chan, flop).value.to_unsigned()
+        value = getattr(self._chan_scope(ch), flop).value.to_unsigned()
         return value >> (32 * word) & 0xFFFF_FFFF
+
+    def _chan_scope(self, ch: int):
+        # by name: a generate scope is no indexable array when only some signals are public
+        scopes = self.__dict__.setdefault("_scopes", {})
+        if ch not in scopes:
+            scopes[ch] = self.dut[f"g_ch[{ch}]"].u_chan
+        return scopes[ch]
 
     def irq_asserted(self, line: int) -> bool:
         return bool(self.irq.value.to_unsigned() >> line & 1)

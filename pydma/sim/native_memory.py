@@ -28,6 +28,7 @@ _SIGNATURES = {
     "pnm_mark": (None, [_u64, _u64, _int]),
     "pnm_reset_all": (None, []),
     "pnm_set_timing": (None, [_int, _int, _int]),
+    "pnm_set_external": (None, [_int]),
     "pnm_set_stalls": (None, [_dbl, _u64]),
     "pnm_log_enable": (None, [_int]),
     "pnm_log_take": (_int, [ctypes.POINTER(_u64), ctypes.POINTER(_u64), ctypes.POINTER(_int), _int]),
@@ -136,6 +137,11 @@ class NativeMemory:
     def write(self, addr: int, data: bytes) -> None:
         off = self._offset(addr, len(data))
         self.mem[off : off + len(data)] = data
+
+    def attach_external(self) -> None:
+        """A model now answers the pass-through port (until then, bursts outside the region
+        answer SLVERR in the native model, as accesses to nothing do)."""
+        self.lib.pnm_set_external(1)
 
     # -- timing and pauses (applied in the HDL) ------------------------------------------------
     def set_timing(self, read_latency: int = 1, write_latency: int = 1, jitter: int = 0) -> None:

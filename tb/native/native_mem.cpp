@@ -53,6 +53,7 @@ std::vector<Fault> g_faults;
 std::vector<FaultHit> g_fault_log;
 std::vector<Access> g_log;
 bool g_log_on = false;
+bool g_external = false;  // a Python model answers the pass-through port
 uint64_t g_bursts[2] = {0, 0};
 int g_latency[2] = {1, 1};  // read: AR to first R; write: last W to B
 int g_jitter = 0;           // extra 0..jitter cycles per burst
@@ -108,7 +109,8 @@ void pnm_mark(uint64_t addr, uint64_t size, int valid) {
     for (uint64_t i = first; i <= last && i < g_region.valid.size(); ++i) g_region.valid[i] = valid ? 1 : 0;
 }
 
-void pnm_reset_all() {  // a new test: no faults, no log, default timing
+void pnm_reset_all() {  // a new test: no faults, no log, default timing, nobody outside
+    g_external = false;
     g_faults.clear();
     g_fault_log.clear();
     g_log.clear();
@@ -116,6 +118,10 @@ void pnm_reset_all() {  // a new test: no faults, no log, default timing
     g_jitter = 0;
     g_stall_thresh = 0;
 }
+
+// Whether bursts outside the region go to the pass-through port (1) or answer SLVERR here
+// (0: nothing is attached there, as an unmapped address on a real interconnect).
+void pnm_set_external(int on) { g_external = on != 0; }
 
 void pnm_set_timing(int read_latency, int write_latency, int jitter) {
     g_latency[0] = read_latency < 1 ? 1 : read_latency;
@@ -201,6 +207,7 @@ long long pnm_burst(long long addr, int len, int size, int burst, int is_write) 
         break;
     }
     long long external = in_region(a) ? 0 : 1;
+    if (external && !g_external && resp == 0) resp = 2;
     long long lat = g_latency[dir] + (g_jitter ? static_cast<int>(g_rng.next() % (g_jitter + 1)) : 0);
     return resp | (external << 2) | (lat << 8);
 }

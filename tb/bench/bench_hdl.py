@@ -1,0 +1,320 @@
+"""The benchmarks of `make bench`, as cocotb tests (tb/bench/run.py runs them per build and
+writes bench/results.md). Each measures in simulated cycles (or wall time where that is the
+point), checks the data it moved, and appends records to $PYDMA_BENCH_OUT/<test>.jsonl.
+
+Cycle counts are taken from the controller's own signals, without Python per cycle where
+it matters: the start is the cycle the doorbell (TAIL_DESC_LO) lands in the channel, the
+end the cycle its interrupt line rises (the last descriptor's status is written back).
+PYDMA_BENCH_LATENCY sets the native memory's read and write latency (cycles).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import cocotb
+from cocotb.triggers import Event, RisingEdge, with_timeout
+
+from pydma import (
+    DMA_DEV_TO_MEM,
+    DMA_MEM_TO_DEV,
+    DMA_MEMCPY,
+    DMA_MEMCPY_SG,
+    DMA_PREP_INTERRUPT,
+    DMA_SLAVE,
+    DmaCapMask,
+    DmaSlaveConfig,
+    Scatterlist,
+    dma_request_channel,
+)
+from pydma.drivers.pydma_dmac import pydma_filter
+from pydma.drivers.pydma_slave import PydmaRequest
+from pydma.memory import MemView
+from tb.dma_tb import CLK_NS, DmaTb
+from tb.peripherals import Pacing, element
+
+OUT = Path(os.environ.get("PYDMA_BENCH_OUT", Path(__file__).resolve().parents[2] / "build" / "bench"))
+LINE = 2
+
+
+def record(name: str, **fields) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(OUT / f"{name}.jsonl", "a") as f:
+        f.write(json.dumps(fields) + "\n")
+
+
+def now_cycles() -> int:
+    return int(cocotb.simtime.get_sim_time("ns")) // CLK_NS
+
+
+async def setup(dut) -> DmaTb:
+    tb = DmaTb(dut)
+    lat = int(os.environ.get("PYDMA_BENCH_LATENCY", "1"))
+    if tb.native:
+        tb.memory.set_timing(lat, lat)
+    elif lat != 1:
+        raise ValueError("memory latency is a native-memory setting (--mem native)")
+    await tb.start()
+    return tb
+
+
+async def _rise(sig) -> int:
+    await RisingEdge(sig)
+    return now_cycles()
+
+
+async def _irq_rise(tb: DmaTb, line: int) -> int:
+    while not tb.backend.irq_asserted(line):
+        await tb.dut.irq.value_change
+    return now_cycles()
+
+
+async def timed_issue(tb: DmaTb, chan, last_tx, timeout_us: int = 200_000) -> int:
+    """issue_pending on `chan`; cycles from the doorbell landing to the completion IRQ of
+    the submitted work whose last transaction is `last_tx` (it must interrupt)."""
+    assert not tb.backend.irq_asserted(chan.index), "interrupt still high from earlier work"
+    done = Event()
+    last_tx.callback = lambda _p: done.set()
+    start = cocotb.start_soon(_rise(tb.chan_scope(chan.index).doorbell))
+    end = cocotb.start_soon(_irq_rise(tb, chan.index))
+    chan.issue_pending()
+    await with_timeout(done.wait(), timeout_us, "us")
+    t0, t1 = await start, await end
+    await tb.idle_cycles(20)  # the handler has cleared the interrupt
+    return t1 - t0
+
+
+def buffers(tb: DmaTb, size: int, src_off: int, dst_off: int) -> tuple[MemView, MemView]:
+    src = MemView(tb.memory, tb.memory.alloc(size + 64, 4096), size + 64)
+    dst = MemView(tb.memory, tb.memory.alloc(size + 64, 4096), size + 64)
+    src.write(src_off, tb.rng.randbytes(size))
+    return src.ptr(src_off, size), dst.ptr(dst_off, size)
+
+
+# -- 1, 5: memcpy utilization, by size and alignment (and memory latency) -------------------------
+SIZES = [64, 256, 1024, 4096, 16384, 65536, 262144, 1 << 20]
+
+
+@cocotb.test()
+async def bench_memcpy(dut):
+    tb = await setup(dut)
+    chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
+    lat = int(os.environ.get("PYDMA_BENCH_LATENCY", "1"))
+    sizes = [int(s) for s in os.environ.get("PYDMA_BENCH_SIZES", ",".join(map(str, SIZES))).split(",")]
+    for kind, (so, do) in (("aligned", (0, 0)), ("unaligned", (3, 5))):
+        for size in sizes:
+            src, dst = buffers(tb, size, so, do)
+            tx = chan.prep_dma_memcpy(dst.addr, src.addr, size, DMA_PREP_INTERRUPT)
+            tx.submit()
+            cycles = await timed_issue(tb, chan, tx)
+            assert dst.read() == src.read(), f"{kind} {size}: data differs"
+            util = size / (cycles * tb.bus_bytes)
+            record("memcpy", data_w=tb.data_w, mem=tb.mem_model, latency=lat, kind=kind, size=size,
+                   cycles=cycles, utilization=round(util, 5))
+            tb.log.info("memcpy %s %7d B: %7d cycles, %.2f%% of peak", kind, size, cycles, 100 * util)
+            tb.memory.free(src.addr - so)
+            tb.memory.free(dst.addr - do)
+    await chan.release()
+    await tb.stop()
+
+
+# -- 2: scatter-gather chains of small segments ---------------------------------------------------
+def chain_limit(seg: int, bus_bytes: int) -> float:
+    """The utilization the descriptor traffic leaves: per segment the read channel also
+    carries the 32-byte descriptor fetch, the write channel an 8-byte status write-back
+    (one beat); the busier channel sets the limit."""
+    beats = -(-seg // bus_bytes)
+    read = beats + 32 // bus_bytes if bus_bytes <= 32 else beats + 1
+    write = beats + max(1, 8 // bus_bytes)
+    return seg / (max(read, write) * bus_bytes)
+
+
+@cocotb.test()
+async def bench_chain(dut):
+    tb = await setup(dut)
+    chan = dma_request_channel(DmaCapMask(DMA_MEMCPY_SG))
+    total = int(os.environ.get("PYDMA_BENCH_CHAIN_BYTES", str(1 << 18)))
+    for seg in (64, 256, 4096):
+        n = total // seg
+        stride = seg + 64  # gaps, so no two source segments are contiguous
+        src = MemView(tb.memory, tb.memory.alloc(n * stride, 4096), n * stride)
+        dst = MemView(tb.memory, tb.memory.alloc(total, 4096), total)
+        data = tb.rng.randbytes(total)
+        for i in range(n):
+            src.write(i * stride, data[i * seg : (i + 1) * seg])
+        src_sg = [Scatterlist(length=seg, dma_address=src.addr + i * stride, dma_length=seg) for i in range(n)]
+        dst_sg = [Scatterlist(length=total, dma_address=dst.addr, dma_length=total)]
+        tx = chan.prep_dma_memcpy_sg(dst_sg, 1, src_sg, n, DMA_PREP_INTERRUPT)
+        assert tx is not None and len(tx.hw) == n, "one hardware descriptor per segment"
+        tx.submit()
+        cycles = await timed_issue(tb, chan, tx)
+        assert dst.read() == data, f"chain of {seg}-byte segments: data differs"
+        util = total / (cycles * tb.bus_bytes)
+        limit = chain_limit(seg, tb.bus_bytes)
+        record("chain", data_w=tb.data_w, mem=tb.mem_model, segment=seg, segments=n, cycles=cycles,
+               utilization=round(util, 5), limit=round(limit, 5), of_limit=round(util / limit, 5))
+        tb.log.info("chain of %d x %d B: %.1f%% of peak, %.1f%% of the %.1f%% limit", n, seg, 100 * util,
+                    100 * util / limit, 100 * limit)
+        tb.memory.free(src.addr)
+        tb.memory.free(dst.addr)
+    await chan.release()
+    await tb.stop()
+
+
+# -- 3: launch latency -------------------------------------------------------------------------------
+async def _first_data_ar(core) -> int:
+    """The first cycle with a data read request (ID 0; descriptors use ID 1) on the bus."""
+    while True:
+        await RisingEdge(core.clk)
+        if int(core.m_axi_arvalid.value) and int(core.m_axi_arid.value) == 0:
+            return now_cycles() - 1  # sampled at the edge after the cycle it was driven in
+
+
+async def _first_ar(core) -> int:
+    while True:
+        await RisingEdge(core.clk)
+        if int(core.m_axi_arvalid.value):
+            return now_cycles() - 1
+
+
+@cocotb.test()
+async def bench_launch_latency(dut):
+    tb = await setup(dut)
+    chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
+    src, dst = buffers(tb, 256, 0, 0)
+    for trial in range(5):
+        tx = chan.prep_dma_memcpy(dst.addr, src.addr, 256, DMA_PREP_INTERRUPT)
+        tx.submit()
+        core = tb.core
+        bell = cocotb.start_soon(_rise(tb.chan_scope(chan.index).doorbell))
+        fetch = cocotb.start_soon(_first_ar(core))
+        data = cocotb.start_soon(_first_data_ar(core))
+        done = Event()
+        tx.callback = lambda _p, e=done: e.set()
+        chan.issue_pending()
+        await with_timeout(done.wait(), 1000, "us")
+        t_bell, t_fetch, t_data = await bell, await fetch, await data
+        # the doorbell flop rises at the edge ending its write cycle
+        t_bell -= 1
+        record("launch", data_w=tb.data_w, mem=tb.mem_model, trial=trial, doorbell_to_fetch=t_fetch - t_bell,
+               doorbell_to_data=t_data - t_bell)
+        tb.log.info("launch: doorbell -> descriptor AR %d, -> first data AR %d cycles", t_fetch - t_bell,
+                    t_data - t_bell)
+        await tb.idle_cycles(50)
+    assert dst.read() == src.read()
+    await chan.release()
+    await tb.stop()
+
+
+# -- 4: slave transfers with a peripheral that never stalls ----------------------------------------
+@cocotb.test()
+async def bench_slave(dut):
+    tb = await setup(dut)
+    width = min(4, tb.bus_bytes)
+    count = int(os.environ.get("PYDMA_BENCH_SLAVE_ELEMS", "4096"))
+    for direction, pacing_every in ((DMA_MEM_TO_DEV, 1), (DMA_DEV_TO_MEM, 1), (DMA_MEM_TO_DEV, 4), (DMA_DEV_TO_MEM, 4)):
+        maxburst = 16
+        pacing = Pacing.fixed(pacing_every)
+        dev = (tb.add_tx_device if direction == DMA_MEM_TO_DEV else tb.add_rx_device)(
+            LINE, width, maxburst, depth=4 * maxburst, pacing=pacing
+        )
+        chan = dma_request_channel(DmaCapMask(DMA_SLAVE), pydma_filter, PydmaRequest(LINE))
+        cfg = DmaSlaveConfig()
+        if direction == DMA_MEM_TO_DEV:
+            cfg.dst_addr, cfg.dst_addr_width, cfg.dst_maxburst = dev.data_addr, width, maxburst
+        else:
+            cfg.src_addr, cfg.src_addr_width, cfg.src_maxburst = dev.data_addr, width, maxburst
+        assert chan.slave_config(cfg) == 0
+        size = count * width
+        buf = MemView(tb.memory, tb.memory.alloc(size, 4096), size)
+        expect = b"".join(element(i, width) for i in range(count))
+        if direction == DMA_MEM_TO_DEV:
+            buf.write(0, expect)
+            dev.expect(expect)
+        tx = chan.prep_slave_single(buf.addr, size, direction, DMA_PREP_INTERRUPT)
+        tx.submit()
+        cycles = await timed_issue(tb, chan, tx)
+        if direction == DMA_DEV_TO_MEM:
+            assert buf.read() == expect, "received data differs"
+        tb.check_peripherals()
+        ideal = count * pacing_every  # the device moves one element per pacing_every cycles
+        name = "mem_to_dev" if direction == DMA_MEM_TO_DEV else "dev_to_mem"
+        record("slave", data_w=tb.data_w, mem=tb.mem_model, direction=name, pacing=pacing_every, width=width,
+               maxburst=maxburst, elements=count, cycles=cycles, of_pacing=round(ideal / cycles, 5))
+        tb.log.info("slave %s, one element per %d cycles: %d cycles for %d elements, %.1f%% of the pacing rate",
+                    name, pacing_every, cycles, count, 100 * ideal / cycles)
+        dev.stop()
+        await chan.release()
+        tb.memory.free(buf.addr)
+    await tb.stop()
+
+
+# -- 6: simulation speed ----------------------------------------------------------------------------
+@cocotb.test()
+async def bench_sim_speed(dut):
+    """A 4 MiB frame in 1024 scattered 4 KiB segments, memory to memory: simulated cycles
+    per wall-clock second, on whichever memory model this build has."""
+    tb = await setup(dut)
+    chan = dma_request_channel(DmaCapMask(DMA_MEMCPY_SG))
+    total = int(os.environ.get("PYDMA_BENCH_FRAME_BYTES", str(4 << 20)))
+    n = 1024
+    seg = total // n
+    stride = seg + 64
+    src = MemView(tb.memory, tb.memory.alloc(n * stride, 4096), n * stride)
+    dst = MemView(tb.memory, tb.memory.alloc(total, 4096), total)
+    data = tb.rng.randbytes(total)
+    for i in range(n):
+        src.write(i * stride, data[i * seg : (i + 1) * seg])
+    src_sg = [Scatterlist(length=seg, dma_address=src.addr + i * stride, dma_length=seg) for i in range(n)]
+    dst_sg = [Scatterlist(length=total, dma_address=dst.addr, dma_length=total)]
+    tx = chan.prep_dma_memcpy_sg(dst_sg, 1, src_sg, n, DMA_PREP_INTERRUPT)
+    tx.submit()
+    w0 = time.perf_counter()
+    cycles = await timed_issue(tb, chan, tx, timeout_us=10_000_000)
+    wall = time.perf_counter() - w0
+    assert dst.read() == data, "frame differs"
+    record("sim_speed", data_w=tb.data_w, mem=tb.mem_model, bytes=total, segments=n, cycles=cycles,
+           wall_s=round(wall, 3), cycles_per_s=round(cycles / wall))
+    tb.log.info("sim speed (%s memory): %d cycles in %.2f s = %.0f cycles/s", tb.mem_model, cycles, wall,
+                cycles / wall)
+    await chan.release()
+    await tb.stop()
+
+
+# -- 7: driver cost ----------------------------------------------------------------------------------
+@cocotb.test()
+async def bench_driver(dut):
+    """Wall time of prep_slave_sg for 4096 segments, and of resubmitting it with reuse."""
+    tb = await setup(dut)
+    width = min(8, tb.bus_bytes)
+    n, seg = 4096, 64
+    dev = tb.add_rx_device(LINE, width, 16, depth=64, pacing=Pacing.fixed(1))
+    chan = dma_request_channel(DmaCapMask(DMA_SLAVE), pydma_filter, PydmaRequest(LINE))
+    assert chan.slave_config(DmaSlaveConfig(src_addr=dev.data_addr, src_addr_width=width, src_maxburst=16)) == 0
+    buf = MemView(tb.memory, tb.memory.alloc(n * seg * 2, 4096), n * seg * 2)
+    sgl = [Scatterlist(length=seg, dma_address=buf.addr + 2 * seg * i, dma_length=seg) for i in range(n)]
+    t0 = time.perf_counter()
+    tx = chan.prep_slave_sg(sgl, n, DMA_DEV_TO_MEM, DMA_PREP_INTERRUPT)
+    prep_s = time.perf_counter() - t0
+    assert tx is not None and tx.set_reuse() == 0
+    submit_s = []
+    per_run = n * seg // width
+    for run in range(3):
+        t0 = time.perf_counter()
+        tx.submit()
+        submit_s.append(time.perf_counter() - t0)
+        await timed_issue(tb, chan, tx, timeout_us=10_000_000)
+        got = b"".join(buf.read(2 * seg * i, seg) for i in range(n))
+        assert got == b"".join(element(run * per_run + i, width) for i in range(per_run)), f"run {run}: data"
+    record("driver", data_w=tb.data_w, mem=tb.mem_model, segments=n, prep_ms=round(prep_s * 1e3, 3),
+           first_submit_ms=round(submit_s[0] * 1e3, 3), resubmit_ms=round(min(submit_s[1:]) * 1e3, 3))
+    tb.log.info("driver: prep_slave_sg(%d) %.2f ms, first submit %.2f ms, resubmit %.2f ms", n, prep_s * 1e3,
+                submit_s[0] * 1e3, min(submit_s[1:]) * 1e3)
+    assert tx.free() == 0
+    dev.stop()
+    tb.check_peripherals()
+    await chan.release()
+    await tb.stop()
