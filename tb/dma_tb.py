@@ -214,7 +214,8 @@ class DmaTb:
             **kw,
         )
         if self.axi is None:
-            self.axi = AxiSlave(AxiBus.from_prefix(self.dut, "x_axi"), self.dut.clk, self.dut.rst, target=self.memory.space)
+            bus = AxiBus.from_prefix(self.dut, "x_axi")
+            self.axi = AxiSlave(bus, self.dut.clk, self.dut.rst, target=self.memory.space)
             self.memory.attach_external()
         self.memory.space.register_region(dev, DEV_BASE + 0x1000 * len(self.devices))
         self.devices.append(dev)

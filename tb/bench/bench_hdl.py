@@ -112,8 +112,16 @@ async def bench_memcpy(dut):
             cycles = await timed_issue(tb, chan, tx)
             assert dst.read() == src.read(), f"{kind} {size}: data differs"
             util = size / (cycles * tb.bus_bytes)
-            record("memcpy", data_w=tb.data_w, mem=tb.mem_model, latency=lat, kind=kind, size=size,
-                   cycles=cycles, utilization=round(util, 5))
+            record(
+                "memcpy",
+                data_w=tb.data_w,
+                mem=tb.mem_model,
+                latency=lat,
+                kind=kind,
+                size=size,
+                cycles=cycles,
+                utilization=round(util, 5),
+            )
             tb.log.info("memcpy %s %7d B: %7d cycles, %.2f%% of peak", kind, size, cycles, 100 * util)
             tb.memory.free(src.addr - so)
             tb.memory.free(dst.addr - do)
@@ -154,10 +162,25 @@ async def bench_chain(dut):
         assert dst.read() == data, f"chain of {seg}-byte segments: data differs"
         util = total / (cycles * tb.bus_bytes)
         limit = chain_limit(seg, tb.bus_bytes)
-        record("chain", data_w=tb.data_w, mem=tb.mem_model, segment=seg, segments=n, cycles=cycles,
-               utilization=round(util, 5), limit=round(limit, 5), of_limit=round(util / limit, 5))
-        tb.log.info("chain of %d x %d B: %.1f%% of peak, %.1f%% of the %.1f%% limit", n, seg, 100 * util,
-                    100 * util / limit, 100 * limit)
+        record(
+            "chain",
+            data_w=tb.data_w,
+            mem=tb.mem_model,
+            segment=seg,
+            segments=n,
+            cycles=cycles,
+            utilization=round(util, 5),
+            limit=round(limit, 5),
+            of_limit=round(util / limit, 5),
+        )
+        tb.log.info(
+            "chain of %d x %d B: %.1f%% of peak, %.1f%% of the %.1f%% limit",
+            n,
+            seg,
+            100 * util,
+            100 * util / limit,
+            100 * limit,
+        )
         tb.memory.free(src.addr)
         tb.memory.free(dst.addr)
     await chan.release()
@@ -199,10 +222,17 @@ async def bench_launch_latency(dut):
         t_bell, t_fetch, t_data = await bell, await fetch, await data
         # the doorbell flop rises at the edge ending its write cycle
         t_bell -= 1
-        record("launch", data_w=tb.data_w, mem=tb.mem_model, trial=trial, doorbell_to_fetch=t_fetch - t_bell,
-               doorbell_to_data=t_data - t_bell)
-        tb.log.info("launch: doorbell -> descriptor AR %d, -> first data AR %d cycles", t_fetch - t_bell,
-                    t_data - t_bell)
+        record(
+            "launch",
+            data_w=tb.data_w,
+            mem=tb.mem_model,
+            trial=trial,
+            doorbell_to_fetch=t_fetch - t_bell,
+            doorbell_to_data=t_data - t_bell,
+        )
+        tb.log.info(
+            "launch: doorbell -> descriptor AR %d, -> first data AR %d cycles", t_fetch - t_bell, t_data - t_bell
+        )
         await tb.idle_cycles(50)
     assert dst.read() == src.read()
     await chan.release()
@@ -242,10 +272,26 @@ async def bench_slave(dut):
         tb.check_peripherals()
         ideal = count * pacing_every  # the device moves one element per pacing_every cycles
         name = "mem_to_dev" if direction == DMA_MEM_TO_DEV else "dev_to_mem"
-        record("slave", data_w=tb.data_w, mem=tb.mem_model, direction=name, pacing=pacing_every, width=width,
-               maxburst=maxburst, elements=count, cycles=cycles, of_pacing=round(ideal / cycles, 5))
-        tb.log.info("slave %s, one element per %d cycles: %d cycles for %d elements, %.1f%% of the pacing rate",
-                    name, pacing_every, cycles, count, 100 * ideal / cycles)
+        record(
+            "slave",
+            data_w=tb.data_w,
+            mem=tb.mem_model,
+            direction=name,
+            pacing=pacing_every,
+            width=width,
+            maxburst=maxburst,
+            elements=count,
+            cycles=cycles,
+            of_pacing=round(ideal / cycles, 5),
+        )
+        tb.log.info(
+            "slave %s, one element per %d cycles: %d cycles for %d elements, %.1f%% of the pacing rate",
+            name,
+            pacing_every,
+            cycles,
+            count,
+            100 * ideal / cycles,
+        )
         dev.stop()
         await chan.release()
         tb.memory.free(buf.addr)
@@ -276,10 +322,17 @@ async def bench_sim_speed(dut):
     cycles = await timed_issue(tb, chan, tx, timeout_us=10_000_000)
     wall = time.perf_counter() - w0
     assert dst.read() == data, "frame differs"
-    record("sim_speed", data_w=tb.data_w, mem=tb.mem_model, bytes=total, segments=n, cycles=cycles,
-           wall_s=round(wall, 3), cycles_per_s=round(cycles / wall))
-    tb.log.info("sim speed (%s memory): %d cycles in %.2f s = %.0f cycles/s", tb.mem_model, cycles, wall,
-                cycles / wall)
+    record(
+        "sim_speed",
+        data_w=tb.data_w,
+        mem=tb.mem_model,
+        bytes=total,
+        segments=n,
+        cycles=cycles,
+        wall_s=round(wall, 3),
+        cycles_per_s=round(cycles / wall),
+    )
+    tb.log.info("sim speed (%s memory): %d cycles in %.2f s = %.0f cycles/s", tb.mem_model, cycles, wall, cycles / wall)
     await chan.release()
     await tb.stop()
 
@@ -309,10 +362,22 @@ async def bench_driver(dut):
         await timed_issue(tb, chan, tx, timeout_us=10_000_000)
         got = b"".join(buf.read(2 * seg * i, seg) for i in range(n))
         assert got == b"".join(element(run * per_run + i, width) for i in range(per_run)), f"run {run}: data"
-    record("driver", data_w=tb.data_w, mem=tb.mem_model, segments=n, prep_ms=round(prep_s * 1e3, 3),
-           first_submit_ms=round(submit_s[0] * 1e3, 3), resubmit_ms=round(min(submit_s[1:]) * 1e3, 3))
-    tb.log.info("driver: prep_slave_sg(%d) %.2f ms, first submit %.2f ms, resubmit %.2f ms", n, prep_s * 1e3,
-                submit_s[0] * 1e3, min(submit_s[1:]) * 1e3)
+    record(
+        "driver",
+        data_w=tb.data_w,
+        mem=tb.mem_model,
+        segments=n,
+        prep_ms=round(prep_s * 1e3, 3),
+        first_submit_ms=round(submit_s[0] * 1e3, 3),
+        resubmit_ms=round(min(submit_s[1:]) * 1e3, 3),
+    )
+    tb.log.info(
+        "driver: prep_slave_sg(%d) %.2f ms, first submit %.2f ms, resubmit %.2f ms",
+        n,
+        prep_s * 1e3,
+        submit_s[0] * 1e3,
+        min(submit_s[1:]) * 1e3,
+    )
     assert tx.free() == 0
     dev.stop()
     tb.check_peripherals()
