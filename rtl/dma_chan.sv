@@ -1,6 +1,6 @@
 // One channel's front end: its registers and the descriptor state machine.
 //
-// Life of a descriptor: FETCH (shared fetch engine) -> CHECK -> data -> DRAIN (all chunks
+// Life of a descriptor: FETCH (shared fetch engine; checked as it arrives) -> data -> DRAIN (all chunks
 // written and acknowledged) -> WB (status word written back) -> next descriptor, idle, or
 // halt. The data phase of a memory copy is ISSUE (chunks to the shared data mover,
 // round-robin with the other channels). That of a slave transfer is one request handshake
@@ -71,7 +71,7 @@ module dma_chan
     output logic              irq
 );
     typedef enum logic [3:0] {
-        S_IDLE, S_FETCH, S_FETCH_WAIT, S_CHECK, S_ISSUE, S_SREQ, S_SCMD, S_SWAIT, S_SACK,
+        S_IDLE, S_FETCH, S_FETCH_WAIT, S_ISSUE, S_SREQ, S_SCMD, S_SWAIT, S_SACK,
         S_DRAIN, S_WB, S_WB_WAIT, S_ABORT, S_HALT
     } state_t;
 
@@ -91,8 +91,8 @@ module dma_chan
     logic        cur_done;  // CUR_DESC was completed: resume from its NEXT word
 
     // the descriptor in flight
-    logic [63:0] d_next, d_src, d_dst;
-    logic [31:0] d_len, d_ctrl;
+    logic [63:0] d_next;
+    logic [31:0] d_ctrl;
     logic        was_tail;  // it was the tail when fetched: its NEXT may be stale
     logic        refetch;   // this fetch only re-reads NEXT of a completed descriptor
     logic        eop;       // the peripheral ended the transaction in or before it
@@ -132,9 +132,12 @@ module dma_chan
     /* verilator lint_off CMPCONST */  // constant on buses of 8 bytes and more
     wire width_bad = 32'(cfg_width) > BUS_BYTES_LOG2;
     /* verilator lint_on CMPCONST */
+    // the fetched descriptor's checks, made as it arrives (no separate check cycle)
     wire slave_bad = cfg_dir == 2'd3 || width_bad
-                  || (d_len & elem_mask) != 0 || (dev_addr[31:0] & elem_mask) != 0
+                  || (f_len & elem_mask) != 0 || (dev_addr[31:0] & elem_mask) != 0
                   || addr_bad(dev_addr, 1'b0);
+    wire desc_bad = f_len == 0 || (f_ctrl & ~DCTRL_VALID_MASK) != 0
+                 || addr_bad(f_src, 1'b0) || addr_bad(f_dst, 1'b0) || (slave && slave_bad);
 
     wire busy = state != S_IDLE && state != S_HALT;
     wire chain_end = !cyclic && (d_ctrl[DCTRL_EOC_BIT] || cur == tail);  // as things stand
@@ -215,7 +218,7 @@ module dma_chan
             doorbell <= 1'b0;
             cur_done <= 1'b0;
             outstanding <= '0;
-            {d_next, d_src, d_dst, d_len, d_ctrl, was_tail, refetch, eop, skip} <= '0;
+            {d_next, d_ctrl, was_tail, refetch, eop, skip} <= '0;
             {rem, xferred, src_p, dst_p, xerr, s_len, s_left, s_last, s_tc, s_partial} <= '0;
             {req_ack, req_tc} <= '0;
         end else begin
@@ -293,31 +296,25 @@ module dma_chan
                         refetch <= 1'b0;
                         state <= S_FETCH;
                     end else begin
-                        {d_next, d_src, d_dst, d_len, d_ctrl} <= {f_next, f_src, f_dst, f_len, f_ctrl};
-                        state <= S_CHECK;
-                    end
-                end
-                S_CHECK: begin
-                    rem <= d_len;
-                    src_p <= d_src[ADDR_W-1:0];
-                    dst_p <= d_dst[ADDR_W-1:0];
-                    xferred <= '0;
-                    xerr <= ERR_NONE;
-                    eop <= skip;
-                    if (abort_req) state <= S_ABORT;
-                    else if (d_len == 0 || (d_ctrl & ~DCTRL_VALID_MASK) != 0
-                        || addr_bad(d_src, 1'b0) || addr_bad(d_dst, 1'b0)
-                        || (slave && slave_bad)) begin
-                        xerr <= ERR_DESC;
-                        state <= S_WB;  // report it in the descriptor, then halt
-                    end else if (skip) begin
-                        state <= S_WB;  // the transaction already ended: nothing to move
-                    end else if (slave && s_partial) begin
-                        // the rest of a burst cut by the previous descriptor's end
-                        s_len <= CL_W'((d_len < 32'(s_left)) ? d_len : 32'(s_left));
-                        state <= S_SCMD;
-                    end else begin
-                        state <= slave ? S_SREQ : S_ISSUE;
+                        {d_next, d_ctrl} <= {f_next, f_ctrl};
+                        rem <= f_len;
+                        src_p <= f_src[ADDR_W-1:0];
+                        dst_p <= f_dst[ADDR_W-1:0];
+                        xferred <= '0;
+                        xerr <= ERR_NONE;
+                        eop <= skip;
+                        if (desc_bad) begin
+                            xerr <= ERR_DESC;
+                            state <= S_WB;  // report it in the descriptor, then halt
+                        end else if (skip) begin
+                            state <= S_WB;  // the transaction already ended: nothing to move
+                        end else if (slave && s_partial) begin
+                            // the rest of a burst cut by the previous descriptor's end
+                            s_len <= CL_W'((f_len < 32'(s_left)) ? f_len : 32'(s_left));
+                            state <= S_SCMD;
+                        end else begin
+                            state <= slave ? S_SREQ : S_ISSUE;
+                        end
                     end
                 end
                 S_ISSUE: begin
