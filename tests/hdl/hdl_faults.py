@@ -150,3 +150,44 @@ async def test_fault_while_issuing_a_long_descriptor(dut):
         arena.free()
     await chan.release()
     await tb.stop()
+
+
+@cocotb.test()
+async def test_nothing_lands_behind_a_late_fault(dut):
+    """The channel runs ahead: it reads the next descriptors' data while a long one still
+    writes. A fault at the very end of the long one (its last data write, its last read, or
+    its status write-back) must still keep every byte of the short copies queued behind it
+    out of memory, and they report DMA_TRANS_ABORTED. (Without the mover's write barrier the
+    short copies' writes overtake the long copy's last write response.)"""
+    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
+    await tb.start()
+    faults = tb.fault_injector()
+    chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
+    long_len = 8192
+    for phase in ("write", "read", "writeback"):
+        for resp in (AxiResp.SLVERR, AxiResp.DECERR):
+            arena = Arena(tb, 4 * 4096)
+            victim = Tracked(chan, arena, Copy(1, 3, long_len))
+            behind = [Tracked(chan, arena, Copy(long_len + 64 * i + 9, long_len + 64 * i + 17, 40)) for i in range(3)]
+            if phase == "writeback":
+                at = victim.tx.hw[-1].phys + STATUS_OFF
+                fault = faults.add(Fault("write", resp, lo=at, hi=at + 4, once=True))
+            else:
+                arena_side = arena.dst if phase == "write" else arena.src
+                end = arena_side.addr + (victim.copy.dst if phase == "write" else victim.copy.src) + long_len
+                fault = faults.add(Fault(phase, resp, lo=end - 1, hi=end, once=True))
+            chan.issue_pending()
+            assert await victim.wait() == EXPECTED[phase], f"{phase}: {victim.results[0]}"
+            for t in behind:
+                assert await t.wait() == R.DMA_TRANS_ABORTED, f"{phase} {resp.name}: behind: {t.results[0]}"
+            assert fault.hits == 1
+            got = arena.dst.read()
+            v = victim.copy  # the faulted copy's destination may hold anything
+            arena.model[v.dst : v.dst + v.length] = got[v.dst : v.dst + v.length]
+            arena.check([victim.copy] + [t.copy for t in behind])  # nothing behind it landed
+            again = Tracked(chan, arena, Copy(long_len + 1024, long_len + 1024, 100))
+            chan.issue_pending()
+            assert await again.wait() == R.DMA_TRANS_NOERROR, "the channel did not recover"
+            arena.free()
+    await chan.release()
+    await tb.stop()
