@@ -66,7 +66,8 @@ def make_test_time(skip: bool) -> dict:
         t0 = time.perf_counter()
         proc = subprocess.run(["make", "-C", str(ROOT), "test"], capture_output=True, text=True)
         wall = time.perf_counter() - t0
-        tail = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+        lines = [ln.strip("= ") for ln in proc.stdout.splitlines() if " passed" in ln or " failed" in ln]
+        tail = lines[-1] if lines else f"exit {proc.returncode}"
         rec = {"wall_s": round(wall, 1), "summary": tail, "exit": proc.returncode, "when": time.strftime("%Y-%m-%d")}
         MAKE_TEST_RECORD.parent.mkdir(parents=True, exist_ok=True)
         MAKE_TEST_RECORD.write_text(json.dumps(rec) + "\n")
