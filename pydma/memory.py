@@ -28,6 +28,10 @@ class DmaMemory(Protocol):
 
     def write(self, addr: int, data: bytes) -> None: ...
 
+    # optional: a writable view of the bytes themselves, for a driver's hot paths on
+    # coherent memory (what a CPU pointer is in C); None where the backend has none
+    def buffer(self, addr: int, size: int) -> memoryview | None: ...
+
     # for the DMA-API debug mode (pydma.dma_debug)
     def allocation_at(self, addr: int) -> tuple[int, int] | None:
         """(start, size) of the allocation holding `addr`, or None."""
@@ -74,6 +78,14 @@ class MemView:
         if cpu_access_hook is not None:
             cpu_access_hook(self.addr + offset, len(data), True)
         self.mem.write(self.addr + offset, data)
+
+    def raw(self, offset: int, size: int) -> memoryview | None:
+        """A writable view straight onto these bytes (coherent memory only: it bypasses
+        the DMA-API debug mode's CPU-access check, which coherent memory never fails), or
+        None if the memory model has no such view."""
+        self._check(offset, size)
+        get = getattr(self.mem, "buffer", None)
+        return get(self.addr + offset, size) if get is not None else None
 
     def read_u32(self, offset: int) -> int:
         return int.from_bytes(self.read(offset, 4), "little")

@@ -85,6 +85,8 @@ _ERR_RESULT = {
 
 ERROR_COOKIES_KEPT = 256
 
+_ZERO8 = bytes(8)
+
 # one hardware descriptor moves at most this much; longer segments are split
 HW_SEG_MAX = 1 << 30
 
@@ -92,11 +94,15 @@ HW_SEG_MAX = 1 << 30
 class HwDesc:
     """One hardware descriptor: its CPU view and bus address, and what it moves."""
 
-    __slots__ = ("dst", "length", "orphan", "phys", "pinned", "src", "view")
+    __slots__ = ("dst", "length", "orphan", "phys", "pinned", "src", "stat", "view")
 
     def __init__(self, view: MemView, phys: int) -> None:
         self.view = view
         self.phys = phys
+        # the status words, read and cleared once per run of every descriptor: straight
+        # at the bytes where the memory model allows (pool memory is coherent); made at
+        # the first submit, so a prep costs nothing for it
+        self.stat: memoryview | bool | None = False
         self.src = self.dst = self.length = 0
         self.pinned = False  # the hardware may still re-read its NEXT word
         self.orphan = False  # its transaction let go of it while pinned
@@ -109,10 +115,16 @@ class HwDesc:
         self.view.write(_OFF["NEXT"], next_phys.to_bytes(8, "little"))
 
     def clear_status(self) -> None:
-        self.view.write(_OFF["STATUS"], bytes(8))
+        if self.stat is False:
+            self.stat = self.view.raw(_OFF["STATUS"], 8)
+        if self.stat is not None:
+            self.stat[:] = _ZERO8
+        else:
+            self.view.write(_OFF["STATUS"], _ZERO8)
 
     def status(self) -> tuple[bool, int, int]:
-        raw = self.view.read(_OFF["STATUS"], 8)
+        stat = self.stat
+        raw = bytes(stat) if stat is not None and stat is not False else self.view.read(_OFF["STATUS"], 8)
         word = int.from_bytes(raw[:4], "little")
         return bool(word & L.DescStatus.DONE), (word >> L.DescStatus.ERR_SHIFT) & 0xF, int.from_bytes(raw[4:], "little")
 

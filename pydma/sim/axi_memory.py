@@ -77,5 +77,9 @@ class AxiSimMemory:
         region, off = self._locate(addr, len(data))
         region.mem[off : off + len(data)] = data
 
+    def buffer(self, addr: int, size: int) -> memoryview:
+        region, off = self._locate(addr, size)
+        return memoryview(region.mem)[off : off + size]
+
     def allocations(self) -> int:
         return len(self._regions)

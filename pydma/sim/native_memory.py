@@ -138,6 +138,10 @@ class NativeMemory:
         off = self._offset(addr, len(data))
         self.mem[off : off + len(data)] = data
 
+    def buffer(self, addr: int, size: int) -> memoryview:
+        off = self._offset(addr, size)
+        return self.mem[off : off + size]
+
     def attach_external(self) -> None:
         """A model now answers the pass-through port (until then, bursts outside the region
         answer SLVERR in the native model, as accesses to nothing do)."""
