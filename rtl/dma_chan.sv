@@ -247,6 +247,25 @@ module dma_chan
         endcase
     end
 
+    // a descriptor is done: follow NEXT (a ring always), stop after the tail or EOC, or
+    // re-read the NEXT of a descriptor that was the tail when fetched (it may be stale)
+    task automatic next_descriptor();
+        if (cyclic) begin
+            cur <= d_next;
+            state <= S_FETCH;
+        end else if (d_ctrl[DCTRL_EOC_BIT] || cur == tail) begin
+            cur_done <= 1'b1;
+            state <= S_IDLE;
+        end else if (was_tail) begin
+            cur_done <= 1'b1;
+            refetch <= 1'b1;
+            state <= S_FETCH;
+        end else begin
+            cur <= d_next;
+            state <= S_FETCH;
+        end
+    endtask
+
     task automatic halt(input logic [3:0] code);
         err_code <= code;
         err_irq  <= 1'b1;
@@ -497,16 +516,8 @@ module dma_chan
                         end else if (end_code != ERR_NONE) begin
                             end_code <= ERR_NONE;
                             halt(end_code);
-                        end else if (d_ctrl[DCTRL_EOC_BIT] || cur == tail) begin
-                            cur_done <= 1'b1;
-                            state <= S_IDLE;
-                        end else if (was_tail) begin
-                            cur_done <= 1'b1;
-                            refetch <= 1'b1;
-                            state <= S_FETCH;
                         end else begin
-                            cur <= d_next;
-                            state <= S_FETCH;
+                            next_descriptor();
                         end
                     end
                 end
@@ -572,20 +583,7 @@ module dma_chan
                         end
                         if (xerr != ERR_NONE) halt(xerr);
                         else if (abort_req) state <= S_ABORT;
-                        else if (cyclic) begin
-                            cur <= d_next;
-                            state <= S_FETCH;
-                        end else if (d_ctrl[DCTRL_EOC_BIT] || cur == tail) begin
-                            cur_done <= 1'b1;
-                            state <= S_IDLE;
-                        end else if (was_tail) begin
-                            cur_done <= 1'b1;
-                            refetch <= 1'b1;
-                            state <= S_FETCH;
-                        end else begin
-                            cur <= d_next;
-                            state <= S_FETCH;
-                        end
+                        else next_descriptor();
                     end
                 end
                 S_ABORT: if (s_partial && outstanding == 0 && !chunk_done) begin
