@@ -138,8 +138,7 @@ CHAN_REGS: tuple[Register, ...] = (
         "RW",
         "Next descriptor to fetch (low word). Writable only while idle (STATUS.BUSY = 0): the "
         "head of a new chain; a write while busy answers SLVERR and changes nothing. Reads the "
-        "descriptor being fetched or issued while busy (in memory copies up to two descriptors "
-        "ahead of DONE_CNT, as earlier ones complete behind it).",
+        "descriptor being processed while busy.",
     ),
     Register(
         "CUR_DESC_HI",

@@ -154,11 +154,11 @@ async def test_fault_while_issuing_a_long_descriptor(dut):
 
 @cocotb.test()
 async def test_nothing_lands_behind_a_late_fault(dut):
-    """The channel runs ahead: it reads the next descriptors' data while a long one still
-    writes. A fault at the very end of the long one (its last data write, its last read, or
-    its status write-back) must still keep every byte of the short copies queued behind it
-    out of memory, and they report DMA_TRANS_ABORTED. (Without the mover's write barrier the
-    short copies' writes overtake the long copy's last write response.)"""
+    """A fault at the very end of a long copy (its last data write, its last read, or its
+    status write-back) must keep every byte of the short copies queued behind it out of
+    memory, and they report DMA_TRANS_ABORTED. A channel that works ahead (reads the next
+    descriptors' data while the long one still writes) fails this unless the next
+    descriptors' writes wait for the long one to complete."""
     tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
     await tb.start()
     faults = tb.fault_injector()
