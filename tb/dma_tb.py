@@ -41,13 +41,13 @@ from tb.faults import FaultInjector, NativeFaultInjector
 from tb.peripherals import Pacing, RxDevice, TxDevice
 from tb.protocol import ProtocolWatch
 from tb.request_lines import RequestLinesDriver, RequestMonitor
+from tb.runner import NATIVE_TOPLEVEL
 
 CLK_NS = 10
 MEM_BASE = 0x1000_0000
 MEM_BASE_64 = 0x1_2000_0000  # with 64-bit addresses, put memory above 4 GiB
 MEM_SIZE = 1 << 26
 DEV_BASE = 0x4000_0000  # peripheral data registers, one 4 KiB page each
-NATIVE_TOPLEVEL = "pydma_native_top"  # tb/native/pydma_native_top.sv
 
 
 def param(dut, name: str) -> int:
@@ -96,7 +96,6 @@ class DmaTb:
         else:
             self.memory = AxiSimMemory(size=MEM_SIZE, base=base, addr_width=self.addr_w)
             self.axi = AxiSlave(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, target=self.memory.space)
-        self.mem_model = "native" if self.native else "python"
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
         self.backend = CocotbBackend(self.axil, dut.irq, self.memory, self.core)
         self.dev = Device("pydma-tb", self.memory)
@@ -156,15 +155,14 @@ class DmaTb:
             else:
                 ch.clear_pause_generator()
 
-    def chan_scope(self, ch: int):
-        """Channel `ch`'s front end (dma_chan) inside the controller, for signals the tests
-        watch (doorbell, done_cnt, ...: those made public in tb/public.vlt)."""
-        return self.core[f"g_ch[{ch}]"].u_chan
+    @property
+    def mem_model(self) -> str:
+        return "native" if self.native else "python"
 
     def fault_injector(self) -> FaultInjector | NativeFaultInjector:
         """Bus-error injection in this simulation's memory model (tb/faults.py)."""
         if self.native:
-            return NativeFaultInjector(self.memory, self.rng)
+            return NativeFaultInjector(self.memory)
         return FaultInjector(self.axi, self.dut.clk, self.rng)
 
     # -- life cycle ----------------------------------------------------------------------------

@@ -159,14 +159,12 @@ class FaultInjector:
 class NativeFaultInjector:
     """The same rules, applied by the native memory model (`pydma.sim.native_memory`)."""
 
-    def __init__(self, memory, rng: random.Random | None = None) -> None:
+    def __init__(self, memory) -> None:
+        self.memory = memory
         self.lib = memory.lib
-        self.rng = rng or random.Random(0)
         self._armed: dict[int, Fault] = {}
         self._next_id = 1
         self.max_latency = 0
-        self._base_latency = (1, 1)
-        self.memory = memory
 
     def add(self, fault: Fault) -> Fault:
         fid = self._next_id
@@ -191,10 +189,6 @@ class NativeFaultInjector:
         for fid in list(self._armed):
             self._hits_of(fid)
         return list(self._armed.values())
-
-    @property
-    def faults(self) -> list[Fault]:
-        return self.armed()
 
     def _disarm(self, fid: int) -> None:
         fault = self._armed.pop(fid)
@@ -223,6 +217,7 @@ class NativeFaultInjector:
         return out
 
     def latency(self, max_cycles: int) -> None:
-        """Delay each burst's response by 0..max_cycles random cycles (0 turns it off)."""
+        """Delay each burst's response by 0..max_cycles random cycles (0 turns it off; the
+        model's seeded generator, see DmaTb.set_stalls)."""
         self.max_latency = max_cycles
-        self.memory.set_timing(*self._base_latency, jitter=max_cycles)
+        self.memory.set_timing(jitter=max_cycles)

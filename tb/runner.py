@@ -140,7 +140,7 @@ def build(params: Mapping[str, int] | None = None, waves: bool = False, toplevel
     digest = hashlib.sha256()
     for src in [*srcs, *([NATIVE_CPP] if toplevel == NATIVE_TOPLEVEL else [])]:
         digest.update(src.read_bytes())
-    digest.update(repr((sorted(params.items()), _build_args(waves, toplevel), "public.vlt")).encode())
+    digest.update(repr((sorted(params.items()), _build_args(waves, toplevel))).encode())
     stamp = build_dir / "build.stamp"
     with open(build_dir / "build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

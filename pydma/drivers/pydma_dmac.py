@@ -123,8 +123,7 @@ class HwDesc:
             self.view.write(_OFF["STATUS"], _ZERO8)
 
     def status(self) -> tuple[bool, int, int]:
-        stat = self.stat
-        raw = bytes(stat) if stat is not None and stat is not False else self.view.read(_OFF["STATUS"], 8)
+        raw = bytes(self.stat) if self.stat else self.view.read(_OFF["STATUS"], 8)
         word = int.from_bytes(raw[:4], "little")
         return bool(word & L.DescStatus.DONE), (word >> L.DescStatus.ERR_SHIFT) & 0xF, int.from_bytes(raw[4:], "little")
 

@@ -39,6 +39,7 @@ class CocotbBackend:
         self.writes = 0
         self.reads = 0
         self.on_irq = None  # called each time wait_irq returns (the native memory's log)
+        self._scopes: dict = {}
         # Posted writes not yet known complete: the master's own idle state cannot tell
         # whether a write is still to come, as starting one is itself deferred.
         self._posted: deque = deque()
@@ -79,15 +80,16 @@ class CocotbBackend:
         if name not in _PEEKABLE:
             raise DmaError(EIO, f"no backdoor for register 0x{offset:03x} ({name})")
         flop, word = _PEEKABLE[name]
-        value = getattr(self._chan_scope(ch), flop).value.to_unsigned()
+        value = getattr(self.chan_scope(ch), flop).value.to_unsigned()
         return value >> (32 * word) & 0xFFFF_FFFF
 
-    def _chan_scope(self, ch: int):
-        # by name: a generate scope is no indexable array when only some signals are public
-        scopes = self.__dict__.setdefault("_scopes", {})
-        if ch not in scopes:
-            scopes[ch] = self.dut[f"g_ch[{ch}]"].u_chan
-        return scopes[ch]
+    def chan_scope(self, ch: int):
+        """Channel `ch`'s front end (dma_chan) inside the controller, for the signals
+        tb/public.vlt makes visible. By name: a generate scope is no indexable array when
+        only some of its signals are public."""
+        if ch not in self._scopes:
+            self._scopes[ch] = self.dut[f"g_ch[{ch}]"].u_chan
+        return self._scopes[ch]
 
     def irq_asserted(self, line: int) -> bool:
         return bool(self.irq.value.to_unsigned() >> line & 1)

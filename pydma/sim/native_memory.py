@@ -20,7 +20,7 @@ from collections.abc import Callable
 from cocotbext.axi import AddressSpace
 from cocotbext.axi.buddy_allocator import BuddyAllocator
 
-from pydma.sim.axi_memory import LINE
+from pydma.sim.allocations import AllocationTable, whole_lines
 
 _u64, _int, _dbl = ctypes.c_uint64, ctypes.c_int, ctypes.c_double
 _SIGNATURES = {
@@ -56,7 +56,7 @@ def native_lib() -> ctypes.CDLL:
     return lib
 
 
-class NativeMemory:
+class NativeMemory(AllocationTable):
     """System memory of `size` bytes at bus address `base`, stored in C++."""
 
     _BATCH = 4096
@@ -68,12 +68,9 @@ class NativeMemory:
             raise RuntimeError(f"cannot create native memory [0x{base:x}+0x{size:x}] (one region per simulation)")
         self.mem = memoryview((ctypes.c_ubyte * size).from_address(ptr)).cast("B")
         self.lib.pnm_reset_all()
+        super().__init__(base, size)
         self.space = AddressSpace(2**addr_width)  # peripheral registers (pass-through port)
-        self.base = base
-        self.size = size
         self.allocator = BuddyAllocator(size)
-        self._starts: list[int] = []
-        self._sizes: dict[int, int] = {}
         self.access_sink: Callable[[int, int, bool], None] | None = None
         self._log_lo = (_u64 * self._BATCH)()
         self._log_hi = (_u64 * self._BATCH)()
@@ -83,51 +80,29 @@ class NativeMemory:
 
     # -- allocation ---------------------------------------------------------------------------
     def alloc(self, size: int, align: int = 1) -> int:
-        if size <= 0:
-            raise ValueError(f"allocation size must be positive, not {size}")
+        whole = whole_lines(size, align)  # as in AxiSimMemory, from the same buddy allocator
         self.drain_accesses()
-        whole = -(-max(size, align) // LINE) * LINE  # whole lines, as in AxiSimMemory
         try:
             off = self.allocator.alloc(whole)
         except Exception as exc:
             raise MemoryError(f"out of simulated memory allocating {size} bytes") from exc
         addr = self.base + off
-        self._sizes[addr] = whole
-        bisect.insort(self._starts, addr)
+        self._record(addr, whole)
         self.mem[off : off + whole] = bytes(whole)  # fresh memory reads as zeros
         self.lib.pnm_mark(addr, whole, 1)
         return addr
 
     def free(self, addr: int) -> None:
-        size = self._sizes.get(addr)
-        if size is None:
+        if addr not in self._sizes:
             raise ValueError(f"free of unknown allocation 0x{addr:x}")
         self.drain_accesses()
-        del self._sizes[addr]
-        self._starts.remove(addr)
+        size = self._forget(addr)
         self.allocator.free(addr - self.base)
         self.lib.pnm_mark(addr, size, 0)
 
-    def allocation_at(self, addr: int) -> tuple[int, int] | None:
-        i = bisect.bisect_right(self._starts, addr) - 1
-        if i >= 0:
-            start = self._starts[i]
-            size = self._sizes[start]
-            if addr < start + size:
-                return start, size
-        return None
-
-    def contains(self, addr: int) -> bool:
-        return self.base <= addr < self.base + self.size
-
-    def allocations(self) -> int:
-        return len(self._sizes)
-
     # -- CPU access -----------------------------------------------------------------------------
     def _offset(self, addr: int, length: int) -> int:
-        found = self.allocation_at(addr)
-        if found is None or addr + length > found[0] + found[1]:
-            raise ValueError(f"CPU access [0x{addr:x}, 0x{addr + length:x}) is not in one allocation")
+        self._within(addr, length)
         return addr - self.base
 
     def read(self, addr: int, length: int) -> bytes:

@@ -188,6 +188,8 @@ async def test_nothing_lands_behind_a_late_fault(dut):
             again = Tracked(chan, arena, Copy(long_len + 1024, long_len + 1024, 100))
             chan.issue_pending()
             assert await again.wait() == R.DMA_TRANS_NOERROR, "the channel did not recover"
+            arena.expect(again.copy)
+            arena.check([again.copy])
             arena.free()
     await chan.release()
     await tb.stop()

@@ -1,0 +1,59 @@
+"""The allocation table both memory models keep for CPU-side lookups: sorted starts and
+sizes of the live allocations, always whole bus lines."""
+
+from __future__ import annotations
+
+import bisect
+
+LINE = 64  # bytes; at least the widest data bus
+
+
+def whole_lines(size: int, align: int) -> int:
+    """The size an allocation takes: whole 64-byte lines, as memory is (a bus master reads
+    the full beat holding a buffer's last byte, and that must not be a bus error)."""
+    if size <= 0:
+        raise ValueError(f"allocation size must be positive, not {size}")
+    return -(-max(size, align) // LINE) * LINE
+
+
+class AllocationTable:
+    """Live allocations of a memory of `size` bytes at bus address `base`."""
+
+    def __init__(self, base: int, size: int) -> None:
+        self.base = base
+        self.size = size
+        self._starts: list[int] = []  # sorted
+        self._sizes: dict[int, int] = {}
+
+    def _record(self, addr: int, size: int) -> None:
+        self._sizes[addr] = size
+        bisect.insort(self._starts, addr)
+
+    def _forget(self, addr: int) -> int:
+        size = self._sizes.pop(addr, None)
+        if size is None:
+            raise ValueError(f"free of unknown allocation 0x{addr:x}")
+        self._starts.remove(addr)
+        return size
+
+    def allocation_at(self, addr: int) -> tuple[int, int] | None:
+        i = bisect.bisect_right(self._starts, addr) - 1
+        if i >= 0:
+            start = self._starts[i]
+            size = self._sizes[start]
+            if addr < start + size:
+                return start, size
+        return None
+
+    def _within(self, addr: int, length: int) -> int:
+        """The start of the one allocation holding [addr, addr+length), or ValueError."""
+        found = self.allocation_at(addr)
+        if found is None or addr + length > found[0] + found[1]:
+            raise ValueError(f"CPU access [0x{addr:x}, 0x{addr + length:x}) is not in one allocation")
+        return found[0]
+
+    def contains(self, addr: int) -> bool:
+        return self.base <= addr < self.base + self.size
+
+    def allocations(self) -> int:
+        return len(self._sizes)
