@@ -12,6 +12,14 @@
 //   SWAIT wait until the chunk is written and acknowledged on the bus
 //   SACK  ACK high (TC too if a descriptor ended) until the peripheral drops its request
 //
+// Memory copies are pipelined: once a descriptor's last chunk is issued it moves to a
+// completion queue (two entries, oldest first) and the channel fetches and issues the next
+// one while the queue waits for the chunks' write responses and writes the statuses back in
+// order (RETIRE). The mover holds a chunk's writes until every older descriptor of the
+// channel has completed (hold_valid/hold_seq), and while the channel stops on an error or
+// an abort it drops the chunks not yet written (kill), so nothing behind a failure lands.
+// At a chain end (tail, EOC) or an error the channel waits for the queue (WAITQ).
+//
 // Appending to a running chain is race-free: the driver links the old tail to new work in
 // memory and then writes TAIL_DESC. If the descriptor being processed was the tail when it
 // was fetched, its NEXT word may be stale, so the channel re-reads it before following it.
@@ -49,6 +57,10 @@ module dma_chan
     output logic              cmd_fixed_src,
     output logic              cmd_fixed_dst,
     output logic [1:0]        cmd_size,
+    output logic [1:0]        cmd_seq,    // the chunk's descriptor (mod 4), for the barrier
+    output logic              hold_valid, // the oldest descriptor still completing ...
+    output logic [1:0]        hold_seq,   // ... and its number: later writes wait for it
+    output logic              kill,       // stopping: drop chunks not yet written
     input  logic              chunk_done,
     input  logic [3:0]        chunk_err,
     input  logic [CL_W-1:0]   chunk_bytes,
@@ -68,11 +80,12 @@ module dma_chan
     output logic              req_ack,
     output logic              req_tc,
     output logic              busy_o,     // set-up registers are locked (dma_regs refuses them)
+    output logic              halted_o,   // CUR_DESC is locked too: only ABORT or RESET leave
     output logic              irq
 );
     typedef enum logic [3:0] {
-        S_IDLE, S_FETCH, S_FETCH_WAIT, S_ISSUE, S_SREQ, S_SCMD, S_SWAIT, S_SACK,
-        S_DRAIN, S_WB, S_WB_WAIT, S_ABORT, S_HALT
+        S_IDLE, S_FETCH, S_FETCH_WAIT, S_ISSUE, S_RETIRE, S_WAITQ, S_SREQ, S_SCMD, S_SWAIT,
+        S_SACK, S_DRAIN, S_WB, S_WB_WAIT, S_ABORT, S_HALT
     } state_t;
 
     state_t state;
@@ -109,6 +122,21 @@ module dma_chan
     logic        s_tc;        // a descriptor ended during the current request
     logic        s_partial;   // part of the current request moved, not yet acknowledged
 
+    // memory-copy completion queue: descriptors whose chunks are all issued, oldest at 0
+    logic [1:0]  q_valid;
+    logic [63:0] q_addr [2];
+    logic [1:0]  q_ioc;
+    logic [31:0] q_left [2];   // chunks still in flight
+    logic [31:0] q_xfer [2];   // bytes moved
+    logic [3:0]  q_err [2];
+    logic [1:0]  q_seq [2];
+    logic        q_wb;         // the head's status write-back was granted
+    logic        q_stop;       // the head failed (data or write-back): halt with stop_code
+    logic [3:0]  stop_code;
+    logic [3:0]  end_code;     // a later descriptor could not be fetched: halt once drained
+    logic [31:0] c_left;       // chunks of the current descriptor in flight
+    logic [1:0]  c_seq;        // the current descriptor's number
+
     localparam logic [31:0] CHUNK = 32'(CHUNK_BYTES);
 
     function automatic logic addr_bad(input logic [63:0] a, input logic need_desc_align);
@@ -140,12 +168,24 @@ module dma_chan
                  || addr_bad(f_src, 1'b0) || addr_bad(f_dst, 1'b0) || (slave && slave_bad);
 
     wire busy = state != S_IDLE && state != S_HALT;
+    // a chunk completion belongs to the oldest queued descriptor with chunks in flight, else
+    // to the current one (the mover completes a channel's chunks in order)
+    wire to_q0 = q_valid[0] && q_left[0] != 0;
+    wire to_q1 = !to_q0 && q_valid[1] && q_left[1] != 0;
+    wire to_cur = !to_q0 && !to_q1;
+    wire cur_chunk_done = chunk_done && to_cur;
+    wire err_known = q_stop || (q_valid[0] && q_err[0] != ERR_NONE) || (q_valid[1] && q_err[1] != ERR_NONE);
+    wire q_empty = q_valid == 2'b00;
+    wire q_wb_req = q_valid[0] && q_left[0] == 0 && !q_wb && !abort_req && !q_stop;
+    wire q_pop = q_wb && wb_done;
+    wire q_room = !q_valid[1] || q_pop;
+    wire q_push = state == S_RETIRE && q_room && !err_known && !abort_req;
     wire chain_end = !cyclic && (d_ctrl[DCTRL_EOC_BIT] || cur == tail);  // as things stand
     wire [31:0] this_chunk = (rem < CHUNK) ? rem : CHUNK;
     wire paused = pause && (state == S_IDLE || state == S_HALT
-                 || ((state == S_ISSUE || state == S_SREQ) && outstanding == 0));
+                 || ((state == S_ISSUE || state == S_SREQ) && outstanding == 0 && q_empty));
 
-    assign fetch_req  = state == S_FETCH && !addr_bad(cur, 1'b1) && !abort_req;
+    assign fetch_req  = state == S_FETCH && !addr_bad(cur, 1'b1) && !abort_req && !err_known;
     assign fetch_addr = cur[ADDR_W-1:0];
     assign cmd_valid  = state == S_ISSUE && !pause && !abort_req || state == S_SCMD && !abort_req;
     assign cmd_src    = (slave && !to_dev) ? dev_addr[ADDR_W-1:0] : src_p;
@@ -154,13 +194,24 @@ module dma_chan
     assign cmd_fixed_src = slave && !to_dev;
     assign cmd_fixed_dst = slave && to_dev;
     assign cmd_size   = cfg_width;
-    assign wb_req     = state == S_WB && !abort_req;
-    assign wb_addr    = cur[ADDR_W-1:0] + ADDR_W'(DESC_STATUS_OFF);
-    assign wb_data    = {xferred, 24'd0, xerr, 2'd0, eop, 1'b1};
+    // status write-back: the completion queue's head (memory copies) or the current
+    // descriptor (slave transfers, which run one descriptor at a time)
+    wire q_wb_sel = q_wb_req || q_wb;
+    assign wb_req     = (state == S_WB && !abort_req) || q_wb_req;
+    assign wb_addr    = (q_wb_sel ? q_addr[0][ADDR_W-1:0] : cur[ADDR_W-1:0]) + ADDR_W'(DESC_STATUS_OFF);
+    assign wb_data    = q_wb_sel ? {q_xfer[0], 24'd0, q_err[0], 2'd0, 1'b0, 1'b1}
+                                 : {xferred, 24'd0, xerr, 2'd0, eop, 1'b1};
+    // XFERRED belongs to descriptor number DONE_CNT: the queue's head, else the current one
+    wire [31:0] xferred_rd = q_valid[0] ? q_xfer[0] : xferred;
+    assign cmd_seq    = c_seq;
+    assign hold_valid = q_valid[0];
+    assign hold_seq   = q_seq[0];
+    assign kill       = abort_req || err_known;
     assign irq        = ((ioc_irq || abort_irq) && ioc_en) || (err_irq && err_en);
     assign req_line   = cfg_line;
     assign req_used   = slave;
     assign busy_o     = busy;
+    assign halted_o   = state == S_HALT;
 
     wire w_ctrl   = reg_wr && reg_wr_off == 6'(CH_CTRL);
     wire w_status = reg_wr && reg_wr_off == 6'(CH_STATUS);
@@ -186,7 +237,7 @@ module dma_chan
             6'(CH_TAIL_DESC_LO): reg_rd_data = tail[31:0];
             6'(CH_TAIL_DESC_HI): reg_rd_data = tail[63:32];
             6'(CH_DONE_CNT):     reg_rd_data = done_cnt;
-            6'(CH_XFERRED):      reg_rd_data = xferred;
+            6'(CH_XFERRED):      reg_rd_data = xferred_rd;
             6'(CH_SLAVE_CFG):    reg_rd_data = (32'(cfg_dir) << SLAVE_CFG_DIR_LSB)
                                              | (32'(cfg_width) << SLAVE_CFG_WIDTH_LSB)
                                              | (32'(cfg_line) << SLAVE_CFG_REQ_LINE_LSB)
@@ -197,6 +248,25 @@ module dma_chan
             default:             reg_rd_data = 32'd0;
         endcase
     end
+
+    // a descriptor is done: follow NEXT (a ring always), stop after the tail or EOC, or
+    // re-read the NEXT of a descriptor that was the tail when fetched (it may be stale)
+    task automatic next_descriptor();
+        if (cyclic) begin
+            cur <= d_next;
+            state <= S_FETCH;
+        end else if (d_ctrl[DCTRL_EOC_BIT] || cur == tail) begin
+            cur_done <= 1'b1;
+            state <= S_IDLE;
+        end else if (was_tail) begin
+            cur_done <= 1'b1;
+            refetch <= 1'b1;
+            state <= S_FETCH;
+        end else begin
+            cur <= d_next;
+            state <= S_FETCH;
+        end
+    endtask
 
     task automatic halt(input logic [3:0] code);
         err_code <= code;
@@ -221,6 +291,14 @@ module dma_chan
             {d_next, d_ctrl, was_tail, refetch, eop, skip} <= '0;
             {rem, xferred, src_p, dst_p, xerr, s_len, s_left, s_last, s_tc, s_partial} <= '0;
             {req_ack, req_tc} <= '0;
+            {q_valid, q_ioc, q_wb, q_stop, stop_code, end_code, c_left, c_seq} <= '0;
+            for (int i = 0; i < 2; i++) begin
+                q_addr[i] <= '0;
+                q_left[i] <= '0;
+                q_xfer[i] <= '0;
+                q_err[i] <= ERR_NONE;
+                q_seq[i] <= '0;
+            end
         end else begin
             // ---- register writes -------------------------------------------------------
             if (w_ctrl) begin
@@ -257,11 +335,86 @@ module dma_chan
             if (w_cfg && reg_wr_off == 6'(CH_DEV_ADDR_LO)) dev_addr <= {dev_hi_shadow, reg_wr_data};
 
             // ---- chunk completions may arrive in any state -------------------------------
-            if (chunk_done) begin
+            if (cur_chunk_done) begin
                 if (chunk_err != ERR_NONE && xerr == ERR_NONE) xerr <= chunk_err;
                 if (chunk_err == ERR_NONE) xferred <= xferred + 32'(chunk_bytes);
             end
             outstanding <= outstanding + 32'(cmd_valid && cmd_ready) - 32'(chunk_done);
+            c_left <= c_left + 32'(cmd_valid && cmd_ready) - 32'(cur_chunk_done);
+
+            // ---- the completion queue: count chunks, write statuses back in order -------
+            begin
+                logic [1:0]  nv;
+                logic [63:0] na [2];
+                logic [1:0]  ni;
+                logic [31:0] nl [2], nx [2];
+                logic [3:0]  ne [2];
+                logic [1:0]  ns [2];
+                nv = q_valid;
+                ni = q_ioc;
+                for (int i = 0; i < 2; i++) begin
+                    na[i] = q_addr[i];
+                    nl[i] = q_left[i];
+                    nx[i] = q_xfer[i];
+                    ne[i] = q_err[i];
+                    ns[i] = q_seq[i];
+                end
+                for (int i = 0; i < 2; i++) begin
+                    if (chunk_done && (i == 0 ? to_q0 : to_q1)) begin
+                        nl[i] = nl[i] - 32'd1;
+                        if (chunk_err == ERR_NONE) nx[i] = nx[i] + 32'(chunk_bytes);
+                        else if (ne[i] == ERR_NONE) ne[i] = chunk_err;
+                    end
+                end
+                if (q_wb_req && wb_gnt) q_wb <= 1'b1;
+                if (q_pop) begin
+                    q_wb <= 1'b0;
+                    if (wb_err) begin
+                        q_stop <= 1'b1;
+                        stop_code <= ERR_WRITEBACK;
+                    end else begin
+                        done_cnt <= done_cnt + 1'b1;
+                        if (q_ioc[0]) ioc_irq <= 1'b1;
+                        if (q_err[0] != ERR_NONE) begin
+                            q_stop <= 1'b1;
+                            stop_code <= q_err[0];
+                        end
+                    end
+                    // shift the queue
+                    nv = {1'b0, nv[1]};
+                    ni = {1'b0, ni[1]};
+                    na[0] = na[1];
+                    nl[0] = nl[1];
+                    nx[0] = nx[1];
+                    ne[0] = ne[1];
+                    ns[0] = ns[1];
+                end
+                if (q_push) begin
+                    // the current descriptor, with this cycle's completion counted in
+                    logic k;
+                    k = nv[0];
+                    nv[k] = 1'b1;
+                    na[k] = cur;
+                    ni[k] = d_ctrl[DCTRL_IOC_BIT];
+                    nl[k] = c_left - 32'(cur_chunk_done);
+                    nx[k] = xferred + ((cur_chunk_done && chunk_err == ERR_NONE) ? 32'(chunk_bytes) : 32'd0);
+                    ne[k] = (xerr != ERR_NONE) ? xerr : (cur_chunk_done ? chunk_err : ERR_NONE);
+                    ns[k] = c_seq;
+                    c_seq <= c_seq + 1'b1;
+                    c_left <= '0;
+                    xferred <= '0;
+                    xerr <= ERR_NONE;
+                end
+                q_valid <= nv;
+                q_ioc <= ni;
+                for (int i = 0; i < 2; i++) begin
+                    q_addr[i] <= na[i];
+                    q_left[i] <= nl[i];
+                    q_xfer[i] <= nx[i];
+                    q_err[i] <= ne[i];
+                    q_seq[i] <= ns[i];
+                end
+            end
 
             // ---- descriptor state machine -------------------------------------------------
             unique case (state)
@@ -281,15 +434,27 @@ module dma_chan
                 end
                 S_FETCH: begin
                     if (abort_req) state <= S_ABORT;
-                    else if (addr_bad(cur, 1'b1)) halt(ERR_DESC);
-                    else if (fetch_gnt) begin
+                    else if (err_known) state <= S_WAITQ;  // an earlier descriptor failed
+                    else if (addr_bad(cur, 1'b1)) begin
+                        if (q_empty) halt(ERR_DESC);
+                        else begin  // earlier descriptors complete first
+                            end_code <= ERR_DESC;
+                            state <= S_WAITQ;
+                        end
+                    end else if (fetch_gnt) begin
                         was_tail <= cur == tail && !cyclic;
                         state <= S_FETCH_WAIT;
                     end
                 end
                 S_FETCH_WAIT: if (fetch_done) begin
                     if (abort_req) state <= S_ABORT;
-                    else if (fetch_err) halt(ERR_FETCH);
+                    else if (fetch_err) begin
+                        if (q_empty) halt(ERR_FETCH);
+                        else begin
+                            end_code <= ERR_FETCH;
+                            state <= S_WAITQ;
+                        end
+                    end else if (err_known) state <= S_WAITQ;
                     else if (refetch) begin
                         cur <= f_next;
                         cur_done <= 1'b0;
@@ -305,7 +470,8 @@ module dma_chan
                         eop <= skip;
                         if (desc_bad) begin
                             xerr <= ERR_DESC;
-                            state <= S_WB;  // report it in the descriptor, then halt
+                            // report it in the descriptor, then halt
+                            state <= slave ? S_WB : S_RETIRE;
                         end else if (skip) begin
                             state <= S_WB;  // the transaction already ended: nothing to move
                         end else if (slave && s_partial) begin
@@ -319,13 +485,42 @@ module dma_chan
                 end
                 S_ISSUE: begin
                     if (abort_req) state <= S_ABORT;
-                    else if (xerr != ERR_NONE || (chunk_done && chunk_err != ERR_NONE)) begin
-                        state <= S_DRAIN;  // stop issuing after an error
+                    else if (err_known) state <= S_WAITQ;  // an earlier one failed: drop this
+                    else if (xerr != ERR_NONE || (cur_chunk_done && chunk_err != ERR_NONE)) begin
+                        state <= S_RETIRE;  // stop issuing after an error
                     end else if (cmd_valid && cmd_ready) begin
                         rem   <= rem - this_chunk;
                         src_p <= src_p + ADDR_W'(this_chunk);
                         dst_p <= dst_p + ADDR_W'(this_chunk);
-                        if (rem == this_chunk) state <= S_DRAIN;
+                        if (rem == this_chunk) state <= S_RETIRE;
+                    end
+                end
+                S_RETIRE: begin
+                    if (abort_req) state <= S_ABORT;
+                    else if (err_known) state <= S_WAITQ;
+                    else if (q_room) begin  // queued (q_push): go on, or wait at the end
+                        if (xerr == ERR_NONE && !(cur_chunk_done && chunk_err != ERR_NONE)
+                            && (cyclic || (!d_ctrl[DCTRL_EOC_BIT] && cur != tail && !was_tail))) begin
+                            cur <= d_next;
+                            state <= S_FETCH;
+                        end else begin
+                            state <= S_WAITQ;
+                        end
+                    end
+                end
+                S_WAITQ: begin
+                    if (abort_req) state <= S_ABORT;
+                    else if (outstanding == 0 && !chunk_done && !q_wb && (q_stop || q_empty)) begin
+                        q_valid <= '0;  // what is behind a failure is not written back
+                        if (q_stop) begin
+                            q_stop <= 1'b0;
+                            halt(stop_code);
+                        end else if (end_code != ERR_NONE) begin
+                            end_code <= ERR_NONE;
+                            halt(end_code);
+                        end else begin
+                            next_descriptor();
+                        end
                     end
                 end
                 S_SREQ: begin
@@ -390,20 +585,7 @@ module dma_chan
                         end
                         if (xerr != ERR_NONE) halt(xerr);
                         else if (abort_req) state <= S_ABORT;
-                        else if (cyclic) begin
-                            cur <= d_next;
-                            state <= S_FETCH;
-                        end else if (d_ctrl[DCTRL_EOC_BIT] || cur == tail) begin
-                            cur_done <= 1'b1;
-                            state <= S_IDLE;
-                        end else if (was_tail) begin
-                            cur_done <= 1'b1;
-                            refetch <= 1'b1;
-                            state <= S_FETCH;
-                        end else begin
-                            cur <= d_next;
-                            state <= S_FETCH;
-                        end
+                        else next_descriptor();
                     end
                 end
                 S_ABORT: if (s_partial && outstanding == 0 && !chunk_done) begin
@@ -412,9 +594,11 @@ module dma_chan
                     req_ack <= 1'b1;
                     req_tc <= 1'b1;
                     state <= S_SACK;
-                end else if (outstanding == 0 && !chunk_done) begin
+                end else if (outstanding == 0 && !chunk_done && !q_wb) begin
                     abort_req <= 1'b0;
                     abort_irq <= 1'b1;
+                    q_valid <= '0;  // queued descriptors are not written back
+                    {q_stop, end_code, c_left} <= '0;
                     doorbell <= 1'b0;
                     cur_done <= 1'b0;
                     skip <= 1'b0;
@@ -442,6 +626,7 @@ module dma_chan
                 done_cnt <= '0;
                 skip <= 1'b0;
                 abort_req <= 1'b0;
+                {q_valid, q_wb, q_stop, end_code, c_left} <= '0;
             end
         end
     end

@@ -29,6 +29,10 @@ module dma_mover #(
     input  logic              cmd_fixed_src,
     input  logic              cmd_fixed_dst,
     input  logic [1:0]        cmd_size,  // log2 element bytes of the fixed side
+    input  logic [1:0]        cmd_seq,   // the chunk's descriptor (write barrier, per channel)
+    input  logic [NUM_CH-1:0] hold_valid,
+    input  logic [NUM_CH*2-1:0] hold_seq,
+    input  logic [NUM_CH-1:0] kill,
     output logic              ar_valid,
     input  logic              ar_ready,
     output logic [ADDR_W-1:0] ar_addr,
@@ -130,11 +134,12 @@ module dma_mover #(
     logic [CL_W-1:0] wc_len;
     logic wc_fixed;
     logic [2:0] wc_size;
-    dma_fifo #(.WIDTH(CW + ADDR_W + NB_W + CL_W + 4), .DEPTH(4)) u_wcmd (
+    logic [1:0] wc_seq;
+    dma_fifo #(.WIDTH(CW + ADDR_W + NB_W + CL_W + 6), .DEPTH(4)) u_wcmd (
         .clk, .rst, .in_valid(push), .in_ready(wc_ready),
-        .in_data({cmd_ch, dst_al, n_aw, cmd_len, cmd_fixed_dst, wr_size}),
+        .in_data({cmd_ch, dst_al, n_aw, cmd_len, cmd_fixed_dst, wr_size, cmd_seq}),
         .out_valid(wc_valid), .out_ready(wc_pop),
-        .out_data({wc_ch, wc_addr, wc_beats, wc_len, wc_fixed, wc_size})
+        .out_data({wc_ch, wc_addr, wc_beats, wc_len, wc_fixed, wc_size, wc_seq})
     );
 
     // ---- read side -------------------------------------------------------------------------
@@ -211,7 +216,8 @@ module dma_mover #(
     ) u_wr (
         .clk, .rst, .cmd_valid(wc_valid), .cmd_ready(wc_pop), .cmd_ch(wc_ch),
         .cmd_addr(wc_addr), .cmd_beats(wc_beats), .cmd_fixed(wc_fixed), .cmd_size(wc_size),
-        .cmd_len(wc_len), .beat_pushed(up_valid && wf_ready),
+        .cmd_len(wc_len), .cmd_seq(wc_seq), .hold_valid, .hold_seq, .kill,
+        .beat_pushed(up_valid && wf_ready),
         .fifo_valid(wf_valid), .fifo_pop(wf_pop), .fifo_data(wf_data), .fifo_strb(wf_strb),
         .fifo_err(wf_err),
         .aw_valid, .aw_ready, .aw_addr, .aw_len, .aw_size, .aw_burst, .w_valid, .w_ready, .w_data, .w_strb, .w_last,

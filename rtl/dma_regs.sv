@@ -2,7 +2,8 @@
 // channel owns its registers, see dma_chan). One access at a time per direction. Unmapped
 // offsets, writes with partial byte strobes, writes to read-only registers and writes to a
 // busy channel's set-up registers (CUR_DESC, SLAVE_CFG, DEV_ADDR) answer SLVERR and change
-// nothing.
+// nothing; so do writes to a halted channel's CUR_DESC (it would be dropped by the ABORT or
+// RESET that must come first: a new chain written there would be lost without a word).
 module dma_regs
     import pydma_layout_pkg::*;
 #(
@@ -42,6 +43,7 @@ module dma_regs
     output logic [5:0]             ch_rd_off,
     input  logic [NUM_CH*32-1:0]   ch_rd_data,
     input  logic [NUM_CH-1:0]      ch_busy,
+    input  logic [NUM_CH-1:0]      ch_halted,
     input  logic [NUM_CH-1:0]      irq
 );
     localparam logic [1:0] OKAY = 2'b00, SLVERR = 2'b10;
@@ -85,7 +87,8 @@ module dma_regs
     wire wr_take = s_axil_awvalid && s_axil_wvalid && !s_axil_bvalid;
     // a busy channel's set-up is fixed until it stops: a write would half-change a run
     wire wr_locked = ch_busy[int'(wd.ch)] && (32'(wd.off) inside
-        {CH_CUR_DESC_LO, CH_CUR_DESC_HI, CH_SLAVE_CFG, CH_DEV_ADDR_LO, CH_DEV_ADDR_HI});
+        {CH_CUR_DESC_LO, CH_CUR_DESC_HI, CH_SLAVE_CFG, CH_DEV_ADDR_LO, CH_DEV_ADDR_HI})
+        || ch_halted[int'(wd.ch)] && (32'(wd.off) inside {CH_CUR_DESC_LO, CH_CUR_DESC_HI});
     wire wr_ok = wd.ok && !wd.global_reg && s_axil_wstrb == 4'hF && !wr_locked;
 
     assign s_axil_awready = wr_take;

@@ -3,6 +3,12 @@
 // hard"). Write responses are counted per chunk; the last one reports the chunk done, with
 // READ if any of its source beats had a read error (those beats are written with no byte
 // strobes, so nothing wrong lands in memory) or WRITE if any write response was an error.
+//
+// Write barrier: a channel runs ahead (it reads the next descriptor's data while earlier
+// ones finish), but a chunk's writes wait until every older descriptor of its channel has
+// completed (hold_valid/hold_seq: the channel's oldest pending descriptor). While a channel
+// stops (kill: an error or an abort), its chunks that have not reached the bus are dropped:
+// their beats leave the FIFO and nothing is written, so nothing behind a failure lands.
 module dma_wr_engine
     import pydma_layout_pkg::*;
 #(
@@ -28,6 +34,10 @@ module dma_wr_engine
     input  logic              cmd_fixed,
     input  logic [2:0]        cmd_size,
     input  logic [CL_W-1:0]   cmd_len,
+    input  logic [1:0]        cmd_seq,     // the chunk's descriptor, per channel (mod 4)
+    input  logic [NUM_CH-1:0] hold_valid,  // the channel's oldest pending descriptor ...
+    input  logic [NUM_CH*2-1:0] hold_seq,  // ... and its sequence number
+    input  logic [NUM_CH-1:0] kill,        // drop the channel's chunks not yet on the bus
     input  logic              beat_pushed, // one beat entered the write FIFO
     input  logic              fifo_valid,
     output logic              fifo_pop,
@@ -64,6 +74,7 @@ module dma_wr_engine
     logic [AVW-1:0]    avail;  // buffered beats not yet claimed by an AW
     logic              fixed;
     logic [2:0]        size;
+    logic [1:0]        seq;
 
     logic [NB_W-1:0] burst;
     dma_burst_len #(.NB_W(NB_W), .MAX_BURST(MAX_BURST), .BW(BW)) u_len (
@@ -72,8 +83,10 @@ module dma_wr_engine
 
     logic wq_ready, bq_ready;
     wire last_burst = rem == burst;
+    wire drop = kill[ch];
+    wire held = hold_valid[ch] && hold_seq[ch*2 +: 2] != seq;  // an older descriptor pends
     wire issue = active && (!aw_valid || aw_ready) && wq_ready && bq_ready
-              && (32'(avail) >= 32'(burst));
+              && (32'(avail) >= 32'(burst)) && (drop || !held);
 
     assign cmd_ready = !active;
 
@@ -84,7 +97,7 @@ module dma_wr_engine
             aw_valid <= 1'b0;
             aw_addr <= '0;
             aw_len <= '0;
-            {fixed, size, aw_size, aw_burst} <= '0;
+            {fixed, size, seq, aw_size, aw_burst} <= '0;
         end else begin
             avail <= avail + AVW'(beat_pushed) - (issue ? AVW'(burst) : '0);
             if (cmd_valid && cmd_ready) begin
@@ -95,9 +108,10 @@ module dma_wr_engine
                 len <= cmd_len;
                 fixed <= cmd_fixed;
                 size <= cmd_size;
+                seq <= cmd_seq;
             end
             if (issue) begin
-                aw_valid <= 1'b1;
+                aw_valid <= !drop;
                 aw_addr <= addr;
                 aw_len <= 8'(burst - 1'b1);
                 aw_size <= size;
@@ -112,22 +126,23 @@ module dma_wr_engine
     end
 
     // ---- W: bursts in AW order ---------------------------------------------------------------
-    logic       wq_valid, wq_pop, wq_chunk_last;
+    logic       wq_valid, wq_pop, wq_chunk_last, wq_drop;
     logic [7:0] wq_len, beat;
     logic       rd_err_acc;
     logic       eq_ready, eq_valid, eq_pop, eq_err;
 
-    dma_fifo #(.WIDTH(9), .DEPTH(MAX_OUTSTANDING)) u_wq (
+    dma_fifo #(.WIDTH(10), .DEPTH(MAX_OUTSTANDING)) u_wq (
         .clk, .rst, .in_valid(issue), .in_ready(wq_ready),
-        .in_data({last_burst, 8'(burst - 1'b1)}),
-        .out_valid(wq_valid), .out_ready(wq_pop), .out_data({wq_chunk_last, wq_len})
+        .in_data({drop, last_burst, 8'(burst - 1'b1)}),
+        .out_valid(wq_valid), .out_ready(wq_pop), .out_data({wq_drop, wq_chunk_last, wq_len})
     );
 
-    assign w_valid  = wq_valid && fifo_valid;
+    // a dropped burst's beats leave the FIFO without a bus cycle
+    assign w_valid  = wq_valid && fifo_valid && !wq_drop;
     assign w_data   = fifo_data;
     assign w_strb   = fifo_err ? '0 : fifo_strb;
     assign w_last   = beat == wq_len;
-    assign fifo_pop = w_valid && w_ready;
+    assign fifo_pop = (w_valid && w_ready) || (wq_valid && wq_drop && fifo_valid);
     assign wq_pop   = fifo_pop && w_last;
 
     wire chunk_w_end = wq_pop && wq_chunk_last;
@@ -150,20 +165,25 @@ module dma_wr_engine
     );
 
     // ---- B: responses in AW order ------------------------------------------------------------
-    logic          bq_valid, bq_chunk_last;
+    logic          bq_valid, bq_chunk_last, bq_drop;
     logic [CW-1:0] bq_ch;
     logic [CL_W-1:0] bq_len;
     logic          wr_err_acc;
 
-    dma_fifo #(.WIDTH(1 + CW + CL_W), .DEPTH(MAX_OUTSTANDING)) u_bq (
+    // a dropped burst has no B: it retires once its beats have left the FIFO
+    wire b_take = bq_valid && !bq_drop && b_valid && b_ready;
+    wire drop_take = bq_valid && bq_drop && (!bq_chunk_last || eq_valid);
+    wire retire = b_take || drop_take;
+
+    dma_fifo #(.WIDTH(2 + CW + CL_W), .DEPTH(MAX_OUTSTANDING)) u_bq (
         .clk, .rst, .in_valid(issue), .in_ready(bq_ready),
-        .in_data({last_burst, ch, len}),
-        .out_valid(bq_valid), .out_ready(b_valid && b_ready),
-        .out_data({bq_chunk_last, bq_ch, bq_len})
+        .in_data({drop, last_burst, ch, len}),
+        .out_valid(bq_valid), .out_ready(retire),
+        .out_data({bq_drop, bq_chunk_last, bq_ch, bq_len})
     );
 
-    assign b_ready = bq_valid && (!bq_chunk_last || eq_valid);
-    assign eq_pop  = b_valid && b_ready && bq_chunk_last;
+    assign b_ready = bq_valid && !bq_drop && (!bq_chunk_last || eq_valid);
+    assign eq_pop  = retire && bq_chunk_last;
 
     always_ff @(posedge clk) begin
         done_valid <= 1'b0;
@@ -172,16 +192,17 @@ module dma_wr_engine
             done_ch <= '0;
             done_err <= '0;
             done_bytes <= '0;
-        end else if (b_valid && b_ready) begin
+        end else if (retire) begin
             if (bq_chunk_last) begin
                 done_valid <= 1'b1;
                 done_ch <= bq_ch;
-                done_bytes <= bq_len;
-                done_err <= eq_err ? ERR_READ
+                done_bytes <= bq_drop ? '0 : bq_len;
+                done_err <= bq_drop ? ERR_NONE
+                          : eq_err ? ERR_READ
                           : (wr_err_acc || b_err) ? ERR_WRITE : ERR_NONE;
                 wr_err_acc <= 1'b0;
             end else begin
-                wr_err_acc <= wr_err_acc || b_err;
+                wr_err_acc <= wr_err_acc || (b_take && b_err);
             end
         end
     end

@@ -127,7 +127,7 @@ module pydma_dmac #(
     logic [5:0]           ch_wr_off, ch_rd_off;
     logic [31:0]          ch_wr_data;
     logic [NUM_CH*32-1:0] ch_rd_data;
-    logic [NUM_CH-1:0]    ch_busy;
+    logic [NUM_CH-1:0]    ch_busy, ch_halted;
 
     dma_regs #(
         .NUM_CH(NUM_CH), .DATA_W(DATA_W), .ADDR_W(ADDR_W), .MAX_BURST(MAX_BURST),
@@ -139,7 +139,7 @@ module pydma_dmac #(
         .s_axil_bresp, .s_axil_bvalid, .s_axil_bready,
         .s_axil_araddr, .s_axil_arprot, .s_axil_arvalid, .s_axil_arready,
         .s_axil_rdata, .s_axil_rresp, .s_axil_rvalid, .s_axil_rready,
-        .ch_wr, .ch_wr_off, .ch_wr_data, .ch_rd_off, .ch_rd_data, .ch_busy, .irq
+        .ch_wr, .ch_wr_off, .ch_wr_data, .ch_rd_off, .ch_rd_data, .ch_busy, .ch_halted, .irq
     );
 
     // ---- channels ----------------------------------------------------------------------------
@@ -155,7 +155,8 @@ module pydma_dmac #(
     logic [NUM_CH*ADDR_W-1:0] cmd_src, cmd_dst;
     logic [NUM_CH*CL_W-1:0]   cmd_len;
     logic [NUM_CH-1:0]        cmd_fixed_src, cmd_fixed_dst;
-    logic [NUM_CH*2-1:0]      cmd_size;
+    logic [NUM_CH*2-1:0]      cmd_size, cmd_seq, hold_seq;
+    logic [NUM_CH-1:0]        hold_valid, kill;
     logic [NUM_CH*4-1:0]      req_line;
     logic [NUM_CH-1:0]        req_used, req_ack, req_tc;
     logic                     mv_cmd_ready, mv_done_valid;
@@ -189,7 +190,8 @@ module pydma_dmac #(
             .cmd_src(cmd_src[c*ADDR_W +: ADDR_W]), .cmd_dst(cmd_dst[c*ADDR_W +: ADDR_W]),
             .cmd_len(cmd_len[c*CL_W +: CL_W]),
             .cmd_fixed_src(cmd_fixed_src[c]), .cmd_fixed_dst(cmd_fixed_dst[c]),
-            .cmd_size(cmd_size[c*2 +: 2]),
+            .cmd_size(cmd_size[c*2 +: 2]), .cmd_seq(cmd_seq[c*2 +: 2]),
+            .hold_valid(hold_valid[c]), .hold_seq(hold_seq[c*2 +: 2]), .kill(kill[c]),
             .chunk_done(mv_done_valid && mv_done_ch == CW'(c)), .chunk_err(mv_done_err),
             .chunk_bytes(mv_done_bytes),
             .wb_req(wb_req[c]), .wb_addr(wb_addr[c*ADDR_W +: ADDR_W]),
@@ -198,7 +200,7 @@ module pydma_dmac #(
             .req_breq(line_ok && breq16[line]), .req_sreq(line_ok && sreq16[line]),
             .req_lreq(line_ok && lreq16[line]),
             .req_ack(req_ack[c]), .req_tc(req_tc[c]),
-            .busy_o(ch_busy[c]),
+            .busy_o(ch_busy[c]), .halted_o(ch_halted[c]),
             .irq(irq[c])
         );
     end
@@ -263,7 +265,8 @@ module pydma_dmac #(
         .cmd_dst(cmd_dst[cmd_arb_idx*ADDR_W +: ADDR_W]),
         .cmd_len(cmd_len[cmd_arb_idx*CL_W +: CL_W]),
         .cmd_fixed_src(cmd_fixed_src[cmd_arb_idx]), .cmd_fixed_dst(cmd_fixed_dst[cmd_arb_idx]),
-        .cmd_size(cmd_size[cmd_arb_idx*2 +: 2]),
+        .cmd_size(cmd_size[cmd_arb_idx*2 +: 2]), .cmd_seq(cmd_seq[cmd_arb_idx*2 +: 2]),
+        .hold_valid, .hold_seq, .kill,
         .ar_valid(m_ar_valid), .ar_ready(m_ar_ready), .ar_addr(m_ar_addr), .ar_len(m_ar_len),
         .ar_size(m_ar_size), .ar_burst(m_ar_burst),
         .r_valid(m_r_valid), .r_ready(m_r_ready), .r_data(m_axi_rdata), .r_err(m_axi_rresp[1]),

@@ -164,7 +164,7 @@ class PydmaChan(VirtDmaChan):
         # cannot retire another one before that. So it stays out of the pool until then.
         self.last_retired: HwDesc | None = None
         self.irq_task = None
-        self.stats = {"starts": 0, "appends": 0, "irqs": 0, "aborts": 0}
+        self.stats = {"starts": 0, "appends": 0, "irqs": 0, "aborts": 0, "halts_ahead": 0}
         self.config: DmaSlaveConfig | None = None  # from dmaengine_slave_config
         self.req_line: int | None = None  # from the filter parameter (PydmaRequest)
         self.ctrl = _CTRL_BASE  # CTRL as last written, without the ABORT command
@@ -175,6 +175,10 @@ class PydmaChan(VirtDmaChan):
         self.abort_done = Event()
         self.abort_done.set()
         self.halted = False
+        # A descriptor's status came back failed but the channel has not reported the halt
+        # yet (it still drains): the transactions issued at that moment, to be aborted once
+        # it has. Nothing is handed to the hardware meanwhile.
+        self.halt_pending: list[PydmaDesc] | None = None
         self.paused = False
         # cookies that completed with an error or were aborted behind one: tx_status says
         # DMA_ERROR for them (the last ERROR_COOKIES_KEPT)
@@ -496,8 +500,8 @@ class PydmaDevice(DmaDevice):
     def _start_locked(self, chan: PydmaChan) -> None:
         """Hand the hardware the issued transactions it can take now: on an idle channel, a
         cyclic ring or a run with one set-up; on a busy one, more of the running set-up."""
-        if chan.aborting or chan.hw_cyclic is not None:
-            return  # the abort interrupt, or terminate, comes back here
+        if chan.aborting or chan.hw_cyclic is not None or chan.halt_pending is not None:
+            return  # the abort (or halt) interrupt, or terminate, comes back here
         new = [d for d in chan.desc_issued if not d.on_hw]
         if not new:
             return
@@ -575,6 +579,7 @@ class PydmaDevice(DmaDevice):
                 chan.ctrl &= ~(_PAUSE | _CYCLIC)
                 self.backend.writel(chan.reg("CTRL"), chan.ctrl | _ABORT)
             chan.paused = False
+            chan.halt_pending = None
             for desc in on_hw:
                 desc.on_hw = False
                 chan.vchan_terminate_vdesc(desc)
@@ -610,13 +615,20 @@ class PydmaDevice(DmaDevice):
             return
         newly = (done_cnt - chan.hw_done_cnt) & 0xFFFF_FFFF
         chan.hw_done_cnt = done_cnt
-        if chan.hw_cyclic is not None:
-            if newly:
-                chan.vchan_cyclic_callback(chan.hw_cyclic)
-        else:
-            self._complete_locked(chan, newly)
+        if chan.hw_cyclic is not None and newly:
+            chan.vchan_cyclic_callback(chan.hw_cyclic)
+        failed_code = 0 if chan.hw_cyclic is not None else self._complete_locked(chan, newly)
         if status & _STATUS.field("HALTED").mask:
             self._halted_locked(chan, L.ErrCode((status & _STATUS.field("ERR_CODE").mask) >> _ERR_CODE_LSB))
+        elif failed_code and chan.halt_pending is None:
+            # A status written back with an error means the channel halts on that
+            # descriptor, but STATUS (read first) may not show it yet: DONE_CNT can count the
+            # failed descriptor before HALTED is set, while later chunks still drain. What
+            # is issued now is aborted once the halt is reported; work the client issues from
+            # the failed transaction's callback waits for the abort instead of being written
+            # into a halting channel (CUR_DESC is refused while it is not idle).
+            chan.halt_pending = list(chan.desc_issued)
+            chan.stats["halts_ahead"] += 1
         self._start_locked(chan)
 
     def _halted_locked(self, chan: PydmaChan, code: L.ErrCode) -> None:
@@ -624,6 +636,9 @@ class PydmaDevice(DmaDevice):
         the error, every other issued one with DMA_TRANS_ABORTED (callbacks run, no cookie
         hangs), and the channel is reset with ABORT; work issued later starts after it."""
         chan.halted = True
+        pending = chan.halt_pending
+        victims = chan.desc_issued if pending is None else [d for d in pending if d in chan.desc_issued]
+        chan.halt_pending = None
         # A data or descriptor error was written back and counted (so the transaction may
         # have completed with it already); a fetch or write-back error stopped uncounted.
         head = chan.hw_queue[0][0] if chan.hw_queue else None
@@ -634,7 +649,7 @@ class PydmaDevice(DmaDevice):
         log.error("%s: channel halted on %s error in transaction %s", chan.name, code.name, culprit)
         if failed is not None and failed.tx_result.result == DmaengineTxResult.DMA_TRANS_NOERROR:
             failed.tx_result.result = _ERR_RESULT.get(code, DmaengineTxResult.DMA_TRANS_READ_FAILED)
-        for desc in list(chan.desc_issued):
+        for desc in list(victims):
             if desc is not failed:
                 desc.tx_result.result = DmaengineTxResult.DMA_TRANS_ABORTED
                 desc.moved = 0
@@ -651,7 +666,10 @@ class PydmaDevice(DmaDevice):
         chan.ctrl &= ~(_PAUSE | _CYCLIC)
         self.backend.writel(chan.reg("CTRL"), chan.ctrl | _ABORT)
 
-    def _complete_locked(self, chan: PydmaChan, newly: int) -> None:
+    def _complete_locked(self, chan: PydmaChan, newly: int) -> int:
+        """Complete the `newly` descriptors DONE_CNT counted; returns the error code the
+        first failed one reported (0 if none failed)."""
+        failed_code = 0
         if newly > len(chan.hw_queue):
             raise DmaError(EIO, f"{chan.name}: DONE_CNT says {newly} done, only {len(chan.hw_queue)} queued")
         for _ in range(newly):
@@ -661,6 +679,8 @@ class PydmaDevice(DmaDevice):
             desc.moved += moved
             if not done:
                 raise DmaError(EIO, f"{chan.name}: descriptor 0x{desc.hw[i].phys:x} counted done without DONE")
+            if err and not failed_code:
+                failed_code = err
             if err and desc.tx_result.result == DmaengineTxResult.DMA_TRANS_NOERROR:
                 desc.tx_result.result = _ERR_RESULT.get(err, DmaengineTxResult.DMA_TRANS_READ_FAILED)
             if i == len(desc.hw) - 1:
@@ -670,11 +690,13 @@ class PydmaDevice(DmaDevice):
                 if desc.tx_result.result != DmaengineTxResult.DMA_TRANS_NOERROR:
                     chan.error_cookies.append(desc.cookie)
                 chan.vchan_cookie_complete(desc)
+        return failed_code
 
     def _abort_done_locked(self, chan: PydmaChan, done_cnt: int) -> None:
         """The controller is idle and will touch nothing of the old work again."""
         chan.aborting = False
         chan.halted = False
+        chan.halt_pending = None
         chan.hw_done_cnt = chan.hw_handed = done_cnt
         last, chan.last_retired = chan.last_retired, None
         if last is not None:

@@ -136,16 +136,18 @@ CHAN_REGS: tuple[Register, ...] = (
         "CUR_DESC_LO",
         0x08,
         "RW",
-        "Next descriptor to fetch (low word). Writable only while idle (STATUS.BUSY = 0): the "
-        "head of a new chain; a write while busy answers SLVERR and changes nothing. Reads the "
-        "descriptor being processed while busy.",
+        "Next descriptor to fetch (low word). Writable only while idle and not halted "
+        "(STATUS.BUSY = 0, STATUS.HALTED = 0): the head of a new chain; a write while busy or "
+        "halted answers SLVERR and changes nothing (a halted channel needs ABORT or RESET "
+        "first). Reads the descriptor being fetched or issued while busy (in memory copies up "
+        "to two descriptors ahead of DONE_CNT, as earlier ones complete behind it).",
     ),
     Register(
         "CUR_DESC_HI",
         0x0C,
         "RW",
         "Next descriptor to fetch (high word). Held until CUR_DESC_LO is written, which commits "
-        "both halves at once. SLVERR while busy.",
+        "both halves at once. SLVERR while busy or halted.",
     ),
     Register(
         "TAIL_DESC_LO",

@@ -22,7 +22,7 @@ from pydma.memory import DmaMemory
 # channel registers peekl can read: (flop in dma_chan, word) with word 0 = bits 31:0
 _PEEKABLE = {
     "DONE_CNT": ("done_cnt", 0),
-    "XFERRED": ("xferred", 0),
+    "XFERRED": ("xferred_rd", 0),  # the register's value (head of the completion queue)
     "CUR_DESC_LO": ("cur", 0),
     "CUR_DESC_HI": ("cur", 1),
     "TAIL_DESC_LO": ("tail", 0),

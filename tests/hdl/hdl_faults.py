@@ -26,6 +26,7 @@ EXPECTED = {"fetch": R.DMA_TRANS_READ_FAILED, "read": R.DMA_TRANS_READ_FAILED}
 EXPECTED |= {"write": R.DMA_TRANS_WRITE_FAILED, "writeback": R.DMA_TRANS_WRITE_FAILED}
 LEN = 3000
 STATUS_OFF = L.desc_field("STATUS").offset
+ROUNDS = 64  # of the failed-callback sweep
 
 
 class Tracked:
@@ -191,5 +192,66 @@ async def test_nothing_lands_behind_a_late_fault(dut):
             arena.expect(again.copy)
             arena.check([again.copy])
             arena.free()
+    await chan.release()
+    await tb.stop()
+
+
+@cocotb.test()
+async def test_work_issued_from_a_failed_callback_runs(dut):
+    """DONE_CNT may count a failed descriptor before STATUS shows the halt (the interrupt of
+    an earlier copy is being handled as the failure lands). The failed transaction's
+    callback then runs while the channel is still halting; work it submits and issues must
+    not be written into the halting channel (lost) nor be aborted with the failure: it
+    runs once the driver has reset the channel. The failure's timing is swept beat by beat
+    across the driver's register reads, so some rounds land in that window (counted by the
+    driver's halts_ahead statistic, which must be hit)."""
+    tb = DmaTb(dut, stalls=0.0)
+    await tb.start()
+    faults = tb.fault_injector()
+    chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
+    bus = tb.bus_bytes
+    polling = [False]
+
+    async def poll_registers() -> None:
+        # other CPUs reading registers: the driver's interrupt-time reads queue behind
+        # theirs, which shifts and widens the time between its STATUS and DONE_CNT reads
+        while polling[0]:
+            await tb.backend.readl(L.chan_reg_addr(tb.num_ch - 1, "DONE_CNT"))
+
+    for step in range(ROUNDS):
+        polling[0] = True
+        pollers = [cocotb.start_soon(poll_registers()) for _ in range(step % 4)]
+        arena = Arena(tb, 2 * 4096)
+        before = Tracked(chan, arena, Copy(0, 0, 256))
+        victim = Tracked(chan, arena, Copy(1024, 1024, bus * (step // 4 + 1)))
+        end = arena.src.addr + victim.copy.src + victim.copy.length
+        fault = faults.add(Fault("read", AxiResp.SLVERR, lo=end - 1, hi=end, once=True))
+        follow: list[Tracked] = []
+
+        def resubmit(param, result, victim=victim, arena=arena, follow=follow) -> None:
+            victim._cb(param, result)
+            follow.append(Tracked(chan, arena, Copy(4096, 2048, 300)))
+            chan.issue_pending()
+
+        victim.tx.callback_result = resubmit
+        chan.issue_pending()
+        assert await before.wait() == R.DMA_TRANS_NOERROR
+        assert await victim.wait() == R.DMA_TRANS_READ_FAILED, f"step {step}: {victim.results[0]}"
+        assert fault.hits == 1
+        (again,) = follow
+        got = await again.wait()
+        assert got == R.DMA_TRANS_NOERROR, f"step {step}: work issued from the callback: {again.results[0]}"
+        arena.expect(before.copy)
+        arena.expect(again.copy)
+        got = arena.dst.read()
+        v = victim.copy  # the faulted copy's destination may hold anything
+        arena.model[v.dst : v.dst + v.length] = got[v.dst : v.dst + v.length]
+        arena.check([before.copy, victim.copy, again.copy])
+        arena.free()
+        polling[0] = False
+        for p in pollers:
+            await p
+    tb.log.info("failures counted ahead of the halt: %d of %d rounds", chan.stats["halts_ahead"], ROUNDS)
+    assert chan.stats["halts_ahead"] > 0, "no round landed in the window: the sweep tests nothing"
     await chan.release()
     await tb.stop()

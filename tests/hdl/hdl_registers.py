@@ -139,6 +139,12 @@ async def test_descriptor_errors_halt(dut):
         assert raw.field(st, "STATUS", "HALTED"), name
         assert raw.field(st, "STATUS", "ERR_CODE") == L.ErrCode.DESC, name
         assert raw.field(st, "STATUS", "ERR_IRQ") and int(dut.irq.value) >> CH & 1, name
+        # a halted channel refuses a new chain until ABORT or RESET (it would be dropped)
+        cur = await raw.read("CUR_DESC_LO")
+        for reg, value in (("CUR_DESC_LO", e.addr), ("CUR_DESC_HI", 0)):
+            wr = await _tb.axil.write(raw.reg(reg), value.to_bytes(4, "little"))
+            assert wr.resp == AxiResp.SLVERR, f"{name}: {reg} write to a halted channel answered {wr.resp}"
+        assert await raw.read("CUR_DESC_LO") == cur, f"{name}: CUR_DESC changed while halted"
         if reported_in_desc:
             status, xferred = raw.status(d)
             assert status == L.DescStatus.DONE | (L.ErrCode.DESC << L.DescStatus.ERR_SHIFT), name
