@@ -15,9 +15,11 @@
 // Memory copies are pipelined: once a descriptor's last chunk is issued it moves to a
 // completion queue (two entries, oldest first) and the channel fetches and issues the next
 // one while the queue waits for the chunks' write responses and writes the statuses back in
-// order (RETIRE). The mover holds a chunk's writes until every older descriptor of the
-// channel has completed (hold_valid/hold_seq), and while the channel stops on an error or
-// an abort it drops the chunks not yet written (kill), so nothing behind a failure lands.
+// order (RETIRE). While a descriptor is issued the next one is prefetched (pf_*). The
+// mover's write engine holds a chunk's writes until every write of the channel's older
+// descriptors is acknowledged, and while the channel stops on an error or an abort it drops
+// the chunks not yet written (kill, raised in the cycle a failed chunk completes), so nothing
+// behind a failing data read or write lands (status write-backs are not waited for).
 // At a chain end (tail, EOC) or an error the channel waits for the queue (WAITQ).
 //
 // Appending to a running chain is race-free: the driver links the old tail to new work in
@@ -58,8 +60,6 @@ module dma_chan
     output logic              cmd_fixed_dst,
     output logic [1:0]        cmd_size,
     output logic [1:0]        cmd_seq,    // the chunk's descriptor (mod 4), for the barrier
-    output logic              hold_valid, // the oldest descriptor still completing ...
-    output logic [1:0]        hold_seq,   // ... and its number: later writes wait for it
     output logic              kill,       // stopping: drop chunks not yet written
     input  logic              chunk_done,
     input  logic [3:0]        chunk_err,
@@ -137,6 +137,14 @@ module dma_chan
     logic [31:0] c_left;       // chunks of the current descriptor in flight
     logic [1:0]  c_seq;        // the current descriptor's number
 
+    // descriptor prefetch (memory copies): the next descriptor along NEXT is fetched while
+    // the current one is issued, so its check and first read follow at once
+    typedef enum logic [1:0] { PF_NONE, PF_WAIT, PF_FULL } pf_state_t;
+    pf_state_t   pf_state;
+    logic [255:0] pf_desc;
+    logic        pf_err;
+    logic        pf_was_tail;  // the prefetched descriptor was the tail when fetched
+
     localparam logic [31:0] CHUNK = 32'(CHUNK_BYTES);
 
     function automatic logic addr_bad(input logic [63:0] a, input logic need_desc_align);
@@ -146,11 +154,16 @@ module dma_chan
         return bad;
     endfunction
 
-    wire [63:0] f_next = fetch_desc[DESC_NEXT_OFF*8 +: 64];
-    wire [63:0] f_src  = fetch_desc[DESC_SRC_OFF*8 +: 64];
-    wire [63:0] f_dst  = fetch_desc[DESC_DST_OFF*8 +: 64];
-    wire [31:0] f_len  = fetch_desc[DESC_LEN_OFF*8 +: 32];
-    wire [31:0] f_ctrl = fetch_desc[DESC_CTRL_OFF*8 +: 32];
+    // the descriptor that arrives: from the fetch engine, or the one prefetched earlier
+    wire pf_ready = pf_state == PF_FULL;
+    wire [255:0] f_desc = pf_ready ? pf_desc : fetch_desc;
+    wire f_arrived = fetch_done || pf_ready;
+    wire f_err = pf_ready ? pf_err : fetch_err;
+    wire [63:0] f_next = f_desc[DESC_NEXT_OFF*8 +: 64];
+    wire [63:0] f_src  = f_desc[DESC_SRC_OFF*8 +: 64];
+    wire [63:0] f_dst  = f_desc[DESC_DST_OFF*8 +: 64];
+    wire [31:0] f_len  = f_desc[DESC_LEN_OFF*8 +: 32];
+    wire [31:0] f_ctrl = f_desc[DESC_CTRL_OFF*8 +: 32];
 
     wire slave    = cfg_dir != DIR_MEM_TO_MEM;
     wire to_dev   = cfg_dir == DIR_MEM_TO_DEV;
@@ -185,8 +198,15 @@ module dma_chan
     wire paused = pause && (state == S_IDLE || state == S_HALT
                  || ((state == S_ISSUE || state == S_SREQ) && outstanding == 0 && q_empty));
 
-    assign fetch_req  = state == S_FETCH && !addr_bad(cur, 1'b1) && !abort_req && !err_known;
-    assign fetch_addr = cur[ADDR_W-1:0];
+    // prefetch while a memory-copy descriptor is issued whose NEXT is valid (not the end of
+    // the chain, and not the tail when fetched: a stale NEXT is re-read as before)
+    wire pf_req = pf_state == PF_NONE && (state == S_ISSUE || state == S_RETIRE) && !slave && !cyclic
+               && !d_ctrl[DCTRL_EOC_BIT] && !was_tail && !addr_bad(d_next, 1'b1)
+               && !abort_req && !err_known && xerr == ERR_NONE;
+    wire pf_busy = pf_state == PF_WAIT;  // a prefetch is on the bus: wait for it before idle
+    wire pf_on = pf_state != PF_NONE || (pf_req && fetch_gnt);
+    assign fetch_req  = state == S_FETCH && !addr_bad(cur, 1'b1) && !abort_req && !err_known || pf_req;
+    assign fetch_addr = pf_req ? d_next[ADDR_W-1:0] : cur[ADDR_W-1:0];
     assign cmd_valid  = state == S_ISSUE && !pause && !abort_req || state == S_SCMD && !abort_req;
     assign cmd_src    = (slave && !to_dev) ? dev_addr[ADDR_W-1:0] : src_p;
     assign cmd_dst    = (slave && to_dev) ? dev_addr[ADDR_W-1:0] : dst_p;
@@ -204,9 +224,9 @@ module dma_chan
     // XFERRED belongs to descriptor number DONE_CNT: the queue's head, else the current one
     wire [31:0] xferred_rd = q_valid[0] ? q_xfer[0] : xferred;
     assign cmd_seq    = c_seq;
-    assign hold_valid = q_valid[0];
-    assign hold_seq   = q_seq[0];
-    assign kill       = abort_req || err_known;
+    // kill: also in the cycle a failed chunk completes, which is the first cycle the write
+    // barrier (in dma_wr_engine) could let a later descriptor's writes go
+    assign kill       = abort_req || err_known || (chunk_done && chunk_err != ERR_NONE);
     assign irq        = ((ioc_irq || abort_irq) && ioc_en) || (err_irq && err_en);
     assign req_line   = cfg_line;
     assign req_used   = slave;
@@ -292,6 +312,8 @@ module dma_chan
             {rem, xferred, src_p, dst_p, xerr, s_len, s_left, s_last, s_tc, s_partial} <= '0;
             {req_ack, req_tc} <= '0;
             {q_valid, q_ioc, q_wb, q_stop, stop_code, end_code, c_left, c_seq} <= '0;
+            pf_state <= PF_NONE;
+            {pf_desc, pf_err, pf_was_tail} <= '0;
             for (int i = 0; i < 2; i++) begin
                 q_addr[i] <= '0;
                 q_left[i] <= '0;
@@ -416,6 +438,17 @@ module dma_chan
                 end
             end
 
+            // ---- the prefetch ----------------------------------------------------------------
+            if (pf_req && fetch_gnt) begin
+                pf_state <= PF_WAIT;
+                pf_was_tail <= d_next == tail;
+            end
+            if (pf_busy && fetch_done) begin
+                pf_state <= PF_FULL;
+                pf_desc <= fetch_desc;
+                pf_err <= fetch_err;
+            end
+
             // ---- descriptor state machine -------------------------------------------------
             unique case (state)
                 S_IDLE: if (abort_req) begin
@@ -446,9 +479,10 @@ module dma_chan
                         state <= S_FETCH_WAIT;
                     end
                 end
-                S_FETCH_WAIT: if (fetch_done) begin
+                S_FETCH_WAIT: if (f_arrived) begin
+                    pf_state <= PF_NONE;  // a prefetched descriptor is consumed here
                     if (abort_req) state <= S_ABORT;
-                    else if (fetch_err) begin
+                    else if (f_err) begin
                         if (q_empty) halt(ERR_FETCH);
                         else begin
                             end_code <= ERR_FETCH;
@@ -502,7 +536,12 @@ module dma_chan
                         if (xerr == ERR_NONE && !(cur_chunk_done && chunk_err != ERR_NONE)
                             && (cyclic || (!d_ctrl[DCTRL_EOC_BIT] && cur != tail && !was_tail))) begin
                             cur <= d_next;
-                            state <= S_FETCH;
+                            if (pf_on) begin
+                                was_tail <= pf_state == PF_NONE ? d_next == tail : pf_was_tail;
+                                state <= S_FETCH_WAIT;  // it arrives there, or already has
+                            end else begin
+                                state <= S_FETCH;
+                            end
                         end else begin
                             state <= S_WAITQ;
                         end
@@ -510,8 +549,9 @@ module dma_chan
                 end
                 S_WAITQ: begin
                     if (abort_req) state <= S_ABORT;
-                    else if (outstanding == 0 && !chunk_done && !q_wb && (q_stop || q_empty)) begin
+                    else if (outstanding == 0 && !chunk_done && !q_wb && (q_stop || q_empty) && !pf_busy) begin
                         q_valid <= '0;  // what is behind a failure is not written back
+                        pf_state <= PF_NONE;
                         if (q_stop) begin
                             q_stop <= 1'b0;
                             halt(stop_code);
@@ -594,8 +634,9 @@ module dma_chan
                     req_ack <= 1'b1;
                     req_tc <= 1'b1;
                     state <= S_SACK;
-                end else if (outstanding == 0 && !chunk_done && !q_wb) begin
+                end else if (outstanding == 0 && !chunk_done && !q_wb && !pf_busy) begin
                     abort_req <= 1'b0;
+                    pf_state <= PF_NONE;
                     abort_irq <= 1'b1;
                     q_valid <= '0;  // queued descriptors are not written back
                     {q_stop, end_code, c_left} <= '0;

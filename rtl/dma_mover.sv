@@ -30,8 +30,6 @@ module dma_mover #(
     input  logic              cmd_fixed_dst,
     input  logic [1:0]        cmd_size,  // log2 element bytes of the fixed side
     input  logic [1:0]        cmd_seq,   // the chunk's descriptor (write barrier, per channel)
-    input  logic [NUM_CH-1:0] hold_valid,
-    input  logic [NUM_CH*2-1:0] hold_seq,
     input  logic [NUM_CH-1:0] kill,
     output logic              ar_valid,
     input  logic              ar_ready,
@@ -216,7 +214,7 @@ module dma_mover #(
     ) u_wr (
         .clk, .rst, .cmd_valid(wc_valid), .cmd_ready(wc_pop), .cmd_ch(wc_ch),
         .cmd_addr(wc_addr), .cmd_beats(wc_beats), .cmd_fixed(wc_fixed), .cmd_size(wc_size),
-        .cmd_len(wc_len), .cmd_seq(wc_seq), .hold_valid, .hold_seq, .kill,
+        .cmd_len(wc_len), .cmd_seq(wc_seq), .kill,
         .beat_pushed(up_valid && wf_ready),
         .fifo_valid(wf_valid), .fifo_pop(wf_pop), .fifo_data(wf_data), .fifo_strb(wf_strb),
         .fifo_err(wf_err),

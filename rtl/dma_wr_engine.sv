@@ -4,9 +4,10 @@
 // READ if any of its source beats had a read error (those beats are written with no byte
 // strobes, so nothing wrong lands in memory) or WRITE if any write response was an error.
 //
-// Write barrier: a channel runs ahead (it reads the next descriptor's data while earlier
-// ones finish), but a chunk's writes wait until every older descriptor of its channel has
-// completed (hold_valid/hold_seq: the channel's oldest pending descriptor). While a channel
+// Write barrier: a channel runs ahead (it reads the next descriptors' data while earlier
+// ones finish), but a chunk's writes wait until every burst of an older descriptor of its
+// channel has been acknowledged (counted here per channel, so the wait ends in the cycle
+// after the last B; an error in it raises the channel's kill in that same cycle). While a channel
 // stops (kill: an error or an abort), its chunks that have not reached the bus are dropped:
 // their beats leave the FIFO and nothing is written, so nothing behind a failure lands.
 module dma_wr_engine
@@ -35,8 +36,6 @@ module dma_wr_engine
     input  logic [2:0]        cmd_size,
     input  logic [CL_W-1:0]   cmd_len,
     input  logic [1:0]        cmd_seq,     // the chunk's descriptor, per channel (mod 4)
-    input  logic [NUM_CH-1:0] hold_valid,  // the channel's oldest pending descriptor ...
-    input  logic [NUM_CH*2-1:0] hold_seq,  // ... and its sequence number
     input  logic [NUM_CH-1:0] kill,        // drop the channel's chunks not yet on the bus
     input  logic              beat_pushed, // one beat entered the write FIFO
     input  logic              fifo_valid,
@@ -84,7 +83,10 @@ module dma_wr_engine
     logic wq_ready, bq_ready;
     wire last_burst = rem == burst;
     wire drop = kill[ch];
-    wire held = hold_valid[ch] && hold_seq[ch*2 +: 2] != seq;  // an older descriptor pends
+    localparam int OCW = $clog2(MAX_OUTSTANDING + 1);
+    logic [OCW-1:0] out_cnt [NUM_CH];  // the channel's bursts issued and not yet retired ...
+    logic [1:0]     out_seq [NUM_CH];  // ... the last of which belongs to this descriptor
+    wire held = out_cnt[ch] != '0 && out_seq[ch] != seq;  // an older descriptor's writes pend
     wire issue = active && (!aw_valid || aw_ready) && wq_ready && bq_ready
               && (32'(avail) >= 32'(burst)) && (drop || !held);
 
@@ -208,4 +210,16 @@ module dma_wr_engine
     end
 
     wire unused = eq_ready;  // eq never fills: it has as many entries as bq
+    // ---- the barrier's per-channel count of unretired bursts ----------------------------------
+    always_ff @(posedge clk) begin
+        for (int c = 0; c < NUM_CH; c++) begin
+            if (rst) begin
+                out_cnt[c] <= '0;
+                out_seq[c] <= '0;
+            end else begin
+                out_cnt[c] <= out_cnt[c] + OCW'(issue && ch == CW'(c)) - OCW'(retire && bq_ch == CW'(c));
+                if (issue && ch == CW'(c)) out_seq[c] <= seq;
+            end
+        end
+    end
 endmodule

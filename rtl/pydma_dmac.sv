@@ -155,8 +155,8 @@ module pydma_dmac #(
     logic [NUM_CH*ADDR_W-1:0] cmd_src, cmd_dst;
     logic [NUM_CH*CL_W-1:0]   cmd_len;
     logic [NUM_CH-1:0]        cmd_fixed_src, cmd_fixed_dst;
-    logic [NUM_CH*2-1:0]      cmd_size, cmd_seq, hold_seq;
-    logic [NUM_CH-1:0]        hold_valid, kill;
+    logic [NUM_CH*2-1:0]      cmd_size, cmd_seq;
+    logic [NUM_CH-1:0]        kill;
     logic [NUM_CH*4-1:0]      req_line;
     logic [NUM_CH-1:0]        req_used, req_ack, req_tc;
     logic                     mv_cmd_ready, mv_done_valid;
@@ -191,7 +191,7 @@ module pydma_dmac #(
             .cmd_len(cmd_len[c*CL_W +: CL_W]),
             .cmd_fixed_src(cmd_fixed_src[c]), .cmd_fixed_dst(cmd_fixed_dst[c]),
             .cmd_size(cmd_size[c*2 +: 2]), .cmd_seq(cmd_seq[c*2 +: 2]),
-            .hold_valid(hold_valid[c]), .hold_seq(hold_seq[c*2 +: 2]), .kill(kill[c]),
+            .kill(kill[c]),
             .chunk_done(mv_done_valid && mv_done_ch == CW'(c)), .chunk_err(mv_done_err),
             .chunk_bytes(mv_done_bytes),
             .wb_req(wb_req[c]), .wb_addr(wb_addr[c*ADDR_W +: ADDR_W]),
@@ -266,7 +266,7 @@ module pydma_dmac #(
         .cmd_len(cmd_len[cmd_arb_idx*CL_W +: CL_W]),
         .cmd_fixed_src(cmd_fixed_src[cmd_arb_idx]), .cmd_fixed_dst(cmd_fixed_dst[cmd_arb_idx]),
         .cmd_size(cmd_size[cmd_arb_idx*2 +: 2]), .cmd_seq(cmd_seq[cmd_arb_idx*2 +: 2]),
-        .hold_valid, .hold_seq, .kill,
+        .kill,
         .ar_valid(m_ar_valid), .ar_ready(m_ar_ready), .ar_addr(m_ar_addr), .ar_len(m_ar_len),
         .ar_size(m_ar_size), .ar_burst(m_ar_burst),
         .r_valid(m_r_valid), .r_ready(m_r_ready), .r_data(m_axi_rdata), .r_err(m_axi_rresp[1]),
