@@ -13,7 +13,7 @@
 //   SACK  ACK high (TC too if a descriptor ended) until the peripheral drops its request
 //
 // Memory copies are pipelined: once a descriptor's last chunk is issued it moves to a
-// completion queue (two entries, oldest first) and the channel fetches and issues the next
+// completion queue (QUEUE_DEPTH entries, oldest first) and the channel fetches and issues the next
 // one while the queue waits for the chunks' write responses and writes the statuses back in
 // order (RETIRE). While a descriptor is issued the next one is prefetched (pf_*). The
 // mover's write engine holds a chunk's writes until every write of the channel's older
@@ -33,7 +33,8 @@ module dma_chan
     parameter int ADDR_W = 32,
     parameter int CL_W   = 13,   // width of a chunk length (CHUNK_BYTES and a burst fit)
     parameter int CHUNK_BYTES = 4096,
-    parameter int BUS_BYTES_LOG2 = 3
+    parameter int BUS_BYTES_LOG2 = 3,
+    parameter int QUEUE_DEPTH = 4  // memory-copy descriptors completing behind the one issued
 ) (
     input  logic              clk,
     input  logic              rst,
@@ -123,13 +124,14 @@ module dma_chan
     logic        s_partial;   // part of the current request moved, not yet acknowledged
 
     // memory-copy completion queue: descriptors whose chunks are all issued, oldest at 0
-    logic [1:0]  q_valid;
-    logic [63:0] q_addr [2];
-    logic [1:0]  q_ioc;
-    logic [31:0] q_left [2];   // chunks still in flight
-    logic [31:0] q_xfer [2];   // bytes moved
-    logic [3:0]  q_err [2];
-    logic [1:0]  q_seq [2];
+    localparam int QD = QUEUE_DEPTH;
+    localparam int QW = (QD > 1) ? $clog2(QD) : 1;
+    logic [QD-1:0] q_valid;    // valid entries are 0 .. n-1
+    logic [63:0] q_addr [QD];
+    logic [QD-1:0] q_ioc;
+    logic [31:0] q_left [QD];  // chunks still in flight
+    logic [31:0] q_xfer [QD];  // bytes moved
+    logic [3:0]  q_err [QD];
     logic        q_wb;         // the head's status write-back was granted
     logic        q_stop;       // the head failed (data or write-back): halt with stop_code
     logic [3:0]  stop_code;
@@ -183,15 +185,25 @@ module dma_chan
     wire busy = state != S_IDLE && state != S_HALT;
     // a chunk completion belongs to the oldest queued descriptor with chunks in flight, else
     // to the current one (the mover completes a channel's chunks in order)
-    wire to_q0 = q_valid[0] && q_left[0] != 0;
-    wire to_q1 = !to_q0 && q_valid[1] && q_left[1] != 0;
-    wire to_cur = !to_q0 && !to_q1;
+    logic [QD-1:0] to_q;
+    logic q_err_any;
+    always_comb begin
+        logic found;
+        found = 1'b0;
+        q_err_any = 1'b0;
+        for (int i = 0; i < QD; i++) begin
+            to_q[i] = !found && q_valid[i] && q_left[i] != 0;
+            found = found || to_q[i];
+            q_err_any = q_err_any || (q_valid[i] && q_err[i] != ERR_NONE);
+        end
+    end
+    wire to_cur = to_q == '0;
     wire cur_chunk_done = chunk_done && to_cur;
-    wire err_known = q_stop || (q_valid[0] && q_err[0] != ERR_NONE) || (q_valid[1] && q_err[1] != ERR_NONE);
-    wire q_empty = q_valid == 2'b00;
+    wire err_known = q_stop || q_err_any;
+    wire q_empty = q_valid == '0;
     wire q_wb_req = q_valid[0] && q_left[0] == 0 && !q_wb && !abort_req && !q_stop;
     wire q_pop = q_wb && wb_done;
-    wire q_room = !q_valid[1] || q_pop;
+    wire q_room = !q_valid[QD-1] || q_pop;
     wire q_push = state == S_RETIRE && q_room && !err_known && !abort_req;
     wire chain_end = !cyclic && (d_ctrl[DCTRL_EOC_BIT] || cur == tail);  // as things stand
     wire [31:0] this_chunk = (rem < CHUNK) ? rem : CHUNK;
@@ -314,12 +326,11 @@ module dma_chan
             {q_valid, q_ioc, q_wb, q_stop, stop_code, end_code, c_left, c_seq} <= '0;
             pf_state <= PF_NONE;
             {pf_desc, pf_err, pf_was_tail} <= '0;
-            for (int i = 0; i < 2; i++) begin
+            for (int i = 0; i < QD; i++) begin
                 q_addr[i] <= '0;
                 q_left[i] <= '0;
                 q_xfer[i] <= '0;
                 q_err[i] <= ERR_NONE;
-                q_seq[i] <= '0;
             end
         end else begin
             // ---- register writes -------------------------------------------------------
@@ -366,23 +377,20 @@ module dma_chan
 
             // ---- the completion queue: count chunks, write statuses back in order -------
             begin
-                logic [1:0]  nv;
-                logic [63:0] na [2];
-                logic [1:0]  ni;
-                logic [31:0] nl [2], nx [2];
-                logic [3:0]  ne [2];
-                logic [1:0]  ns [2];
+                logic [QD-1:0] nv, ni;
+                logic [63:0] na [QD];
+                logic [31:0] nl [QD], nx [QD];
+                logic [3:0]  ne [QD];
                 nv = q_valid;
                 ni = q_ioc;
-                for (int i = 0; i < 2; i++) begin
+                for (int i = 0; i < QD; i++) begin
                     na[i] = q_addr[i];
                     nl[i] = q_left[i];
                     nx[i] = q_xfer[i];
                     ne[i] = q_err[i];
-                    ns[i] = q_seq[i];
                 end
-                for (int i = 0; i < 2; i++) begin
-                    if (chunk_done && (i == 0 ? to_q0 : to_q1)) begin
+                for (int i = 0; i < QD; i++) begin
+                    if (chunk_done && to_q[i]) begin
                         nl[i] = nl[i] - 32'd1;
                         if (chunk_err == ERR_NONE) nx[i] = nx[i] + 32'(chunk_bytes);
                         else if (ne[i] == ERR_NONE) ne[i] = chunk_err;
@@ -403,25 +411,26 @@ module dma_chan
                         end
                     end
                     // shift the queue
-                    nv = {1'b0, nv[1]};
-                    ni = {1'b0, ni[1]};
-                    na[0] = na[1];
-                    nl[0] = nl[1];
-                    nx[0] = nx[1];
-                    ne[0] = ne[1];
-                    ns[0] = ns[1];
+                    nv = nv >> 1;
+                    ni = ni >> 1;
+                    for (int i = 0; i < QD - 1; i++) begin
+                        na[i] = na[i + 1];
+                        nl[i] = nl[i + 1];
+                        nx[i] = nx[i + 1];
+                        ne[i] = ne[i + 1];
+                    end
                 end
                 if (q_push) begin
                     // the current descriptor, with this cycle's completion counted in
-                    logic k;
-                    k = nv[0];
+                    logic [QW-1:0] k;  // the first free entry
+                    k = QW'(QD - 1);
+                    for (int i = QD - 1; i >= 0; i--) if (!nv[i]) k = QW'(i);
                     nv[k] = 1'b1;
                     na[k] = cur;
                     ni[k] = d_ctrl[DCTRL_IOC_BIT];
                     nl[k] = c_left - 32'(cur_chunk_done);
                     nx[k] = xferred + ((cur_chunk_done && chunk_err == ERR_NONE) ? 32'(chunk_bytes) : 32'd0);
                     ne[k] = (xerr != ERR_NONE) ? xerr : (cur_chunk_done ? chunk_err : ERR_NONE);
-                    ns[k] = c_seq;
                     c_seq <= c_seq + 1'b1;
                     c_left <= '0;
                     xferred <= '0;
@@ -429,12 +438,11 @@ module dma_chan
                 end
                 q_valid <= nv;
                 q_ioc <= ni;
-                for (int i = 0; i < 2; i++) begin
+                for (int i = 0; i < QD; i++) begin
                     q_addr[i] <= na[i];
                     q_left[i] <= nl[i];
                     q_xfer[i] <= nx[i];
                     q_err[i] <= ne[i];
-                    q_seq[i] <= ns[i];
                 end
             end
 
