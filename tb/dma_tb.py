@@ -96,6 +96,9 @@ class DmaTb:
         else:
             self.memory = AxiSimMemory(size=MEM_SIZE, base=base, addr_width=self.addr_w)
             self.axi = AxiSlave(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, target=self.memory.space)
+        # Hooked now, before the slave's coroutines first run: one made later would miss the
+        # first burst after it, which the slave already awaits through the unhooked recv().
+        self._faults = NativeFaultInjector(self.memory) if self.native else FaultInjector(self.axi, dut.clk, self.rng)
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
         self.backend = CocotbBackend(self.axil, dut.irq, self.memory, self.core)
         self.dev = Device("pydma-tb", self.memory)
@@ -161,9 +164,7 @@ class DmaTb:
 
     def fault_injector(self) -> FaultInjector | NativeFaultInjector:
         """Bus-error injection in this simulation's memory model (tb/faults.py)."""
-        if self.native:
-            return NativeFaultInjector(self.memory)
-        return FaultInjector(self.axi, self.dut.clk, self.rng)
+        return self._faults
 
     # -- life cycle ----------------------------------------------------------------------------
     async def reset(self) -> None:

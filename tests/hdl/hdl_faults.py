@@ -154,6 +154,39 @@ async def test_fault_while_issuing_a_long_descriptor(dut):
 
 
 @cocotb.test()
+async def test_fetch_error_on_the_first_descriptor(dut):
+    """The first descriptor of a run cannot be fetched (nothing older is completing): the
+    channel halts at once with FETCH, the transaction reports READ_FAILED with all of it
+    left, the one behind it DMA_TRANS_ABORTED, nothing is written, and the channel works
+    again."""
+    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
+    await tb.start()
+    faults = tb.fault_injector()
+    chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
+    for resp in (AxiResp.SLVERR, AxiResp.DECERR):
+        arena = Arena(tb, 2 * 4096)
+        victim = Tracked(chan, arena, Copy(5, 7, 1000))
+        behind = Tracked(chan, arena, Copy(2048, 2048, 500))
+        head = victim.tx.hw[0].phys
+        fault = faults.add(Fault("read", resp, lo=head, hi=head + 8, once=True))
+        chan.issue_pending()
+        got = await victim.wait()
+        assert got == R.DMA_TRANS_READ_FAILED, f"{resp.name}: {victim.results[0]}"
+        assert victim.results[0].residue == 1000
+        assert await behind.wait() == R.DMA_TRANS_ABORTED, f"{resp.name}: behind: {behind.results[0]}"
+        assert fault.hits == 1
+        arena.check([victim.copy, behind.copy])  # nothing written
+        again = Tracked(chan, arena, Copy(100, 3000, 700))
+        chan.issue_pending()
+        assert await again.wait() == R.DMA_TRANS_NOERROR, "the channel did not recover"
+        arena.expect(again.copy)
+        arena.check([again.copy])
+        arena.free()
+    await chan.release()
+    await tb.stop()
+
+
+@cocotb.test()
 async def test_nothing_lands_behind_a_late_fault(dut):
     """A fault at the very end of a long copy (its last data write or its last read) must
     keep every byte of the short copies queued behind it out of memory, and they report

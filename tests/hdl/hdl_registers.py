@@ -127,14 +127,16 @@ async def test_descriptor_errors_halt(dut):
     cases = [
         ("zero length", lambda: raw.desc(d, 0, data.addr, data.addr + 4096, 0, 0), True),
         ("reserved bit", lambda: raw.desc(d, 0, data.addr, data.addr + 4096, 16, 1 << 7), True),
+        # met after a good descriptor (which still completes) and as the head of a run
         ("misaligned next", lambda: raw.desc(d, e.addr + 8, data.addr, data.addr + 4096, 16, 0), False),
+        ("misaligned head", lambda: raw.desc(d, 0, data.addr, data.addr + 4096, 16, 0), False),
     ]
     for name, build, reported_in_desc in cases:
         data.write(4096, bytes(64))
         build()
         raw.desc(e, 0, data.addr, data.addr + 4096, 16, 0)
         tail = e.addr if name == "misaligned next" else d.addr
-        await raw.ring(d.addr, tail)
+        await raw.ring(d.addr + 8 if name == "misaligned head" else d.addr, tail)
         st = await raw.wait_idle()
         assert raw.field(st, "STATUS", "HALTED"), name
         assert raw.field(st, "STATUS", "ERR_CODE") == L.ErrCode.DESC, name
@@ -145,6 +147,8 @@ async def test_descriptor_errors_halt(dut):
             wr = await _tb.axil.write(raw.reg(reg), value.to_bytes(4, "little"))
             assert wr.resp == AxiResp.SLVERR, f"{name}: {reg} write to a halted channel answered {wr.resp}"
         assert await raw.read("CUR_DESC_LO") == cur, f"{name}: CUR_DESC changed while halted"
+        if name == "misaligned head":  # nothing fetched, nothing moved, nothing counted
+            assert data.read(4096, 64) == bytes(64) and await raw.read("DONE_CNT") == 0, name
         if reported_in_desc:
             status, xferred = raw.status(d)
             assert status == L.DescStatus.DONE | (L.ErrCode.DESC << L.DescStatus.ERR_SHIFT), name
