@@ -1,8 +1,9 @@
-// Data write engine. An AW burst is issued only once all of its beats are waiting in the
-// write FIFO, so W never stalls inside a burst ("stay off the bus until you can drive it
-// hard"). Write responses are counted per chunk; the last one reports the chunk done, with
-// READ if any of its source beats had a read error (those beats are written with no byte
-// strobes, so nothing wrong lands in memory) or WRITE if any write response was an error.
+// Data write engine. An AW burst is issued once CUT_THROUGH of its beats (all of a shorter
+// burst) are waiting in the write FIFO; the rest follow on W as the reads deliver them (the
+// read side reserves FIFO room for every burst it requests, so they always come). Write
+// responses are counted per chunk; the last one reports the chunk done, with READ if any
+// of its source beats had a read error (those beats are written with no byte strobes, so
+// nothing wrong lands in memory) or WRITE if any write response was an error.
 //
 // Write barrier: a channel runs ahead (it reads the next descriptors' data while earlier
 // ones finish), but a chunk's writes wait until every burst of an older descriptor of its
@@ -21,6 +22,10 @@ module dma_wr_engine
     parameter int MAX_BURST = 64,
     parameter int FIFO_DEPTH = 128,
     parameter int MAX_OUTSTANDING = 8,
+    // a burst's AW goes once this many of its beats are buffered (all of a shorter burst):
+    // the rest follow on W as they arrive, so a copy's last burst does not wait to be
+    // buffered whole (store and forward would cost one burst at the end of every copy)
+    parameter int CUT_THROUGH = 2,
     localparam int B = DATA_W / 8,
     localparam int BW = $clog2(B),
     localparam int CW = (NUM_CH > 1) ? $clog2(NUM_CH) : 1
@@ -64,13 +69,15 @@ module dma_wr_engine
 );
     localparam int AVW = $clog2(FIFO_DEPTH) + 1;
 
-    // ---- AW: one burst at a time, data already buffered ------------------------------------
+    // ---- AW: one burst at a time, once CUT_THROUGH of its beats are buffered ---------------
     logic              active;
     logic [ADDR_W-1:0] addr;
     logic [NB_W-1:0]   rem;
     logic [CW-1:0]     ch;
     logic [CL_W-1:0]   len;
-    logic [AVW-1:0]    avail;  // buffered beats not yet claimed by an AW
+    // buffered beats not yet claimed by an AW; negative while an issued burst still waits for
+    // some of its beats (the next AW then waits for them and CUT_THROUGH more)
+    logic signed [AVW:0] avail;
     logic              fixed;
     logic [2:0]        size;
     logic [1:0]        seq;
@@ -82,13 +89,14 @@ module dma_wr_engine
 
     logic wq_ready, bq_ready;
     wire last_burst = rem == burst;
+    wire [NB_W-1:0] need = (32'(burst) < CUT_THROUGH) ? burst : NB_W'(CUT_THROUGH);
     wire drop = kill[ch];
     localparam int OCW = $clog2(MAX_OUTSTANDING + 1);
     logic [OCW-1:0] out_cnt [NUM_CH];  // the channel's bursts issued and not yet retired ...
     logic [1:0]     out_seq [NUM_CH];  // ... the last of which belongs to this descriptor
     wire held = out_cnt[ch] != '0 && out_seq[ch] != seq;  // an older descriptor's writes pend
     wire issue = active && (!aw_valid || aw_ready) && wq_ready && bq_ready
-              && (32'(avail) >= 32'(burst)) && (drop || !held);
+              && int'(avail) >= int'(need) && (drop || !held);
 
     assign cmd_ready = !active;
 
@@ -101,7 +109,7 @@ module dma_wr_engine
             aw_len <= '0;
             {fixed, size, seq, aw_size, aw_burst} <= '0;
         end else begin
-            avail <= avail + AVW'(beat_pushed) - (issue ? AVW'(burst) : '0);
+            avail <= avail + (AVW + 1)'(beat_pushed) - (issue ? (AVW + 1)'(burst) : '0);
             if (cmd_valid && cmd_ready) begin
                 active <= 1'b1;
                 addr <= cmd_addr;
