@@ -145,9 +145,67 @@ class PydmaDesc(VirtDmaDesc):
         self.on_hw = False  # issued and handed to the controller, not yet completed
         self.hw_base = 0  # DONE_CNT number of its first hardware descriptor
         self.moved = 0  # bytes its retired hardware descriptors report moved
+        self._status_runs: list | None = None  # made at the first submit (clear_statuses)
+        self._queue_entries: list | None = None
 
     def __repr__(self) -> str:
         return f"<PydmaDesc cookie={self.cookie} segs={len(self.hw)} len={self.total}>"
+
+    def clear_statuses(self) -> None:
+        """Zero every hardware descriptor's status word before the controller sees them.
+        Descriptors at evenly spaced pool addresses (the usual case: one prep takes them in
+        a row) are cleared as one strided view per run, eight slice stores for the lot, so
+        a reused 4096-descriptor chain resubmits in well under a millisecond."""
+        if self._status_runs is None:
+            self._status_runs = _status_runs(self.hw)
+        for view, stride, n, one_by_one in self._status_runs:
+            if one_by_one is not None:
+                for h in one_by_one:
+                    h.clear_status()
+                continue
+            zeros = bytes(n)
+            for k in range(8):
+                view[k::stride] = zeros
+
+    def queue_entries(self) -> list[tuple[PydmaDesc, int]]:
+        """(self, i) for each hardware descriptor, as the channel's hw_queue holds them."""
+        if self._queue_entries is None:
+            self._queue_entries = [(self, i) for i in range(len(self.hw))]
+        return self._queue_entries
+
+
+def _status_runs(hw: list[HwDesc]) -> list:
+    """Runs of hardware descriptors at a constant address stride within one allocation (a
+    pool page), each as (a view from the first status word to the last, the stride, the
+    count, None); where the memory model gives no direct view, or for a lone descriptor,
+    (None, 0, 0, [its HwDescs])."""
+    get = getattr(hw[0].view.mem, "buffer", None) if hw else None
+    runs: list = []
+
+    def add(i: int, j: int, stride: int) -> None:
+        n = j - i
+        if get is None or n == 1:
+            runs.append((None, 0, 0, hw[i:j]))
+            return
+        try:
+            view = get(hw[i].phys + _OFF["STATUS"], stride * (n - 1) + 8)
+        except ValueError:  # the run crosses from one pool page into another: halve it
+            mid = (i + j) // 2
+            add(i, mid, stride)
+            add(mid, j, stride)
+            return
+        runs.append((view, stride, n, None))
+
+    i = 0
+    while i < len(hw):
+        stride = hw[i + 1].phys - hw[i].phys if i + 1 < len(hw) else 0
+        j = i + 1
+        if stride >= 8:
+            while j < len(hw) and hw[j].phys - hw[j - 1].phys == stride:
+                j += 1
+        add(i, j, stride)
+        i = j
+    return runs
 
 
 class PydmaChan(VirtDmaChan):
@@ -516,8 +574,7 @@ class PydmaDevice(DmaDevice):
         for prev, desc in itertools.pairwise(batch):
             prev.hw[-1].set_next(desc.hw[0].phys)
         for desc in batch:
-            for h in desc.hw:
-                h.clear_status()
+            desc.clear_statuses()
             desc.on_hw = True
             desc.moved = 0  # a reused transaction starts over
             desc.hw_base = chan.hw_handed
@@ -525,7 +582,7 @@ class PydmaDevice(DmaDevice):
                 chan.hw_cyclic = desc
             else:
                 chan.hw_handed += len(desc.hw)
-                chan.hw_queue.extend((desc, i) for i in range(len(desc.hw)))
+                chan.hw_queue.extend(desc.queue_entries())
         head, tail = batch[0].hw[0], batch[-1].hw[-1]
         w = self.backend.writel
         if idle:

@@ -27,7 +27,10 @@ from pydma import (
 )
 from pydma.cookie import DMA_MAX_COOKIE
 from pydma.errors import EPERM
+from pydma.hw import layout as L
 from tb.dma_tb import DmaTb
+
+STATUS_OFF = L.desc_field("STATUS").offset
 
 
 async def setup(dut, max_hw_desc: int = 4096):
@@ -195,8 +198,13 @@ async def test_reuse(dut):
             arena.model[60000:63000] = new_src[60000:63000]
         cookie = desc.submit()
         chan.issue_pending()
+        # handed over with every status word cleared (the last run left them DONE), so a
+        # descriptor the controller counted without writing its status would be caught
+        stale = [h.phys for h in desc.hw if tb.memory.read(h.phys + STATUS_OFF, 8) != bytes(8)]
+        assert not stale, f"run {run}: {len(stale)} of {len(desc.hw)} status words not cleared"
         await wait_cookie(chan, cookie)
         await ClockCycles(dut.clk, 2)
+        assert all(tb.memory.read(h.phys + STATUS_OFF, 4)[0] & 1 for h in desc.hw), "a status not written back"
         assert [h.phys for h in desc.hw] == hw_addrs, "reuse must not rebuild the chain"
         arena.expect_sg(src_pieces, dst_pieces)
         arena.check([])
