@@ -170,6 +170,11 @@ module axi4_checker #(
     wire b_hs = bvalid && bready;
     wire ar_hs = arvalid && arready;
     wire r_hs = rvalid && rready;
+    // per-ID queue counts: an AW or AR adds to its ID's, a B or a read's last R takes away
+    wire bq_inc = aw_hs && bq_count[awid] != (PW+1)'(DEPTH);
+    wire bq_dec = b_hs && bq_count[bid] != 0;
+    wire rq_inc = ar_hs && rq_count[arid] != (PW+1)'(DEPTH);
+    wire rq_dec = r_hs && rq_count[rid] != 0 && (r_beats[rid] == 9'(rq[rid][rq_head[rid]]) || rlast);
 
     logic rst_q;  // rst at the previous edge
     always_ff @(posedge clk) rst_q <= rst;
@@ -263,11 +268,9 @@ module axi4_checker #(
                     bq_head[bid] <= bq_head[bid] + 1'b1;
                 end
             end
-            for (int i = 0; i < NID; i++) begin
-                bq_count[i] <= bq_count[i]
-                    + (PW+1)'((aw_hs && awid == ID_W'(i) && bq_count[i] != (PW+1)'(DEPTH)))
-                    - (PW+1)'((b_hs && bid == ID_W'(i) && bq_count[i] != 0));
-            end
+            // only the IDs that moved (a loop over all of them costs every simulated cycle)
+            if (bq_inc && !(bq_dec && bid == awid)) bq_count[awid] <= bq_count[awid] + 1'b1;
+            if (bq_dec && !(bq_inc && bid == awid)) bq_count[bid] <= bq_count[bid] - 1'b1;
 
             // R: beats of the oldest AR of their ID, RLAST on its last beat
             if (ar_hs) begin
@@ -289,12 +292,8 @@ module axi4_checker #(
                     end else r_beats[rid] <= r_beats[rid] + 1'b1;
                 end
             end
-            for (int i = 0; i < NID; i++) begin
-                rq_count[i] <= rq_count[i]
-                    + (PW+1)'((ar_hs && arid == ID_W'(i) && rq_count[i] != (PW+1)'(DEPTH)))
-                    - (PW+1)'((r_hs && rid == ID_W'(i) && rq_count[i] != 0
-                        && (r_beats[i] == 9'(rq[i][rq_head[i]]) || rlast)));
-            end
+            if (rq_inc && !(rq_dec && rid == arid)) rq_count[arid] <= rq_count[arid] + 1'b1;
+            if (rq_dec && !(rq_inc && rid == arid)) rq_count[rid] <= rq_count[rid] - 1'b1;
         end
     end
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cocotb.triggers import First, ReadOnly, RisingEdge
+from cocotb.triggers import Event, First, ReadOnly, RisingEdge
 from cocotb.utils import get_sim_time
 from cocotb_bus.drivers import BusDriver
 from cocotb_bus.monitors import BusMonitor
@@ -39,6 +39,9 @@ class RequestLinesDriver(BusDriver):
         self.width = len(self.bus.breq)
         self.withdrawn: set[int] = set()  # lines whose request was withdrawn on purpose
         self._levels = {"breq": 0, "sreq": 0, "lreq": 0}
+        # set whenever a line is driven: the monitor wakes on this rather than on a value
+        # change of each request vector (a simulator callback checked at every edge)
+        self.changed = Event()
         for name in self._levels:
             getattr(self.bus, name).value = 0
 
@@ -48,6 +51,7 @@ class RequestLinesDriver(BusDriver):
             if bits != self._levels[name]:
                 self._levels[name] = bits
                 getattr(self.bus, name).value = bits
+                self.changed.set()
 
     def port(self, line: int) -> RequestPort:
         if not 0 <= line < self.width:
@@ -103,13 +107,18 @@ class RequestMonitor(BusMonitor):
     async def _monitor_recv(self) -> None:
         # Every signal here changes only just after a clock edge, so waking on each change
         # and sampling once things settle (ReadOnly) sees every state the lines go through,
-        # without running Python on the cycles in which nothing moves.
+        # without running Python on the cycles in which nothing moves. The request lines
+        # are driven only by `driver`, which says when it drives them.
         width = len(self.bus.ack)
         prev = dict.fromkeys(self._signals, 0)
         pending: dict[int, tuple[str, bool]] = {}  # line -> request seen (kind, last)
-        changes = [getattr(self.bus, n).value_change for n in self._signals]
+        changed = self.driver.changed if self.driver is not None else None
+        watched = ["ack", "tc"] if changed is not None else self._signals
+        changes = [getattr(self.bus, n).value_change for n in watched]
         while True:
-            await First(*changes)
+            await First(*changes, *([changed.wait()] if changed is not None else []))
+            if changed is not None:
+                changed.clear()
             await ReadOnly()
             now = {n: getattr(self.bus, n).value.to_unsigned() for n in self._signals}
             moved = 0

@@ -78,7 +78,8 @@ def sources(toplevel: str = TOPLEVEL) -> list[Path]:
     if not is_controller(toplevel):
         return [RTL / "lint.vlt", *CHECKERS]
     names = (RTL / "filelist.f").read_text().split()
-    srcs = [RTL / "lint.vlt", TB / "public.vlt"] + [RTL / n for n in names] + CHECKERS + [TB / "checkers_bind.sv"]
+    public = [TB / "public.vlt", TB / f"public_ports_{toplevel}.vlt"]
+    srcs = [RTL / "lint.vlt", *public] + [RTL / n for n in names] + CHECKERS + [TB / "checkers_bind.sv"]
     if toplevel == NATIVE_TOPLEVEL:
         srcs += NATIVE_SOURCES
     return srcs
@@ -102,6 +103,8 @@ def _build_args(waves: bool, toplevel: str = TOPLEVEL) -> list[str]:
         # the store is compiled into the model and exported, so Python's ctypes finds the
         # very objects the DPI calls use (pydma/sim/native_memory.py)
         args += [str(NATIVE_CPP), "-CFLAGS", "-O2", "-LDFLAGS", "-rdynamic"]
+        # the top makes its own clock (a delay): --timing, which the wheel compiles as C++20
+        args += ["--timing", "-CFLAGS", "-std=c++20"]
     if waves:  # VCD: FST would need Debian's liblz4-dev; the runner adds --trace itself
         args += ["--trace-structs"]
     if coverage_on():

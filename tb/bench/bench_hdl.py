@@ -68,7 +68,7 @@ async def _rise(sig) -> int:
 
 async def _irq_rise(tb: DmaTb, line: int) -> int:
     while not tb.backend.irq_asserted(line):
-        await tb.dut.irq.value_change
+        await tb.backend.irq.value_change
     return now_cycles()
 
 

@@ -87,7 +87,7 @@ module axi_native_mem #(
     import "DPI-C" function int pnm_read(input longint addr, input int nbytes, output bit [255:0] data);
     import "DPI-C" function int pnm_write(input longint addr, input int nbytes, input bit [255:0] data,
                                           input int strb);
-    import "DPI-C" function int pnm_stall(input int ch);
+    import "DPI-C" function int pnm_stalls();  // bit c: channel c pauses (AW, W, B, AR, R)
 
     localparam int QW = $clog2(QDEPTH);
     localparam logic [1:0] OKAY = 2'b00;
@@ -112,7 +112,7 @@ module axi_native_mem #(
             pause <= '0;
         end else begin
             now <= now + 1;
-            for (int c = 0; c < 5; c++) pause[c] <= pnm_stall(c) != 0;
+            pause <= 5'(pnm_stalls());
         end
     end
 

@@ -245,10 +245,14 @@ int pnm_write(long long addr, int nbytes, const svBitVecVal* data, int strb) {
 }
 
 // Whether channel `ch` (0 AW, 1 W, 2 B, 3 AR, 4 R) pauses this cycle.
-int pnm_stall(int ch) {
-    (void)ch;
+// This cycle's pauses, one draw per channel in order (AW, W, B, AR, R): bit c pauses
+// channel c. One call a cycle for all five, as the call itself costs every cycle.
+int pnm_stalls() {
     if (!g_stall_thresh) return 0;
-    return static_cast<uint32_t>(g_rng.next() >> 32) < g_stall_thresh;
+    int mask = 0;
+    for (int c = 0; c < 5; c++)
+        if (static_cast<uint32_t>(g_rng.next() >> 32) < g_stall_thresh) mask |= 1 << c;
+    return mask;
 }
 
 }  // extern "C"
