@@ -102,7 +102,7 @@ class DmaTb:
         self._faults = NativeFaultInjector(self.memory) if self.native else FaultInjector(self.axi, dut.clk, self.rng)
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
         # monitors that wake on a change watch the controller's own lines (the native top's
-        # ports show them as of the last clock edge, for the models that sample at edges)
+        # ports show them as of the last falling edge, for the models that sample at edges)
         self.backend = CocotbBackend(self.axil, self.core.irq, self.memory, self.core)
         self.dev = Device("pydma-tb", self.memory)
         self.dma: PydmaDevice | None = None

@@ -8,6 +8,7 @@ when the generated files are stale, so the two sides cannot drift apart.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -297,14 +298,30 @@ def chan_reg_addr(channel: int, name: str) -> int:
     return CHAN_BASE + channel * CHAN_STRIDE + reg(name).offset
 
 
+_PACKED_FIELDS = ("NEXT", "SRC", "DST", "LEN", "CTRL")  # what the driver writes, in pack_desc's order
+
+
+def _desc_struct() -> tuple[struct.Struct, tuple[int, ...]]:
+    """A struct.Struct laid out from DESC_FIELDS (pad bytes between fields), and for each of
+    its fields the index of its value among pack_desc's arguments (-1: hardware-written, zero)."""
+    fmt, order, at = "<", [], 0
+    for f in sorted(DESC_FIELDS, key=lambda f: f.offset):
+        fmt += f"{f.offset - at}x" if f.offset > at else ""
+        fmt += {1: "B", 2: "H", 4: "I", 8: "Q"}[f.size]
+        order.append(_PACKED_FIELDS.index(f.name) if f.name in _PACKED_FIELDS else -1)
+        at = f.offset + f.size
+    return struct.Struct(fmt), tuple(order)
+
+
+_DESC_STRUCT, _DESC_ORDER = _desc_struct()
+
+
 def pack_desc(next_desc: int, src: int, dst: int, length: int, ctrl: int) -> bytes:
     """The bytes of a descriptor as the driver writes it (hardware-written fields zero), laid
-    out from DESC_FIELDS, so every writer follows the one definition."""
-    values = {"NEXT": next_desc, "SRC": src, "DST": dst, "LEN": length, "CTRL": ctrl}
-    raw = bytearray(max(f.offset + f.size for f in DESC_FIELDS))
-    for f in DESC_FIELDS:
-        raw[f.offset : f.offset + f.size] = values.get(f.name, 0).to_bytes(f.size, "little")
-    return bytes(raw)
+    out from DESC_FIELDS (through a Struct made from them once: it runs per descriptor),
+    so every writer follows the one definition."""
+    args = (next_desc, src, dst, length, ctrl)
+    return _DESC_STRUCT.pack(*[args[i] if i >= 0 else 0 for i in _DESC_ORDER])
 
 
 def desc_field(name: str) -> DescField:
