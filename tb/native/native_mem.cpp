@@ -244,7 +244,6 @@ int pnm_write(long long addr, int nbytes, const svBitVecVal* data, int strb) {
     return 0;
 }
 
-// Whether channel `ch` (0 AW, 1 W, 2 B, 3 AR, 4 R) pauses this cycle.
 // This cycle's pauses, one draw per channel in order (AW, W, B, AR, R): bit c pauses
 // channel c. One call a cycle for all five, as the call itself costs every cycle.
 int pnm_stalls() {
