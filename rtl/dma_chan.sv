@@ -206,7 +206,12 @@ module dma_chan
     wire q_room = !q_valid[QD-1] || q_pop;
     wire q_push = state == S_RETIRE && q_room && !err_known && !abort_req;
     wire chain_end = !cyclic && (d_ctrl[DCTRL_EOC_BIT] || cur == tail);  // as things stand
-    wire [31:0] this_chunk = (rem < CHUNK) ? rem : CHUNK;
+    // chunks end on CHUNK-aligned destination addresses: every seam then falls on a
+    // destination beat boundary, so no destination beat is written twice, and the mover can
+    // carry the source beat two chunks share instead of reading it again (dma_mover)
+    localparam int CHUNK_LOG2 = $clog2(CHUNK_BYTES);
+    wire [31:0] to_seam = CHUNK - 32'(dst_p[CHUNK_LOG2-1:0]);
+    wire [31:0] this_chunk = (rem < to_seam) ? rem : to_seam;
     wire paused = pause && (state == S_IDLE || state == S_HALT
                  || ((state == S_ISSUE || state == S_SREQ) && outstanding == 0 && q_empty));
 

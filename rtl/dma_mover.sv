@@ -74,7 +74,20 @@ module dma_mover #(
     wire [BW-1:0] end_off = BW'(32'(d_off) + 32'(cmd_len) - 1);
     wire [B-1:0] first_strb = {B{1'b1}} << d_off;
     wire [B-1:0] last_strb = {B{1'b1}} >> (BW'(B - 1) - end_off);
-    wire [ADDR_W-1:0] src_al = cmd_fixed_src ? cmd_src : {cmd_src[ADDR_W-1:BW], {BW{1'b0}}};
+    // Realigner carry: a chunk that continues the one dispatched just before it (same channel
+    // and descriptor, memory on both sides, contiguous, the seam on a destination beat
+    // boundary and inside a source beat) does not read that shared source beat again: the
+    // realigner still holds it from the previous chunk, as if it had just primed with it.
+    logic              last_valid;
+    logic [CW-1:0]     last_ch;
+    logic [1:0]        last_seq;
+    logic [ADDR_W-1:0] last_src_end, last_dst_end;
+    wire carry = last_valid && !cmd_fixed_src && !cmd_fixed_dst && cmd_ch == last_ch
+              && cmd_seq == last_seq && cmd_src == last_src_end && cmd_dst == last_dst_end
+              && d_lane == '0 && s_lane != '0 && n_rd > NB_W'(1);
+    wire [ADDR_W-1:0] src_al = cmd_fixed_src ? cmd_src
+                             : {cmd_src[ADDR_W-1:BW], {BW{1'b0}}} + (carry ? ADDR_W'(B) : '0);
+    wire [NB_W-1:0] n_rd_c = n_rd - NB_W'(carry);  // beats read and handed to the realigner
     wire [ADDR_W-1:0] dst_al = cmd_fixed_dst ? cmd_dst : {cmd_dst[ADDR_W-1:BW], {BW{1'b0}}};
     wire [2:0] rd_size = cmd_fixed_src ? 3'(cmd_size) : 3'(BW);
     wire [2:0] wr_size = cmd_fixed_dst ? 3'(cmd_size) : 3'(BW);
@@ -83,6 +96,25 @@ module dma_mover #(
     assign cmd_ready = rc_ready && pc_ready && ac_ready && uc_ready && wc_ready;
     wire push = cmd_valid && cmd_ready;
 
+    always_ff @(posedge clk) begin
+        if (rst) begin
+            last_valid <= 1'b0;
+            last_ch <= '0;
+            last_seq <= '0;
+            last_src_end <= '0;
+            last_dst_end <= '0;
+        end else begin
+            if (push) begin
+                last_valid <= !cmd_fixed_src && !cmd_fixed_dst;
+                last_ch <= cmd_ch;
+                last_seq <= cmd_seq;
+                last_src_end <= cmd_src + ADDR_W'(cmd_len);
+                last_dst_end <= cmd_dst + ADDR_W'(cmd_len);
+            end
+            if (kill[last_ch]) last_valid <= 1'b0;  // a stopping channel starts afresh
+        end
+    end
+
     logic rc_valid, rc_pop;
     logic [ADDR_W-1:0] rc_addr;
     logic [NB_W-1:0] rc_beats;
@@ -90,7 +122,7 @@ module dma_mover #(
     logic [2:0] rc_size;
     dma_fifo #(.WIDTH(ADDR_W + NB_W + 4), .DEPTH(4)) u_rcmd (
         .clk, .rst, .in_valid(push), .in_ready(rc_ready),
-        .in_data({src_al, n_ar, cmd_fixed_src, rd_size}),
+        .in_data({src_al, n_ar - NB_W'(carry), cmd_fixed_src, rd_size}),
         .out_valid(rc_valid), .out_ready(rc_pop), .out_data({rc_addr, rc_beats, rc_fixed, rc_size})
     );
 
@@ -100,7 +132,7 @@ module dma_mover #(
     logic [NB_W-1:0] pc_count;
     dma_fifo #(.WIDTH(3 + BW + NB_W), .DEPTH(4)) u_pcmd (
         .clk, .rst, .in_valid(push), .in_ready(pc_ready),
-        .in_data({cmd_fixed_src, cmd_size, s_lane, n_ar}),
+        .in_data({cmd_fixed_src, cmd_size, s_lane, n_ar - NB_W'(carry)}),
         .out_valid(pc_valid), .out_ready(pc_pop), .out_data({pc_fixed, pc_size, pc_lane, pc_count})
     );
 
@@ -114,15 +146,15 @@ module dma_mover #(
         .out_valid(uc_valid), .out_ready(uc_pop), .out_data({uc_fixed, uc_size, uc_lane, uc_count})
     );
 
-    logic ac_valid, ac_pop, ac_prime;
+    logic ac_valid, ac_pop, ac_prime, ac_carry;
     logic [BW-1:0] ac_shift;
     logic [NB_W-1:0] ac_nin, ac_nout;
     logic [B-1:0] ac_first, ac_last;
-    dma_fifo #(.WIDTH(BW + 1 + 2 * NB_W + 2 * B), .DEPTH(4)) u_acmd (
+    dma_fifo #(.WIDTH(BW + 2 + 2 * NB_W + 2 * B), .DEPTH(4)) u_acmd (
         .clk, .rst, .in_valid(push), .in_ready(ac_ready),
-        .in_data({shift, s_off > d_off, n_rd, n_wr, first_strb, last_strb}),
+        .in_data({shift, s_off > d_off && !carry, carry, n_rd_c, n_wr, first_strb, last_strb}),
         .out_valid(ac_valid), .out_ready(ac_pop),
-        .out_data({ac_shift, ac_prime, ac_nin, ac_nout, ac_first, ac_last})
+        .out_data({ac_shift, ac_prime, ac_carry, ac_nin, ac_nout, ac_first, ac_last})
     );
 
     logic wc_valid, wc_pop;
@@ -177,7 +209,7 @@ module dma_mover #(
 
     dma_realign #(.DATA_W(DATA_W), .NB_W(NB_W)) u_align (
         .clk, .rst, .cmd_valid(ac_valid), .cmd_ready(ac_pop), .cmd_shift(ac_shift),
-        .cmd_prime(ac_prime), .cmd_nin(ac_nin), .cmd_nout(ac_nout),
+        .cmd_prime(ac_prime), .cmd_carry(ac_carry), .cmd_nin(ac_nin), .cmd_nout(ac_nout),
         .cmd_first_strb(ac_first), .cmd_last_strb(ac_last),
         .in_valid(pk_valid), .in_ready(pk_ready), .in_data(pk_data), .in_err(pk_err),
         .out_valid(al_valid), .out_ready(al_ready), .out_data(al_data), .out_strb(al_strb),

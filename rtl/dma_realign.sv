@@ -4,7 +4,8 @@
 // the first input beat only primes the previous-beat register; otherwise the window is
 // {in[k], in[k-1]}, so equal lanes (shift 0) take the whole current beat (a window offset of
 // B). When the destination needs one beat more than the source, the last output beat is
-// flushed from the previous-beat register without input.
+// flushed from the previous-beat register without input. A carried chunk (dma_mover) starts
+// with the previous chunk's last input beat, still in that register, as its primed beat.
 module dma_realign #(
     parameter int DATA_W = 64,
     parameter int NB_W = 14,
@@ -17,6 +18,7 @@ module dma_realign #(
     output logic              cmd_ready,
     input  logic [BW-1:0]     cmd_shift,
     input  logic              cmd_prime,
+    input  logic              cmd_carry,  // prev holds this chunk's first input beat already
     input  logic [NB_W-1:0]   cmd_nin,
     input  logic [NB_W-1:0]   cmd_nout,
     input  logic [B-1:0]      cmd_first_strb,
@@ -83,7 +85,7 @@ module dma_realign #(
                 first <= 1'b1;
                 first_strb <= cmd_first_strb;
                 last_strb <= cmd_last_strb;
-                prev_err <= 1'b0;
+                if (!cmd_carry) prev_err <= 1'b0;
             end
         end
     end

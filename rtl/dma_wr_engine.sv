@@ -6,11 +6,15 @@
 // nothing wrong lands in memory) or WRITE if any write response was an error.
 //
 // Write barrier: a channel runs ahead (it reads the next descriptors' data while earlier
-// ones finish), but a chunk's writes wait until every burst of an older descriptor of its
-// channel has been acknowledged (counted here per channel, so the wait ends in the cycle
-// after the last B; an error in it raises the channel's kill in that same cycle). While a channel
-// stops (kill: an error or an abort), its chunks that have not reached the bus are dropped:
-// their beats leave the FIFO and nothing is written, so nothing behind a failure lands.
+// ones finish), and its AWs go out as soon as their beats are buffered, but the W beats of
+// a later descriptor's burst wait until every burst of an older descriptor of its channel
+// has been acknowledged (counted here per channel, so the wait ends in the cycle after the
+// last B; an error in it raises the channel's kill in that same cycle). Issuing the AW early
+// takes the address round trip out of the barrier. While a channel stops (kill: an error or
+// an abort) its chunks are not written: a burst whose AW has not gone is dropped (its beats
+// leave the FIFO without a bus cycle), and one whose AW is on the bus but whose W has not
+// started is written with no byte strobes, and so is the rest of its chunk (AXI cannot take
+// an AW back). Either way the chunk reports 0 bytes, and nothing behind a failure lands.
 module dma_wr_engine
     import pydma_layout_pkg::*;
 #(
@@ -91,12 +95,8 @@ module dma_wr_engine
     wire last_burst = rem == burst;
     wire [NB_W-1:0] need = (32'(burst) < CUT_THROUGH) ? burst : NB_W'(CUT_THROUGH);
     wire drop = kill[ch];
-    localparam int OCW = $clog2(MAX_OUTSTANDING + 1);
-    logic [OCW-1:0] out_cnt [NUM_CH];  // the channel's bursts issued and not yet retired ...
-    logic [1:0]     out_seq [NUM_CH];  // ... the last of which belongs to this descriptor
-    wire held = out_cnt[ch] != '0 && out_seq[ch] != seq;  // an older descriptor's writes pend
     wire issue = active && (!aw_valid || aw_ready) && wq_ready && bq_ready
-              && int'(avail) >= int'(need) && (drop || !held);
+              && int'(avail) >= int'(need);
 
     assign cmd_ready = !active;
 
@@ -136,42 +136,66 @@ module dma_wr_engine
     end
 
     // ---- W: bursts in AW order ---------------------------------------------------------------
-    logic       wq_valid, wq_pop, wq_chunk_last, wq_drop;
-    logic [7:0] wq_len, beat;
-    logic       rd_err_acc;
-    logic       eq_ready, eq_valid, eq_pop, eq_err;
+    logic          wq_valid, wq_pop, wq_chunk_last, wq_drop;
+    logic [7:0]    wq_len, beat;
+    logic [CW-1:0] wq_ch;
+    logic [1:0]    wq_seq;
+    logic          rd_err_acc;
+    logic          eq_ready, eq_valid, eq_pop, eq_err, eq_null;
 
-    dma_fifo #(.WIDTH(10), .DEPTH(MAX_OUTSTANDING)) u_wq (
+    dma_fifo #(.WIDTH(12 + CW), .DEPTH(MAX_OUTSTANDING)) u_wq (
         .clk, .rst, .in_valid(issue), .in_ready(wq_ready),
-        .in_data({drop, last_burst, 8'(burst - 1'b1)}),
-        .out_valid(wq_valid), .out_ready(wq_pop), .out_data({wq_drop, wq_chunk_last, wq_len})
+        .in_data({drop, last_burst, ch, seq, 8'(burst - 1'b1)}),
+        .out_valid(wq_valid), .out_ready(wq_pop),
+        .out_data({wq_drop, wq_chunk_last, wq_ch, wq_seq, wq_len})
     );
 
+    // the barrier's per-channel count of bursts whose W has started and whose B has not come
+    localparam int OCW = $clog2(MAX_OUTSTANDING + 1);
+    logic [OCW-1:0] out_cnt [NUM_CH];  // (W goes in AW order, so these are a prefix) ...
+    logic [1:0]     out_seq [NUM_CH];  // ... the last of which belongs to this descriptor
+    wire w_first = beat == '0;
+    wire w_held  = w_first && out_cnt[wq_ch] != '0 && out_seq[wq_ch] != wq_seq;
+
+    // strobes off for a chunk whose channel stopped before its burst started; decided at the
+    // first beat and kept while that beat waits for WREADY (the payload must not change)
+    logic null_q, w_wait_q, w_null_q;
+    wire w_null = !w_first ? null_q : w_wait_q ? w_null_q : (null_q || kill[wq_ch]);
+
     // a dropped burst's beats leave the FIFO without a bus cycle
-    assign w_valid  = wq_valid && fifo_valid && !wq_drop;
+    assign w_valid  = wq_valid && fifo_valid && !wq_drop && !w_held;
     assign w_data   = fifo_data;
-    assign w_strb   = fifo_err ? '0 : fifo_strb;
+    assign w_strb   = (fifo_err || w_null) ? '0 : fifo_strb;
     assign w_last   = beat == wq_len;
     assign fifo_pop = (w_valid && w_ready) || (wq_valid && wq_drop && fifo_valid);
     assign wq_pop   = fifo_pop && w_last;
 
     wire chunk_w_end = wq_pop && wq_chunk_last;
+    wire w_start = w_valid && w_ready && w_first;
 
     always_ff @(posedge clk) begin
         if (rst) begin
             beat <= '0;
             rd_err_acc <= 1'b0;
-        end else if (fifo_pop) begin
-            beat <= w_last ? '0 : beat + 1'b1;
-            rd_err_acc <= chunk_w_end ? 1'b0 : (rd_err_acc || fifo_err);
+            null_q <= 1'b0;
+            w_wait_q <= 1'b0;
+            w_null_q <= 1'b0;
+        end else begin
+            w_wait_q <= w_valid && !w_ready;
+            w_null_q <= w_null;
+            if (fifo_pop) begin
+                beat <= w_last ? '0 : beat + 1'b1;
+                rd_err_acc <= chunk_w_end ? 1'b0 : (rd_err_acc || fifo_err);
+                null_q <= !chunk_w_end && (wq_drop ? null_q : w_null);
+            end
         end
     end
 
-    // per-chunk read-error flag, from the W side to the B side
-    dma_fifo #(.WIDTH(1), .DEPTH(MAX_OUTSTANDING)) u_eq (
+    // per-chunk read-error and written-without-strobes flags, from the W side to the B side
+    dma_fifo #(.WIDTH(2), .DEPTH(MAX_OUTSTANDING)) u_eq (
         .clk, .rst, .in_valid(chunk_w_end), .in_ready(eq_ready),
-        .in_data(rd_err_acc || fifo_err),
-        .out_valid(eq_valid), .out_ready(eq_pop), .out_data(eq_err)
+        .in_data({rd_err_acc || fifo_err, w_null && !wq_drop}),
+        .out_valid(eq_valid), .out_ready(eq_pop), .out_data({eq_err, eq_null})
     );
 
     // ---- B: responses in AW order ------------------------------------------------------------
@@ -206,8 +230,8 @@ module dma_wr_engine
             if (bq_chunk_last) begin
                 done_valid <= 1'b1;
                 done_ch <= bq_ch;
-                done_bytes <= bq_drop ? '0 : bq_len;
-                done_err <= bq_drop ? ERR_NONE
+                done_bytes <= (bq_drop || eq_null) ? '0 : bq_len;
+                done_err <= (bq_drop || eq_null) ? ERR_NONE
                           : eq_err ? ERR_READ
                           : (wr_err_acc || b_err) ? ERR_WRITE : ERR_NONE;
                 wr_err_acc <= 1'b0;
@@ -218,15 +242,15 @@ module dma_wr_engine
     end
 
     wire unused = eq_ready;  // eq never fills: it has as many entries as bq
-    // ---- the barrier's per-channel count of unretired bursts ----------------------------------
+    // ---- the barrier's counts: a burst counts from its first W beat to its B -----------------
     always_ff @(posedge clk) begin
         for (int c = 0; c < NUM_CH; c++) begin
             if (rst) begin
                 out_cnt[c] <= '0;
                 out_seq[c] <= '0;
             end else begin
-                out_cnt[c] <= out_cnt[c] + OCW'(issue && ch == CW'(c)) - OCW'(retire && bq_ch == CW'(c));
-                if (issue && ch == CW'(c)) out_seq[c] <= seq;
+                out_cnt[c] <= out_cnt[c] + OCW'(w_start && wq_ch == CW'(c)) - OCW'(b_take && bq_ch == CW'(c));
+                if (w_start && wq_ch == CW'(c)) out_seq[c] <= wq_seq;
             end
         end
     end

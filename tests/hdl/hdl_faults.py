@@ -231,6 +231,50 @@ async def test_nothing_lands_behind_a_late_fault(dut):
 
 
 @cocotb.test()
+async def test_failed_read_lands_nothing(dut):
+    """A source beat read with an error is written with no strobes: every destination byte
+    of a failed copy holds its old value or the right one, never the faulted data (zeros).
+    The faults sit where 4 KiB chunks meet, at unaligned offsets: there the mover hands the
+    source beat two chunks share to the second chunk without reading it again (dma_mover),
+    and that beat's error must go with it; and at a random place of the copy."""
+    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
+    await tb.start()
+    faults = tb.fault_injector()
+    chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
+    length = 3 * 4096
+    for s_lane, d_lane in ((3, 5), (7, 1), (tb.bus_bytes - 1, 2), (1, 0)):
+        for where in ("seam", "seam - 1", "random"):
+            arena = Arena(tb, 5 * 4096)
+            # no zero bytes in either arena: the faulted data is zeros
+            arena.src_bytes = bytes(b or 1 for b in arena.src_bytes)
+            arena.src.write(0, arena.src_bytes)
+            arena.model[:] = bytes(b or 1 for b in arena.model)
+            arena.dst.write(0, bytes(arena.model))
+            copy = Copy(4096 + s_lane, 4096 + 64 + d_lane, length)
+            seam = 4096 - (arena.dst.addr + copy.dst) % 4096  # the first chunk ends here
+            at = {"seam": seam, "seam - 1": seam - 1, "random": tb.rng.randrange(length)}[where]
+            lo = arena.src.addr + copy.src + at
+            victim = Tracked(chan, arena, copy)
+            fault = faults.add(Fault("read", AxiResp.SLVERR, lo=lo, hi=lo + 1, once=True))
+            chan.issue_pending()
+            assert await victim.wait() == R.DMA_TRANS_READ_FAILED, f"{where}: {victim.results[0]}"
+            assert fault.hits == 1
+            got = arena.dst.read()
+            right = arena.src_bytes[copy.src : copy.src + length]
+            wrong = [i for i in range(length) if got[copy.dst + i] not in (arena.model[copy.dst + i], right[i])]
+            assert not wrong, (
+                f"lanes {s_lane}/{d_lane}, fault {where} (+{at}): {len(wrong)} destination bytes hold "
+                f"neither their old value nor the copy's, first at copy offset {wrong[0]}"
+            )
+            may_hold_anything(arena, copy)
+            arena.check([copy])  # nothing outside the copy changed
+            await check_recovers(chan, arena, Copy(64, 128, 1000))
+            arena.free()
+    await chan.release()
+    await tb.stop()
+
+
+@cocotb.test()
 async def test_work_issued_from_a_failed_callback_runs(dut):
     """DONE_CNT may count a failed descriptor before STATUS shows the halt (the interrupt of
     an earlier copy is being handled as the failure lands). The failed transaction's
