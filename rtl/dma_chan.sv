@@ -16,10 +16,11 @@
 // completion queue (QUEUE_DEPTH entries, oldest first) and the channel fetches and issues the next
 // one while the queue waits for the chunks' write responses and writes the statuses back in
 // order (RETIRE). While a descriptor is issued the next one is prefetched (pf_*). The
-// mover's write engine holds a chunk's writes until every write of the channel's older
+// mover's write engine holds a chunk's W beats until every write of the channel's older
 // descriptors is acknowledged, and while the channel stops on an error or an abort it drops
-// the chunks not yet written (kill, raised in the cycle a failed chunk completes), so nothing
-// behind a failing data read or write lands (status write-backs are not waited for).
+// the chunks not yet on the bus, or writes them with no strobes if their AW has gone (kill,
+// raised in the cycle a failed chunk completes), so nothing behind a failing data read or
+// write lands (status write-backs are not waited for).
 // At a chain end (tail, EOC) or an error the channel waits for the queue (WAITQ).
 //
 // Appending to a running chain is race-free: the driver links the old tail to new work in

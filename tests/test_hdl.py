@@ -86,6 +86,22 @@ def test_hdl_soak_slice(data_w: int, mem: str, seed: int) -> None:
     )
 
 
+def test_hdl_soak_heavy_stalls(seed: int) -> None:
+    """The soak on the native memory with every AXI channel paused half the time: aborts
+    and failures then often land while a W beat waits for WREADY, where the write engine
+    must keep that beat's strobes as presented (a beat it writes without strobes because its
+    channel stopped; the AXI checker fails on a change). Native only: it needs many
+    operations (about 8 runs in 10 catch that bug), and the wide bus moves them fastest."""
+    run(
+        "hdl_soak",
+        params={"DATA_W": 128},
+        seed=seed,
+        extra_env={"PYDMA_SOAK_OPS": "150", "PYDMA_STALLS": "0.5"},
+        results_name="hdl_soak_heavy_stalls",
+        mem="native",
+    )
+
+
 @pytest.mark.parametrize("mem", MEMS)
 def test_hdl_addr64(mem: str, seed: int) -> None:
     """64-bit addressing: the memcpy sweep with descriptors and buffers above 4 GiB."""
