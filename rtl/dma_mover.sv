@@ -87,7 +87,8 @@ module dma_mover #(
               && d_lane == '0 && s_lane != '0 && n_rd > NB_W'(1);
     wire [ADDR_W-1:0] src_al = cmd_fixed_src ? cmd_src
                              : {cmd_src[ADDR_W-1:BW], {BW{1'b0}}} + (carry ? ADDR_W'(B) : '0);
-    wire [NB_W-1:0] n_rd_c = n_rd - NB_W'(carry);  // beats read and handed to the realigner
+    wire [NB_W-1:0] n_ar_c = n_ar - NB_W'(carry);  // AXI read beats, less the carried one
+    wire [NB_W-1:0] n_rd_c = n_rd - NB_W'(carry);  // realigner input beats, likewise
     wire [ADDR_W-1:0] dst_al = cmd_fixed_dst ? cmd_dst : {cmd_dst[ADDR_W-1:BW], {BW{1'b0}}};
     wire [2:0] rd_size = cmd_fixed_src ? 3'(cmd_size) : 3'(BW);
     wire [2:0] wr_size = cmd_fixed_dst ? 3'(cmd_size) : 3'(BW);
@@ -122,7 +123,7 @@ module dma_mover #(
     logic [2:0] rc_size;
     dma_fifo #(.WIDTH(ADDR_W + NB_W + 4), .DEPTH(4)) u_rcmd (
         .clk, .rst, .in_valid(push), .in_ready(rc_ready),
-        .in_data({src_al, n_ar - NB_W'(carry), cmd_fixed_src, rd_size}),
+        .in_data({src_al, n_ar_c, cmd_fixed_src, rd_size}),
         .out_valid(rc_valid), .out_ready(rc_pop), .out_data({rc_addr, rc_beats, rc_fixed, rc_size})
     );
 
@@ -132,7 +133,7 @@ module dma_mover #(
     logic [NB_W-1:0] pc_count;
     dma_fifo #(.WIDTH(3 + BW + NB_W), .DEPTH(4)) u_pcmd (
         .clk, .rst, .in_valid(push), .in_ready(pc_ready),
-        .in_data({cmd_fixed_src, cmd_size, s_lane, n_ar - NB_W'(carry)}),
+        .in_data({cmd_fixed_src, cmd_size, s_lane, n_ar_c}),
         .out_valid(pc_valid), .out_ready(pc_pop), .out_data({pc_fixed, pc_size, pc_lane, pc_count})
     );
 
