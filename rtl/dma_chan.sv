@@ -12,6 +12,13 @@
 //   SWAIT wait until the chunk is written and acknowledged on the bus
 //   SACK  ACK high (TC too if a descriptor ended) until the peripheral drops its request
 //
+// With SLAVE_CFG.REQ_PIPE the handshake is pipelined instead: in SREQ the channel's ACK is
+// a ready, and a request is accepted in a cycle where it and ACK are both high; the
+// channel issues its chunk (SCMD) and is back in SREQ for the next request while earlier
+// chunks are still on the bus. SWAIT waits only at the end of the descriptor, of the packet
+// (LREQ) or after an error; TC pulses for one cycle when the transfer ends (chain end,
+// packet end, error, terminate) with every accepted request served, the last maybe short.
+//
 // Memory copies are pipelined: once a descriptor's last chunk is issued it moves to a
 // completion queue (QUEUE_DEPTH entries, oldest first) and the channel fetches and issues the next
 // one while the queue waits for the chunks' write responses and writes the statuses back in
@@ -101,6 +108,7 @@ module dma_chan
     logic [1:0]  cfg_dir, cfg_width;
     logic [3:0]  cfg_line;
     logic        cfg_fc;
+    logic        cfg_pipe;     // pipelined request handshake
     logic [7:0]  cfg_burst_m1;
     logic        doorbell;  // TAIL_DESC written since the channel last left idle
     logic        cur_done;  // CUR_DESC was completed: resume from its NEXT word
@@ -123,6 +131,8 @@ module dma_chan
     logic        s_last;      // it ends the transaction (LREQ with flow control)
     logic        s_tc;        // a descriptor ended during the current request
     logic        s_partial;   // part of the current request moved, not yet acknowledged
+    logic        hs_ack;      // four-phase ACK
+    logic        p_open;      // pipelined: a request accepted since the last TC
 
     // memory-copy completion queue: descriptors whose chunks are all issued, oldest at 0
     localparam int QD = QUEUE_DEPTH;
@@ -213,6 +223,9 @@ module dma_chan
     localparam int CHUNK_LOG2 = $clog2(CHUNK_BYTES);
     wire [31:0] to_seam = CHUNK - 32'(dst_p[CHUNK_LOG2-1:0]);
     wire [31:0] this_chunk = (rem < to_seam) ? rem : to_seam;
+    // pipelined handshake: ACK is a ready, from registers only; accepted = both high
+    wire pipe_ready = cfg_pipe && state == S_SREQ && !pause && !abort_req && xerr == ERR_NONE;
+    wire pipe_take = pipe_ready && (req_breq || req_sreq);
     wire paused = pause && (state == S_IDLE || state == S_HALT
                  || ((state == S_ISSUE || state == S_SREQ) && outstanding == 0 && q_empty));
 
@@ -225,7 +238,8 @@ module dma_chan
     wire pf_on = pf_state != PF_NONE || (pf_req && fetch_gnt);
     assign fetch_req  = state == S_FETCH && !addr_bad(cur, 1'b1) && !abort_req && !err_known || pf_req;
     assign fetch_addr = pf_req ? d_next[ADDR_W-1:0] : cur[ADDR_W-1:0];
-    assign cmd_valid  = state == S_ISSUE && !pause && !abort_req || state == S_SCMD && !abort_req;
+    assign cmd_valid  = state == S_ISSUE && !pause && !abort_req
+                     || state == S_SCMD && !abort_req && xerr == ERR_NONE;
     assign cmd_src    = (slave && !to_dev) ? dev_addr[ADDR_W-1:0] : src_p;
     assign cmd_dst    = (slave && to_dev) ? dev_addr[ADDR_W-1:0] : dst_p;
     assign cmd_len    = state == S_SCMD ? s_len : this_chunk[CL_W-1:0];
@@ -248,6 +262,7 @@ module dma_chan
     assign irq        = ((ioc_irq || abort_irq) && ioc_en) || (err_irq && err_en);
     assign req_line   = cfg_line;
     assign req_used   = slave;
+    assign req_ack    = hs_ack || pipe_ready;
     assign busy_o     = busy;
     assign halted_o   = state == S_HALT;
 
@@ -280,6 +295,7 @@ module dma_chan
                                              | (32'(cfg_width) << SLAVE_CFG_WIDTH_LSB)
                                              | (32'(cfg_line) << SLAVE_CFG_REQ_LINE_LSB)
                                              | (32'(cfg_fc) << SLAVE_CFG_FLOW_CTRL_LSB)
+                                             | (32'(cfg_pipe) << SLAVE_CFG_REQ_PIPE_LSB)
                                              | (32'(cfg_burst_m1) << SLAVE_CFG_BURST_M1_LSB);
             6'(CH_DEV_ADDR_LO):  reg_rd_data = dev_addr[31:0];
             6'(CH_DEV_ADDR_HI):  reg_rd_data = dev_addr[63:32];
@@ -321,14 +337,14 @@ module dma_chan
             tail <= '0;
             dev_addr <= '0;
             {cur_hi_shadow, tail_hi_shadow, dev_hi_shadow} <= '0;
-            {cfg_dir, cfg_width, cfg_line, cfg_fc, cfg_burst_m1} <= '0;
+            {cfg_dir, cfg_width, cfg_line, cfg_fc, cfg_pipe, cfg_burst_m1} <= '0;
             done_cnt <= '0;
             doorbell <= 1'b0;
             cur_done <= 1'b0;
             outstanding <= '0;
             {d_next, d_ctrl, was_tail, refetch, eop, skip} <= '0;
             {rem, xferred, src_p, dst_p, xerr, s_len, s_left, s_last, s_tc, s_partial} <= '0;
-            {req_ack, req_tc} <= '0;
+            {hs_ack, req_tc, p_open} <= '0;
             {q_valid, q_ioc, q_wb, q_stop, stop_code, end_code, c_left, c_seq} <= '0;
             pf_state <= PF_NONE;
             {pf_desc, pf_err, pf_was_tail} <= '0;
@@ -368,6 +384,7 @@ module dma_chan
                 cfg_width    <= reg_wr_data[SLAVE_CFG_WIDTH_LSB +: SLAVE_CFG_WIDTH_W];
                 cfg_line     <= reg_wr_data[SLAVE_CFG_REQ_LINE_LSB +: SLAVE_CFG_REQ_LINE_W];
                 cfg_fc       <= reg_wr_data[SLAVE_CFG_FLOW_CTRL_LSB];
+                cfg_pipe     <= reg_wr_data[SLAVE_CFG_REQ_PIPE_LSB];
                 cfg_burst_m1 <= reg_wr_data[SLAVE_CFG_BURST_M1_LSB +: SLAVE_CFG_BURST_M1_W];
             end
             if (reg_wr && reg_wr_off == 6'(CH_DEV_ADDR_HI)) dev_hi_shadow <= reg_wr_data;
@@ -461,6 +478,17 @@ module dma_chan
                 pf_state <= PF_FULL;
                 pf_desc <= fetch_desc;
                 pf_err <= fetch_err;
+            end
+
+            // ---- pipelined handshake: TC is a one-cycle pulse; a transfer that stops with
+            // requests accepted (halt, terminate) voids them with one
+            if (cfg_pipe) begin
+                if (req_tc) req_tc <= 1'b0;
+                else if (p_open && (state == S_IDLE || state == S_HALT)) begin
+                    req_tc <= 1'b1;
+                    p_open <= 1'b0;
+                    s_partial <= 1'b0;  // a cut burst is void too: the next run starts afresh
+                end
             end
 
             // ---- descriptor state machine -------------------------------------------------
@@ -578,8 +606,17 @@ module dma_chan
                     end
                 end
                 S_SREQ: begin
-                    if (abort_req) state <= S_ABORT;
-                    else if (!pause && (req_breq || req_sreq)) begin
+                    if (pipe_take) begin  // accepted: served (or voided by TC) whatever follows
+                        p_open <= 1'b1;
+                        s_left <= CL_W'(req_breq ? burst_bytes : elem_bytes);
+                        s_len <= CL_W'(req_breq ? ((rem < burst_bytes) ? rem : burst_bytes)
+                                                : elem_bytes);
+                        s_last <= req_lreq && cfg_fc && !to_dev;
+                        s_tc <= 1'b0;
+                        state <= S_SCMD;
+                    end else if (abort_req) state <= S_ABORT;
+                    else if (cfg_pipe && xerr != ERR_NONE) state <= S_SWAIT;  // a chunk failed
+                    else if (!cfg_pipe && !pause && (req_breq || req_sreq)) begin
                         s_left <= CL_W'(req_breq ? burst_bytes : elem_bytes);
                         s_len <= CL_W'(req_breq ? ((rem < burst_bytes) ? rem : burst_bytes)
                                                 : elem_bytes);
@@ -590,18 +627,42 @@ module dma_chan
                 end
                 S_SCMD: begin
                     if (abort_req) state <= S_ABORT;  // not taken: nothing moved, no ACK
+                    else if (xerr != ERR_NONE) state <= S_SWAIT;  // pipelined: a chunk failed
                     else if (cmd_ready) begin
                         rem <= rem - 32'(s_len);
                         if (to_dev) src_p <= src_p + ADDR_W'(s_len);
                         else dst_p <= dst_p + ADDR_W'(s_len);
-                        state <= S_SWAIT;
+                        // pipelined: take the next request while this chunk moves, unless
+                        // the descriptor or the packet ends with it
+                        if (cfg_pipe && !s_last && rem != 32'(s_len) && s_left == s_len) begin
+                            s_partial <= 1'b0;
+                            state <= S_SREQ;
+                        end else state <= S_SWAIT;
                     end
                 end
                 S_SWAIT: if (outstanding == 0 && !chunk_done) begin
                     s_left <= s_left - s_len;
+                    if (cfg_pipe) begin
+                        if (s_left != s_len && xerr == ERR_NONE && !(rem == 0 && chain_end)) begin
+                            s_partial <= 1'b1;  // the burst goes on in the next descriptor
+                            state <= S_DRAIN;
+                        end else begin
+                            s_partial <= 1'b0;
+                            if ((rem == 0 && chain_end) || s_last || xerr != ERR_NONE) begin
+                                req_tc <= 1'b1;  // the transfer ends: nothing accepted is left
+                                p_open <= 1'b0;
+                            end
+                            if (xerr != ERR_NONE) state <= S_DRAIN;
+                            else if (s_last) begin
+                                eop <= 1'b1;
+                                skip <= !d_ctrl[DCTRL_IOC_BIT];
+                                state <= S_DRAIN;
+                            end else if (rem == 0) state <= S_DRAIN;
+                            else state <= S_SREQ;
+                        end
                     // a request, LREQ ones included, is acknowledged once all of it moved
-                    if (s_left == s_len || xerr != ERR_NONE || (rem == 0 && chain_end)) begin
-                        req_ack <= 1'b1;
+                    end else if (s_left == s_len || xerr != ERR_NONE || (rem == 0 && chain_end)) begin
+                        hs_ack <= 1'b1;
                         req_tc <= rem == 0 || s_tc || s_last || xerr != ERR_NONE;
                         s_partial <= 1'b0;
                         state <= S_SACK;
@@ -612,7 +673,7 @@ module dma_chan
                     end
                 end
                 S_SACK: if (!req_breq && !req_sreq) begin
-                    req_ack <= 1'b0;
+                    hs_ack <= 1'b0;
                     req_tc <= 1'b0;
                     if (abort_req) state <= S_ABORT;
                     else if (xerr != ERR_NONE) state <= S_DRAIN;
@@ -642,10 +703,10 @@ module dma_chan
                         else next_descriptor();
                     end
                 end
-                S_ABORT: if (s_partial && outstanding == 0 && !chunk_done) begin
+                S_ABORT: if (s_partial && !cfg_pipe && outstanding == 0 && !chunk_done) begin
                     // a request was partly served: finish its handshake before going idle
                     s_partial <= 1'b0;
-                    req_ack <= 1'b1;
+                    hs_ack <= 1'b1;
                     req_tc <= 1'b1;
                     state <= S_SACK;
                 end else if (outstanding == 0 && !chunk_done && !q_wb && !pf_busy) begin

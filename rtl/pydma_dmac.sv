@@ -81,8 +81,8 @@ module pydma_dmac #(
     input  logic [NUM_REQ-1:0]     dma_breq,   // burst request: room/data for maxburst elements
     input  logic [NUM_REQ-1:0]     dma_sreq,   // single request: room/data for one element
     input  logic [NUM_REQ-1:0]     dma_lreq,   // with a request: this transfer ends the packet
-    output logic [NUM_REQ-1:0]     dma_ack,    // the requested transfer is done on the bus
-    output logic [NUM_REQ-1:0]     dma_tc,     // with ACK: it was the last of its descriptor
+    output logic [NUM_REQ-1:0]     dma_ack,    // the requested transfer is done on the bus (REQ_PIPE: ready)
+    output logic [NUM_REQ-1:0]     dma_tc,     // with ACK: it was the last of its descriptor (REQ_PIPE: transfer ended)
     output logic [NUM_CH-1:0]      irq
 );
     localparam int CW = (NUM_CH > 1) ? $clog2(NUM_CH) : 1;

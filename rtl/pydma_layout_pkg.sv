@@ -71,6 +71,8 @@ package pydma_layout_pkg;
   localparam int SLAVE_CFG_REQ_LINE_W = 4;
   localparam int SLAVE_CFG_FLOW_CTRL_LSB = 12;
   localparam int SLAVE_CFG_FLOW_CTRL_W = 1;
+  localparam int SLAVE_CFG_REQ_PIPE_LSB = 13;
+  localparam int SLAVE_CFG_REQ_PIPE_W = 1;
   localparam int SLAVE_CFG_BURST_M1_LSB = 16;
   localparam int SLAVE_CFG_BURST_M1_W = 8;
 

@@ -204,9 +204,10 @@ class DmaTb:
 
     # -- peripherals ---------------------------------------------------------------------------
     def _add_device(self, cls, line: int, width: int, maxburst: int, depth: int, pacing: Pacing | None, **kw):
+        # pipelined=True: the device speaks the pipelined handshake (PydmaRequest.pipelined)
         dev = cls(
             f"{cls.__name__}{len(self.devices)}@line{line}",
-            self.req_driver.port(line),
+            self.req_driver.port(line, kw.get("pipelined", False)),
             self.dut.clk,
             width,
             maxburst,
@@ -218,6 +219,10 @@ class DmaTb:
         if self.axi is None:
             bus = AxiBus.from_prefix(self.dut, "x_axi")
             self.axi = AxiSlave(bus, self.dut.clk, self.dut.rst, target=self.memory.space)
+            # the peripherals' bus port buffers a whole FIXED burst (16 beats) each way: with
+            # cocotbext-axi's default of 2 it would stall a beat between back-to-back bursts
+            self.axi.write_if.w_channel.queue_occupancy_limit = 16
+            self.axi.read_if.r_channel.queue_occupancy_limit = 16
             self.memory.attach_external()
         self.memory.space.register_region(dev, DEV_BASE + 0x1000 * len(self.devices))
         self.devices.append(dev)

@@ -5,6 +5,10 @@ or data for a burst) or SREQ (for one element), with LREQ if that transfer ends 
 and holds them; the controller moves the data, then raises ACK (with TC on the last transfer
 of a descriptor); the peripheral drops its requests; the controller drops ACK.
 
+Pipelined handshake (a line whose port says so): ACK is a ready; a held request is accepted
+at each clock edge where it and ACK are both high; TC is a one-cycle pulse at the end of a
+transfer.
+
 - `RequestLinesDriver` drives the request vectors; each `RequestPort` owns one line of it.
 - `RequestMonitor` watches every line, checks both sides of the protocol, and records each
   completed handshake as a `Handshake`.
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cocotb.triggers import Event, First, ReadOnly, RisingEdge
+from cocotb.triggers import Event, First, ReadOnly, RisingEdge, current_gpi_trigger
 from cocotb.utils import get_sim_time
 from cocotb_bus.drivers import BusDriver
 from cocotb_bus.monitors import BusMonitor
@@ -25,8 +29,8 @@ class Handshake:
     line: int
     kind: str  # "burst" or "single"
     last: bool  # LREQ was up with the request
-    tc: bool  # TC came with the ACK
-    time_ns: int  # when the ACK was seen
+    tc: bool  # TC came with the ACK (four-phase)
+    time_ns: int  # when the ACK was seen (pipelined: when the accepting interval ended)
 
 
 class RequestLinesDriver(BusDriver):
@@ -38,6 +42,7 @@ class RequestLinesDriver(BusDriver):
         super().__init__(dut, "dma", clock)
         self.width = len(self.bus.breq)
         self.withdrawn: set[int] = set()  # lines whose request was withdrawn on purpose
+        self.pipelined: set[int] = set()  # lines that use the pipelined handshake
         self._levels = {"breq": 0, "sreq": 0, "lreq": 0}
         # set whenever a line is driven: the monitor wakes on this rather than on a value
         # change of each request vector (a simulator callback checked at every edge)
@@ -53,9 +58,14 @@ class RequestLinesDriver(BusDriver):
                 getattr(self.bus, name).value = bits
                 self.changed.set()
 
-    def port(self, line: int) -> RequestPort:
+    def port(self, line: int, pipelined: bool = False) -> RequestPort:
+        """The line's port; `pipelined`: the line uses the pipelined handshake."""
         if not 0 <= line < self.width:
             raise ValueError(f"request line {line} does not exist ({self.width} lines)")
+        if pipelined:
+            self.pipelined.add(line)
+        else:
+            self.pipelined.discard(line)
         return RequestPort(self, line)
 
     async def _driver_send(self, transaction, sync: bool = True, **kwargs) -> None:
@@ -93,8 +103,10 @@ class RequestPort:
 
 class RequestMonitor(BusMonitor):
     """Records handshakes on every line and reports protocol violations in `errors`:
-    ACK without a request, ACK dropped while a request is up, a request dropped before its
-    ACK, TC without ACK."""
+    four-phase, ACK without a request, ACK dropped while a request is up, a request dropped
+    before its ACK, TC without ACK; pipelined, a request dropped before it was accepted and
+    a TC longer than one cycle. A pipelined line records one handshake per acceptance, and
+    its TC pulses in `tc_pulses` (line, time in ns)."""
 
     _signals = ["breq", "sreq", "lreq", "ack", "tc"]
 
@@ -102,6 +114,10 @@ class RequestMonitor(BusMonitor):
         self.driver = driver
         self.errors: list[str] = []
         self.handshakes: list[Handshake] = []
+        self.tc_pulses: list[tuple[int, int]] = []
+        self._both_since: dict[int, tuple[int, str, bool]] = {}  # pipelined: ACK and request up
+        self._tc_since: dict[int, int] = {}
+        self._edge0_ps = self._period_ps = 0
         super().__init__(dut, "dma", clock, **kwargs)
 
     async def _monitor_recv(self) -> None:
@@ -110,6 +126,11 @@ class RequestMonitor(BusMonitor):
         # without running Python on the cycles in which nothing moves. The request lines
         # are driven only by `driver`, which says when it drives them.
         width = len(self.bus.ack)
+        # the clock's phase and period, to count the edges a pipelined request was accepted at
+        await RisingEdge(self.clock)
+        self._edge0_ps = int(get_sim_time("ps"))
+        await RisingEdge(self.clock)
+        self._period_ps = int(get_sim_time("ps")) - self._edge0_ps
         prev = dict.fromkeys(self._signals, 0)
         pending: dict[int, tuple[str, bool]] = {}  # line -> request seen (kind, last)
         changed = self.driver.changed if self.driver is not None else None
@@ -119,16 +140,53 @@ class RequestMonitor(BusMonitor):
             await First(*changes, *([changed.wait()] if changed is not None else []))
             if changed is not None:
                 changed.clear()
-            await ReadOnly()
+            if not isinstance(current_gpi_trigger(), ReadOnly):  # a line driven in ReadOnly
+                await ReadOnly()
             now = {n: getattr(self.bus, n).value.to_unsigned() for n in self._signals}
             moved = 0
             for n in self._signals:
                 moved |= now[n] ^ prev[n]
             cycle = int(get_sim_time("ns"))
+            t_ps = int(get_sim_time("ps"))
+            pipelined = self.driver.pipelined if self.driver is not None else set()
             for line in range(width):
                 if moved >> line & 1:
-                    self._check_line(line, cycle, now, prev, pending)
+                    if line in pipelined:
+                        self._check_pipelined(line, t_ps, now, prev)
+                    else:
+                        self._check_line(line, cycle, now, prev, pending)
             prev = now
+
+    def _edges(self, t0_ps: int, t1_ps: int) -> int:
+        """Rising clock edges in (t0, t1]."""
+        e0, period = self._edge0_ps, self._period_ps
+        return (t1_ps - e0) // period - (t0_ps - e0) // period
+
+    def _check_pipelined(self, line: int, t_ps: int, now: dict, prev: dict) -> None:
+        bit = {n: now[n] >> line & 1 for n in now}
+        was = {n: prev[n] >> line & 1 for n in prev}
+        req, was_req = bit["breq"] or bit["sreq"], was["breq"] or was["sreq"]
+        kind = "burst" if bit["breq"] else "single"
+        both, was_both = bit["ack"] and req, was["ack"] and was_req
+        same = (bit["breq"], bit["sreq"], bit["lreq"]) == (was["breq"], was["sreq"], was["lreq"])
+        if was_both and not (both and same):  # every edge of the interval accepted a request
+            t0, k, last = self._both_since.pop(line)
+            for _ in range(self._edges(t0, t_ps)):
+                hs = Handshake(line, k, last, False, t_ps // 1000)
+                self.handshakes.append(hs)
+                self._recv(hs)
+        if both and not (was_both and same):
+            self._both_since[line] = (t_ps, kind, bool(bit["lreq"]))
+        if was_req and not req and not was["ack"]:
+            if self.driver is not None and line in self.driver.withdrawn:
+                self.driver.withdrawn.discard(line)
+            else:
+                self.errors.append(f"line {line} at {t_ps // 1000} ns: request dropped before it was accepted")
+        if bit["tc"] and not was["tc"]:
+            self._tc_since[line] = t_ps
+            self.tc_pulses.append((line, t_ps // 1000))
+        if was["tc"] and not bit["tc"] and t_ps - self._tc_since.pop(line, t_ps) > self._period_ps:
+            self.errors.append(f"line {line} at {t_ps // 1000} ns: TC held longer than one cycle")
 
     def _check_line(self, line: int, cycle: int, now: dict, prev: dict, pending: dict) -> None:
         bit = {n: now[n] >> line & 1 for n in now}

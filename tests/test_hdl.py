@@ -29,10 +29,13 @@ MODULES = [
 
 @pytest.mark.parametrize("mem", MEMS)
 def test_hdl_video_frames(mem: str, seed: int) -> None:
-    """3 MiB frames through one reused chain of ~2200 segments (the longest item: first, so
-    pytest-xdist overlaps it with the rest): three on the native memory, two on the Python
-    one (every beat in Python; the second frame is already a resubmission of the chain)."""
-    env = {"PYDMA_VIDEO_FRAMES": "2"} if mem == "python" else {}
+    """Frames through one reused chain of random segments (the longest item: first, so
+    pytest-xdist overlaps it with the rest): three 1024x768 (3 MiB, ~2200 segments) on the
+    native memory, two 640x480 (1.2 MiB, ~860 segments) on the Python one, where every beat
+    is Python (the second frame is already a resubmission of the chain)."""
+    env = (
+        {"PYDMA_VIDEO_FRAMES": "2", "PYDMA_VIDEO_WIDTH": "640", "PYDMA_VIDEO_HEIGHT": "480"} if mem == "python" else {}
+    )
     run("hdl_video", params={"DATA_W": 64}, seed=seed, extra_env=env, results_name="hdl_video", mem=mem)
 
 
@@ -41,11 +44,14 @@ def test_hdl_video_frames(mem: str, seed: int) -> None:
 @pytest.mark.parametrize("data_w", WIDTHS)
 @pytest.mark.parametrize("module", MODULES)
 def test_hdl(module: str, data_w: int, stall: str, mem: str, seed: int) -> None:
+    # the slave modules alternate the request handshake over the matrix, so each width,
+    # stall setting and memory model runs both the four-phase and the pipelined one
+    pipelined = (WIDTHS.index(data_w) + list(STALLS).index(stall) + MEMS.index(mem)) % 2
     run(
         module,
         params={"DATA_W": data_w},
         seed=seed,
-        extra_env={"PYDMA_STALLS": str(STALLS[stall])},
+        extra_env={"PYDMA_STALLS": str(STALLS[stall]), "PYDMA_REQ_PIPE": str(pipelined)},
         results_name=f"{module}-{stall}",
         mem=mem,
     )

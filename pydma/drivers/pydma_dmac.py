@@ -225,6 +225,7 @@ class PydmaChan(VirtDmaChan):
         self.stats = {"starts": 0, "appends": 0, "irqs": 0, "aborts": 0, "halts_ahead": 0}
         self.config: DmaSlaveConfig | None = None  # from dmaengine_slave_config
         self.req_line: int | None = None  # from the filter parameter (PydmaRequest)
+        self.req_pipe = False  # the line's handshake is pipelined (PydmaRequest.pipelined)
         self.ctrl = _CTRL_BASE  # CTRL as last written, without the ABORT command
         self.hw_setup = MEM_TO_MEM_CFG  # set-up registers as last written
         self.hw_cyclic: PydmaDesc | None = None  # the ring the hardware is looping on
@@ -371,6 +372,7 @@ class PydmaDevice(DmaDevice):
         chan.vchan_free_chan_resources()
         chan.config = None
         chan.req_line = None
+        chan.req_pipe = False
         last, chan.last_retired = chan.last_retired, None
         if last is not None:
             last.pinned = False
@@ -498,7 +500,9 @@ class PydmaDevice(DmaDevice):
         return 0
 
     def _slave_setup(self, chan: PydmaChan, direction: DmaTransferDirection):
-        setup = setup_for(chan.name, chan.config, DmaTransferDirection(direction), chan.req_line, self.data_bytes)
+        setup = setup_for(
+            chan.name, chan.config, DmaTransferDirection(direction), chan.req_line, self.data_bytes, chan.req_pipe
+        )
         if setup is not None and not self._addr_ok(chan, "device address", setup.dev_addr, setup.width):
             return None
         return setup
@@ -805,6 +809,7 @@ def pydma_filter(chan: DmaChan, param: object) -> bool:
             log.error("%s: request line %d does not exist (%d lines)", chan.name, param.line, chan.device.num_req)
             return False
         chan.req_line = param.line
+        chan.req_pipe = param.pipelined
         return True
     return chan.index == param
 

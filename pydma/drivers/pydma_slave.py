@@ -20,10 +20,13 @@ _CFG = L.reg("SLAVE_CFG")
 @dataclass(frozen=True)
 class PydmaRequest:
     """The filter parameter of a slave channel, as a device-tree DMA specifier would give it:
-    the peripheral request line, and optionally which channel to use (any free one if None)."""
+    the peripheral request line, optionally which channel to use (any free one if None), and
+    whether the peripheral speaks the pipelined request handshake (SLAVE_CFG.REQ_PIPE,
+    docs/slave-transfers.md) rather than the four-phase one."""
 
     line: int
     chan: int | None = None
+    pipelined: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class SlaveSetup:
     dev_addr: int
     req_line: int
     flow_ctrl: bool
+    req_pipe: bool = False  # pipelined request handshake
 
     @property
     def cfg_word(self) -> int:
@@ -49,6 +53,7 @@ class SlaveSetup:
             | (self.width.bit_length() - 1) << f("WIDTH").lsb
             | self.req_line << f("REQ_LINE").lsb
             | int(self.flow_ctrl) << f("FLOW_CTRL").lsb
+            | int(self.req_pipe) << f("REQ_PIPE").lsb
             | (self.maxburst - 1) << f("BURST_M1").lsb
         )
 
@@ -87,6 +92,7 @@ def setup_for(
     direction: DmaTransferDirection,
     req_line: int | None,
     bus_bytes: int,
+    req_pipe: bool = False,
 ) -> SlaveSetup | None:
     """The set-up a slave transaction in `direction` needs, or None (logged) if the channel's
     configuration cannot do it."""
@@ -113,7 +119,7 @@ def setup_for(
     if fc and direction != DmaTransferDirection.DMA_DEV_TO_MEM:
         log.error("%s: device_fc (peripheral flow control) only works device to memory", name)
         return None
-    return SlaveSetup(direction, width, burst, dev_addr, req_line, fc)
+    return SlaveSetup(direction, width, burst, dev_addr, req_line, fc, req_pipe)
 
 
 def _widths(bus_bytes: int) -> str:

@@ -188,6 +188,14 @@ CHAN_REGS: tuple[Register, ...] = (
             Field("WIDTH", 4, 2, "RW", "log2 of the device access width in bytes (1, 2, 4, 8)."),
             Field("REQ_LINE", 8, 4, "RW", "Peripheral request line that paces the channel."),
             Field("FLOW_CTRL", 12, 1, "RW", "Device to memory: LREQ ends the transaction early."),
+            Field(
+                "REQ_PIPE",
+                13,
+                1,
+                "RW",
+                "The request line uses the pipelined handshake: ACK accepts a held request in "
+                "the cycle both are high, and TC pulses when the transfer ends (0: four-phase).",
+            ),
             Field("BURST_M1", 16, 8, "RW", "Elements per burst request, minus one (maxburst - 1)."),
         ),
     ),

@@ -248,13 +248,19 @@ async def bench_slave(dut):
     tb = await setup(dut)
     width = min(4, tb.bus_bytes)
     count = int(os.environ.get("PYDMA_BENCH_SLAVE_ELEMS", "4096"))
-    for direction, pacing_every in ((DMA_MEM_TO_DEV, 1), (DMA_DEV_TO_MEM, 1), (DMA_MEM_TO_DEV, 4), (DMA_DEV_TO_MEM, 4)):
+    runs = [
+        (pipelined, direction, every)
+        for pipelined in (False, True)
+        for every in (1, 4)
+        for direction in (DMA_MEM_TO_DEV, DMA_DEV_TO_MEM)
+    ]
+    for pipelined, direction, pacing_every in runs:
         maxburst = 16
         pacing = Pacing.fixed(pacing_every)
         dev = (tb.add_tx_device if direction == DMA_MEM_TO_DEV else tb.add_rx_device)(
-            LINE, width, maxburst, depth=4 * maxburst, pacing=pacing
+            LINE, width, maxburst, depth=4 * maxburst, pacing=pacing, pipelined=pipelined
         )
-        chan = dma_request_channel(DmaCapMask(DMA_SLAVE), pydma_filter, PydmaRequest(LINE))
+        chan = dma_request_channel(DmaCapMask(DMA_SLAVE), pydma_filter, PydmaRequest(LINE, pipelined=pipelined))
         cfg = DmaSlaveConfig()
         if direction == DMA_MEM_TO_DEV:
             cfg.dst_addr, cfg.dst_addr_width, cfg.dst_maxburst = dev.data_addr, width, maxburst
@@ -280,6 +286,7 @@ async def bench_slave(dut):
             data_w=tb.data_w,
             mem=tb.mem_model,
             direction=name,
+            handshake="pipelined" if pipelined else "four-phase",
             pacing=pacing_every,
             width=width,
             maxburst=maxburst,
@@ -288,8 +295,9 @@ async def bench_slave(dut):
             of_pacing=round(ideal / cycles, 5),
         )
         tb.log.info(
-            "slave %s, one element per %d cycles: %d cycles for %d elements, %.1f%% of the pacing rate",
+            "slave %s (%s), one element per %d cycles: %d cycles for %d elements, %.1f%% of the pacing rate",
             name,
+            "pipelined" if pipelined else "four-phase",
             pacing_every,
             cycles,
             count,

@@ -164,14 +164,18 @@ def report(make_test: dict) -> str:
             "## 4. Slave transfers, peripheral never stalls",
             "",
             "The device moves one element per N cycles on its side (fixed pacing) and its FIFO never "
-            "over- or underflows; limit: the rate that pacing allows (100%). Target: at least 99%.",
+            "over- or underflows; limit: the rate that pacing allows (100%). Target: at least 99%. "
+            "Each request line handshake (docs/slave-transfers.md): four-phase, where ACK means "
+            "the burst is done on the bus, and pipelined (SLAVE_CFG.REQ_PIPE), where ACK accepts "
+            "a held request.",
             "",
-            "| direction | width | maxburst | pacing | elements | cycles | of pacing rate |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| handshake | direction | width | maxburst | pacing | elements | cycles | of pacing rate |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
         ]
         for r in rows:
             lines.append(
-                f"| {r['direction']} | {r['width']} B | {r['maxburst']} | 1 per {r['pacing']} | "
+                f"| {r.get('handshake', 'four-phase')} | {r['direction']} | {r['width']} B | {r['maxburst']} | "
+                f"1 per {r['pacing']} | "
                 f"{r['elements']} | {r['cycles']} | {pct(r['of_pacing'])} |"
             )
         lines.append("")

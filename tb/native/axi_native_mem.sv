@@ -159,21 +159,29 @@ module axi_native_mem #(
     req_t          rh;             // head of the read queue
     logic [ADDR_W-1:0] r_addr;     // address of its next beat
     logic [7:0]    r_beat;
-    logic          x_ar_sent;      // the head was forwarded on x_ar
+    // x_ar forwarder: walks the queue ahead of the head, sending each external burst's AR
+    // (and passing local ones) as soon as it is queued, so the external slave sees the next
+    // AR while the current burst's beats still flow; xr_cnt entries from the head are passed
+    logic [QW-1:0] xr_rp;
+    logic [QW:0]   xr_cnt;
+    req_t          xr;
 
     assign rh = ar_q[ar_rp];
+    assign xr = ar_q[xr_rp];
     assign s_arready = ar_cnt != (QW+1)'(QDEPTH) && !pause[3];
     wire r_can_load = !s_rvalid || s_rready;
     wire r_head = ar_cnt != 0;
     wire r_fwd = r_head && rh.ext;
 
-    assign x_arid    = rh.id;
-    assign x_araddr  = rh.addr;
-    assign x_arlen   = rh.len;
-    assign x_arsize  = rh.size;
-    assign x_arburst = rh.burst;
-    assign x_arvalid = r_fwd && !x_ar_sent;
-    assign x_rready  = r_fwd && x_ar_sent && r_can_load && !pause[4];
+    wire xr_pending = ar_cnt > xr_cnt;
+    assign x_arid    = xr.id;
+    assign x_araddr  = xr.addr;
+    assign x_arlen   = xr.len;
+    assign x_arsize  = xr.size;
+    assign x_arburst = xr.burst;
+    assign x_arvalid = xr_pending && xr.ext;
+    wire xr_adv = xr_pending && (!xr.ext || x_arready);
+    assign x_rready  = r_fwd && xr_cnt != 0 && r_can_load && !pause[4];
 
     always_ff @(posedge clk) begin
         if (rst) begin
@@ -182,7 +190,8 @@ module axi_native_mem #(
             ar_cnt <= '0;
             r_beat <= '0;
             r_addr <= '0;
-            x_ar_sent <= 1'b0;
+            xr_rp <= '0;
+            xr_cnt <= '0;
             s_rvalid <= 1'b0;
             s_rlast <= 1'b0;
             s_rid <= '0;
@@ -198,17 +207,13 @@ module axi_native_mem #(
             end
             if (r_can_load) s_rvalid <= 1'b0;
             if (r_fwd) begin
-                if (x_arvalid && x_arready) x_ar_sent <= 1'b1;
                 if (x_rvalid && x_rready) begin
                     s_rvalid <= 1'b1;
                     s_rid <= rh.id;
                     s_rdata <= x_rdata;
                     s_rresp <= x_rresp;
                     s_rlast <= x_rlast;
-                    if (x_rlast) begin
-                        pop = 1'b1;
-                        x_ar_sent <= 1'b0;
-                    end
+                    if (x_rlast) pop = 1'b1;
                 end
             end else if (r_head && r_can_load && now >= rh.due && !pause[4]) begin
                 logic [ADDR_W-1:0] a;
@@ -234,6 +239,12 @@ module axi_native_mem #(
                 end
             end
             if (pop) ar_rp <= ar_rp + 1'b1;
+            // a local head served before the forwarder passed it takes the forwarder along
+            if (pop && xr_cnt == 0) xr_rp <= xr_rp + 1'b1;
+            else begin
+                if (xr_adv) xr_rp <= xr_rp + 1'b1;
+                xr_cnt <= xr_cnt + (QW+1)'(xr_adv) - (QW+1)'(pop);
+            end
             ar_cnt <= ar_cnt + (QW+1)'(push) - (QW+1)'(pop);
         end
     end
@@ -246,7 +257,10 @@ module axi_native_mem #(
     logic [ADDR_W-1:0] w_addr;
     logic [7:0]    w_beat;
     logic [1:0]    w_err;         // a beat of the burst hit unallocated memory
-    logic          x_aw_sent;
+    // x_aw forwarder, as xr_* on the read side
+    logic [QW-1:0] xw_rp;
+    logic [QW:0]   xw_cnt;
+    req_t          xw;
     // B queue: one entry per burst whose last W beat arrived
     typedef struct packed {
         logic [ID_W-1:0] id;
@@ -260,18 +274,22 @@ module axi_native_mem #(
     b_t            bh;
 
     assign wh = aw_q[aw_rp];
+    assign xw = aw_q[xw_rp];
     assign bh = b_q[b_rp];
     // an AW is taken only when its B has a place too
     assign s_awready = ((QW+2)'(aw_cnt) + (QW+2)'(b_cnt)) < (QW+2)'(QDEPTH) && !pause[0];
     wire w_head = aw_cnt != 0;
     wire w_fwd = w_head && wh.ext;
 
-    assign x_awid    = wh.id;
-    assign x_awaddr  = wh.addr;
-    assign x_awlen   = wh.len;
-    assign x_awsize  = wh.size;
-    assign x_awburst = wh.burst;
-    assign x_awvalid = w_fwd && !x_aw_sent;
+    wire xw_pending = aw_cnt > xw_cnt;
+    wire x_aw_sent = xw_cnt != 0;  // the head's AW went out
+    assign x_awid    = xw.id;
+    assign x_awaddr  = xw.addr;
+    assign x_awlen   = xw.len;
+    assign x_awsize  = xw.size;
+    assign x_awburst = xw.burst;
+    assign x_awvalid = xw_pending && xw.ext;
+    wire xw_adv = xw_pending && (!xw.ext || x_awready);
     assign x_wdata   = s_wdata;
     assign x_wstrb   = s_wstrb;
     assign x_wlast   = s_wlast;
@@ -290,7 +308,8 @@ module axi_native_mem #(
             w_beat <= '0;
             w_addr <= '0;
             w_err <= OKAY;
-            x_aw_sent <= 1'b0;
+            xw_rp <= '0;
+            xw_cnt <= '0;
             b_wp <= '0;
             b_rp <= '0;
             b_cnt <= '0;
@@ -307,7 +326,6 @@ module axi_native_mem #(
                 aw_q[aw_wp] <= classify(s_awid, s_awaddr, s_awlen, s_awsize, s_awburst, 1'b1);
                 aw_wp <= aw_wp + 1'b1;
             end
-            if (w_fwd && x_awvalid && x_awready) x_aw_sent <= 1'b1;
             if (s_wvalid && s_wready) begin
                 logic [ADDR_W-1:0] a;
                 logic [1:0] st;
@@ -323,7 +341,6 @@ module axi_native_mem #(
                     aw_pop = 1'b1;
                     w_beat <= '0;
                     w_err <= OKAY;
-                    x_aw_sent <= 1'b0;
                 end else begin
                     w_beat <= w_beat + 1'b1;
                     w_err <= w_err | st;
@@ -344,6 +361,11 @@ module axi_native_mem #(
                 b_pop = 1'b1;
             end
             if (aw_pop) aw_rp <= aw_rp + 1'b1;
+            if (aw_pop && xw_cnt == 0) xw_rp <= xw_rp + 1'b1;
+            else begin
+                if (xw_adv) xw_rp <= xw_rp + 1'b1;
+                xw_cnt <= xw_cnt + (QW+1)'(xw_adv) - (QW+1)'(aw_pop);
+            end
             if (b_push) b_wp <= b_wp + 1'b1;
             if (b_pop) b_rp <= b_rp + 1'b1;
             aw_cnt <= aw_cnt + (QW+1)'(aw_push) - (QW+1)'(aw_pop);
@@ -351,5 +373,5 @@ module axi_native_mem #(
         end
     end
 
-    wire unused = ^{x_rid, x_bid, wh.due, rh.lat};
+    wire unused = ^{x_rid, x_bid, wh.due, rh.lat, xr, xw};  // the forwarders read some fields only
 endmodule

@@ -8,7 +8,7 @@ from __future__ import annotations
 import cocotb
 from cocotb.triggers import ClockCycles, Event, with_timeout
 from copy_check import Arena, Copy
-from slave_env import configure, setup, slave_channel, wait_paused
+from slave_env import PIPELINED, configure, setup, slave_channel, wait_paused
 
 from pydma import DMA_DEV_TO_MEM, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT, DmaStatus, DmaTxState, Scatterlist
 from tb.peripherals import Pacing
@@ -23,7 +23,7 @@ async def test_cyclic_periods_pause_resume(dut):
     chan = slave_channel()
     width = min(4, tb.bus_bytes)
     period = PERIOD_ELEMS * width
-    dev = tb.add_tx_device(3, width, 8, depth=32, pacing=Pacing.fixed(2))
+    dev = tb.add_tx_device(3, width, 8, depth=32, pacing=Pacing.fixed(2), pipelined=PIPELINED)
     ring = tb.alloc_guarded(period * PERIODS)
     data = ring.view.read()
     for _ in range(140 // PERIODS + 2):
@@ -76,7 +76,7 @@ async def test_terminate_at_random_cycles(dut):
     tb = await setup(dut)
     chan = slave_channel()
     width = min(4, tb.bus_bytes)
-    rxd = tb.add_rx_device(3, width, 8, depth=32, pacing=Pacing.random(tb.rng))
+    rxd = tb.add_rx_device(3, width, 8, depth=32, pacing=Pacing.random(tb.rng), pipelined=PIPELINED)
     configure(chan, DMA_DEV_TO_MEM, rxd.data_addr, width, 8)
     arena = Arena(tb, 1 << 14)
     late = []
@@ -140,7 +140,7 @@ async def test_stop_start_from_callbacks(dut):
     chan = slave_channel()
     width = min(4, tb.bus_bytes)
     period = 16 * width
-    rxd = tb.add_rx_device(3, width, 4, depth=32, pacing=Pacing.fixed(1))
+    rxd = tb.add_rx_device(3, width, 4, depth=32, pacing=Pacing.fixed(1), pipelined=PIPELINED)
     configure(chan, DMA_DEV_TO_MEM, rxd.data_addr, width, 4)
     rings = [tb.alloc_guarded(period * 3, fill=bytes(period * 3)) for _ in range(2)]
     state = {"gen": 0, "periods": 0, "stale": 0}

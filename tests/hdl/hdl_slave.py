@@ -8,7 +8,7 @@ import itertools
 
 import cocotb
 from cocotb.triggers import ClockCycles
-from slave_env import LINE, configure, setup, slave_channel, stream, wait_done, wait_paused
+from slave_env import LINE, PIPELINED, configure, setup, slave_channel, stream, wait_done, wait_paused
 
 from pydma import DMA_DEV_TO_MEM, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT, DmaStatus, DmaTxState, Scatterlist
 from pydma.enums import DmaengineTxResult
@@ -22,7 +22,9 @@ def sg_of(bufs) -> list[Scatterlist]:
 async def one_transfer(tb, chan, direction, width, maxburst, pacing, n_elems_per_seg, reg_offset=0):
     """One prep_slave_sg over guarded buffers to or from a fresh device on LINE."""
     mk = tb.add_tx_device if direction == DMA_MEM_TO_DEV else tb.add_rx_device
-    dev = mk(LINE, width, maxburst, depth=max(2 * maxburst, 8), pacing=pacing, reg_offset=reg_offset)
+    dev = mk(
+        LINE, width, maxburst, depth=max(2 * maxburst, 8), pacing=pacing, reg_offset=reg_offset, pipelined=PIPELINED
+    )
     bufs = [tb.alloc_guarded(n * width) for n in n_elems_per_seg]
     total = sum(n_elems_per_seg)
     if direction == DMA_MEM_TO_DEV:
@@ -74,7 +76,7 @@ async def test_manual_pacing(dut):
     tb = await setup(dut)
     chan = slave_channel()
     width, maxburst = min(4, tb.bus_bytes), 8
-    dev = tb.add_tx_device(3, width, maxburst, depth=64, pacing=Pacing.manual())
+    dev = tb.add_tx_device(3, width, maxburst, depth=64, pacing=Pacing.manual(), pipelined=PIPELINED)
     buf = tb.alloc_guarded(width * (3 * maxburst + 2))
     dev.expect(buf.view.read())
     configure(chan, DMA_MEM_TO_DEV, dev.data_addr, width, maxburst)
@@ -92,7 +94,11 @@ async def test_manual_pacing(dut):
     assert chan.tx_status(tx.cookie) == DmaStatus.DMA_COMPLETE
     hs = tb.req_monitor.handshakes
     assert [h.kind for h in hs] == ["burst", "single", "burst", "single", "burst"]
-    assert [h.tc for h in hs] == [False, False, False, False, True], "TC must come with the last transfer only"
+    if PIPELINED:  # one TC pulse, after the last request was accepted
+        tcs = tb.req_monitor.tc_pulses
+        assert len(tcs) == 1 and tcs[0][1] >= hs[-1].time_ns, f"TC must end the transfer only: {tcs}"
+    else:
+        assert [h.tc for h in hs] == [False, False, False, False, True], "TC must come with the last transfer only"
     buf.check_guards()
     tb.check_peripherals()
     await chan.release()
@@ -107,8 +113,8 @@ async def test_requests_before_issue_pending(dut):
     tx_chan = slave_channel(3)
     rx_chan = slave_channel(5)
     width = min(4, tb.bus_bytes)
-    txd = tb.add_tx_device(3, width, 4, depth=16, pacing=Pacing.fixed(1))
-    rxd = tb.add_rx_device(5, width, 4, depth=16, pacing=Pacing.fixed(1))
+    txd = tb.add_tx_device(3, width, 4, depth=16, pacing=Pacing.fixed(1), pipelined=PIPELINED)
+    rxd = tb.add_rx_device(5, width, 4, depth=16, pacing=Pacing.fixed(1), pipelined=PIPELINED)
     rxd.limit = 200
     out = [tb.alloc_guarded(width * n) for n in (50, 30, 20)]
     inp = [tb.alloc_guarded(width * n) for n in (100, 100)]
@@ -143,7 +149,7 @@ async def test_peripheral_ends_packets(dut):
     tb = await setup(dut)
     chan = slave_channel()
     width, maxburst = min(4, tb.bus_bytes), 8
-    rxd = tb.add_rx_device(3, width, maxburst, depth=32, pacing=Pacing.random(tb.rng))
+    rxd = tb.add_rx_device(3, width, maxburst, depth=32, pacing=Pacing.random(tb.rng), pipelined=PIPELINED)
     lengths = [tb.rng.randint(1, 60) for _ in range(12)]
     rxd.send_packets(lengths)  # before its first request: every request belongs to a packet
     configure(chan, DMA_DEV_TO_MEM, rxd.data_addr, width, maxburst, fc=True)
@@ -164,7 +170,10 @@ async def test_peripheral_ends_packets(dut):
             b.free()
         first += n
     assert sum(1 for h in tb.req_monitor.handshakes if h.last) == 12
-    assert all(h.tc for h in tb.req_monitor.handshakes if h.last), "the packet end must come with TC"
+    if PIPELINED:  # each packet end is one TC pulse, and nothing else pulses TC
+        assert len(tb.req_monitor.tc_pulses) == 12, f"{len(tb.req_monitor.tc_pulses)} TC pulses for 12 packets"
+    else:
+        assert all(h.tc for h in tb.req_monitor.handshakes if h.last), "the packet end must come with TC"
     tb.check_peripherals()
     await chan.release()
     await tb.stop()
@@ -177,7 +186,7 @@ async def test_residue_pause_resume(dut):
     tb = await setup(dut)
     chan = slave_channel()
     width, maxburst = min(4, tb.bus_bytes), 4
-    dev = tb.add_tx_device(3, width, maxburst, depth=16, pacing=Pacing.fixed(4))
+    dev = tb.add_tx_device(3, width, maxburst, depth=16, pacing=Pacing.fixed(4), pipelined=PIPELINED)
     bufs = [tb.alloc_guarded(width * n) for n in (64, 96, 32)]
     dev.expect(b"".join(b.view.read() for b in bufs))
     configure(chan, DMA_MEM_TO_DEV, dev.data_addr, width, maxburst)

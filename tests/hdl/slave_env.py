@@ -23,6 +23,9 @@ from tb.dma_tb import DmaTb
 from tb.peripherals import element
 
 LINE = 3
+# the request handshake the peripherals and channels of this run use (tests/test_hdl.py
+# alternates it over the matrix): pipelined (SLAVE_CFG.REQ_PIPE) or four-phase
+PIPELINED = os.environ.get("PYDMA_REQ_PIPE", "0") == "1"
 
 
 def stalls() -> float:
@@ -32,11 +35,12 @@ def stalls() -> float:
 async def setup(dut) -> DmaTb:
     tb = DmaTb(dut, stalls=stalls())
     await tb.start()
+    tb.log.info("request handshake: %s", "pipelined" if PIPELINED else "four-phase")
     return tb
 
 
 def slave_channel(line: int = LINE) -> DmaChan:
-    chan = dma_request_channel(DmaCapMask(DMA_SLAVE, DMA_CYCLIC), pydma_filter, PydmaRequest(line))
+    chan = dma_request_channel(DmaCapMask(DMA_SLAVE, DMA_CYCLIC), pydma_filter, PydmaRequest(line, pipelined=PIPELINED))
     assert chan is not None, "no slave channel"
     return chan
 
