@@ -66,6 +66,7 @@ CHECKERS = [TB / "axi4_checker.sv", TB / "axil_checker.sv"]
 NATIVE = TB / "native"
 NATIVE_SOURCES = [NATIVE / "axi_native_mem.sv", NATIVE / "pydma_native_top.sv"]
 NATIVE_CPP = NATIVE / "native_mem.cpp"
+NATIVE_MAIN = NATIVE / "sim_main.cpp"  # cocotb's Verilator main loop, settling less often
 
 
 def is_controller(toplevel: str) -> bool:
@@ -112,10 +113,11 @@ def _build_args(waves: bool, toplevel: str = TOPLEVEL) -> list[str]:
     return args
 
 
-def _verilator_runner(public_all: bool):
+def _verilator_runner(public_all: bool, main: Path | None = None):
     """cocotb's Verilator runner; with public_all False, without its --public-flat-rw, which
     makes every signal public and costs the controller builds most of their speed: only
-    what tb/public.vlt lists is visible to Python then."""
+    what tb/public.vlt lists is visible to Python then. `main` replaces cocotb's main loop
+    (share/lib/verilator/verilator.cpp)."""
     from cocotb_tools.runner import Verilator
 
     class _Runner(Verilator):
@@ -123,6 +125,11 @@ def _verilator_runner(public_all: bool):
             cmds = super()._build_command()
             if not public_all:
                 cmds[0] = [c for c in cmds[0] if c != "--public-flat-rw"]
+            if main is not None:
+                stock = [c for c in cmds[0] if c.endswith("/lib/verilator/verilator.cpp")]
+                if len(stock) != 1:
+                    raise SystemExit(f"cocotb's Verilator main not found in the build command: {cmds[0]}")
+                cmds[0] = [str(main) if c == stock[0] else c for c in cmds[0]]
             return cmds
 
     return _Runner()
@@ -141,7 +148,7 @@ def build(params: Mapping[str, int] | None = None, waves: bool = False, toplevel
     build_dir.mkdir(parents=True, exist_ok=True)
     srcs = sources(toplevel)
     digest = hashlib.sha256()
-    for src in [*srcs, *([NATIVE_CPP] if toplevel == NATIVE_TOPLEVEL else [])]:
+    for src in [*srcs, *([NATIVE_CPP, NATIVE_MAIN] if toplevel == NATIVE_TOPLEVEL else [])]:
         digest.update(src.read_bytes())
     digest.update(repr((sorted(params.items()), _build_args(waves, toplevel))).encode())
     stamp = build_dir / "build.stamp"
@@ -150,7 +157,10 @@ def build(params: Mapping[str, int] | None = None, waves: bool = False, toplevel
         if stamp.exists() and stamp.read_text() == digest.hexdigest() and (build_dir / toplevel).exists():
             return build_dir
         stamp.unlink(missing_ok=True)
-        runner = _verilator_runner(public_all=not is_controller(toplevel) or waves)
+        runner = _verilator_runner(
+            public_all=not is_controller(toplevel) or waves,
+            main=NATIVE_MAIN if toplevel == NATIVE_TOPLEVEL else None,
+        )
         runner.build(
             sources=srcs,
             hdl_toplevel=toplevel,
