@@ -226,6 +226,10 @@ module dma_chan
     // pipelined handshake: ACK is a ready, from registers only; accepted = both high
     wire pipe_ready = cfg_pipe && state == S_SREQ && !pause && !abort_req && xerr == ERR_NONE;
     wire pipe_take = pipe_ready && (req_breq || req_sreq);
+    // a request is taken: pipelined, whenever accepted (even with an abort just requested);
+    // four-phase, when sampled while not paused and not aborting
+    wire req_take = pipe_take || (!cfg_pipe && state == S_SREQ && !pause && !abort_req
+                                  && (req_breq || req_sreq));
     wire paused = pause && (state == S_IDLE || state == S_HALT
                  || ((state == S_ISSUE || state == S_SREQ) && outstanding == 0 && q_empty));
 
@@ -606,8 +610,8 @@ module dma_chan
                     end
                 end
                 S_SREQ: begin
-                    if (pipe_take) begin  // accepted: served (or voided by TC) whatever follows
-                        p_open <= 1'b1;
+                    if (req_take) begin  // pipelined: served (or voided by TC) whatever follows
+                        if (cfg_pipe) p_open <= 1'b1;
                         s_left <= CL_W'(req_breq ? burst_bytes : elem_bytes);
                         s_len <= CL_W'(req_breq ? ((rem < burst_bytes) ? rem : burst_bytes)
                                                 : elem_bytes);
@@ -616,14 +620,6 @@ module dma_chan
                         state <= S_SCMD;
                     end else if (abort_req) state <= S_ABORT;
                     else if (cfg_pipe && xerr != ERR_NONE) state <= S_SWAIT;  // a chunk failed
-                    else if (!cfg_pipe && !pause && (req_breq || req_sreq)) begin
-                        s_left <= CL_W'(req_breq ? burst_bytes : elem_bytes);
-                        s_len <= CL_W'(req_breq ? ((rem < burst_bytes) ? rem : burst_bytes)
-                                                : elem_bytes);
-                        s_last <= req_lreq && cfg_fc && !to_dev;
-                        s_tc <= 1'b0;
-                        state <= S_SCMD;
-                    end
                 end
                 S_SCMD: begin
                     if (abort_req) state <= S_ABORT;  // not taken: nothing moved, no ACK
@@ -633,8 +629,9 @@ module dma_chan
                         if (to_dev) src_p <= src_p + ADDR_W'(s_len);
                         else dst_p <= dst_p + ADDR_W'(s_len);
                         // pipelined: take the next request while this chunk moves, unless
-                        // the descriptor or the packet ends with it
-                        if (cfg_pipe && !s_last && rem != 32'(s_len) && s_left == s_len) begin
+                        // the descriptor or the packet ends with it (a chunk shorter than
+                        // its request always ends the descriptor: s_len is cut by rem only)
+                        if (cfg_pipe && !s_last && rem != 32'(s_len)) begin
                             s_partial <= 1'b0;
                             state <= S_SREQ;
                         end else state <= S_SWAIT;
