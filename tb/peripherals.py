@@ -102,7 +102,6 @@ class _Device(Region):
         # pipelined handshake: elements of accepted requests not yet moved; a TC voids them
         self.pipelined = pipelined
         self.reserved = 0
-        self.accepted = 0  # requests accepted
         self._task = cocotb.start_soon(self._run_pipelined() if pipelined else self._run())
 
     @property
@@ -180,7 +179,6 @@ class _Device(Region):
             if self.requesting is not None and self.port.ack():
                 kind, _ = self.requesting
                 self.reserved += self.maxburst if kind == "burst" else 1
-                self.accepted += 1
                 self.requesting = None
             if self.port.tc():
                 self.reserved = 0
