@@ -50,6 +50,7 @@ module dma_chan
     input  logic              reg_wr,
     input  logic [5:0]        reg_wr_off,
     input  logic [31:0]       reg_wr_data,
+    input  logic              reg_rd,     // a read of this channel's registers is taken
     input  logic [5:0]        reg_rd_off,
     output logic [31:0]       reg_rd_data,
     // descriptor fetch engine
@@ -275,8 +276,10 @@ module dma_chan
     wire w_reset  = w_ctrl && reg_wr_data[CTRL_RESET_LSB] && !busy;
     wire w_cfg    = reg_wr && !busy;  // set-up registers change only between runs
 
+    // the read mux is enabled by the read itself: zero in every other cycle
     always_comb begin
-        unique case (reg_rd_off)
+        if (!reg_rd) reg_rd_data = 32'd0;
+        else unique case (reg_rd_off)
             6'(CH_CTRL):         reg_rd_data = (32'(run) << CTRL_RUN_LSB)
                                              | (32'(ioc_en) << CTRL_IOC_IRQ_EN_LSB)
                                              | (32'(err_en) << CTRL_ERR_IRQ_EN_LSB)
@@ -332,6 +335,12 @@ module dma_chan
         state    <= S_HALT;
     endtask
 
+    // An idle or halted channel changes nothing until a register write, an abort, a doorbell
+    // with RUN set, or a late completion, TC pulse or prefetch reaches it: the register bank
+    // below is enabled only then (the same logic; simulators skip the idle channels' work)
+    wire active = busy || reg_wr || abort_req || (run && doorbell) || chunk_done || req_tc || p_open
+               || q_valid != '0 || q_wb || pf_state != PF_NONE;
+
     always_ff @(posedge clk) begin
         if (rst) begin
             state <= S_IDLE;
@@ -358,7 +367,7 @@ module dma_chan
                 q_xfer[i] <= '0;
                 q_err[i] <= ERR_NONE;
             end
-        end else begin
+        end else if (active) begin
             // ---- register writes -------------------------------------------------------
             if (w_ctrl) begin
                 run    <= reg_wr_data[CTRL_RUN_LSB];

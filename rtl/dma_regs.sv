@@ -40,6 +40,7 @@ module dma_regs
     output logic [NUM_CH-1:0]      ch_wr,
     output logic [5:0]             ch_wr_off,
     output logic [31:0]            ch_wr_data,
+    output logic [NUM_CH-1:0]      ch_rd,
     output logic [5:0]             ch_rd_off,
     input  logic [NUM_CH*32-1:0]   ch_rd_data,
     input  logic [NUM_CH-1:0]      ch_busy,
@@ -119,6 +120,10 @@ module dma_regs
     wire rd_take = s_axil_arvalid && !s_axil_rvalid;
     assign s_axil_arready = rd_take;
     assign ch_rd_off = rd.off;
+    always_comb begin  // the channel read: only it drives its read data (zero otherwise)
+        ch_rd = '0;
+        if (rd_take && rd.ok && !rd.global_reg) ch_rd[int'(rd.ch)] = 1'b1;
+    end
 
     logic [31:0] rd_value;
     always_comb begin

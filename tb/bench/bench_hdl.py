@@ -337,6 +337,7 @@ async def bench_sim_speed(dut):
         "sim_speed",
         data_w=tb.data_w,
         mem=tb.mem_model,
+        build=os.environ.get("PYDMA_BENCH_BUILD", "plain"),
         bytes=total,
         segments=n,
         cycles=cycles,

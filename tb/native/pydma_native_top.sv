@@ -2,11 +2,11 @@
 // Register port, request lines and interrupts are the controller's own; bursts outside the
 // native memory region leave on x_axi_* for the Python models (peripheral registers).
 //
-// For speed this top makes its own clock (Verilator --timing): no VPI callback or put runs
-// per clock edge. But cocotb on Verilator reads a signal at RisingEdge(clk) as it is *after*
-// that edge has been evaluated when the clock is made in HDL, where a cocotb Clock shows it
-// as it was just before; the Python bus models (cocotbext-axi) sample handshakes at the edge
-// and need the latter. So every output port is its source as it was at the last falling
+// For speed the clock is not Python's: the simulation's main loop (tb/native/sim_main.cpp)
+// toggles the clk input itself, so no VPI callback or put runs per clock edge. But then
+// cocotb reads a signal at RisingEdge(clk) as it is *after* that edge has been evaluated,
+// where with a cocotb Clock it shows it as it was just before; the Python bus models
+// (cocotbext-axi) sample handshakes at the edge and need the latter. So every output port is its source as it was at the last falling
 // edge, mid-cycle: Python reads at RisingEdge what it would read with a cocotb Clock, and
 // a model that wakes on an output's change and then waits for the next rising edge, as
 // cocotbext-axi's do, samples the cycle it should. Inputs go straight in. (A Python write
@@ -24,9 +24,9 @@ module pydma_native_top #(
     parameter int NUM_REQ = 8,
     parameter int AXIL_ADDR_W = 12,
     parameter int MEM_QDEPTH = 16,
-    parameter int CLK_PS = 10000,  // the clock period (tb/dma_tb.py CLK_NS)
     localparam int STRB_W = DATA_W / 8
 ) (
+    input  logic                   clk,  // from the main loop, never from Python
     input  logic                   rst,
     input  logic [AXIL_ADDR_W-1:0] s_axil_awaddr,
     input  logic [2:0]             s_axil_awprot,
@@ -84,12 +84,6 @@ module pydma_native_top #(
     output logic [NUM_REQ-1:0]     dma_tc,
     output logic [NUM_CH-1:0]      irq
 );
-    logic clk;
-    initial begin
-        clk = 1'b0;
-        forever #(CLK_PS / 2 * 1ps) clk = ~clk;
-    end
-
     // the controller's and the memory's outputs, as they are now (see the note on top)
     logic                   c_s_axil_awready, c_s_axil_wready, c_s_axil_bvalid;
     logic                   c_s_axil_arready, c_s_axil_rvalid;

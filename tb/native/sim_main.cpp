@@ -3,11 +3,17 @@
 // SPDX-License-Identifier: BSD-3-Clause
 //
 // pydma: cocotb 2.1's Verilator main loop (share/lib/verilator/verilator.cpp), used for the
-// native-memory top (tb/runner.py) with one change: value-change callbacks are settled only
-// when something may have changed a value -- after each evaluation, and after callback
-// phases that ran a callback. cocotb's loop settles after every phase of every time step,
-// whether or not anything ran; with a clock made in HDL, nothing runs in Python on most
-// time steps, and those checks were about a sixth of the simulation's time.
+// native-memory top (tb/runner.py), with three changes that keep Python and VPI bookkeeping
+// off the time steps where nothing needs them:
+// - the loop makes the clock: it toggles the top's clk input every PYDMA_CLK_HALF_PS (set by
+//   tb/runner.py), after the time step's timed callbacks, like a clock made in HDL, but
+//   without Verilator's --timing scheduler (coroutines) on every edge;
+// - value-change callbacks are settled only when something may have changed a value: after
+//   each evaluation, and after callback phases that ran a callback (cocotb's loop settles
+//   after every phase of every time step, whether or not anything ran);
+// - read-write and read-only callbacks are looked for only when some are registered (each
+//   call would first scan the timed callbacks; those due are moved once per time step, by
+//   the next-time-step call).
 
 #include <libgen.h>  // basename
 #include <stdio.h>   // stderr, fprintf
@@ -178,6 +184,8 @@ int main(int argc, char **argv) {
     VerilatedVpi::callCbs(cbStartOfSimulation);
     settle_value_callbacks();
 
+    top->clk = 0;
+    vluint64_t next_edge = PYDMA_CLK_HALF_PS;
     while (!Verilated::gotFinish()) {
         do {
             // We must evaluate whole design until we process all 'events' for
@@ -190,7 +198,8 @@ int main(int argc, char **argv) {
             } while (VerilatedVpi::evalNeeded());
 
             // Run ReadWrite callback as we are done processing this eval step
-            const bool rw_called = VerilatedVpi::callCbs(cbReadWriteSynch);
+            const bool rw_called = VerilatedVpi::hasCbs(cbReadWriteSynch)
+                                   && VerilatedVpi::callCbs(cbReadWriteSynch);
             VerilatedVpi::doInertialPuts();
             if (rw_called) settle_value_callbacks();
         } while (VerilatedVpi::evalNeeded());
@@ -198,7 +207,7 @@ int main(int argc, char **argv) {
         top->eval_end_step();
 
         // Call ReadOnly callbacks
-        VerilatedVpi::callCbs(cbReadOnlySynch);
+        if (VerilatedVpi::hasCbs(cbReadOnlySynch)) VerilatedVpi::callCbs(cbReadOnlySynch);
 
 #if VM_TRACE
         if (tfp) {
@@ -208,21 +217,11 @@ int main(int argc, char **argv) {
             }
         }
 #endif
-        // cocotb controls the clock inputs using cbAfterDelay so
-        // skip ahead to the next registered callback
-        const vluint64_t NO_TOP_EVENTS_PENDING = static_cast<vluint64_t>(~0ULL);
+        // skip ahead to the next clock edge or registered timed callback, whichever is
+        // first (the clock never stops: the simulation ends when cocotb finishes it)
         vluint64_t next_time_cocotb = VerilatedVpi::cbNextDeadline();
-        vluint64_t next_time_timing =
-            top->eventsPending() ? top->nextTimeSlot() : NO_TOP_EVENTS_PENDING;
-        vluint64_t next_time = std::min(next_time_cocotb, next_time_timing);
-
-        // If there are no more cbAfterDelay callbacks,
-        // the next deadline is max value, so end the simulation now
-        if (next_time == NO_TOP_EVENTS_PENDING) {
-            break;
-        } else {
-            main_time = next_time;
-        }
+        vluint64_t next_time = std::min(next_time_cocotb, next_edge);
+        main_time = next_time;
         // a timed callback is due now only if the earliest deadline is now (taken before
         // the callbacks below, whose first act is to move due timed callbacks aside)
         const bool timers_due = next_time_cocotb <= next_time;
@@ -239,6 +238,13 @@ int main(int argc, char **argv) {
         if (timers_due) {
             VerilatedVpi::callTimedCbs();
             settle_value_callbacks();
+        }
+
+        // the clock edge, if due: evaluated at the top of the loop, after what cocotb
+        // scheduled for this time step (an HDL clock changes in the active region too)
+        if (next_edge == main_time) {
+            top->clk = !top->clk;
+            next_edge += PYDMA_CLK_HALF_PS;
         }
     }
 
