@@ -81,7 +81,8 @@ class Bench:
 @cocotb.test()
 async def test_legal_traffic_is_quiet(dut):
     """W ahead of AW, several IDs interleaved, responses out of order across IDs, in order
-    within one, stalls with stable payloads, unaligned and narrow beats, a FIXED burst."""
+    within one, stalls with stable payloads on every channel, unaligned and narrow beats, a
+    FIXED burst."""
     bench = Bench(dut)
     await bench.reset()
     # a stalled AW held stable for three cycles, then accepted
@@ -118,6 +119,23 @@ async def test_legal_traffic_is_quiet(dut):
         await bench.b(3)
     await bench.ar(0x0FF8, 1)  # the last 8 bytes of a 4 KiB page
     await bench.r(1)
+    # W, B and R beats stalled and held stable, each unlike the beat accepted before it
+    await bench.aw(0x8000, 2, id_=4)
+    await bench.cycle(wvalid=1, wready=1, wdata=0x11, wstrb=0xFF, wlast=0)
+    await bench.cycle(wvalid=1, wready=0, wdata=0x22, wstrb=0x0F, wlast=1)
+    await bench.cycle()
+    await bench.cycle(wready=1)
+    dut.wvalid.value = 0
+    await bench.cycle(bvalid=1, bready=0, bid=4, bresp=0)
+    await bench.cycle()
+    await bench.cycle(bready=1)
+    dut.bvalid.value = 0
+    await bench.ar(0x9000, 2, id_=5)
+    await bench.cycle(rvalid=1, rready=1, rid=5, rdata=0x33, rlast=0)
+    await bench.cycle(rvalid=1, rready=0, rid=5, rdata=0x44, rlast=1)
+    await bench.cycle()
+    await bench.cycle(rready=1)
+    dut.rvalid.value = 0
     await bench.settle()
     assert bench.count() == 0, f"legal traffic raised {bench.count()} violation(s), last {CODES[int(dut.code.value)]}"
 
