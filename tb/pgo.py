@@ -23,15 +23,17 @@ GENERATE = ["-CFLAGS", "-fprofile-generate", "-LDFLAGS", "-fprofile-generate"]
 USE = ["-CFLAGS", "-fprofile-use", "-CFLAGS", "-fprofile-correction", "-CFLAGS", "-Wno-missing-profile"]
 
 
-def build(build_dir: Path, executable: str, compile: Callable[[list[str]], None], train: Callable[[], None]) -> None:
-    """`compile(extra_args)` builds in `build_dir`; `train()` runs the trainer on that build."""
+def build(
+    build_dir: Path, executable: str, compile_model: Callable[[list[str]], None], train: Callable[[], None]
+) -> None:
+    """`compile_model(extra_args)` builds in `build_dir`; `train()` runs the trainer on that build."""
     for old in build_dir.glob("*.gcda"):  # counts of an earlier build would be added to
         old.unlink()
-    compile(GENERATE)
+    compile_model(GENERATE)
     train()  # writes a .gcda beside each object
     # make does not see flags change: drop the instrumented objects (and the precompiled
     # headers, which must match the flags) so that everything compiles again
     for pattern in ("*.o", "*.a", "*.gch", executable):
         for stale in build_dir.glob(pattern):
             stale.unlink()
-    compile(USE)
+    compile_model(USE)

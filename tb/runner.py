@@ -174,7 +174,7 @@ def build(
             main=NATIVE_MAIN if toplevel == NATIVE_TOPLEVEL else None,
         )
 
-        def compile(extra: list[str]) -> None:
+        def compile_model(extra: list[str]) -> None:
             runner.build(
                 sources=srcs,
                 hdl_toplevel=toplevel,
@@ -190,9 +190,9 @@ def build(
             _check(results, always=True)
 
         if pgo:
-            pgo_build.build(build_dir, toplevel, compile, train)
+            pgo_build.build(build_dir, toplevel, compile_model, train)
         else:
-            compile([])
+            compile_model([])
         stamp.write_text(digest.hexdigest())
     return build_dir
 

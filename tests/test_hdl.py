@@ -130,10 +130,13 @@ def test_hdl_addr64(mem: str, seed: int) -> None:
     run("hdl_memcpy", params={"ADDR_W": 64}, seed=seed, results_name="hdl_memcpy-addr64", mem=mem)
 
 
-@pytest.mark.parametrize("module", ["hdl_memcpy", "hdl_multichan"])
-@pytest.mark.parametrize("mem", MEMS)
+@pytest.mark.parametrize(
+    ("mem", "module"), [("python", "hdl_memcpy"), ("native", "hdl_memcpy"), ("native", "hdl_multichan")]
+)
 def test_hdl_long_bursts_two_channels(module: str, mem: str, seed: int) -> None:
-    """256-beat bursts (the AXI4 maximum) and a two-channel build, with stalls."""
+    """256-beat bursts (the AXI4 maximum) and a two-channel build, with stalls (channels
+    sharing the long bursts on the native memory only: on the Python one that item took
+    over a minute, and hdl_multichan runs on it in the main matrix)."""
     run(
         module,
         params={"NUM_CH": 2, "MAX_BURST": 256, "FIFO_DEPTH": 256},
