@@ -100,7 +100,7 @@ module axi4_checker #(
         a = (burst == 2'b00 || beat == 0) ? start : aligned + (ADDR_W'(beat) << size);
         lo = int'(a) % STRB_W;
         hi = int'(a & ~((ADDR_W'(1) << size) - 1'b1)) % STRB_W + (1 << size) - 1;
-        // lanes lo .. hi (hi < STRB_W: a size within the bus, checked by addr_rule)
+        // lanes lo .. hi, capped at the top lane (a size wider than the bus is addr_rule's)
         lanes = STRB_W'(((STRB_W + 1)'(1) << (hi + 1)) - 1'b1) & ~((STRB_W'(1) << lo) - 1'b1);
         return lanes;
     endfunction

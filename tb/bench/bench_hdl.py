@@ -310,14 +310,9 @@ async def bench_slave(dut):
 
 
 # -- 6: simulation speed ----------------------------------------------------------------------------
-@cocotb.test()
-async def bench_sim_speed(dut):
-    """A 4 MiB frame in 1024 scattered 4 KiB segments, memory to memory: simulated cycles
-    per wall-clock second, on whichever memory model this build has."""
-    tb = await setup(dut)
-    chan = dma_request_channel(DmaCapMask(DMA_MEMCPY_SG))
-    total = int(os.environ.get("PYDMA_BENCH_FRAME_BYTES", str(4 << 20)))
-    n = 1024
+def scattered_frame_copy(tb: DmaTb, chan, total: int, n: int):
+    """A frame of random bytes gathered from `n` equal segments 64 bytes apart into one
+    buffer: the prepared transaction (DMA_PREP_INTERRUPT), the destination and the frame."""
     seg = total // n
     stride = seg + 64
     src = MemView(tb.memory, tb.memory.alloc(n * stride, 4096), n * stride)
@@ -327,7 +322,18 @@ async def bench_sim_speed(dut):
         src.write(i * stride, data[i * seg : (i + 1) * seg])
     src_sg = [Scatterlist(length=seg, dma_address=src.addr + i * stride, dma_length=seg) for i in range(n)]
     dst_sg = [Scatterlist(length=total, dma_address=dst.addr, dma_length=total)]
-    tx = chan.prep_dma_memcpy_sg(dst_sg, 1, src_sg, n, DMA_PREP_INTERRUPT)
+    return chan.prep_dma_memcpy_sg(dst_sg, 1, src_sg, n, DMA_PREP_INTERRUPT), dst, data
+
+
+@cocotb.test()
+async def bench_sim_speed(dut):
+    """A 4 MiB frame in 1024 scattered 4 KiB segments, memory to memory: simulated cycles
+    per wall-clock second, on whichever memory model this build has."""
+    tb = await setup(dut)
+    chan = dma_request_channel(DmaCapMask(DMA_MEMCPY_SG))
+    total = int(os.environ.get("PYDMA_BENCH_FRAME_BYTES", str(4 << 20)))
+    n = 1024
+    tx, dst, data = scattered_frame_copy(tb, chan, total, n)
     tx.submit()
     w0 = time.perf_counter()
     cycles, _ = await timed_issue(tb, chan, tx, timeout_us=10_000_000)

@@ -18,12 +18,11 @@ from pydma import (
     DMA_PREP_INTERRUPT,
     DMA_SLAVE,
     DmaCapMask,
-    Scatterlist,
     dma_request_channel,
 )
 from pydma.drivers.pydma_dmac import pydma_filter
 from pydma.drivers.pydma_slave import PydmaRequest
-from pydma.memory import MemView
+from tb.bench.bench_hdl import scattered_frame_copy
 from tb.demo import paced_run
 from tb.dma_tb import DmaTb
 from tb.peripherals import Pacing, element
@@ -42,15 +41,8 @@ async def train_memcpy(dut):
     tb = DmaTb(dut)
     await tb.start()
     chan = dma_request_channel(DmaCapMask(DMA_MEMCPY_SG))
-    n, seg = 256, 4096
-    src = MemView(tb.memory, tb.memory.alloc(n * (seg + 64), 4096), n * (seg + 64))
-    dst = MemView(tb.memory, tb.memory.alloc(n * seg, 4096), n * seg)
-    data = tb.rng.randbytes(n * seg)
-    for i in range(n):
-        src.write(i * (seg + 64), data[i * seg : (i + 1) * seg])
-    src_sg = [Scatterlist(length=seg, dma_address=src.addr + i * (seg + 64), dma_length=seg) for i in range(n)]
-    dst_sg = [Scatterlist(length=n * seg, dma_address=dst.addr, dma_length=n * seg)]
-    await _copy(tb, chan, chan.prep_dma_memcpy_sg(dst_sg, 1, src_sg, n, DMA_PREP_INTERRUPT))
+    tx, dst, data = scattered_frame_copy(tb, chan, 1 << 20, 256)
+    await _copy(tb, chan, tx)
     assert dst.read() == data, "scatter-gather copy differs"
     await chan.release()
 

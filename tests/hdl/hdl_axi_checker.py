@@ -71,6 +71,13 @@ class Bench:
         self.dut.rvalid.value = 0
         self.dut.rlast.value = 0
 
+    async def held(self, channel: str, **payload) -> None:
+        """A beat on `channel` (w, b or r) offered and stalled for two cycles, then accepted."""
+        await self.cycle(**{f"{channel}valid": 1, f"{channel}ready": 0}, **payload)
+        await self.cycle()
+        await self.cycle(**{f"{channel}ready": 1})
+        getattr(self.dut, f"{channel}valid").value = 0
+
     async def settle(self) -> None:
         self.idle()
         await RisingEdge(self.dut.clk)
@@ -122,20 +129,11 @@ async def test_legal_traffic_is_quiet(dut):
     # W, B and R beats stalled and held stable, each unlike the beat accepted before it
     await bench.aw(0x8000, 2, id_=4)
     await bench.cycle(wvalid=1, wready=1, wdata=0x11, wstrb=0xFF, wlast=0)
-    await bench.cycle(wvalid=1, wready=0, wdata=0x22, wstrb=0x0F, wlast=1)
-    await bench.cycle()
-    await bench.cycle(wready=1)
-    dut.wvalid.value = 0
-    await bench.cycle(bvalid=1, bready=0, bid=4, bresp=0)
-    await bench.cycle()
-    await bench.cycle(bready=1)
-    dut.bvalid.value = 0
+    await bench.held("w", wdata=0x22, wstrb=0x0F, wlast=1)
+    await bench.held("b", bid=4, bresp=0)
     await bench.ar(0x9000, 2, id_=5)
     await bench.cycle(rvalid=1, rready=1, rid=5, rdata=0x33, rlast=0)
-    await bench.cycle(rvalid=1, rready=0, rid=5, rdata=0x44, rlast=1)
-    await bench.cycle()
-    await bench.cycle(rready=1)
-    dut.rvalid.value = 0
+    await bench.held("r", rid=5, rdata=0x44, rlast=1)
     await bench.settle()
     assert bench.count() == 0, f"legal traffic raised {bench.count()} violation(s), last {CODES[int(dut.code.value)]}"
 
