@@ -52,7 +52,7 @@ module dma_chan
     input  logic [31:0]       reg_wr_data,
     input  logic              reg_rd,     // a read of this channel's registers is taken
     input  logic [5:0]        reg_rd_off,
-    output logic [31:0]       reg_rd_data,
+    output logic [31:0]       reg_rd_data, // the register read, from the cycle after the read
     // descriptor fetch engine
     output logic              fetch_req,
     output logic [ADDR_W-1:0] fetch_addr,
@@ -202,11 +202,14 @@ module dma_chan
     always_comb begin
         logic found;
         found = 1'b0;
+        to_q = '0;
         q_err_any = 1'b0;
-        for (int i = 0; i < QD; i++) begin
-            to_q[i] = !found && q_valid[i] && q_left[i] != 0;
-            found = found || to_q[i];
-            q_err_any = q_err_any || (q_valid[i] && q_err[i] != ERR_NONE);
+        if (q_valid != '0) begin  // (an idle channel's queue is empty: nothing to look at)
+            for (int i = 0; i < QD; i++) begin
+                to_q[i] = !found && q_valid[i] && q_left[i] != 0;
+                found = found || to_q[i];
+                q_err_any = q_err_any || (q_valid[i] && q_err[i] != ERR_NONE);
+            end
         end
     end
     wire to_cur = to_q == '0;
@@ -271,42 +274,41 @@ module dma_chan
     assign busy_o     = busy;
     assign halted_o   = state == S_HALT;
 
-    wire w_ctrl   = reg_wr && reg_wr_off == 6'(CH_CTRL);
-    wire w_status = reg_wr && reg_wr_off == 6'(CH_STATUS);
-    wire w_reset  = w_ctrl && reg_wr_data[CTRL_RESET_LSB] && !busy;
-    wire w_cfg    = reg_wr && !busy;  // set-up registers change only between runs
+    wire w_reset  = reg_wr && reg_wr_off == 6'(CH_CTRL) && reg_wr_data[CTRL_RESET_LSB] && !busy;
 
-    // the read mux is enabled by the read itself: zero in every other cycle
-    always_comb begin
-        if (!reg_rd) reg_rd_data = 32'd0;
-        else unique case (reg_rd_off)
-            6'(CH_CTRL):         reg_rd_data = (32'(run) << CTRL_RUN_LSB)
+    // The read is registered: the value at the read's clock edge, held until the next read.
+    // dma_regs presents it with RVALID, one cycle after the AR handshake as before. (A
+    // combinational mux here would be a path from ARADDR, which a simulator evaluates on every
+    // input change, read or not.)
+    always_ff @(posedge clk) begin
+        if (reg_rd) unique case (reg_rd_off)
+            6'(CH_CTRL):         reg_rd_data <= (32'(run) << CTRL_RUN_LSB)
                                              | (32'(ioc_en) << CTRL_IOC_IRQ_EN_LSB)
                                              | (32'(err_en) << CTRL_ERR_IRQ_EN_LSB)
                                              | (32'(pause) << CTRL_PAUSE_LSB)
                                              | (32'(cyclic) << CTRL_CYCLIC_LSB);
-            6'(CH_STATUS):       reg_rd_data = (32'(busy) << STATUS_BUSY_LSB)
+            6'(CH_STATUS):       reg_rd_data <= (32'(busy) << STATUS_BUSY_LSB)
                                              | (32'(state == S_HALT) << STATUS_HALTED_LSB)
                                              | (32'(paused) << STATUS_PAUSED_LSB)
                                              | (32'(ioc_irq) << STATUS_IOC_IRQ_LSB)
                                              | (32'(err_irq) << STATUS_ERR_IRQ_LSB)
                                              | (32'(abort_irq) << STATUS_ABORT_IRQ_LSB)
                                              | (32'(err_code) << STATUS_ERR_CODE_LSB);
-            6'(CH_CUR_DESC_LO):  reg_rd_data = cur[31:0];
-            6'(CH_CUR_DESC_HI):  reg_rd_data = cur[63:32];
-            6'(CH_TAIL_DESC_LO): reg_rd_data = tail[31:0];
-            6'(CH_TAIL_DESC_HI): reg_rd_data = tail[63:32];
-            6'(CH_DONE_CNT):     reg_rd_data = done_cnt;
-            6'(CH_XFERRED):      reg_rd_data = xferred_rd;
-            6'(CH_SLAVE_CFG):    reg_rd_data = (32'(cfg_dir) << SLAVE_CFG_DIR_LSB)
+            6'(CH_CUR_DESC_LO):  reg_rd_data <= cur[31:0];
+            6'(CH_CUR_DESC_HI):  reg_rd_data <= cur[63:32];
+            6'(CH_TAIL_DESC_LO): reg_rd_data <= tail[31:0];
+            6'(CH_TAIL_DESC_HI): reg_rd_data <= tail[63:32];
+            6'(CH_DONE_CNT):     reg_rd_data <= done_cnt;
+            6'(CH_XFERRED):      reg_rd_data <= xferred_rd;
+            6'(CH_SLAVE_CFG):    reg_rd_data <= (32'(cfg_dir) << SLAVE_CFG_DIR_LSB)
                                              | (32'(cfg_width) << SLAVE_CFG_WIDTH_LSB)
                                              | (32'(cfg_line) << SLAVE_CFG_REQ_LINE_LSB)
                                              | (32'(cfg_fc) << SLAVE_CFG_FLOW_CTRL_LSB)
                                              | (32'(cfg_pipe) << SLAVE_CFG_REQ_PIPE_LSB)
                                              | (32'(cfg_burst_m1) << SLAVE_CFG_BURST_M1_LSB);
-            6'(CH_DEV_ADDR_LO):  reg_rd_data = dev_addr[31:0];
-            6'(CH_DEV_ADDR_HI):  reg_rd_data = dev_addr[63:32];
-            default:             reg_rd_data = 32'd0;
+            6'(CH_DEV_ADDR_LO):  reg_rd_data <= dev_addr[31:0];
+            6'(CH_DEV_ADDR_HI):  reg_rd_data <= dev_addr[63:32];
+            default:             reg_rd_data <= 32'd0;
         endcase
     end
 
@@ -369,39 +371,43 @@ module dma_chan
             end
         end else if (active) begin
             // ---- register writes -------------------------------------------------------
-            if (w_ctrl) begin
-                run    <= reg_wr_data[CTRL_RUN_LSB];
-                ioc_en <= reg_wr_data[CTRL_IOC_IRQ_EN_LSB];
-                err_en <= reg_wr_data[CTRL_ERR_IRQ_EN_LSB];
-                pause  <= reg_wr_data[CTRL_PAUSE_LSB];
-                cyclic <= reg_wr_data[CTRL_CYCLIC_LSB];
-                if (reg_wr_data[CTRL_ABORT_LSB]) abort_req <= 1'b1;
-            end
-            if (w_status) begin
-                if (reg_wr_data[STATUS_IOC_IRQ_LSB]) ioc_irq <= 1'b0;
-                if (reg_wr_data[STATUS_ERR_IRQ_LSB]) err_irq <= 1'b0;
-                if (reg_wr_data[STATUS_ABORT_IRQ_LSB]) abort_irq <= 1'b0;
-            end
-            if (reg_wr && reg_wr_off == 6'(CH_CUR_DESC_HI)) cur_hi_shadow <= reg_wr_data;
-            if (reg_wr && reg_wr_off == 6'(CH_CUR_DESC_LO) && state == S_IDLE) begin
-                cur <= {cur_hi_shadow, reg_wr_data};
-                cur_done <= 1'b0;
-            end
-            if (reg_wr && reg_wr_off == 6'(CH_TAIL_DESC_HI)) tail_hi_shadow <= reg_wr_data;
-            if (reg_wr && reg_wr_off == 6'(CH_TAIL_DESC_LO)) begin
-                tail <= {tail_hi_shadow, reg_wr_data};
-                doorbell <= 1'b1;
-            end
-            if (w_cfg && reg_wr_off == 6'(CH_SLAVE_CFG)) begin
-                cfg_dir      <= reg_wr_data[SLAVE_CFG_DIR_LSB +: SLAVE_CFG_DIR_W];
-                cfg_width    <= reg_wr_data[SLAVE_CFG_WIDTH_LSB +: SLAVE_CFG_WIDTH_W];
-                cfg_line     <= reg_wr_data[SLAVE_CFG_REQ_LINE_LSB +: SLAVE_CFG_REQ_LINE_W];
-                cfg_fc       <= reg_wr_data[SLAVE_CFG_FLOW_CTRL_LSB];
-                cfg_pipe     <= reg_wr_data[SLAVE_CFG_REQ_PIPE_LSB];
-                cfg_burst_m1 <= reg_wr_data[SLAVE_CFG_BURST_M1_LSB +: SLAVE_CFG_BURST_M1_W];
-            end
-            if (reg_wr && reg_wr_off == 6'(CH_DEV_ADDR_HI)) dev_hi_shadow <= reg_wr_data;
-            if (w_cfg && reg_wr_off == 6'(CH_DEV_ADDR_LO)) dev_addr <= {dev_hi_shadow, reg_wr_data};
+            if (reg_wr) unique case (reg_wr_off)
+                6'(CH_CTRL): begin
+                    run    <= reg_wr_data[CTRL_RUN_LSB];
+                    ioc_en <= reg_wr_data[CTRL_IOC_IRQ_EN_LSB];
+                    err_en <= reg_wr_data[CTRL_ERR_IRQ_EN_LSB];
+                    pause  <= reg_wr_data[CTRL_PAUSE_LSB];
+                    cyclic <= reg_wr_data[CTRL_CYCLIC_LSB];
+                    if (reg_wr_data[CTRL_ABORT_LSB]) abort_req <= 1'b1;
+                end
+                6'(CH_STATUS): begin
+                    if (reg_wr_data[STATUS_IOC_IRQ_LSB]) ioc_irq <= 1'b0;
+                    if (reg_wr_data[STATUS_ERR_IRQ_LSB]) err_irq <= 1'b0;
+                    if (reg_wr_data[STATUS_ABORT_IRQ_LSB]) abort_irq <= 1'b0;
+                end
+                6'(CH_CUR_DESC_HI): cur_hi_shadow <= reg_wr_data;
+                6'(CH_CUR_DESC_LO): if (state == S_IDLE) begin
+                    cur <= {cur_hi_shadow, reg_wr_data};
+                    cur_done <= 1'b0;
+                end
+                6'(CH_TAIL_DESC_HI): tail_hi_shadow <= reg_wr_data;
+                6'(CH_TAIL_DESC_LO): begin
+                    tail <= {tail_hi_shadow, reg_wr_data};
+                    doorbell <= 1'b1;
+                end
+                // set-up registers change only between runs
+                6'(CH_SLAVE_CFG): if (!busy) begin
+                    cfg_dir      <= reg_wr_data[SLAVE_CFG_DIR_LSB +: SLAVE_CFG_DIR_W];
+                    cfg_width    <= reg_wr_data[SLAVE_CFG_WIDTH_LSB +: SLAVE_CFG_WIDTH_W];
+                    cfg_line     <= reg_wr_data[SLAVE_CFG_REQ_LINE_LSB +: SLAVE_CFG_REQ_LINE_W];
+                    cfg_fc       <= reg_wr_data[SLAVE_CFG_FLOW_CTRL_LSB];
+                    cfg_pipe     <= reg_wr_data[SLAVE_CFG_REQ_PIPE_LSB];
+                    cfg_burst_m1 <= reg_wr_data[SLAVE_CFG_BURST_M1_LSB +: SLAVE_CFG_BURST_M1_W];
+                end
+                6'(CH_DEV_ADDR_HI): dev_hi_shadow <= reg_wr_data;
+                6'(CH_DEV_ADDR_LO): if (!busy) dev_addr <= {dev_hi_shadow, reg_wr_data};
+                default: ;
+            endcase
 
             // ---- chunk completions may arrive in any state -------------------------------
             if (cur_chunk_done) begin

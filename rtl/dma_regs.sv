@@ -84,7 +84,12 @@ module dma_regs
     endfunction
 
     // ---- writes ----------------------------------------------------------------------------
-    wire decode_t wd = decode(s_axil_awaddr);
+    // (decoded only while an address is offered: a simulator skips the decode otherwise)
+    decode_t wd;
+    always_comb begin
+        wd = '0;
+        if (s_axil_awvalid) wd = decode(s_axil_awaddr);
+    end
     wire wr_take = s_axil_awvalid && s_axil_wvalid && !s_axil_bvalid;
     // a busy channel's set-up is fixed until it stops: a write would half-change a run
     wire wr_locked = ch_busy[int'(wd.ch)] && (32'(wd.off) inside
@@ -116,7 +121,11 @@ module dma_regs
     end
 
     // ---- reads -----------------------------------------------------------------------------
-    wire decode_t rd = decode(s_axil_araddr);
+    decode_t rd;
+    always_comb begin
+        rd = '0;
+        if (s_axil_arvalid) rd = decode(s_axil_araddr);
+    end
     wire rd_take = s_axil_arvalid && !s_axil_rvalid;
     assign s_axil_arready = rd_take;
     assign ch_rd_off = rd.off;
@@ -125,36 +134,43 @@ module dma_regs
         if (rd_take && rd.ok && !rd.global_reg) ch_rd[int'(rd.ch)] = 1'b1;
     end
 
-    logic [31:0] rd_value;
-    always_comb begin
-        rd_value = 32'd0;
-        if (rd.ok && rd.global_reg) begin
-            unique case (32'(rd.off))
-                REG_ID:         rd_value = ID_MAGIC;
-                REG_VERSION:    rd_value = VERSION;
-                REG_CONFIG:     rd_value = CONFIG_VALUE;
-                REG_IRQ_STATUS: rd_value = 32'(irq);
-                REG_REQ_CONFIG: rd_value = 32'(NUM_REQ) << REQ_CONFIG_NUM_REQ_LSB;
-                default:        rd_value = 32'd0;
-            endcase
-        end else if (rd.ok) begin
-            rd_value = ch_rd_data[32 * int'(rd.ch) +: 32];
-        end
-    end
+    // a global register's value (zero for a channel's register or an unmapped offset)
+    function automatic logic [31:0] global_value(input logic is_global, input logic [5:0] off);
+        if (!is_global) return 32'd0;
+        unique case (32'(off))
+            REG_ID:         return ID_MAGIC;
+            REG_VERSION:    return VERSION;
+            REG_CONFIG:     return CONFIG_VALUE;
+            REG_IRQ_STATUS: return 32'(irq);
+            REG_REQ_CONFIG: return 32'(NUM_REQ) << REQ_CONFIG_NUM_REQ_LSB;
+            default:        return 32'd0;
+        endcase
+    endfunction
 
+    // The answer is taken at the AR handshake and shown with RVALID in the next cycle: a
+    // global register's value is registered here, a channel's by the channel (its
+    // reg_rd_data), so RDATA is a choice between registers, held until the next read.
+    logic        rd_from_ch;
+    logic [7:0]  rd_ch;
+    logic [31:0] rd_global;
     always_ff @(posedge clk) begin
         if (rst) begin
             s_axil_rvalid <= 1'b0;
-            s_axil_rdata <= '0;
             s_axil_rresp <= OKAY;
+            rd_from_ch <= 1'b0;
+            rd_ch <= '0;
+            rd_global <= '0;
         end else if (rd_take) begin
             s_axil_rvalid <= 1'b1;
-            s_axil_rdata <= rd_value;
             s_axil_rresp <= rd.ok ? OKAY : SLVERR;
+            rd_from_ch <= rd.ok && !rd.global_reg;
+            rd_ch <= rd.ch;
+            rd_global <= global_value(rd.ok && rd.global_reg, rd.off);
         end else if (s_axil_rready) begin
             s_axil_rvalid <= 1'b0;
         end
     end
+    assign s_axil_rdata = rd_from_ch ? ch_rd_data[32 * int'(rd_ch) +: 32] : rd_global;
 
     wire unused = ^{s_axil_awprot, s_axil_arprot};
 endmodule

@@ -16,12 +16,14 @@ module dma_rr_arb #(
     always_comb begin
         gnt_valid = 1'b0;
         gnt_idx   = '0;
-        for (int i = 1; i <= N; i++) begin
-            automatic logic [IW:0] k = {1'b0, last} + (IW + 1)'(i);
-            if (k >= (IW + 1)'(N)) k = k - (IW + 1)'(N);
-            if (!gnt_valid && req[k[IW-1:0]]) begin
-                gnt_valid = 1'b1;
-                gnt_idx   = k[IW-1:0];
+        if (req != '0) begin  // (no search without a request: a simulator skips it)
+            for (int i = 1; i <= N; i++) begin
+                automatic logic [IW:0] k = {1'b0, last} + (IW + 1)'(i);
+                if (k >= (IW + 1)'(N)) k = k - (IW + 1)'(N);
+                if (!gnt_valid && req[k[IW-1:0]]) begin
+                    gnt_valid = 1'b1;
+                    gnt_idx   = k[IW-1:0];
+                end
             end
         end
     end

@@ -194,11 +194,12 @@ module axi4_checker #(
         end else begin
             if (rst_q && (awvalid || wvalid || arvalid)) flag(V_RESET_VALID, "master VALID in the first cycle after reset");
             // stability
-            if (aw_wait && (!awvalid || aw_now != aw_prev)) flag(V_AW_UNSTABLE, "AW changed or withdrawn before AWREADY");
-            if (w_wait && (!wvalid || w_now != w_prev)) flag(V_W_UNSTABLE, "W changed or withdrawn before WREADY");
-            if (ar_wait && (!arvalid || ar_now != ar_prev)) flag(V_AR_UNSTABLE, "AR changed or withdrawn before ARREADY");
-            if (b_wait && (!bvalid || b_now != b_prev)) flag(V_B_UNSTABLE, "B changed or withdrawn before BREADY");
-            if (r_wait && (!rvalid || r_now != r_prev)) flag(V_R_UNSTABLE, "R changed or withdrawn before RREADY");
+            // (nested: the payloads are compared only in a cycle that waits on one)
+            if (aw_wait) if (!awvalid || aw_now != aw_prev) flag(V_AW_UNSTABLE, "AW changed or withdrawn before AWREADY");
+            if (w_wait) if (!wvalid || w_now != w_prev) flag(V_W_UNSTABLE, "W changed or withdrawn before WREADY");
+            if (ar_wait) if (!arvalid || ar_now != ar_prev) flag(V_AR_UNSTABLE, "AR changed or withdrawn before ARREADY");
+            if (b_wait) if (!bvalid || b_now != b_prev) flag(V_B_UNSTABLE, "B changed or withdrawn before BREADY");
+            if (r_wait) if (!rvalid || r_now != r_prev) flag(V_R_UNSTABLE, "R changed or withdrawn before RREADY");
             // a payload is kept only while it waits (copying the wide ones every cycle cost
             // the simulation more than all the checks)
             aw_wait <= awvalid && !awready; if (awvalid && !awready) aw_prev <= aw_now;

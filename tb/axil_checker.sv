@@ -66,27 +66,35 @@ module axil_checker #(
             if (rst_q && (bvalid || rvalid)) flag(V_RESET_VALID, "slave VALID held during reset");
             aw_wait <= 1'b0; w_wait <= 1'b0; ar_wait <= 1'b0; b_wait <= 1'b0; r_wait <= 1'b0;
             aws <= 0; ws <= 0; bs <= 0; ars <= 0; rs <= 0;
-        end else begin
+        end else if (awvalid || wvalid || arvalid || bvalid || rvalid || rst_q
+                     || aw_wait || w_wait || ar_wait || b_wait || r_wait) begin
+            // (with no VALID and nothing waiting, nothing below would change: skipped)
             if (rst_q && (bvalid || rvalid)) flag(V_RESET_VALID, "slave VALID in the first cycle after reset");
             if (aw_wait && (!awvalid || awaddr != aw_prev)) flag(V_AW_UNSTABLE, "AW changed or withdrawn before AWREADY");
             if (w_wait && (!wvalid || {wdata, wstrb} != w_prev)) flag(V_W_UNSTABLE, "W changed or withdrawn before WREADY");
             if (ar_wait && (!arvalid || araddr != ar_prev)) flag(V_AR_UNSTABLE, "AR changed or withdrawn before ARREADY");
             if (b_wait && (!bvalid || bresp != b_prev)) flag(V_B_UNSTABLE, "B changed or withdrawn before BREADY");
             if (r_wait && (!rvalid || {rdata, rresp} != r_prev)) flag(V_R_UNSTABLE, "R changed or withdrawn before RREADY");
-            aw_wait <= awvalid && !awready; aw_prev <= awaddr;
-            w_wait <= wvalid && !wready;    w_prev <= {wdata, wstrb};
-            ar_wait <= arvalid && !arready; ar_prev <= araddr;
-            b_wait <= bvalid && !bready;    b_prev <= bresp;
-            r_wait <= rvalid && !rready;    r_prev <= {rdata, rresp};
+            // a payload is kept only while it waits for READY (compared in the next cycle)
+            aw_wait <= awvalid && !awready;
+            w_wait <= wvalid && !wready;
+            ar_wait <= arvalid && !arready;
+            b_wait <= bvalid && !bready;
+            r_wait <= rvalid && !rready;
+            if (awvalid && !awready) aw_prev <= awaddr;
+            if (wvalid && !wready) w_prev <= {wdata, wstrb};
+            if (arvalid && !arready) ar_prev <= araddr;
+            if (bvalid && !bready) b_prev <= bresp;
+            if (rvalid && !rready) r_prev <= {rdata, rresp};
             // a response needs its request accepted in an earlier cycle (counts are registered)
             if (bvalid && !b_wait && (bs >= aws || bs >= ws))
                 flag(V_B_UNEXPECTED, "B before its AW and W were accepted");
             if (rvalid && !r_wait && rs >= ars) flag(V_R_UNEXPECTED, "R before its AR was accepted");
-            aws <= aws + 32'(awvalid && awready);
-            ws <= ws + 32'(wvalid && wready);
-            bs <= bs + 32'(bvalid && bready);
-            ars <= ars + 32'(arvalid && arready);
-            rs <= rs + 32'(rvalid && rready);
+            if (awvalid && awready) aws <= aws + 1;
+            if (wvalid && wready) ws <= ws + 1;
+            if (bvalid && bready) bs <= bs + 1;
+            if (arvalid && arready) ars <= ars + 1;
+            if (rvalid && rready) rs <= rs + 1;
         end
     end
 endmodule

@@ -101,8 +101,8 @@ class DmaTb:
         # first burst after it, which the slave already awaits through the unhooked recv().
         self._faults = NativeFaultInjector(self.memory) if self.native else FaultInjector(self.axi, dut.clk, self.rng)
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
-        # monitors that wake on a change watch the controller's own lines (the native top's
-        # ports show them as of the last falling edge, for the models that sample at edges)
+        # monitors that wake on a change watch the controller's own lines (the same signals
+        # on both builds; the native top's ports are wired straight to them)
         self.backend = CocotbBackend(self.axil, self.core.irq, self.memory, self.core)
         self.dev = Device("pydma-tb", self.memory)
         self.dma: PydmaDevice | None = None

@@ -21,6 +21,7 @@ import argparse
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import sys
 from collections.abc import Mapping
@@ -90,6 +91,19 @@ def sources(toplevel: str = TOPLEVEL) -> list[Path]:
     return srcs
 
 
+def _check_no_falling_edge_logic(srcs: list[Path]) -> None:
+    """The native main loop does not evaluate the model at the clock's falling edge
+    (tb/native/sim_main.cpp): logic sensitive to it would silently never run. Refuse it."""
+    for src in srcs:
+        for n, line in enumerate(src.read_text().split("\n"), 1):
+            if re.search(r"\bnegedge\b", line.split("//")[0]):
+                raise SystemExit(
+                    f"{src}:{n}: negedge logic in the native build, whose main loop does not"
+                    " evaluate falling edges (tb/native/sim_main.cpp): make it posedge, or"
+                    " evaluate falling edges there"
+                )
+
+
 def toplevel_for(mem: str) -> str:
     if mem not in MEMS:
         raise SystemExit(f"unknown memory model {mem!r}: choose one of {', '.join(MEMS)}")
@@ -156,6 +170,8 @@ def build(
     build_dir = BUILD / tag
     build_dir.mkdir(parents=True, exist_ok=True)
     srcs = sources(toplevel)
+    if toplevel == NATIVE_TOPLEVEL:
+        _check_no_falling_edge_logic(srcs)
     args = _build_args(waves, toplevel)
     digest = hashlib.sha256()
     for src in [*srcs, *([NATIVE_CPP, NATIVE_MAIN] if toplevel == NATIVE_TOPLEVEL else [])]:

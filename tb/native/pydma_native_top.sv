@@ -3,15 +3,11 @@
 // native memory region leave on x_axi_* for the Python models (peripheral registers).
 //
 // For speed the clock is not Python's: the simulation's main loop (tb/native/sim_main.cpp)
-// toggles the clk input itself, so no VPI callback or put runs per clock edge. But then
-// cocotb reads a signal at RisingEdge(clk) as it is *after* that edge has been evaluated,
-// where with a cocotb Clock it shows it as it was just before; the Python bus models
-// (cocotbext-axi) sample handshakes at the edge and need the latter. So every output port is its source as it was at the last falling
-// edge, mid-cycle: Python reads at RisingEdge what it would read with a cocotb Clock, and
-// a model that wakes on an output's change and then waits for the next rising edge, as
-// cocotbext-axi's do, samples the cycle it should. Inputs go straight in. (A Python write
-// between a falling and a rising edge reaches the controller, but a combinational answer
-// to it shows on the ports only after that rising edge; the models write just after edges.)
+// toggles the clk input itself, so no VPI callback or put runs per clock edge. It runs the
+// clock's value-change callbacks before it evaluates the edge, as for a clock written
+// through VPI, so Python reads at RisingEdge(clk) what it would read with a cocotb Clock:
+// the values from before the edge. Nothing here is sensitive to the falling edge, so the
+// loop does not evaluate the design there unless Python changed an input.
 module pydma_native_top #(
     parameter int NUM_CH = 4,
     parameter int DATA_W = 64,
@@ -84,37 +80,6 @@ module pydma_native_top #(
     output logic [NUM_REQ-1:0]     dma_tc,
     output logic [NUM_CH-1:0]      irq
 );
-    // the controller's and the memory's outputs, as they are now (see the note on top)
-    logic                   c_s_axil_awready, c_s_axil_wready, c_s_axil_bvalid;
-    logic                   c_s_axil_arready, c_s_axil_rvalid;
-    logic [1:0]             c_s_axil_bresp, c_s_axil_rresp;
-    logic [31:0]            c_s_axil_rdata;
-    logic [NUM_REQ-1:0]     c_dma_ack, c_dma_tc;
-    logic [NUM_CH-1:0]      c_irq;
-    logic [ID_W-1:0]        c_x_axi_awid, c_x_axi_arid;
-    logic [ADDR_W-1:0]      c_x_axi_awaddr, c_x_axi_araddr;
-    logic [7:0]             c_x_axi_awlen, c_x_axi_arlen;
-    logic [2:0]             c_x_axi_awsize, c_x_axi_arsize;
-    logic [1:0]             c_x_axi_awburst, c_x_axi_arburst;
-    logic                   c_x_axi_awvalid, c_x_axi_wlast, c_x_axi_wvalid, c_x_axi_bready;
-    logic                   c_x_axi_arvalid, c_x_axi_rready;
-    logic [DATA_W-1:0]      c_x_axi_wdata;
-    logic [STRB_W-1:0]      c_x_axi_wstrb;
-
-    always_ff @(negedge clk) begin
-        {s_axil_awready, s_axil_wready, s_axil_bresp, s_axil_bvalid} <=
-            {c_s_axil_awready, c_s_axil_wready, c_s_axil_bresp, c_s_axil_bvalid};
-        {s_axil_arready, s_axil_rdata, s_axil_rresp, s_axil_rvalid} <=
-            {c_s_axil_arready, c_s_axil_rdata, c_s_axil_rresp, c_s_axil_rvalid};
-        {dma_ack, dma_tc, irq} <= {c_dma_ack, c_dma_tc, c_irq};
-        {x_axi_awid, x_axi_awaddr, x_axi_awlen, x_axi_awsize, x_axi_awburst, x_axi_awvalid} <=
-            {c_x_axi_awid, c_x_axi_awaddr, c_x_axi_awlen, c_x_axi_awsize, c_x_axi_awburst, c_x_axi_awvalid};
-        {x_axi_wdata, x_axi_wstrb, x_axi_wlast, x_axi_wvalid, x_axi_bready} <=
-            {c_x_axi_wdata, c_x_axi_wstrb, c_x_axi_wlast, c_x_axi_wvalid, c_x_axi_bready};
-        {x_axi_arid, x_axi_araddr, x_axi_arlen, x_axi_arsize, x_axi_arburst, x_axi_arvalid, x_axi_rready} <=
-            {c_x_axi_arid, c_x_axi_araddr, c_x_axi_arlen, c_x_axi_arsize, c_x_axi_arburst, c_x_axi_arvalid, c_x_axi_rready};
-    end
-
     logic [ID_W-1:0]   awid, bid, arid, rid;
     logic [ADDR_W-1:0] awaddr, araddr;
     logic [7:0]        awlen, arlen;
@@ -133,11 +98,11 @@ module pydma_native_top #(
         .NUM_REQ(NUM_REQ), .AXIL_ADDR_W(AXIL_ADDR_W)
     ) u_dmac (
         .clk, .rst,
-        .s_axil_awaddr, .s_axil_awprot, .s_axil_awvalid, .s_axil_awready(c_s_axil_awready),
-        .s_axil_wdata, .s_axil_wstrb, .s_axil_wvalid, .s_axil_wready(c_s_axil_wready),
-        .s_axil_bresp(c_s_axil_bresp), .s_axil_bvalid(c_s_axil_bvalid), .s_axil_bready,
-        .s_axil_araddr, .s_axil_arprot, .s_axil_arvalid, .s_axil_arready(c_s_axil_arready),
-        .s_axil_rdata(c_s_axil_rdata), .s_axil_rresp(c_s_axil_rresp), .s_axil_rvalid(c_s_axil_rvalid), .s_axil_rready,
+        .s_axil_awaddr, .s_axil_awprot, .s_axil_awvalid, .s_axil_awready,
+        .s_axil_wdata, .s_axil_wstrb, .s_axil_wvalid, .s_axil_wready,
+        .s_axil_bresp, .s_axil_bvalid, .s_axil_bready,
+        .s_axil_araddr, .s_axil_arprot, .s_axil_arvalid, .s_axil_arready,
+        .s_axil_rdata, .s_axil_rresp, .s_axil_rvalid, .s_axil_rready,
         .m_axi_awid(awid), .m_axi_awaddr(awaddr), .m_axi_awlen(awlen), .m_axi_awsize(awsize),
         .m_axi_awburst(awburst), .m_axi_awlock(awlock), .m_axi_awcache(awcache),
         .m_axi_awprot(awprot), .m_axi_awvalid(awvalid), .m_axi_awready(awready),
@@ -149,7 +114,7 @@ module pydma_native_top #(
         .m_axi_arprot(arprot), .m_axi_arvalid(arvalid), .m_axi_arready(arready),
         .m_axi_rid(rid), .m_axi_rdata(rdata), .m_axi_rresp(rresp), .m_axi_rlast(rlast),
         .m_axi_rvalid(rvalid), .m_axi_rready(rready),
-        .dma_breq, .dma_sreq, .dma_lreq, .dma_ack(c_dma_ack), .dma_tc(c_dma_tc), .irq(c_irq)
+        .dma_breq, .dma_sreq, .dma_lreq, .dma_ack, .dma_tc, .irq
     );
 
     axi_native_mem #(.DATA_W(DATA_W), .ADDR_W(ADDR_W), .ID_W(ID_W), .QDEPTH(MEM_QDEPTH)) u_mem (
@@ -162,17 +127,17 @@ module pydma_native_top #(
         .s_arvalid(arvalid), .s_arready(arready),
         .s_rid(rid), .s_rdata(rdata), .s_rresp(rresp), .s_rlast(rlast), .s_rvalid(rvalid),
         .s_rready(rready),
-        .x_awid(c_x_axi_awid), .x_awaddr(c_x_axi_awaddr), .x_awlen(c_x_axi_awlen),
-        .x_awsize(c_x_axi_awsize), .x_awburst(c_x_axi_awburst), .x_awvalid(c_x_axi_awvalid),
+        .x_awid(x_axi_awid), .x_awaddr(x_axi_awaddr), .x_awlen(x_axi_awlen),
+        .x_awsize(x_axi_awsize), .x_awburst(x_axi_awburst), .x_awvalid(x_axi_awvalid),
         .x_awready(x_axi_awready),
-        .x_wdata(c_x_axi_wdata), .x_wstrb(c_x_axi_wstrb), .x_wlast(c_x_axi_wlast),
-        .x_wvalid(c_x_axi_wvalid), .x_wready(x_axi_wready),
-        .x_bid(x_axi_bid), .x_bresp(x_axi_bresp), .x_bvalid(x_axi_bvalid), .x_bready(c_x_axi_bready),
-        .x_arid(c_x_axi_arid), .x_araddr(c_x_axi_araddr), .x_arlen(c_x_axi_arlen),
-        .x_arsize(c_x_axi_arsize), .x_arburst(c_x_axi_arburst), .x_arvalid(c_x_axi_arvalid),
+        .x_wdata(x_axi_wdata), .x_wstrb(x_axi_wstrb), .x_wlast(x_axi_wlast),
+        .x_wvalid(x_axi_wvalid), .x_wready(x_axi_wready),
+        .x_bid(x_axi_bid), .x_bresp(x_axi_bresp), .x_bvalid(x_axi_bvalid), .x_bready(x_axi_bready),
+        .x_arid(x_axi_arid), .x_araddr(x_axi_araddr), .x_arlen(x_axi_arlen),
+        .x_arsize(x_axi_arsize), .x_arburst(x_axi_arburst), .x_arvalid(x_axi_arvalid),
         .x_arready(x_axi_arready),
         .x_rid(x_axi_rid), .x_rdata(x_axi_rdata), .x_rresp(x_axi_rresp), .x_rlast(x_axi_rlast),
-        .x_rvalid(x_axi_rvalid), .x_rready(c_x_axi_rready)
+        .x_rvalid(x_axi_rvalid), .x_rready(x_axi_rready)
     );
 
     // fixed attributes of the controller (documented in docs/architecture.md)

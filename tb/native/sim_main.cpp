@@ -3,11 +3,17 @@
 // SPDX-License-Identifier: BSD-3-Clause
 //
 // pydma: cocotb 2.1's Verilator main loop (share/lib/verilator/verilator.cpp), used for the
-// native-memory top (tb/runner.py), with three changes that keep Python and VPI bookkeeping
-// off the time steps where nothing needs them:
+// native-memory top (tb/runner.py), with changes that keep Python, VPI bookkeeping and the
+// model off the time steps where nothing needs them:
 // - the loop makes the clock: it toggles the top's clk input every PYDMA_CLK_HALF_PS (set by
 //   tb/runner.py), after the time step's timed callbacks, like a clock made in HDL, but
-//   without Verilator's --timing scheduler (coroutines) on every edge;
+//   without Verilator's --timing scheduler (coroutines) on every edge. The clock's
+//   value-change callbacks run before the edge is evaluated, as for a clock written through
+//   VPI (cocotb's Clock): Python reads at RisingEdge(clk) the values from before the edge;
+// - the falling edge is not evaluated: nothing in the native top is sensitive to it. Only
+//   the model's record of the clock's last value is updated, so that the next rising edge is
+//   one. If Python changes an input at the falling edge, the model is evaluated as usual;
+//   with waves on it always is;
 // - value-change callbacks are settled only when something may have changed a value: after
 //   each evaluation, and after callback phases that ran a callback (cocotb's loop settles
 //   after every phase of every time step, whether or not anything ran);
@@ -22,6 +28,7 @@
 #include <string>  // std::string
 
 #include "Vtop.h"
+#include "Vtop___024root.h"  // the clock edge detector's last value (see the loop)
 #include "verilated.h"
 #include "verilated_vpi.h"
 
@@ -186,11 +193,22 @@ int main(int argc, char **argv) {
 
     top->clk = 0;
     vluint64_t next_edge = PYDMA_CLK_HALF_PS;
+    bool fell = false;  // the clock has just fallen; nothing is evaluated for that alone
     while (!Verilated::gotFinish()) {
         do {
             // We must evaluate whole design until we process all 'events' for
             // this time step
             do {
+                if (fell) {
+                    fell = false;
+                    VerilatedVpi::doInertialPuts();  // writes the edge's callbacks queued
+                    if (!VerilatedVpi::evalNeeded()) {
+                        // nothing changed but the clock: only record that the model has seen
+                        // it low (Verilator finds a rising edge by comparing with this value)
+                        top->rootp->__Vtrigprevexpr___TOP__clk__0 = 0;
+                        break;
+                    }
+                }
                 top->eval_step();
                 VerilatedVpi::clearEvalNeeded();
                 VerilatedVpi::doInertialPuts();
@@ -240,11 +258,17 @@ int main(int argc, char **argv) {
             settle_value_callbacks();
         }
 
-        // the clock edge, if due: evaluated at the top of the loop, after what cocotb
-        // scheduled for this time step (an HDL clock changes in the active region too)
+        // the clock edge, if due, after what cocotb scheduled for this time step (an HDL
+        // clock changes in the active region too); its callbacks (RisingEdge(clk)) run
+        // before the model evaluates it, at the top of the loop
         if (next_edge == main_time) {
             top->clk = !top->clk;
             next_edge += PYDMA_CLK_HALF_PS;
+            settle_value_callbacks();
+            fell = !top->clk && !VerilatedVpi::evalNeeded();
+#if VM_TRACE
+            fell = fell && !tfp;  // the waves show what an evaluation records
+#endif
         }
     }
 
