@@ -104,6 +104,20 @@ def _check_no_falling_edge_logic(srcs: list[Path]) -> None:
                 )
 
 
+def _check_single_clock_trigger(build_dir: Path) -> None:
+    """The native main loop skips the falling edge by setting the model's record of clk's
+    last value (tb/native/sim_main.cpp). That is right only if the top's clk is the model's
+    one clock trigger: refuse a build with another next to it."""
+    header = (build_dir / "Vtop___024root.h").read_text()
+    records = sorted(set(re.findall(r"\b__Vtrigprevexpr\w+", header)))
+    if "__Vtrigprevexpr___TOP__clk__0" in records and len(records) > 1:
+        raise SystemExit(
+            f"{build_dir}: the native model has clock triggers besides the top's clk"
+            f" ({', '.join(r for r in records if r != '__Vtrigprevexpr___TOP__clk__0')}), which"
+            " the main loop's falling-edge skip would break (tb/native/sim_main.cpp)"
+        )
+
+
 def toplevel_for(mem: str) -> str:
     if mem not in MEMS:
         raise SystemExit(f"unknown memory model {mem!r}: choose one of {', '.join(MEMS)}")
@@ -209,6 +223,8 @@ def build(
             pgo_build.build(build_dir, toplevel, compile_model, train)
         else:
             compile_model([])
+        if toplevel == NATIVE_TOPLEVEL:
+            _check_single_clock_trigger(build_dir)
         stamp.write_text(digest.hexdigest())
     return build_dir
 

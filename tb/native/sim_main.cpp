@@ -24,11 +24,12 @@
 #include <libgen.h>  // basename
 #include <stdio.h>   // stderr, fprintf
 
-#include <memory>  // std::unique_ptr
-#include <string>  // std::string
+#include <memory>       // std::unique_ptr
+#include <string>       // std::string
+#include <type_traits>  // std::void_t
 
 #include "Vtop.h"
-#include "Vtop___024root.h"  // the clock edge detector's last value (see the loop)
+#include "Vtop___024root.h"  // the clock edge detector's last value (record_clk_low)
 #include "verilated.h"
 #include "verilated_vpi.h"
 
@@ -51,6 +52,28 @@ using verilated_trace_t = VerilatedVcdC;
 #endif
 static verilated_trace_t *tfp;
 #endif
+
+// Verilator finds a rising edge of clk by comparing it with its value at the last
+// evaluation, kept in the model's root. A build whose only clock trigger is the top's clk
+// has that record (tb/runner.py checks there is no other); a build with every signal public
+// (waves) has one per module and no such member: the falling edge is evaluated there.
+template <typename Root, typename = void>
+struct has_clk_record : std::false_type {};
+template <typename Root>
+struct has_clk_record<Root, std::void_t<decltype(&Root::__Vtrigprevexpr___TOP__clk__0)>>
+    : std::true_type {};
+
+// Record that the model has seen clk low without evaluating it; false if it cannot.
+template <typename Root>
+static bool record_clk_low(Root* root) {
+    if constexpr (has_clk_record<Root>::value) {
+        root->__Vtrigprevexpr___TOP__clk__0 = 0;
+        return true;
+    } else {
+        (void)root;
+        return false;
+    }
+}
 
 static vluint64_t main_time = 0;  // Current simulation time
 #if VM_COVERAGE
@@ -202,12 +225,9 @@ int main(int argc, char **argv) {
                 if (fell) {
                     fell = false;
                     VerilatedVpi::doInertialPuts();  // writes the edge's callbacks queued
-                    if (!VerilatedVpi::evalNeeded()) {
-                        // nothing changed but the clock: only record that the model has seen
-                        // it low (Verilator finds a rising edge by comparing with this value)
-                        top->rootp->__Vtrigprevexpr___TOP__clk__0 = 0;
-                        break;
-                    }
+                    // nothing changed but the clock: only record that the model has seen
+                    // it low (see record_clk_low)
+                    if (!VerilatedVpi::evalNeeded() && record_clk_low(top->rootp)) break;
                 }
                 top->eval_step();
                 VerilatedVpi::clearEvalNeeded();
