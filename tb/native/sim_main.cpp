@@ -13,7 +13,7 @@
 // - the falling edge is not evaluated: nothing in the native top is sensitive to it. Only
 //   the model's record of the clock's last value is updated, so that the next rising edge is
 //   one. If Python changes an input at the falling edge, the model is evaluated as usual;
-//   with waves on it always is;
+//   with waves on, or in a build without that record (record_clk_low), it always is;
 // - value-change callbacks are settled only when something may have changed a value: after
 //   each evaluation, and after callback phases that ran a callback (cocotb's loop settles
 //   after every phase of every time step, whether or not anything ran);
