@@ -30,6 +30,13 @@ async def cycle(dut, **signals) -> None:
     await RisingEdge(dut.clk)
 
 
+async def held(dut, ready: str, **offer) -> None:
+    """A beat offered (`offer`) with `ready` low for two cycles, then accepted."""
+    await cycle(dut, **offer, **{ready: 0})
+    await cycle(dut)
+    await cycle(dut, **{ready: 1})
+
+
 async def verdict(dut) -> tuple[int, int]:
     await cycle(dut, awvalid=0, wvalid=0, bvalid=0, arvalid=0, rvalid=0)
     await RisingEdge(dut.clk)
@@ -51,21 +58,11 @@ async def test_legal_is_quiet(dut):
     await cycle(dut, arvalid=0, rvalid=1, rready=1, rdata=7)
     # again, each channel stalled two cycles with a payload unlike its beat before (a checker
     # comparing against a stale payload reports these)
-    await cycle(dut, rvalid=0, awvalid=1, awready=0, awaddr=0x14)
-    await cycle(dut)
-    await cycle(dut, awready=1)
-    await cycle(dut, awvalid=0, wvalid=1, wready=0, wdata=6, wstrb=0xF)
-    await cycle(dut)
-    await cycle(dut, wready=1)
-    await cycle(dut, wvalid=0, bvalid=1, bready=0, bresp=2)
-    await cycle(dut)
-    await cycle(dut, bready=1)
-    await cycle(dut, bvalid=0, arvalid=1, arready=0, araddr=0x24)
-    await cycle(dut)
-    await cycle(dut, arready=1)
-    await cycle(dut, arvalid=0, rvalid=1, rready=0, rdata=8, rresp=2)
-    await cycle(dut)
-    await cycle(dut, rready=1)
+    await held(dut, "awready", rvalid=0, awvalid=1, awaddr=0x14)
+    await held(dut, "wready", awvalid=0, wvalid=1, wdata=6, wstrb=0xF)
+    await held(dut, "bready", wvalid=0, bvalid=1, bresp=2)
+    await held(dut, "arready", bvalid=0, arvalid=1, araddr=0x24)
+    await held(dut, "rready", arvalid=0, rvalid=1, rdata=8, rresp=2)
     count, code = await verdict(dut)
     assert count == 0, f"legal traffic reported: {CODES.get(code)}"
 
