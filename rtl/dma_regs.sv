@@ -95,7 +95,9 @@ module dma_regs
     wire wr_locked = ch_busy[int'(wd.ch)] && (32'(wd.off) inside
         {CH_CUR_DESC_LO, CH_CUR_DESC_HI, CH_SLAVE_CFG, CH_DEV_ADDR_LO, CH_DEV_ADDR_HI})
         || ch_halted[int'(wd.ch)] && (32'(wd.off) inside {CH_CUR_DESC_LO, CH_CUR_DESC_HI});
-    wire wr_ok = wd.ok && !wd.global_reg && s_axil_wstrb == 4'hF && !wr_locked;
+    // DONE_CNT and XFERRED are the channel's read-only registers (the layout marks them RO)
+    wire wr_read_only = !CH_WRITABLE_WORDS[wd.off[5:2]];
+    wire wr_ok = wd.ok && !wd.global_reg && !wr_read_only && s_axil_wstrb == 4'hF && !wr_locked;
 
     assign s_axil_awready = wr_take;
     assign s_axil_wready  = wr_take;
@@ -134,19 +136,6 @@ module dma_regs
         if (rd_take && rd.ok && !rd.global_reg) ch_rd[int'(rd.ch)] = 1'b1;
     end
 
-    // a global register's value (zero for a channel's register or an unmapped offset)
-    function automatic logic [31:0] global_value(input logic is_global, input logic [5:0] off);
-        if (!is_global) return 32'd0;
-        unique case (32'(off))
-            REG_ID:         return ID_MAGIC;
-            REG_VERSION:    return VERSION;
-            REG_CONFIG:     return CONFIG_VALUE;
-            REG_IRQ_STATUS: return 32'(irq);
-            REG_REQ_CONFIG: return 32'(NUM_REQ) << REQ_CONFIG_NUM_REQ_LSB;
-            default:        return 32'd0;
-        endcase
-    endfunction
-
     // The answer is taken at the AR handshake and shown with RVALID in the next cycle: a
     // global register's value is registered here, a channel's by the channel (its
     // reg_rd_data), so RDATA is a choice between registers, held until the next read.
@@ -165,7 +154,16 @@ module dma_regs
             s_axil_rresp <= rd.ok ? OKAY : SLVERR;
             rd_from_ch <= rd.ok && !rd.global_reg;
             rd_ch <= rd.ch;
-            rd_global <= global_value(rd.ok && rd.global_reg, rd.off);
+            // a global register's value (zero for a channel's register or an unmapped offset)
+            rd_global <= '0;
+            if (rd.ok && rd.global_reg) unique case (32'(rd.off))
+                REG_ID:         rd_global <= ID_MAGIC;
+                REG_VERSION:    rd_global <= VERSION;
+                REG_CONFIG:     rd_global <= CONFIG_VALUE;
+                REG_IRQ_STATUS: rd_global <= 32'(irq);
+                REG_REQ_CONFIG: rd_global <= 32'(NUM_REQ) << REQ_CONFIG_NUM_REQ_LSB;
+                default: ;
+            endcase
         end else if (s_axil_rready) begin
             s_axil_rvalid <= 1'b0;
         end

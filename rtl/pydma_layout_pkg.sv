@@ -22,6 +22,7 @@ package pydma_layout_pkg;
   localparam int CH_SLAVE_CFG = 'h20;
   localparam int CH_DEV_ADDR_LO = 'h24;
   localparam int CH_DEV_ADDR_HI = 'h28;
+  localparam logic [15:0] CH_WRITABLE_WORDS = 16'h073F;
 
   localparam int CONFIG_NUM_CH_LSB = 0;
   localparam int CONFIG_NUM_CH_W = 8;

@@ -28,6 +28,10 @@ def render_sv() -> str:
         out.append(f"  localparam int REG_{r.name} = 'h{r.offset:03X};")
     for r in L.CHAN_REGS:
         out.append(f"  localparam int CH_{r.name} = 'h{r.offset:02X};")
+    # bit n: the channel register at word n takes writes (a write elsewhere answers SLVERR)
+    words = L.CHAN_STRIDE // 4
+    writable = sum(1 << (r.offset // 4) for r in L.CHAN_REGS if r.access != "RO")
+    out.append(f"  localparam logic [{words - 1}:0] CH_WRITABLE_WORDS = {words}'h{writable:0{words // 4}X};")
     out.append("")
     for r in L.GLOBAL_REGS + L.CHAN_REGS:
         for f in r.fields:
@@ -73,7 +77,8 @@ def render_markdown() -> str:
         "The controller's AXI4-Lite slave holds global registers at offset 0 and one block of",
         f"registers per channel at `0x{L.CHAN_BASE:X} + n * 0x{L.CHAN_STRIDE:X}`. All registers are",
         "32 bits wide. Accesses to unmapped offsets, accesses to an address that is not",
-        "word-aligned, and writes without all four byte strobes answer SLVERR and change nothing.",
+        "word-aligned, writes without all four byte strobes and writes to a register marked RO",
+        "answer SLVERR and change nothing.",
         "",
         "## Global registers",
         "",

@@ -200,6 +200,13 @@ async def test_register_misuse(dut):
         assert await raw.read(name) == before, f"{name} changed while busy"
     assert await raw.read("STATUS") & L.reg("STATUS").field("BUSY").mask, "the test needs the channel busy"
     await raw.wait_idle()
+    # the channel's read-only registers (XFERRED reads 0 between descriptors)
+    assert await raw.read("DONE_CNT") != 0, "the test needs DONE_CNT non-zero"
+    for name in ("DONE_CNT", "XFERRED"):
+        before = await raw.read(name)
+        wr = await axil.write(raw.reg(name), (~before & 0xFFFF_FFFF).to_bytes(4, "little"))
+        assert wr.resp == AxiResp.SLVERR, f"write to read-only {name} answered {wr.resp}"
+        assert await raw.read(name) == before, f"{name} changed by a refused write"
     # the driver's zero-time backdoor reads what the bus reads
     for name in ("DONE_CNT", "XFERRED", "CUR_DESC_LO", "CUR_DESC_HI", "TAIL_DESC_LO", "TAIL_DESC_HI"):
         bus = await raw.read(name)
