@@ -22,6 +22,7 @@ import fcntl
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import sys
 from collections.abc import Mapping
@@ -72,6 +73,7 @@ NATIVE = TB / "native"
 NATIVE_SOURCES = [NATIVE / "axi_native_mem.sv", NATIVE / "pydma_native_top.sv"]
 NATIVE_CPP = NATIVE / "native_mem.cpp"
 NATIVE_MAIN = NATIVE / "sim_main.cpp"  # cocotb's Verilator main loop, settling less often
+OBJCACHE = Path(__file__).resolve().parent / "objcache.py"  # OBJCACHE wrapper: run-time objects once
 
 
 def is_controller(toplevel: str) -> bool:
@@ -155,6 +157,11 @@ def _verilator_runner(public_all: bool, main: Path | None = None):
     from cocotb_tools.runner import Verilator
 
     class _Runner(Verilator):
+        def _set_env_build(self) -> None:
+            super()._set_env_build()
+            # Verilator's run-time library objects, compiled once per flag set (tb/objcache.py)
+            self.env["OBJCACHE"] = f"{shlex.quote(sys.executable)} {shlex.quote(str(OBJCACHE))}"
+
         def _build_command(self):
             cmds = super()._build_command()
             if not public_all:
