@@ -328,17 +328,27 @@ def scattered_frame_copy(tb: DmaTb, chan, total: int, n: int):
 @cocotb.test()
 async def bench_sim_speed(dut):
     """A 4 MiB frame in 1024 scattered 4 KiB segments, memory to memory: simulated cycles
-    per wall-clock second, on whichever memory model this build has."""
+    per wall-clock second, on whichever memory model this build has. The native memory
+    copies the frame 5 times through one reused chain and reports the median frame (one
+    frame takes half a second there, so a single one is at the mercy of the machine's
+    hiccups); the Python memory copies it once (about 70 s)."""
     tb = await setup(dut)
     chan = dma_request_channel(DmaCapMask(DMA_MEMCPY_SG))
     total = int(os.environ.get("PYDMA_BENCH_FRAME_BYTES", str(4 << 20)))
+    frames = int(os.environ.get("PYDMA_BENCH_FRAMES", "5" if tb.mem_model == "native" else "1"))
     n = 1024
     tx, dst, data = scattered_frame_copy(tb, chan, total, n)
-    tx.submit()
-    w0 = time.perf_counter()
-    cycles, _ = await timed_issue(tb, chan, tx, timeout_us=10_000_000)
-    wall = time.perf_counter() - w0
-    assert dst.read() == data, "frame differs"
+    assert tx.set_reuse() == 0
+    runs = []  # (cycles, wall seconds) per frame
+    for frame in range(frames):
+        dst.write(0, bytes(total))  # each frame must land anew
+        tx.submit()
+        w0 = time.perf_counter()
+        cycles, _ = await timed_issue(tb, chan, tx, timeout_us=10_000_000)
+        runs.append((cycles, time.perf_counter() - w0))
+        assert dst.read() == data, f"frame {frame} differs"
+    rates = sorted(c / w for c, w in runs)
+    cycles, wall = sorted(runs, key=lambda r: r[0] / r[1])[len(runs) // 2]  # the median frame
     record(
         "sim_speed",
         data_w=tb.data_w,
@@ -346,11 +356,24 @@ async def bench_sim_speed(dut):
         build=os.environ.get("PYDMA_BENCH_BUILD", "plain"),
         bytes=total,
         segments=n,
+        frames=frames,
         cycles=cycles,
         wall_s=round(wall, 3),
         cycles_per_s=round(cycles / wall),
+        min_cycles_per_s=round(rates[0]),
+        max_cycles_per_s=round(rates[-1]),
     )
-    tb.log.info("sim speed (%s memory): %d cycles in %.2f s = %.0f cycles/s", tb.mem_model, cycles, wall, cycles / wall)
+    tb.log.info(
+        "sim speed (%s memory): median of %d frames %d cycles in %.2f s = %.0f cycles/s (%.0f-%.0f)",
+        tb.mem_model,
+        frames,
+        cycles,
+        wall,
+        cycles / wall,
+        rates[0],
+        rates[-1],
+    )
+    assert tx.free() == 0
     await chan.release()
     await tb.stop()
 

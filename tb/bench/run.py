@@ -215,12 +215,19 @@ def report(make_test: dict) -> str:
             "The native model's profile-guided build (tb/pgo.py) is the one long runs use "
             "(`make sim MEM=native`, `make soak`, `make dmatest`); the plain build is the regression's.",
             "",
-            "| memory model | build | cycles | wall | cycles/s |",
-            "|---|---|---:|---:|---:|",
+            "Each row is the median frame of `frames` copies of the frame through one reused chain, "
+            "with the slowest and fastest frame beside it.",
+            "",
+            "| memory model | build | frames | cycles | wall | cycles/s | slowest - fastest frame |",
+            "|---|---|---:|---:|---:|---:|---|",
         ]
         for r in rows:
             build = r.get("build", "plain")
-            lines.append(f"| {r['mem']} | {build} | {r['cycles']} | {r['wall_s']} s | {r['cycles_per_s']:,} |")
+            spread = f"{r['min_cycles_per_s']:,} - {r['max_cycles_per_s']:,}" if "min_cycles_per_s" in r else ""
+            lines.append(
+                f"| {r['mem']} | {build} | {r.get('frames', 1)} | {r['cycles']} | {r['wall_s']} s "
+                f"| {r['cycles_per_s']:,} | {spread} |"
+            )
         speeds = {(r["mem"], r.get("build", "plain")): r["cycles_per_s"] for r in rows}
         python = speeds.get(("python", "plain"))
         if python:
