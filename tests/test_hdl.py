@@ -92,6 +92,12 @@ def test_hdl_faults(data_w: int, stall: str, mem: str, seed: int) -> None:
     )
 
 
+def test_hdl_clock_watch(seed: int) -> None:
+    """The native main loop skips the value-change pass at a clock toggle while nothing
+    watches the clock: edges awaited after quiet stretches still arrive on time."""
+    run("hdl_clock_watch", params={"DATA_W": 64}, seed=seed, results_name="hdl_clock_watch", mem="native")
+
+
 @pytest.mark.parametrize("mem", MEMS)
 def test_hdl_debug(mem: str, seed: int) -> None:
     """Buggy clients and providers on purpose: DMA-API debug and strict-mode reports."""

@@ -16,7 +16,8 @@
 //   with waves on, or in a build without that record (record_clk_low), it always is;
 // - value-change callbacks are settled only when something may have changed a value: after
 //   each evaluation, and after callback phases that ran a callback (cocotb's loop settles
-//   after every phase of every time step, whether or not anything ran);
+//   after every phase of every time step, whether or not anything ran), and at a clock
+//   toggle only while some callback watches the clock (see vpi_register_cb below);
 // - read-write and read-only callbacks are looked for only when some are registered (each
 //   call would first scan the timed callbacks; those due are moved once per time step, by
 //   the next-time-step call).
@@ -24,9 +25,11 @@
 #include <libgen.h>  // basename
 #include <stdio.h>   // stderr, fprintf
 
-#include <memory>       // std::unique_ptr
-#include <string>       // std::string
-#include <type_traits>  // std::void_t
+#include <cstring>        // std::strcmp
+#include <memory>         // std::unique_ptr
+#include <string>         // std::string
+#include <type_traits>    // std::void_t
+#include <unordered_set>  // the clock's value-change callbacks
 
 #include "Vtop.h"
 #include "Vtop___024root.h"  // the clock edge detector's last value (record_clk_low)
@@ -74,6 +77,33 @@ static bool record_clk_low(Root* root) {
         return false;
     }
 }
+
+// Which value-change callbacks watch the clock. tb/runner.py compiles the native build with
+// Verilator's vpi_register_cb and vpi_remove_cb renamed (PYDMA_VPI_WRAP: pydma_vl_...), so cocotb's calls,
+// bound by name to this executable, land here first and go on to Verilator's. At a clock
+// toggle nothing but the clock has changed since the last settle, so when no callback
+// watches a signal named clk (every clock in rtl/ and tb/ is) that pass would find nothing
+// and is skipped: two of the three passes of a cycle while Python waits for something else.
+#ifdef PYDMA_VPI_WRAP
+#undef vpi_register_cb
+#undef vpi_remove_cb
+static std::unordered_set<vpiHandle> clk_value_cbs;
+extern "C" vpiHandle vpi_register_cb(p_cb_data cb_data_p) {
+    vpiHandle cb = pydma_vl_vpi_register_cb(cb_data_p);
+    if (cb && cb_data_p->reason == cbValueChange && cb_data_p->obj) {
+        const char* name = vpi_get_str(vpiName, cb_data_p->obj);
+        if (!name || std::strcmp(name, "clk") == 0) clk_value_cbs.insert(cb);
+    }
+    return cb;
+}
+extern "C" PLI_INT32 vpi_remove_cb(vpiHandle cb) {
+    clk_value_cbs.erase(cb);
+    return pydma_vl_vpi_remove_cb(cb);
+}
+static inline bool clock_watched() { return !clk_value_cbs.empty(); }
+#else
+static inline bool clock_watched() { return true; }
+#endif
 
 static vluint64_t main_time = 0;  // Current simulation time
 #if VM_COVERAGE
@@ -284,7 +314,7 @@ int main(int argc, char **argv) {
         if (next_edge == main_time) {
             top->clk = !top->clk;
             next_edge += PYDMA_CLK_HALF_PS;
-            settle_value_callbacks();
+            if (clock_watched()) settle_value_callbacks();
             fell = !top->clk && !VerilatedVpi::evalNeeded();
 #if VM_TRACE
             fell = fell && !tfp;  // the waves show what an evaluation records
