@@ -79,8 +79,9 @@ static bool record_clk_low(Root* root) {
 }
 
 // Which value-change callbacks watch the clock. tb/runner.py compiles the native build with
-// Verilator's vpi_register_cb and vpi_remove_cb renamed (PYDMA_VPI_WRAP: pydma_vl_...), so cocotb's calls,
-// bound by name to this executable, land here first and go on to Verilator's. At a clock
+// Verilator's vpi_register_cb and vpi_remove_cb renamed to pydma_vl_... (PYDMA_VPI_WRAP),
+// so cocotb's calls, bound by name to this executable, land here first and go on to
+// Verilator's. A callback whose object has no name counts as watching the clock. At a clock
 // toggle nothing but the clock has changed since the last settle, so when no callback
 // watches a signal named clk (every clock in rtl/ and tb/ is) that pass would find nothing
 // and is skipped: two of the three passes of a cycle while Python waits for something else.
