@@ -142,11 +142,12 @@ def _build_args(waves: bool, toplevel: str = TOPLEVEL) -> list[str]:
         args += [str(NATIVE_CPP), "-CFLAGS", "-O2", "-LDFLAGS", "-rdynamic"]
         # its main loop makes the clock (tb/native/sim_main.cpp)
         args += ["-CFLAGS", f"-DPYDMA_CLK_HALF_PS={CLK_PS // 2}"]
-        # ... and sees cocotb's callback registrations first: Verilator's two functions are
+        # ... and sees cocotb's callback registrations and reads first: Verilator's functions are
         # renamed in every file, the main loop defines the names cocotb calls
         args += ["-CFLAGS", "-DPYDMA_VPI_WRAP"]
         args += ["-CFLAGS", "-Dvpi_register_cb=pydma_vl_vpi_register_cb"]
         args += ["-CFLAGS", "-Dvpi_remove_cb=pydma_vl_vpi_remove_cb"]
+        args += ["-CFLAGS", "-Dvpi_get_value=pydma_vl_vpi_get_value"]
     if waves:  # VCD: FST would need Debian's liblz4-dev; the runner adds --trace itself
         args += ["--trace-structs"]
     if coverage_on():

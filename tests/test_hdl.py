@@ -94,7 +94,9 @@ def test_hdl_faults(data_w: int, stall: str, mem: str, seed: int) -> None:
 
 def test_hdl_clock_watch(seed: int) -> None:
     """The native main loop skips the value-change pass at a clock toggle while nothing
-    watches the clock: edges awaited after quiet stretches still arrive on time."""
+    watches the clock, and the falling edge's evaluation while nothing watches or reads:
+    edges of the top's clock and of the controller's copy of it, awaited after quiet
+    stretches, still arrive on time, and the copy reads as the top's clock."""
     run("hdl_clock_watch", params={"DATA_W": 64}, seed=seed, results_name="hdl_clock_watch", mem="native")
 
 

@@ -222,7 +222,8 @@ async def bench_launch_latency(dut):
         tx.callback = lambda _p, e=done: e.set()
         chan.issue_pending()
         await with_timeout(done.wait(), 1000, "us")
-        t_bell, t_fetch, t_data = await bell, await fetch, await data
+        # each happened before the interrupt: a missed edge fails here instead of hanging
+        t_bell, t_fetch, t_data = [await with_timeout(t, 1, "us") for t in (bell, fetch, data)]
         # the doorbell flop rises at the edge ending its write cycle
         t_bell -= 1
         record(

@@ -12,8 +12,11 @@
 //   VPI (cocotb's Clock): Python reads at RisingEdge(clk) the values from before the edge;
 // - the falling edge is not evaluated: nothing in the native top is sensitive to it. Only
 //   the model's record of the clock's last value is updated, so that the next rising edge is
-//   one. If Python changes an input at the falling edge, the model is evaluated as usual;
-//   with waves on, or in a build without that record (record_clk_low), it always is;
+//   one. A copy of the clock inside the model (a submodule's clk port, such as
+//   dut.u_dmac.clk) then stays high until the next evaluation, so the fall is evaluated as
+//   usual while a callback watches a clock, if Python changes an input at the fall, with
+//   waves on, or in a build without that record (record_clk_low); and before Python reads a
+//   value or registers a value-change callback in a low phase left unevaluated;
 // - value-change callbacks are settled only when something may have changed a value: after
 //   each evaluation, and after callback phases that ran a callback (cocotb's loop settles
 //   after every phase of every time step, whether or not anything ran), and at a clock
@@ -85,11 +88,25 @@ static bool record_clk_low(Root* root) {
 // toggle nothing but the clock has changed since the last settle, so when no callback
 // watches a signal named clk (every clock in rtl/ and tb/ is) that pass would find nothing
 // and is skipped: two of the three passes of a cycle while Python waits for something else.
+//
+// A falling edge left unevaluated (see record_clk_low) is evaluated when Python first looks:
+// before it reads a value or registers a value-change callback, whose first value Verilator
+// records at registration, so that clock copies inside the model read low and their next
+// rise is seen as one.
+static Vtop* model = nullptr;
+static bool fall_unevaluated = false;
 #ifdef PYDMA_VPI_WRAP
+static void evaluate_fall() {
+    if (!fall_unevaluated) return;
+    fall_unevaluated = false;
+    model->eval_step();
+}
 #undef vpi_register_cb
 #undef vpi_remove_cb
+#undef vpi_get_value
 static std::unordered_set<vpiHandle> clk_value_cbs;
 extern "C" vpiHandle vpi_register_cb(p_cb_data cb_data_p) {
+    if (cb_data_p->reason == cbValueChange) evaluate_fall();
     vpiHandle cb = pydma_vl_vpi_register_cb(cb_data_p);
     if (cb && cb_data_p->reason == cbValueChange && cb_data_p->obj) {
         const char* name = vpi_get_str(vpiName, cb_data_p->obj);
@@ -100,6 +117,10 @@ extern "C" vpiHandle vpi_register_cb(p_cb_data cb_data_p) {
 extern "C" PLI_INT32 vpi_remove_cb(vpiHandle cb) {
     clk_value_cbs.erase(cb);
     return pydma_vl_vpi_remove_cb(cb);
+}
+extern "C" void vpi_get_value(vpiHandle object, p_vpi_value value_p) {
+    evaluate_fall();
+    pydma_vl_vpi_get_value(object, value_p);
 }
 static inline bool clock_watched() { return !clk_value_cbs.empty(); }
 #else
@@ -225,6 +246,7 @@ int main(int argc, char **argv) {
     Verilated::debug(99);
 #endif
     std::unique_ptr<Vtop> top(new Vtop(""));
+    model = top.get();
     Verilated::fatalOnVpiError(false);  // otherwise it will fail on systemtf
 
 #ifdef VERILATOR_SIM_DEBUG
@@ -257,9 +279,13 @@ int main(int argc, char **argv) {
                     fell = false;
                     VerilatedVpi::doInertialPuts();  // writes the edge's callbacks queued
                     // nothing changed but the clock: only record that the model has seen
-                    // it low (see record_clk_low)
-                    if (!VerilatedVpi::evalNeeded() && record_clk_low(top->rootp)) break;
+                    // it low (see record_clk_low); evaluated when Python looks
+                    if (!VerilatedVpi::evalNeeded() && record_clk_low(top->rootp)) {
+                        fall_unevaluated = true;
+                        break;
+                    }
                 }
+                fall_unevaluated = false;
                 top->eval_step();
                 VerilatedVpi::clearEvalNeeded();
                 VerilatedVpi::doInertialPuts();
@@ -315,8 +341,10 @@ int main(int argc, char **argv) {
         if (next_edge == main_time) {
             top->clk = !top->clk;
             next_edge += PYDMA_CLK_HALF_PS;
-            if (clock_watched()) settle_value_callbacks();
-            fell = !top->clk && !VerilatedVpi::evalNeeded();
+            const bool watched = clock_watched();
+            if (watched) settle_value_callbacks();
+            // a watched clock may have copies in the model whose fall must show
+            fell = !top->clk && !watched && !VerilatedVpi::evalNeeded();
 #if VM_TRACE
             fell = fell && !tfp;  // the waves show what an evaluation records
 #endif
