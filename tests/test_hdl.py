@@ -100,6 +100,12 @@ def test_hdl_clock_watch(seed: int) -> None:
     run("hdl_clock_watch", params={"DATA_W": 64}, seed=seed, results_name="hdl_clock_watch", mem="native")
 
 
+def test_hdl_idle_python(seed: int) -> None:
+    """On the native memory no Python runs per cycle, idle or during a long copy: Python's
+    function calls over each stretch stay bounded, not proportional to its cycles."""
+    run("hdl_idle_python", params={"DATA_W": 64}, seed=seed, results_name="hdl_idle_python", mem="native")
+
+
 @pytest.mark.parametrize("mem", MEMS)
 def test_hdl_debug(mem: str, seed: int) -> None:
     """Buggy clients and providers on purpose: DMA-API debug and strict-mode reports."""
