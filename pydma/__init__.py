@@ -47,6 +47,7 @@ from pydma.dmaengine import (
     DmaTxState,
     dma_async_device_register,
     dma_async_device_unregister,
+    dma_devices,
     dma_async_is_tx_complete,
     dma_async_issue_pending,
     dma_cap_clear,

@@ -445,6 +445,13 @@ def dma_async_device_register(device: DmaDevice) -> int:
     return 0
 
 
+def dma_devices() -> list[DmaDevice]:
+    """The registered devices, in registration order (a copy: unregistering while walking
+    it is safe). The kernel walks dma_device_list under dma_list_mutex; here the list is
+    private and this is the way to see it."""
+    return list(_dma_device_list)
+
+
 def dma_async_device_unregister(device: DmaDevice) -> None:
     busy = [c.name for c in device.channels if c.client_count]
     if busy:

@@ -179,7 +179,7 @@ class DmaTb:
     async def start(self, max_hw_desc: int = 4096, slave_map: list | None = None) -> PydmaDevice:
         # a test that failed before its stop() left its device registered: drop it, so this
         # test's channel requests cannot land on a dead simulation's driver
-        for stale in list(dmaengine._dma_device_list):
+        for stale in dmaengine.dma_devices():
             dmaengine.dma_async_device_unregister(stale)
         await self.reset()
         self.dma = await PydmaDevice.probe(self.dev, self.backend, "dma0", max_hw_desc=max_hw_desc, slave_map=slave_map)
