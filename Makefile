@@ -59,16 +59,16 @@ soak: $(STAMP)
 coverage: $(STAMP)
 	rm -rf build/sim/*_cov/runs
 	PYDMA_COVERAGE=1 $(PY) -m pytest -n $(JOBS) -q tests/test_hdl.py $(if $(SEED),--seed $(SEED)) $(PYTEST_ARGS); \
-	  status=$$?; $(PY) -m tb.coverage --min-line 90 && exit $$status
+	  status=$$?; $(PY) -m tools.coverage --min-line 90 && exit $$status
 
 # make dmatest ARGS="iterations=20 test_buf_size=4096 threads_per_chan=2"
 dmatest: $(STAMP)
 	$(PY) -m tb.runner --test tests/hdl/hdl_dmatest.py --env 'DMATEST_ARGS=$(ARGS)' $(SIM_OPTS) $(call MEM_OPT,native)
 
 lint: $(STAMP)
-	$(PY) -m tb.lint
-	$(VENV)/bin/ruff check pydma tb tests examples
-	$(VENV)/bin/ruff format --check pydma tb tests examples
+	$(PY) -m tools.lint
+	$(VENV)/bin/ruff check pydma tb tools tests examples
+	$(VENV)/bin/ruff format --check pydma tb tools tests examples
 
 gen: $(STAMP)
 	$(PY) -m pydma.hw.generate

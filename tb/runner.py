@@ -8,7 +8,7 @@ Used by the pytest regression (`tests/`), by `make sim` and by `make dmatest`:
 `--mem` picks the memory model on the controller's AXI master port: `python` (cocotbext-axi
 AxiSlave over an AddressSpace) or `native` (tb/native: a SystemVerilog slave whose bytes
 live in C++, for long runs); the same tests run on both. `--pgo` (native only) compiles the
-simulation profile-guided (tb/pgo.py): a longer build, a faster run.
+simulation profile-guided (tools/pgo.py): a longer build, a faster run.
 
 One build directory per parameter set (`build/sim/<params>`), rebuilt only when a source,
 a parameter or a build flag changed; a lock file makes concurrent pytest-xdist workers share
@@ -28,7 +28,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from tb import pgo as pgo_build
+from tools import pgo as pgo_build
 
 ROOT = Path(__file__).resolve().parents[1]
 RTL = ROOT / "rtl"
@@ -73,7 +73,7 @@ NATIVE = TB / "native"
 NATIVE_SOURCES = [NATIVE / "axi_native_mem.sv", NATIVE / "pydma_native_top.sv"]
 NATIVE_CPP = NATIVE / "native_mem.cpp"
 NATIVE_MAIN = NATIVE / "sim_main.cpp"  # cocotb's Verilator main loop, settling less often
-OBJCACHE = Path(__file__).resolve().parent / "objcache.py"  # OBJCACHE wrapper: run-time objects once
+OBJCACHE = ROOT / "tools" / "objcache.py"  # OBJCACHE wrapper: run-time objects once
 
 
 def is_controller(toplevel: str) -> bool:
@@ -130,7 +130,7 @@ def toplevel_for(mem: str) -> str:
 
 def coverage_on() -> bool:
     """PYDMA_COVERAGE=1 (make coverage): builds count line and toggle coverage, and each
-    run writes coverage.dat in its run directory (read by tb.coverage)."""
+    run writes coverage.dat in its run directory (read by tools.coverage)."""
     return os.environ.get("PYDMA_COVERAGE", "0") == "1"
 
 
@@ -165,7 +165,7 @@ def _verilator_runner(public_all: bool, main: Path | None = None):
     class _Runner(Verilator):
         def _set_env_build(self) -> None:
             super()._set_env_build()
-            # Verilator's run-time library objects, compiled once per flag set (tb/objcache.py)
+            # Verilator's run-time library objects, compiled once per flag set (tools/objcache.py)
             self.env["OBJCACHE"] = f"{shlex.quote(sys.executable)} {shlex.quote(str(OBJCACHE))}"
 
         def _build_command(self):
@@ -231,7 +231,7 @@ def build(
             )
 
         def train() -> None:
-            _, results = _run_cocotb(build_dir, toplevel, pgo_build.TRAINER, params, "pgo-train")
+            _, results = _run_cocotb(build_dir, toplevel, pgo_build.TRAINER_MODULE, params, "pgo-train")
             _check(results, always=True)
 
         if pgo:

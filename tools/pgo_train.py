@@ -1,4 +1,4 @@
-"""The training run of a profile-guided native build (tb/pgo.py): what long simulations do
+"""The training run of a profile-guided native build (tools/pgo.py): what long simulations do
 most, briefly. A scatter-gather copy of 1 MiB in 256 scattered segments (benchmark 6's
 pattern), an unaligned copy, and peripheral-paced transfers in both directions with both
 request handshakes. Each checks what it moved, so a broken instrumented build fails the

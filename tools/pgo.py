@@ -3,7 +3,7 @@
 The model Verilator writes is one long function evaluated every clock, most of it branches
 that are rarely taken; GCC lays it out well only when it knows which. A profile-guided
 build compiles the model instrumented (`-fprofile-generate`), runs a short training
-workload on it (`tb/native/pgo_train.py`: a scatter-gather copy, an unaligned copy and
+workload on it (`tools/pgo_train.py`: a scatter-gather copy, an unaligned copy and
 paced transfers in both directions), and compiles it again with the counts
 (`-fprofile-use`). The simulation is the same; it runs about a quarter faster and the
 build takes about 40 s longer, so the long runs use it (`make sim MEM=native`,
@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-TRAINER = Path(__file__).resolve().parent / "native" / "pgo_train.py"
+TRAINER = Path(__file__).resolve().parent / "pgo_train.py"
+TRAINER_MODULE = "tools.pgo_train"  # run by name: tools/ itself on sys.path would shadow `coverage`
 
 GENERATE = ["-CFLAGS", "-fprofile-generate", "-LDFLAGS", "-fprofile-generate"]
 # -fprofile-correction: the counters are not updated atomically; a file the training never
