@@ -7,10 +7,11 @@ on every AXI channel, the AXI-Lite master, and the pydma driver bound to it.
     ...
     await tb.stop()               # release channels, unregister the device, verdicts
 
-The memory model is the one the simulation was built with (`make ... MEM=python|native`):
-cocotbext-axi's AxiSlave over an AddressSpace on the controller's master port, or the native
-model (tb/native, `pydma.sim.native_memory`) whose data path never enters Python; `tb.memory`,
-`tb.set_stalls`, `tb.fault_injector()` and the peripherals work the same on both.
+The memory model is the one the simulation was built with (`make ... MEM=python|native`),
+behind one interface (`tb.memory_models`): cocotbext-axi's AxiSlave over an AddressSpace on
+the controller's master port, or the native model (tb/native, `pydma.sim.native_memory`)
+whose data path never enters Python; `tb.memory`, `tb.set_stalls`, `tb.fault_injector()` and
+the peripherals work the same on both.
 
 Every test runs with the AXI protocol checkers, the DMA-API debug mode (`pydma.dma_debug`,
 fed here with every beat the controller reads or writes) and strict mode (`pydma.strict`);
@@ -23,25 +24,22 @@ from __future__ import annotations
 import logging
 import os
 import random
-from collections.abc import Iterator
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles
-from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiSlave
+from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
 from pydma import dma_debug, dmaengine, reports, strict
 from pydma.dma_mapping import Device
 from pydma.drivers.pydma_dmac import PydmaDevice
-from pydma.memory import MemView
-from pydma.sim.axi_memory import AxiSimMemory
 from pydma.sim.backend import CocotbBackend
-from pydma.sim.native_memory import NativeMemory
 from tb.faults import FaultInjector, NativeFaultInjector
+from tb.guarded import GuardedBuffer
+from tb.memory_models import memory_model_for
 from tb.peripherals import Pacing, RxDevice, TxDevice
 from tb.protocol import ProtocolWatch
 from tb.request_lines import RequestLinesDriver, RequestMonitor
-from tb.runner import CLK_PS, NATIVE_TOPLEVEL
+from tb.runner import CLK_PS
 
 CLK_NS = CLK_PS // 1000
 MEM_BASE = 0x1000_0000
@@ -56,11 +54,6 @@ def param(dut, name: str) -> int:
     if env is not None:
         return int(env, 0)
     return int(getattr(dut, name).value)
-
-
-def random_pauses(rng: random.Random, probability: float) -> Iterator[bool]:
-    while True:
-        yield rng.random() < probability
 
 
 class DmaTb:
@@ -85,21 +78,11 @@ class DmaTb:
         self.bus_bytes = self.data_w // 8
 
         base = MEM_BASE_64 if self.addr_w > 32 else MEM_BASE
-        self.native = dut._name == NATIVE_TOPLEVEL
-        if not self.native:  # the native top's clock comes from its main loop (tb/native/sim_main.cpp)
-            Clock(dut.clk, CLK_NS, unit="ns").start()
-        self.core = dut.u_dmac if self.native else dut  # the controller instance
-        if self.native:
-            self.memory = NativeMemory(size=MEM_SIZE, base=base, addr_width=self.addr_w)
-            # a Python slave answers what the native model passes through to it, made with
-            # the first peripheral (until then, no Python waits on that port at all)
-            self.axi = None
-        else:
-            self.memory = AxiSimMemory(size=MEM_SIZE, base=base, addr_width=self.addr_w)
-            self.axi = AxiSlave(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, target=self.memory.space)
-        # Hooked now, before the slave's coroutines first run: one made later would miss the
-        # first burst after it, which the slave already awaits through the unhooked recv().
-        self._faults = NativeFaultInjector(self.memory) if self.native else FaultInjector(self.axi, dut.clk, self.rng)
+        # clock, memory, stalls, faults, access watching and the peripherals' port; made
+        # before the AXI-Lite master, and before any coroutine of the model first runs
+        self.model = memory_model_for(dut, base, MEM_SIZE, self.addr_w, self.rng)
+        self.memory = self.model.memory
+        self.core = self.model.core  # the controller instance
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
         # monitors that wake on a change watch the controller's own lines (the same signals
         # on both builds; the native top's ports are wired straight to them)
@@ -116,58 +99,30 @@ class DmaTb:
         self.dma_debug = None
         if os.environ.get("PYDMA_DMA_DEBUG", "1") != "0":
             self.dma_debug = dma_debug.enable(self.memory)
-            self._watch_device_accesses()
+            # the debug mode sees every beat the controller reads and every strobed byte run it
+            # writes; a model that logs them hands them over before the debug mode judges them
+            # and before the driver's interrupt handler runs
+            drain = self.model.watch_accesses(self.dma_debug.device_access)
+            self.dma_debug.before_change = drain
+            self.backend.on_irq = drain
         else:
             dma_debug.disable()
         strict.enable() if os.environ.get("PYDMA_STRICT", "1") != "0" else strict.disable()
 
-    def _watch_device_accesses(self) -> None:
-        """Show the debug mode every beat the controller reads and every strobed byte run
-        it writes, at the memory model's access points (behind any fault injection). The
-        native model logs them in C++; the debug mode takes the log before each change of
-        the state it judges them against, and the driver's interrupt handler before it runs."""
-        if self.native:
-            self.memory.watch_accesses(self.dma_debug.device_access)
-            self.dma_debug.before_change = self.memory.drain_accesses
-            self.backend.on_irq = self.memory.drain_accesses
-            return
-        r, w, dbg = self.axi.read_if, self.axi.write_if, self.dma_debug
-        orig_read, orig_write = r._read, w._write
-
-        async def read(address: int, length: int) -> bytes:
-            dbg.device_access(address, length, False)
-            return await orig_read(address, length)
-
-        async def write(address: int, data: bytes) -> None:
-            dbg.device_access(address, len(data), True)
-            await orig_write(address, data)
-
-        r._read, w._write = read, write
-
-    # -- stalls ------------------------------------------------------------------------------
-    def axi_channels(self) -> list:
-        w, r = self.axi.write_if, self.axi.read_if
-        return [w.aw_channel, w.w_channel, w.b_channel, r.ar_channel, r.r_channel]
-
+    # -- memory model ----------------------------------------------------------------------------
     def set_stalls(self, probability: float) -> None:
         """Random ready/valid pauses on all five AXI channels (0 = none)."""
         self.stalls = probability
-        if self.native:  # pauses in the HDL, forwarded bursts included: no Python per cycle
-            self.memory.set_stalls(probability, self.rng.getrandbits(64))
-            return
-        for ch in self.axi_channels():
-            if probability:
-                ch.set_pause_generator(random_pauses(random.Random(self.rng.random()), probability))
-            else:
-                ch.clear_pause_generator()
+        self.model.set_stalls(probability)
 
     @property
     def mem_model(self) -> str:
-        return "native" if self.native else "python"
+        """The memory model this simulation was built with: "python" or "native"."""
+        return self.model.name
 
     def fault_injector(self) -> FaultInjector | NativeFaultInjector:
         """Bus-error injection in this simulation's memory model (tb/faults.py)."""
-        return self._faults
+        return self.model.faults
 
     # -- life cycle ----------------------------------------------------------------------------
     async def reset(self) -> None:
@@ -216,15 +171,7 @@ class DmaTb:
             self.bus_bytes,
             **kw,
         )
-        if self.axi is None:
-            bus = AxiBus.from_prefix(self.dut, "x_axi")
-            self.axi = AxiSlave(bus, self.dut.clk, self.dut.rst, target=self.memory.space)
-            # the peripherals' bus port buffers a whole FIXED burst (16 beats) each way: with
-            # cocotbext-axi's default of 2 it would stall a beat between back-to-back bursts
-            self.axi.write_if.w_channel.queue_occupancy_limit = 16
-            self.axi.read_if.r_channel.queue_occupancy_limit = 16
-            self.memory.attach_external()
-        self.memory.space.register_region(dev, DEV_BASE + 0x1000 * len(self.devices))
+        self.model.map_peripheral(dev, DEV_BASE + 0x1000 * len(self.devices))
         self.devices.append(dev)
         return dev
 
@@ -245,32 +192,3 @@ class DmaTb:
     # -- buffers with guard bytes --------------------------------------------------------------
     def alloc_guarded(self, size: int, guard: int = 64, fill: bytes | None = None) -> GuardedBuffer:
         return GuardedBuffer(self.memory, size, guard, self.rng, fill)
-
-
-class GuardedBuffer:
-    """`size` usable bytes with `guard` random bytes on each side, to catch overruns."""
-
-    def __init__(
-        self, memory: AxiSimMemory | NativeMemory, size: int, guard: int, rng: random.Random, fill: bytes | None
-    ):
-        self.memory = memory
-        self.guard = guard
-        self.size = size
-        self.base = memory.alloc(size + 2 * guard, 64)
-        self.whole = MemView(memory, self.base, size + 2 * guard)
-        self.view = self.whole.ptr(guard, size)
-        self.addr = self.view.addr
-        self.guard_lo = rng.randbytes(guard)
-        self.guard_hi = rng.randbytes(guard)
-        self.whole.write(0, self.guard_lo)
-        self.whole.write(guard + size, self.guard_hi)
-        self.view.write(0, fill if fill is not None else rng.randbytes(size))
-
-    def check_guards(self) -> None:
-        lo = self.whole.read(0, self.guard)
-        hi = self.whole.read(self.guard + self.size, self.guard)
-        assert lo == self.guard_lo, f"guard below 0x{self.addr:x} overwritten"
-        assert hi == self.guard_hi, f"guard above 0x{self.addr:x}+0x{self.size:x} overwritten"
-
-    def free(self) -> None:
-        self.memory.free(self.base)

@@ -6,11 +6,11 @@ burst, answer SLVERR or DECERR; optional random response latency.
     faults.add(Fault("write", AxiResp.SLVERR, nth=3))  # the 3rd write burst from now
     faults.latency(max_cycles=50)
 
-`FaultInjector` hooks the cocotbext-axi `AxiSlave` that serves the controller's master
-port at its documented override points (`_read` / `_write` of its read and write halves)
-and at the response channels, so the data path, stall generators and protocol are
-cocotbext-axi's own. `NativeFaultInjector` hands the same rules to the native memory model
-(tb/native), which applies them in C++ as each burst is accepted.
+`FaultInjector` holds the rules for the Python memory model, whose cocotbext-axi slave
+(tb/memory_models/axi_slave.py, subclassed at its `_read` / `_write` override points) asks
+them at each burst, so the data path, stall generators and protocol are cocotbext-axi's
+own. `NativeFaultInjector` hands the same rules to the native memory model (tb/native),
+which applies them in C++ as each burst is accepted.
 
 A faulting read returns zeros with the error response on every beat of the burst that
 touches the range; a faulting write does not change memory at any beat of that burst and
@@ -62,81 +62,21 @@ class Fault:
             raise ValueError("give either an address range (lo, hi) or nth")
 
 
-class _Half:
-    """One direction of the slave: counts bursts, decides per burst, rewrites responses."""
-
-    def __init__(self, injector: FaultInjector, direction: str, half, addr_chan, resp_chan, resp_field: str) -> None:
-        self.injector = injector
-        self.direction = direction
-        self.bursts = 0
-        self.burst_fault: Fault | None = None  # the fault hitting the burst in progress
-        orig_access = half._read if direction == "read" else half._write
-        orig_recv = addr_chan.recv
-        orig_send = resp_chan.send
-
-        async def recv():
-            txn = await orig_recv()
-            self.bursts += 1
-            self._begin_burst(txn)
-            if injector.max_latency:
-                await ClockCycles(injector.clock, injector.rng.randint(0, injector.max_latency))
-            return txn
-
-        async def access(address, arg):
-            if self.burst_fault is not None:
-                raise InjectedFault(f"{direction} at 0x{address:x}")  # memory left as it was
-            return await orig_access(address, arg)
-
-        async def send(txn):
-            if self.burst_fault is not None:  # every beat (or the B) of a faulted burst
-                setattr(txn, resp_field, self.burst_fault.resp)
-            await orig_send(txn)
-
-        addr_chan.recv = recv
-        if direction == "read":
-            half._read = access
-        else:
-            half._write = access
-        resp_chan.send = send
-
-    def _begin_burst(self, txn) -> None:
-        p = "ar" if self.direction == "read" else "aw"
-        addr = int(getattr(txn, f"{p}addr"))
-        size = 1 << int(getattr(txn, f"{p}size"))
-        beats = int(getattr(txn, f"{p}len")) + 1
-        fixed = int(getattr(txn, f"{p}burst")) == 0
-        lo = addr
-        hi = addr + (size if fixed else (beats * size - (addr % size)))
-        self.burst_fault = None
-        for f in self.injector.faults:
-            if f.direction != self.direction:
-                continue
-            hit = (f.nth is not None and self.bursts - f.start == f.nth) or (
-                f.lo is not None and lo < f.hi and f.lo < hi
-            )
-            if hit:
-                f._hits += 1
-                self.burst_fault = f
-                self.injector.log.append((self.direction, lo, hi, f.resp.name))
-                if f.once or f.nth is not None:
-                    self.injector.faults.remove(f)
-                break
-
-
 class FaultInjector:
-    def __init__(self, axi_slave, clock, rng: random.Random | None = None) -> None:
+    """The rules for the Python memory model, which asks them at the start of every burst
+    (`tb.memory_models.axi_slave`: a faulted burst's accesses fail and its responses carry
+    the rule's answer)."""
+
+    def __init__(self, clock, rng: random.Random | None = None) -> None:
         self.clock = clock
         self.rng = rng or random.Random(0)
         self.faults: list[Fault] = []
         self.max_latency = 0
         self.log: list[tuple[str, int, int, str]] = []  # (direction, lo, hi, response) per faulted burst
-        w, r = axi_slave.write_if, axi_slave.read_if
-        self.read = _Half(self, "read", r, r.ar_channel, r.r_channel, "rresp")
-        self.write = _Half(self, "write", w, w.aw_channel, w.b_channel, "bresp")
+        self.bursts = {"read": 0, "write": 0}  # bursts begun so far, per direction
 
     def add(self, fault: Fault) -> Fault:
-        half = self.read if fault.direction == "read" else self.write
-        fault.start = half.bursts  # nth counts from now
+        fault.start = self.bursts[fault.direction]  # nth counts from now
         self.faults.append(fault)
         return fault
 
@@ -154,6 +94,37 @@ class FaultInjector:
     def latency(self, max_cycles: int) -> None:
         """Delay each burst's handling by 0..max_cycles cycles (0 turns it off)."""
         self.max_latency = max_cycles
+
+    async def begin_burst(self, direction: str, txn) -> Fault | None:
+        """A burst's address transaction arrived: count it, pick the fault that hits it (or
+        None), then wait out the random latency if one is set."""
+        fault = self._match(direction, txn)
+        if self.max_latency:
+            await ClockCycles(self.clock, self.rng.randint(0, self.max_latency))
+        return fault
+
+    def _match(self, direction: str, txn) -> Fault | None:
+        self.bursts[direction] += 1
+        p = "ar" if direction == "read" else "aw"
+        addr = int(getattr(txn, f"{p}addr"))
+        size = 1 << int(getattr(txn, f"{p}size"))
+        beats = int(getattr(txn, f"{p}len")) + 1
+        fixed = int(getattr(txn, f"{p}burst")) == 0
+        lo = addr
+        hi = addr + (size if fixed else (beats * size - (addr % size)))
+        for f in self.faults:
+            if f.direction != direction:
+                continue
+            hit = (f.nth is not None and self.bursts[direction] - f.start == f.nth) or (
+                f.lo is not None and lo < f.hi and f.lo < hi
+            )
+            if hit:
+                f._hits += 1
+                self.log.append((direction, lo, hi, f.resp.name))
+                if f.once or f.nth is not None:
+                    self.faults.remove(f)
+                return f
+        return None
 
 
 class NativeFaultInjector:

@@ -53,10 +53,7 @@ def now_cycles() -> int:
 async def setup(dut) -> DmaTb:
     tb = DmaTb(dut)
     lat = int(os.environ.get("PYDMA_BENCH_LATENCY", "1"))
-    if tb.native:
-        tb.memory.set_timing(lat, lat)
-    elif lat != 1:
-        raise ValueError("memory latency is a native-memory setting (--mem native)")
+    tb.model.set_latency(lat)
     await tb.start()
     return tb
 

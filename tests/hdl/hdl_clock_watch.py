@@ -45,7 +45,7 @@ async def after_quiet(dut, clk, trigger, level: int | None, quiet_ns: int) -> in
 async def test_edges_after_quiet_stretches(dut):
     tb = DmaTb(dut)
     await tb.start()
-    assert tb.native, "this module checks the native main loop"
+    assert tb.mem_model == "native", "this module checks the native main loop"
     chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
     src = MemView(tb.memory, tb.memory.alloc(64 << 10, 4096), 64 << 10)
     dst = MemView(tb.memory, tb.memory.alloc(64 << 10, 4096), 64 << 10)

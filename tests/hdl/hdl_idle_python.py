@@ -59,7 +59,7 @@ def check_flat(tb: DmaTb, what: str, runs: list[tuple[int, int]]) -> None:
 async def test_no_python_per_cycle(dut):
     tb = DmaTb(dut)
     await tb.start()
-    assert tb.native, "this module checks the native memory model"
+    assert tb.mem_model == "native", "this module checks the native memory model"
     chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
 
     idle = []
