@@ -257,7 +257,7 @@ def _run_cocotb(
 ) -> tuple[Path, Path]:
     """Run a cocotb test module on the build in `build_dir`: its run directory and results file."""
     module = str(test_module)
-    path_entries = [str(ROOT), str(ROOT / "tests" / "hdl")]
+    path_entries = [str(ROOT)]  # tb, tools and pydma; a .py file's own folder is added below
     if module.endswith(".py"):
         file = Path(module).resolve()
         if not file.exists():
@@ -315,9 +315,10 @@ def run(
     mem: str = "python",
     pgo: bool = False,
 ) -> Path:
-    """Run a cocotb test module (a module name on sys.path, or a .py file anywhere) on the
-    controller with memory model `mem`, or on another `toplevel` (a checker's own bench).
-    Raises SystemExit if any cocotb test failed. Returns the results directory."""
+    """Run a cocotb test module (a dotted name under the repository root, such as `tb.demo`,
+    or a .py file anywhere) on the controller with memory model `mem`, or on another
+    `toplevel` (a checker's own bench). Raises SystemExit if any cocotb test failed.
+    Returns the results directory."""
     toplevel = toplevel or toplevel_for(mem)
     build_dir = build(params, waves, toplevel, pgo)
     params = {**DEFAULT_PARAMS, **(params or {})} if is_controller(toplevel) else dict(params or {})

@@ -13,6 +13,7 @@ from tb.runner import run
 
 WIDTHS = [32, 64, 128]
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+HDL = Path(__file__).resolve().parent / "hdl"  # the cocotb modules, run by path
 STALLS = {"nostall": 0.0, "stall": 0.3}
 MEMS = ["python", "native"]
 MODULES = [
@@ -57,7 +58,7 @@ def test_hdl_video_frames(mem: str, seed: int) -> None:
     env = {"PYDMA_VIDEO_FRAMES": "2"}
     if mem == "python":
         env.update({"PYDMA_VIDEO_WIDTH": "320", "PYDMA_VIDEO_HEIGHT": "240"})
-    run("hdl_video", params={"DATA_W": 64}, seed=seed, extra_env=env, results_name="hdl_video", mem=mem)
+    run(HDL / "hdl_video.py", params={"DATA_W": 64}, seed=seed, extra_env=env, results_name="hdl_video", mem=mem)
 
 
 @pytest.mark.parametrize(("module", "data_w", "stall", "mem"), list(hdl_matrix()))
@@ -72,7 +73,14 @@ def test_hdl(module: str, data_w: int, stall: str, mem: str, seed: int) -> None:
         # half the default 20 tests per thread, where every beat is Python (the native
         # memory runs all 20)
         env["DMATEST_ARGS"] = "iterations=10"
-    run(module, params={"DATA_W": data_w}, seed=seed, extra_env=env, results_name=f"{module}-{stall}", mem=mem)
+    run(
+        HDL / f"{module}.py",
+        params={"DATA_W": data_w},
+        seed=seed,
+        extra_env=env,
+        results_name=f"{module}-{stall}",
+        mem=mem,
+    )
 
 
 @pytest.mark.parametrize(
@@ -83,7 +91,7 @@ def test_hdl_faults(data_w: int, stall: str, mem: str, seed: int) -> None:
     stalls on the native memory; once on the Python one, whose error responses come from
     its own fault hook (with stalls there, the longest item of the regression after video)."""
     run(
-        "hdl_faults",
+        HDL / "hdl_faults.py",
         params={"DATA_W": data_w},
         seed=seed,
         extra_env={"PYDMA_STALLS": str(STALLS[stall])},
@@ -97,19 +105,19 @@ def test_hdl_clock_watch(seed: int) -> None:
     watches the clock, and the falling edge's evaluation while nothing watches or reads:
     edges of the top's clock and of the controller's copy of it, awaited after quiet
     stretches, still arrive on time, and the copy reads as the top's clock."""
-    run("hdl_clock_watch", params={"DATA_W": 64}, seed=seed, results_name="hdl_clock_watch", mem="native")
+    run(HDL / "hdl_clock_watch.py", params={"DATA_W": 64}, seed=seed, results_name="hdl_clock_watch", mem="native")
 
 
 def test_hdl_idle_python(seed: int) -> None:
     """On the native memory no Python runs per cycle, idle or during a long copy: Python's
     function calls over each stretch stay bounded, not proportional to its cycles."""
-    run("hdl_idle_python", params={"DATA_W": 64}, seed=seed, results_name="hdl_idle_python", mem="native")
+    run(HDL / "hdl_idle_python.py", params={"DATA_W": 64}, seed=seed, results_name="hdl_idle_python", mem="native")
 
 
 @pytest.mark.parametrize("mem", MEMS)
 def test_hdl_debug(mem: str, seed: int) -> None:
     """Buggy clients and providers on purpose: DMA-API debug and strict-mode reports."""
-    run("hdl_debug", params={"DATA_W": 64}, seed=seed, results_name="hdl_debug", mem=mem)
+    run(HDL / "hdl_debug.py", params={"DATA_W": 64}, seed=seed, results_name="hdl_debug", mem=mem)
 
 
 @pytest.mark.parametrize("mem", MEMS)
@@ -118,7 +126,7 @@ def test_hdl_soak_slice(data_w: int, mem: str, seed: int) -> None:
     """A bounded slice of `make soak`: every channel busy with a random mix of memcpy,
     paced, cyclic, faulted and terminated work, with random stalls."""
     run(
-        "hdl_soak",
+        HDL / "hdl_soak.py",
         params={"DATA_W": data_w},
         seed=seed,
         extra_env={"PYDMA_SOAK_OPS": "10", "PYDMA_STALLS": "0.2"},
@@ -134,7 +142,7 @@ def test_hdl_soak_heavy_stalls(seed: int) -> None:
     channel stopped; the AXI checker fails on a change). Native only: it needs many
     operations (about 8 runs in 10 catch that bug), and the wide bus moves them fastest."""
     run(
-        "hdl_soak",
+        HDL / "hdl_soak.py",
         params={"DATA_W": 128},
         seed=seed,
         extra_env={"PYDMA_SOAK_OPS": "150", "PYDMA_STALLS": "0.5"},
@@ -146,7 +154,7 @@ def test_hdl_soak_heavy_stalls(seed: int) -> None:
 @pytest.mark.parametrize("mem", MEMS)
 def test_hdl_addr64(mem: str, seed: int) -> None:
     """64-bit addressing: the memcpy sweep with descriptors and buffers above 4 GiB."""
-    run("hdl_memcpy", params={"ADDR_W": 64}, seed=seed, results_name="hdl_memcpy-addr64", mem=mem)
+    run(HDL / "hdl_memcpy.py", params={"ADDR_W": 64}, seed=seed, results_name="hdl_memcpy-addr64", mem=mem)
 
 
 @pytest.mark.parametrize(
@@ -157,7 +165,7 @@ def test_hdl_long_bursts_two_channels(module: str, mem: str, seed: int) -> None:
     sharing the long bursts on the native memory only: on the Python one that item took
     over a minute, and hdl_multichan runs on it in the main matrix)."""
     run(
-        module,
+        HDL / f"{module}.py",
         params={"NUM_CH": 2, "MAX_BURST": 256, "FIFO_DEPTH": 256},
         seed=seed,
         extra_env={"PYDMA_STALLS": "0.3"},
@@ -176,7 +184,7 @@ def test_hdl_long_bursts_two_channels(module: str, mem: str, seed: int) -> None:
 def test_protocol_checkers(module: str, toplevel: str, params: dict, seed: int) -> None:
     """The AXI checkers bound to the controller in every simulation catch each rule they
     claim to (and stay quiet on legal traffic)."""
-    run(module, params=params, seed=seed, toplevel=toplevel)
+    run(HDL / f"{module}.py", params=params, seed=seed, toplevel=toplevel)
 
 
 @pytest.mark.parametrize("mem", MEMS)

@@ -3,52 +3,27 @@ and bad input, through the driver on the real controller."""
 
 from __future__ import annotations
 
-import os
-
 import cocotb
-from cocotb.triggers import ClockCycles, with_timeout
-from copy_check import Arena, Copy
+from cocotb.triggers import ClockCycles
 
 from pydma import (
     DMA_MEM_TO_DEV,
-    DMA_MEMCPY,
     DMA_MEMCPY_SG,
     DMA_PREP_INTERRUPT,
     DMA_TRANS_NOERROR,
     DmaApiMisuse,
-    DmaCapMask,
     DmaStatus,
     DmaTxState,
     dma_async_is_complete,
     dma_map_single,
-    dma_request_channel,
     sg_init_table,
-    sg_set_buf,
 )
 from pydma.cookie import DMA_MAX_COOKIE
 from pydma.errors import EPERM
 from pydma.hw import layout as L
-from tb.dma_tb import DmaTb
+from tb.testenv import Arena, Copy, memcpy_channel, sg_over, started, wait_complete
 
 STATUS_OFF = L.desc_field("STATUS").offset
-
-
-async def setup(dut, max_hw_desc: int = 4096):
-    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
-    await tb.start(max_hw_desc=max_hw_desc)
-    chan = dma_request_channel(DmaCapMask(DMA_MEMCPY, DMA_MEMCPY_SG))
-    assert chan is not None
-    return tb, chan
-
-
-def sg_over(arena_view, pieces: list[tuple[int, int]]):
-    """A scatterlist of (offset, length) pieces of arena memory. The arena is coherent
-    memory, so the device addresses are filled in as dma_get_sgtable would, unmapped."""
-    sgl = sg_init_table(len(pieces))
-    for sg, (off, n) in zip(sgl, pieces):
-        sg_set_buf(sg, arena_view.ptr(off, n), n)
-        sg.dma_address, sg.dma_length = sg.buf.addr, n
-    return sgl
 
 
 def pieces_of(rng, total: int, count: int, start: int = 0, gap: int = 0) -> list[tuple[int, int]]:
@@ -61,15 +36,11 @@ def pieces_of(rng, total: int, count: int, start: int = 0, gap: int = 0) -> list
     return out
 
 
-async def wait_cookie(chan, cookie: int, us: int = 50_000) -> None:
-    status = await with_timeout(chan.sync_wait(cookie), us, "us")
-    assert status == DmaStatus.DMA_COMPLETE, status.name
-
-
 @cocotb.test()
 async def test_sg_chains(dut):
     """Scatterlist-to-scatterlist copies of 1 to 1000 hardware descriptors."""
-    tb, chan = await setup(dut)
+    tb = await started(dut)
+    chan = memcpy_channel(DMA_MEMCPY_SG)
     rng = tb.rng
     for count in (1, 2, 7, 100, 1000):
         total = count * 37 + rng.randrange(50)
@@ -85,7 +56,7 @@ async def test_sg_chains(dut):
         results = []
         desc.callback_result = lambda p, r, results=results: results.append((p, r.result, r.residue))
         desc.callback_param = count
-        await wait_cookie(chan, desc.submit())
+        await wait_complete(chan, desc.submit())
         await ClockCycles(dut.clk, 2)
         assert results == [(count, DMA_TRANS_NOERROR, 0)]
         arena.expect_sg(src_pieces, dst_pieces)
@@ -99,7 +70,8 @@ async def test_sg_chains(dut):
 @cocotb.test()
 async def test_many_transactions(dut):
     """1000 transactions issued at once complete in cookie order with their callbacks."""
-    tb, chan = await setup(dut)
+    tb = await started(dut)
+    chan = memcpy_channel(DMA_MEMCPY_SG)
     arena = Arena(tb, 1 << 17)
     order = []
     cookies = []
@@ -112,7 +84,7 @@ async def test_many_transactions(dut):
         arena.expect(c)
     assert cookies == list(range(cookies[0], cookies[0] + 1000)), "cookies must increase by one"
     chan.issue_pending()
-    await wait_cookie(chan, cookies[-1], 200_000)
+    await wait_complete(chan, cookies[-1], 200_000)
     await ClockCycles(dut.clk, 2)
     assert order == list(range(1000)), "callbacks out of order"
     arena.check([])
@@ -129,7 +101,8 @@ async def test_append_to_running(dut):
     """Work issued while the channel runs is appended (no restart) and the race between
     linking a new descriptor and the hardware finishing the old tail is closed: append at
     every delay after the tail started."""
-    tb, chan = await setup(dut)
+    tb = await started(dut)
+    chan = memcpy_channel(DMA_MEMCPY_SG)
     arena = Arena(tb, 1 << 20)
     # a long copy, then appends while it runs
     big = Copy(0, 0, 200_000)
@@ -149,7 +122,7 @@ async def test_append_to_running(dut):
         await ClockCycles(dut.clk, 50)
     assert chan.stats["starts"] == starts, "appending restarted the channel"
     assert chan.stats["appends"] >= 5
-    await wait_cookie(chan, more[-1], 200_000)
+    await wait_complete(chan, more[-1], 200_000)
     assert chan.tx_status(first) == DmaStatus.DMA_COMPLETE
     # sweep the append instant across the end of a short tail descriptor
     for delay in range(0, 120, 3):
@@ -163,7 +136,7 @@ async def test_append_to_running(dut):
         chan.issue_pending()
         arena.expect(a)
         arena.expect(b)
-        await wait_cookie(chan, cb)
+        await wait_complete(chan, cb)
         assert chan.tx_status(ca) == DmaStatus.DMA_COMPLETE
     arena.check([])
     tb.log.info("starts %d appends %d irqs %d", chan.stats["starts"], chan.stats["appends"], chan.stats["irqs"])
@@ -175,7 +148,8 @@ async def test_append_to_running(dut):
 async def test_reuse(dut):
     """A chain marked DMA_CTRL_REUSE is resubmitted without rebuilding it, also behind
     other work; then freed. Without the flag, free is refused."""
-    tb, chan = await setup(dut)
+    tb = await started(dut)
+    chan = memcpy_channel(DMA_MEMCPY_SG)
     rng = tb.rng
     arena = Arena(tb, 1 << 16)
     src_pieces = pieces_of(rng, 20000, 50, start=3, gap=1)
@@ -202,7 +176,7 @@ async def test_reuse(dut):
         # descriptor the controller counted without writing its status would be caught
         stale = [h.phys for h in desc.hw if tb.memory.read(h.phys + STATUS_OFF, 8) != bytes(8)]
         assert not stale, f"run {run}: {len(stale)} of {len(desc.hw)} status words not cleared"
-        await wait_cookie(chan, cookie)
+        await wait_complete(chan, cookie)
         await ClockCycles(dut.clk, 2)
         assert all(tb.memory.read(h.phys + STATUS_OFF, 4)[0] & 1 for h in desc.hw), "a status not written back"
         assert [h.phys for h in desc.hw] == hw_addrs, "reuse must not rebuild the chain"
@@ -214,7 +188,7 @@ async def test_reuse(dut):
     assert chan.hw_in_use == in_use - len(hw_addrs)
     with_no_reuse = chan.prep_dma_memcpy(arena.dst.addr, arena.src.addr, 16, 0)
     assert with_no_reuse.free() == EPERM
-    await wait_cookie(chan, with_no_reuse.submit())
+    await wait_complete(chan, with_no_reuse.submit())
     await chan.release()
     await tb.stop()
 
@@ -222,7 +196,8 @@ async def test_reuse(dut):
 @cocotb.test()
 async def test_cookie_wraparound(dut):
     """Cookies wrap from 2**31-1 to 1; status and completion follow through the wrap."""
-    tb, chan = await setup(dut)
+    tb = await started(dut)
+    chan = memcpy_channel(DMA_MEMCPY_SG)
     arena = Arena(tb, 1 << 14)
     chan.cookie = chan.completed_cookie = DMA_MAX_COOKIE - 3
     cookies = []
@@ -234,7 +209,7 @@ async def test_cookie_wraparound(dut):
     for c in cookies:
         assert chan.tx_status(c) == DmaStatus.DMA_IN_PROGRESS
     chan.issue_pending()
-    await wait_cookie(chan, cookies[-1])
+    await wait_complete(chan, cookies[-1])
     for c in cookies:
         assert chan.tx_status(c) == DmaStatus.DMA_COMPLETE
     state = DmaTxState()
@@ -255,7 +230,8 @@ async def test_residue(dut):
     CHUNK_BYTES-aligned destination addresses): while
     running it is the segments not yet done minus what the current one has moved, it never
     increases, and it is 0 when complete."""
-    tb, chan = await setup(dut)
+    tb = await started(dut)
+    chan = memcpy_channel(DMA_MEMCPY_SG)
     caps = chan.get_slave_caps()
     assert caps.residue_granularity == 2  # DMA_RESIDUE_GRANULARITY_BURST
     arena = Arena(tb, 1 << 18)
@@ -292,7 +268,8 @@ async def test_residue(dut):
 async def test_prep_failure_when_descriptors_run_out(dut):
     """Prep is all or nothing: when hardware descriptors run out mid-chain it returns None
     and leaves nothing allocated or queued; after completions free some, prep works again."""
-    tb, chan = await setup(dut, max_hw_desc=16)
+    tb = await started(dut, max_hw_desc=16)
+    chan = memcpy_channel(DMA_MEMCPY_SG)
     arena = Arena(tb, 1 << 14)
     ten = [(i * 100, 50) for i in range(10)]
     src_sg, dst_sg = sg_over(arena.src, ten), sg_over(arena.dst, ten)
@@ -305,12 +282,12 @@ async def test_prep_failure_when_descriptors_run_out(dut):
     assert {k: list(v) for k, v in chan.lists().items()} == lists, "failed prep left something queued"
     cookie = first.submit()
     chan.issue_pending()
-    await wait_cookie(chan, cookie)
+    await wait_complete(chan, cookie)
     await ClockCycles(dut.clk, 2)  # tasklet frees the completed descriptor
     assert chan.hw_in_use == 0
     again = chan.prep_dma_memcpy_sg(dst_sg, 10, src_sg, 10, 0)
     assert again is not None
-    await wait_cookie(chan, again.submit())
+    await wait_complete(chan, again.submit())
     await chan.release()
     await tb.stop()
 
@@ -318,7 +295,8 @@ async def test_prep_failure_when_descriptors_run_out(dut):
 @cocotb.test()
 async def test_bad_input(dut):
     """Invalid calls return None or raise a clear error and leave nothing queued or leaked."""
-    tb, chan = await setup(dut)
+    tb = await started(dut)
+    chan = memcpy_channel(DMA_MEMCPY_SG)
     arena = Arena(tb, 1 << 14)
     allocations = tb.memory.allocations()
     src, dst = arena.src.addr, arena.dst.addr
@@ -366,7 +344,7 @@ async def test_bad_input(dut):
     except DmaApiMisuse as exc:
         assert "still on the hardware" in str(exc)
     assert chan.client_count == 1, "a refused release must leave the channel usable"
-    await wait_cookie(chan, cookie)
+    await wait_complete(chan, cookie)
     await ClockCycles(dut.clk, 2)
     assert chan.hw_in_use == 0
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import cocotb
 from cocotb.triggers import FallingEdge, RisingEdge, Timer, with_timeout
 from cocotb.utils import get_sim_time
-from slave_env import wait_done
 
 from pydma import DMA_MEMCPY, DMA_PREP_INTERRUPT, DmaCapMask, dma_request_channel
 from pydma.enums import DmaengineTxResult
 from pydma.memory import MemView
-from tb.dma_tb import CLK_NS, DmaTb
+from tb.dma_tb import CLK_NS
+from tb.testenv import run_to_completion, started
 
 HALF_PS = CLK_NS * 1000 // 2
 
@@ -43,15 +43,14 @@ async def after_quiet(dut, clk, trigger, level: int | None, quiet_ns: int) -> in
 
 @cocotb.test(timeout_time=1, timeout_unit="ms")  # a missed edge fails, not hangs
 async def test_edges_after_quiet_stretches(dut):
-    tb = DmaTb(dut)
-    await tb.start()
+    tb = await started(dut, stalls=0.0)
     assert tb.mem_model == "native", "this module checks the native main loop"
     chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
     src = MemView(tb.memory, tb.memory.alloc(64 << 10, 4096), 64 << 10)
     dst = MemView(tb.memory, tb.memory.alloc(64 << 10, 4096), 64 << 10)
     src.write(0, tb.rng.randbytes(64 << 10))
     tx = chan.prep_dma_memcpy(dst.addr, src.addr, 64 << 10, DMA_PREP_INTERRUPT)
-    copy = cocotb.start_soon(wait_done(tx))  # the copy runs through the quiet stretches below
+    copy = cocotb.start_soon(run_to_completion(tx))  # the copy runs through the quiet stretches below
     for clk in (dut.clk, dut.u_dmac.clk):
         for quiet_ns in (1003, 2007, 3001):  # ending in a high, a low and a low phase
             rise = await after_quiet(dut, clk, RisingEdge(clk), 1, quiet_ns)

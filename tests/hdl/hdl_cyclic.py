@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import cocotb
 from cocotb.triggers import ClockCycles, Event, with_timeout
-from copy_check import Arena, Copy
-from slave_env import PIPELINED, configure, setup, slave_channel, wait_paused
 
-from pydma import DMA_DEV_TO_MEM, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT, DmaStatus, DmaTxState, Scatterlist
+from pydma import DMA_DEV_TO_MEM, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT, DmaStatus, DmaTxState
 from tb.peripherals import Pacing
+from tb.testenv import PIPELINED, Arena, Copy, configure, sg_of, slave_channel, started_for_slaves, wait_paused
 
 PERIOD_ELEMS = 32
 PERIODS = 4
@@ -19,7 +18,7 @@ PERIODS = 4
 
 @cocotb.test()
 async def test_cyclic_periods_pause_resume(dut):
-    tb = await setup(dut)
+    tb = await started_for_slaves(dut)
     chan = slave_channel()
     width = min(4, tb.bus_bytes)
     period = PERIOD_ELEMS * width
@@ -79,7 +78,7 @@ async def test_cyclic_periods_pause_resume(dut):
 async def test_terminate_at_random_cycles(dut):
     """100+ trials: terminate slave and memcpy work at a random cycle; after synchronize no
     callback runs and nothing is written; then the channel copies correctly again."""
-    tb = await setup(dut)
+    tb = await started_for_slaves(dut)
     chan = slave_channel()
     width = min(4, tb.bus_bytes)
     rxd = tb.add_rx_device(3, width, 8, depth=32, pacing=Pacing.random(tb.rng), pipelined=PIPELINED)
@@ -92,7 +91,7 @@ async def test_terminate_at_random_cycles(dut):
         trial += 1
         assert trial < 400, f"only {chan.stats['aborts']} of {trial} terminates met running work"
         bufs = [tb.alloc_guarded(width * tb.rng.randint(8, 200)) for _ in range(tb.rng.randint(1, 3))]
-        sgl = [_sg(b) for b in bufs]
+        sgl = sg_of(bufs)
         tx = chan.prep_slave_sg(sgl, len(sgl), DMA_DEV_TO_MEM, DMA_PREP_INTERRUPT)
         synced = [False]
 
@@ -133,16 +132,12 @@ async def test_terminate_at_random_cycles(dut):
     await tb.stop()
 
 
-def _sg(buf):
-    return Scatterlist(length=buf.size, dma_address=buf.addr, dma_length=buf.size)
-
-
 @cocotb.test()
 async def test_stop_start_from_callbacks(dut):
     """The audio stop/start pattern, 50 times: from a period callback, terminate_async the
     ring and prep, submit and issue a new one, without deadlock; a terminated ring never
     calls back again."""
-    tb = await setup(dut)
+    tb = await started_for_slaves(dut)
     chan = slave_channel()
     width = min(4, tb.bus_bytes)
     period = 16 * width

@@ -31,16 +31,9 @@ from pydma.cookie import dma_cookie_init, dma_cookie_status
 from pydma.enums import DmaengineTxResult
 from pydma.virt_dma import VirtDmaChan, VirtDmaDesc
 from tb.dma_tb import DmaTb
+from tb.testenv import memcpy_channel, started
 
 SIZE = 1000
-
-
-async def setup(dut):
-    tb = DmaTb(dut)
-    await tb.start()
-    chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
-    assert chan is not None
-    return tb, chan
 
 
 def buffers(tb: DmaTb):
@@ -82,7 +75,8 @@ async def mapped_copy(tb: DmaTb, chan) -> tuple[int, int]:
 async def test_cpu_access_without_sync(dut):
     """A client that writes its source while the copy runs and reads the result without
     dma_sync_single_for_cpu: both raise at the client's line, naming the descriptor."""
-    tb, chan = await setup(dut)
+    tb = await started(dut, stalls=0.0)
+    chan = memcpy_channel()
     src, dst = buffers(tb)
     s = dma_map_single(tb.dev, src, SIZE, DMA_TO_DEVICE)
     d = dma_map_single(tb.dev, dst, SIZE, DMA_FROM_DEVICE)
@@ -112,7 +106,8 @@ async def test_cpu_access_without_sync(dut):
 async def test_device_reads_after_unmap(dut):
     """The classic: the client unmaps its source before the transfer ran. The device reads
     kmalloc memory that no live mapping covers; reported once, with the descriptor."""
-    tb, chan = await setup(dut)
+    tb = await started(dut, stalls=0.0)
+    chan = memcpy_channel()
     src, dst = buffers(tb)
     s = dma_map_single(tb.dev, src, SIZE, DMA_TO_DEVICE)
     d = dma_map_single(tb.dev, dst, SIZE, DMA_FROM_DEVICE)
@@ -132,7 +127,8 @@ async def test_device_reads_after_unmap(dut):
 async def test_device_writes_wrong_direction_and_freed_memory(dut):
     """A destination mapped DMA_TO_DEVICE, then one freed before the transfer: the device
     writes are reported; the freed one is also a bus error the driver reports."""
-    tb, chan = await setup(dut)
+    tb = await started(dut, stalls=0.0)
+    chan = memcpy_channel()
     src, dst = buffers(tb)
     s = dma_map_single(tb.dev, src, SIZE, DMA_TO_DEVICE)
     d = dma_map_single(tb.dev, dst, SIZE, DMA_TO_DEVICE)  # bug: the device writes it
@@ -161,7 +157,8 @@ async def test_device_writes_wrong_direction_and_freed_memory(dut):
 
 @cocotb.test()
 async def test_unmap_mistakes_raise_at_the_call(dut):
-    tb, chan = await setup(dut)
+    tb = await started(dut, stalls=0.0)
+    chan = memcpy_channel()
     s, d = await mapped_copy(tb, chan)
     with pytest.raises(DmaDebugError, match="different size"):
         dma_unmap_single(tb.dev, s, SIZE // 2, DMA_TO_DEVICE)
@@ -179,7 +176,8 @@ async def test_unmap_mistakes_raise_at_the_call(dut):
 @cocotb.test()
 async def test_leaked_mapping_fails_the_test(dut):
     """A mapping never unmapped: stop() fails the test and names where it was made."""
-    tb, chan = await setup(dut)
+    tb = await started(dut, stalls=0.0)
+    chan = memcpy_channel()
     s, _forgotten = await mapped_copy(tb, chan)
     dma_unmap_single(tb.dev, s, SIZE, DMA_TO_DEVICE)  # the destination's mapping is not
     await chan.release()
@@ -279,8 +277,7 @@ async def three_copies(chan) -> list[int]:
 
 @cocotb.test()
 async def test_strict_reports_out_of_order_cookies(dut):
-    tb = DmaTb(dut)
-    await tb.start()
+    tb = await started(dut, stalls=0.0)
     prov, chan = await buggy_channel(tb, lifo=True)
     assert await three_copies(chan) == [2, 1, 0]
     got = expect(tb, R.COOKIE_ORDER, "buggychan0", "completed after cookie 4")
@@ -296,8 +293,7 @@ async def test_strict_reports_out_of_order_cookies(dut):
 
 @cocotb.test()
 async def test_strict_reports_callback_after_synchronize(dut):
-    tb = DmaTb(dut)
-    await tb.start()
+    tb = await started(dut, stalls=0.0)
     prov, chan = await buggy_channel(tb, lazy=True)
     calls = []
     tx = chan.prep_dma_memcpy(0, 0, 64, DMA_PREP_INTERRUPT)

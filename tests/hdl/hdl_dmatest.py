@@ -8,7 +8,7 @@ import os
 import cocotb
 
 from pydma.dmatest import Dmatest, DmatestParams
-from tb.dma_tb import DmaTb
+from tb.testenv import started
 
 # Two threads per channel: completions of one thread's copies race the other's preps, which
 # is how a driver that frees a descriptor the controller may still re-read gets caught.
@@ -18,8 +18,7 @@ DEFAULTS = "iterations=20 test_buf_size=16384 threads_per_chan=2 timeout=2"
 
 @cocotb.test()
 async def dmatest(dut):
-    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
-    await tb.start()
+    tb = await started(dut)
     params = DmatestParams.parse(DEFAULTS + " " + os.environ.get("DMATEST_ARGS", ""))
     if params.seed is None:
         params.seed = tb.rng.randrange(2**32)

@@ -8,18 +8,16 @@ changes, the other channels finish their work exactly, and the channel works aga
 from __future__ import annotations
 
 import itertools
-import os
 
 import cocotb
 from cocotb.triggers import Event, with_timeout
 from cocotbext.axi import AxiResp
-from copy_check import Arena, Copy
 
 from pydma import DMA_MEMCPY, DMA_PREP_INTERRUPT, DmaCapMask, DmaStatus, dma_request_channel
 from pydma.enums import DmaengineTxResult as R
 from pydma.hw import layout as L
-from tb.dma_tb import DmaTb
 from tb.faults import Fault
+from tb.testenv import Arena, Copy, started
 
 PHASES = ("fetch", "read", "write", "writeback")
 EXPECTED = {"fetch": R.DMA_TRANS_READ_FAILED, "read": R.DMA_TRANS_READ_FAILED}
@@ -85,8 +83,7 @@ def fault_for(phase: str, resp: AxiResp, victim: Tracked, arena: Arena) -> Fault
 
 @cocotb.test()
 async def test_fault_matrix(dut):
-    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
-    await tb.start()
+    tb = await started(dut)
     faults = tb.fault_injector()
     chans = [dma_request_channel(DmaCapMask(DMA_MEMCPY)) for _ in range(tb.num_ch)]
     assert all(chans)
@@ -136,8 +133,7 @@ async def test_fault_matrix(dut):
 async def test_fault_while_issuing_a_long_descriptor(dut):
     """A 64 KiB descriptor is 16 chunks: an error in an early chunk arrives while the
     channel is still issuing later ones; it stops issuing, drains and reports."""
-    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
-    await tb.start()
+    tb = await started(dut)
     faults = tb.fault_injector()
     chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
     size = 1 << 16
@@ -165,8 +161,7 @@ async def test_fetch_error_on_the_first_descriptor(dut):
     channel halts at once with FETCH, the transaction reports READ_FAILED with all of it
     left, the one behind it DMA_TRANS_ABORTED, nothing is written, and the channel works
     again."""
-    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
-    await tb.start()
+    tb = await started(dut)
     faults = tb.fault_injector()
     chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
     for resp in (AxiResp.SLVERR, AxiResp.DECERR):
@@ -198,8 +193,7 @@ async def test_nothing_lands_behind_a_late_fault(dut):
     way (the next descriptors' writes do not wait for it, docs/faults.md): the copies behind
     it still report DMA_TRANS_ABORTED, their destinations may hold anything, and nothing
     else changes."""
-    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
-    await tb.start()
+    tb = await started(dut)
     faults = tb.fault_injector()
     chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
     long_len = 8192
@@ -237,8 +231,7 @@ async def test_failed_read_lands_nothing(dut):
     The faults sit where 4 KiB chunks meet, at unaligned offsets: there the mover hands the
     source beat two chunks share to the second chunk without reading it again (dma_mover),
     and that beat's error must go with it; and at a random place of the copy."""
-    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
-    await tb.start()
+    tb = await started(dut)
     faults = tb.fault_injector()
     chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
     length = 3 * 4096
@@ -283,8 +276,7 @@ async def test_work_issued_from_a_failed_callback_runs(dut):
     runs once the driver has reset the channel. The failure's timing is swept beat by beat
     across the driver's register reads, so some rounds land in that window (counted by the
     driver's halts_ahead statistic, which must be hit)."""
-    tb = DmaTb(dut, stalls=0.0)
-    await tb.start()
+    tb = await started(dut, stalls=0.0)
     faults = tb.fault_injector()
     chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
     bus = tb.bus_bytes

@@ -10,12 +10,12 @@ import sys
 
 import cocotb
 from cocotb.triggers import Timer
-from slave_env import wait_done
 
 from pydma import DMA_MEMCPY, DMA_PREP_INTERRUPT, DmaCapMask, dma_request_channel
 from pydma.enums import DmaengineTxResult
 from pydma.memory import MemView
 from tb.dma_tb import CLK_NS, DmaTb
+from tb.testenv import run_to_completion, started
 
 IDLE_CYCLES = (2_000, 20_000)
 COPY_BYTES = (32 << 10, 512 << 10)  # 4,096 and 65,536 data beats on a 64-bit bus
@@ -57,8 +57,7 @@ def check_flat(tb: DmaTb, what: str, runs: list[tuple[int, int]]) -> None:
 
 @cocotb.test(timeout_time=20, timeout_unit="ms")
 async def test_no_python_per_cycle(dut):
-    tb = DmaTb(dut)
-    await tb.start()
+    tb = await started(dut, stalls=0.0)
     assert tb.mem_model == "native", "this module checks the native memory model"
     chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
 
@@ -77,7 +76,7 @@ async def test_no_python_per_cycle(dut):
         tx = chan.prep_dma_memcpy(dst.addr, src.addr, size, DMA_PREP_INTERRUPT)
         t0 = tb.cycles()
         with PythonCalls() as calls:
-            result = await wait_done(tx)
+            result = await run_to_completion(tx)
         copies.append((tb.cycles() - t0, calls.count))
         assert result.result == DmaengineTxResult.DMA_TRANS_NOERROR
         assert dst.read() == src.read(), f"the {size}-byte copy differs"

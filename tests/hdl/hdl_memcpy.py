@@ -4,25 +4,9 @@ runner sets PYDMA_STALLS."""
 
 from __future__ import annotations
 
-import os
-
 import cocotb
-from copy_check import Arena, Copy, layout, run_copies
 
-from pydma import DMA_MEMCPY, DmaCapMask, dma_request_channel
-from tb.dma_tb import DmaTb
-
-
-def stalls() -> float:
-    return float(os.environ.get("PYDMA_STALLS", "0"))
-
-
-async def setup(dut):
-    tb = DmaTb(dut, stalls=stalls())
-    await tb.start()
-    chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
-    assert chan is not None
-    return tb, chan
+from tb.testenv import Arena, Copy, layout, memcpy_channel, run_copies, started
 
 
 def short_lengths(b: int) -> list[int]:
@@ -32,7 +16,8 @@ def short_lengths(b: int) -> list[int]:
 @cocotb.test()
 async def test_byte_lanes(dut):
     """Every (source lane, destination lane) pair with short lengths."""
-    tb, chan = await setup(dut)
+    tb = await started(dut)
+    chan = memcpy_channel()
     b = tb.bus_bytes
     cases = [(s, d, n) for s in range(b) for d in range(b) for n in short_lengths(b)]
     if b > 8:  # keep wide buses affordable: all lane pairs for a few lengths, all lengths for some
@@ -53,7 +38,8 @@ async def test_byte_lanes(dut):
 async def test_4k_crossings(dut):
     """Copies whose source, destination or both cross 4 KiB pages, at every distance from the
     page end, plus lengths at the chunk boundary."""
-    tb, chan = await setup(dut)
+    tb = await started(dut)
+    chan = memcpy_channel()
     b = tb.bus_bytes
     copies: list[Copy] = []
     for i, before in enumerate([1, b - 1, b, b + 3, 100, 4095]):
@@ -72,7 +58,8 @@ async def test_4k_crossings(dut):
 @cocotb.test()
 async def test_long_copies(dut):
     """Copies of 64 KiB and 256 KiB + odd, several chunks and many bursts each."""
-    tb, chan = await setup(dut)
+    tb = await started(dut)
+    chan = memcpy_channel()
     copies = [Copy(0, 5, 65536), Copy(65536 + 3, 65536 * 2 + 1, 65536 * 2 + 77), Copy(7, 600_000, 256 * 1024 + 9)]
     arena = Arena(tb, 1 << 20)
     await run_copies(chan, arena, copies, batch=3, timeout_us=200_000)
@@ -83,7 +70,8 @@ async def test_long_copies(dut):
 @cocotb.test()
 async def test_random_copies(dut):
     """Random lengths (1 .. 20000) and offsets, seeded from the test seed."""
-    tb, chan = await setup(dut)
+    tb = await started(dut)
+    chan = memcpy_channel()
     rng = tb.rng
     copies = []
     pos = 64

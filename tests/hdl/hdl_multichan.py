@@ -3,30 +3,29 @@ transfer on one channel does not hold back short work on another)."""
 
 from __future__ import annotations
 
-import os
-
 import cocotb
-from cocotb.triggers import ClockCycles, gather, with_timeout
-from copy_check import Arena, Copy, run_copies
+from cocotb.triggers import ClockCycles, gather
 
 from pydma import DMA_MEMCPY, DmaCapMask, DmaStatus, dma_request_channel
+from pydma.dmaengine import DmaChan
 from tb.dma_tb import DmaTb
+from tb.testenv import Arena, Copy, run_copies, started, wait_complete
 
 
-async def setup(dut):
-    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
-    await tb.start()
+def every_channel(tb: DmaTb) -> list[DmaChan]:
+    """Every memcpy channel of the controller, each handed out once."""
     chans = []
     while (chan := dma_request_channel(DmaCapMask(DMA_MEMCPY))) is not None:
         chans.append(chan)
     assert len(chans) == tb.num_ch, f"got {len(chans)} of {tb.num_ch} channels"
     assert dma_request_channel(DmaCapMask(DMA_MEMCPY)) is None, "a taken channel was handed out twice"
-    return tb, chans
+    return chans
 
 
 @cocotb.test()
 async def test_all_channels_concurrently(dut):
-    tb, chans = await setup(dut)
+    tb = await started(dut)
+    chans = every_channel(tb)
     rng = tb.rng
 
     async def worker(chan, arena):
@@ -49,7 +48,8 @@ async def test_all_channels_concurrently(dut):
 async def test_fair_arbitration(dut):
     """A 1 MiB copy on one channel, then short copies on the others: they finish long before
     the big one, so the big chain cannot starve them."""
-    tb, chans = await setup(dut)
+    tb = await started(dut)
+    chans = every_channel(tb)
     big_arena = Arena(tb, 1 << 21)
     big = chans[0].prep_dma_memcpy(big_arena.dst.addr, big_arena.src.addr, 1 << 20, 0)
     big_cookie = big.submit()
@@ -63,11 +63,10 @@ async def test_fair_arbitration(dut):
         arena.expect(Copy(2, 1, 5000))
         chan.issue_pending()
     for chan, cookie, arena in small:
-        status = await with_timeout(chan.sync_wait(cookie), 2_000, "us")
-        assert status == DmaStatus.DMA_COMPLETE
+        await wait_complete(chan, cookie, 2_000)
         assert chans[0].tx_status(big_cookie) == DmaStatus.DMA_IN_PROGRESS, "short copy waited for the long one"
         arena.check([])
-    assert await with_timeout(chans[0].sync_wait(big_cookie), 100_000, "us") == DmaStatus.DMA_COMPLETE
+    await wait_complete(chans[0], big_cookie, 100_000)
     big_arena.expect(Copy(0, 0, 1 << 20))
     big_arena.check([])
     for chan in chans:

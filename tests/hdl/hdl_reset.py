@@ -5,15 +5,14 @@ before the reset, and the driver probes and copies correctly again."""
 
 from __future__ import annotations
 
-import os
-
 import cocotb
-from cocotb.triggers import ClockCycles, with_timeout
+from cocotb.triggers import ClockCycles
 
-from pydma import DMA_MEMCPY, DMA_PREP_INTERRUPT, DmaCapMask, DmaStatus, dma_request_channel
+from pydma import DMA_PREP_INTERRUPT
 from pydma.hw import layout as L
 from pydma.memory import MemView
 from tb.dma_tb import DmaTb
+from tb.testenv import memcpy_channel, stall_setting, wait_complete
 
 CHAIN = 4  # descriptors per channel
 SEG = 16 * 1024  # bytes each
@@ -51,7 +50,7 @@ async def start_chains(tb: DmaTb) -> list[MemView]:
 
 @cocotb.test()
 async def test_reset_mid_traffic(dut):
-    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
+    tb = DmaTb(dut, stalls=stall_setting())
     busy = L.reg("STATUS").field("BUSY").mask
     for trial in range(TRIALS):
         await tb.reset()
@@ -75,7 +74,7 @@ async def test_reset_mid_traffic(dut):
 
     # and the whole stack works again
     await tb.start()
-    chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
+    chan = memcpy_channel()
     src = MemView(tb.memory, tb.memory.alloc(10_000, 64), 10_000)
     dst = MemView(tb.memory, tb.memory.alloc(10_064, 64), 10_064)
     src.write(0, tb.rng.randbytes(10_000))
@@ -83,7 +82,7 @@ async def test_reset_mid_traffic(dut):
     tx = chan.prep_dma_memcpy(dst.addr + 32, src.addr, 10_000, DMA_PREP_INTERRUPT)
     cookie = tx.submit()
     chan.issue_pending()
-    assert await with_timeout(chan.sync_wait(cookie), 10_000, "us") == DmaStatus.DMA_COMPLETE
+    await wait_complete(chan, cookie, 10_000)
     got = dst.read()
     assert got[32:10_032] == src.read() and got[:32] == bytes(32) and got[10_032:] == bytes(32)
     await chan.release()

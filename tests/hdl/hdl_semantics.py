@@ -4,11 +4,8 @@ submit more work; channel requests by capability, filter and name."""
 
 from __future__ import annotations
 
-import os
-
 import cocotb
 from cocotb.triggers import ClockCycles, with_timeout
-from copy_check import Arena, Copy
 
 from pydma import (
     DMA_MEMCPY,
@@ -26,13 +23,7 @@ from pydma import (
 )
 from pydma.errors import ENODEV
 from pydma.kcontext import TASKLET, current_context
-from tb.dma_tb import DmaTb
-
-
-async def setup(dut, **kw):
-    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0")))
-    await tb.start(**kw)
-    return tb
+from tb.testenv import Arena, Copy, started, wait_complete
 
 
 def axi_activity(core) -> bool:
@@ -41,7 +32,7 @@ def axi_activity(core) -> bool:
 
 @cocotb.test()
 async def test_nothing_moves_before_issue_pending(dut):
-    tb = await setup(dut)
+    tb = await started(dut)
     chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
     arena = Arena(tb, 1 << 14)
     writes_before = tb.backend.writes
@@ -58,8 +49,7 @@ async def test_nothing_moves_before_issue_pending(dut):
     assert arena.dst.read() != bytes(arena.model), "destination changed before issue_pending"
     assert all(chan.tx_status(c) == DmaStatus.DMA_IN_PROGRESS for c in cookies)
     chan.issue_pending()
-    status = await with_timeout(chan.sync_wait(cookies[-1]), 10_000, "us")
-    assert status == DmaStatus.DMA_COMPLETE
+    await wait_complete(chan, cookies[-1], 10_000)
     arena.check([])
     await chan.release()
     await tb.stop()
@@ -69,7 +59,7 @@ async def test_nothing_moves_before_issue_pending(dut):
 async def test_callbacks_resubmit_from_tasklet(dut):
     """Each callback runs in tasklet context with the lock free, and preps, submits and
     issues the next copy: a 20-step chain driven entirely from callbacks."""
-    tb = await setup(dut)
+    tb = await started(dut)
     chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
     arena = Arena(tb, 1 << 14)
     contexts, steps = [], []
@@ -120,7 +110,7 @@ async def test_callbacks_resubmit_from_tasklet(dut):
 
 @cocotb.test()
 async def test_channel_requests(dut):
-    tb = await setup(dut, slave_map=[DmaSlaveMap("uart0", "tx", 2), DmaSlaveMap("uart0", "rx", 3)])
+    tb = await started(dut, slave_map=[DmaSlaveMap("uart0", "tx", 2), DmaSlaveMap("uart0", "rx", 3)])
     # by name, from the board table
     uart = Device("uart0", tb.memory)
     tx = dma_request_chan(uart, "tx")
@@ -153,7 +143,7 @@ async def test_channel_requests(dut):
     arena = Arena(tb, 1 << 12)
     d = again.prep_dma_memcpy(arena.dst.addr, arena.src.addr, 100, 0)
     arena.expect(Copy(0, 0, 100))
-    assert await with_timeout(again.sync_wait(d.submit()), 1_000, "us") == DmaStatus.DMA_COMPLETE
+    await wait_complete(again, d.submit(), 1_000)
     arena.check([])
     for chan in [again, odd, *rest]:
         await chan.release()

@@ -8,15 +8,21 @@ import itertools
 
 import cocotb
 from cocotb.triggers import ClockCycles
-from slave_env import LINE, PIPELINED, configure, setup, slave_channel, stream, wait_done, wait_paused
 
-from pydma import DMA_DEV_TO_MEM, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT, DmaStatus, DmaTxState, Scatterlist
+from pydma import DMA_DEV_TO_MEM, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT, DmaStatus, DmaTxState
 from pydma.enums import DmaengineTxResult
 from tb.peripherals import Pacing
-
-
-def sg_of(bufs) -> list[Scatterlist]:
-    return [Scatterlist(length=b.size, dma_address=b.addr, dma_length=b.size) for b in bufs]
+from tb.testenv import (
+    LINE,
+    PIPELINED,
+    configure,
+    run_to_completion,
+    sg_of,
+    slave_channel,
+    started_for_slaves,
+    stream,
+    wait_paused,
+)
 
 
 async def one_transfer(tb, chan, direction, width, maxburst, pacing, n_elems_per_seg, reg_offset=0):
@@ -34,7 +40,7 @@ async def one_transfer(tb, chan, direction, width, maxburst, pacing, n_elems_per
     configure(chan, direction, dev.data_addr, width, maxburst)
     tx = chan.prep_slave_sg(sg_of(bufs), len(bufs), direction, DMA_PREP_INTERRUPT)
     assert tx is not None
-    result = await wait_done(tx)
+    result = await run_to_completion(tx)
     assert result.result == DmaengineTxResult.DMA_TRANS_NOERROR
     assert result.residue == 0
     if direction == DMA_MEM_TO_DEV:
@@ -53,7 +59,7 @@ async def one_transfer(tb, chan, direction, width, maxburst, pacing, n_elems_per
 @cocotb.test()
 async def test_directions_widths_bursts(dut):
     """Each direction x device width x maxburst, under fixed and random pacing."""
-    tb = await setup(dut)
+    tb = await started_for_slaves(dut)
     chan = slave_channel()
     widths = [w for w in (1, 2, 4, 8) if w <= tb.bus_bytes]
     combos = list(itertools.product((DMA_MEM_TO_DEV, DMA_DEV_TO_MEM), widths, (1, 4, 16, 32), ("fixed", "random")))
@@ -73,7 +79,7 @@ async def test_directions_widths_bursts(dut):
 async def test_manual_pacing(dut):
     """The test raises each request itself (an external agent clocking a bitstream): one
     burst moves exactly maxburst elements, one single exactly one."""
-    tb = await setup(dut)
+    tb = await started_for_slaves(dut)
     chan = slave_channel()
     width, maxburst = min(4, tb.bus_bytes), 8
     dev = tb.add_tx_device(3, width, maxburst, depth=64, pacing=Pacing.manual(), pipelined=PIPELINED)
@@ -109,7 +115,7 @@ async def test_manual_pacing(dut):
 async def test_requests_before_issue_pending(dut):
     """Requests up long before issue_pending: nothing moves until it is called, then the
     whole list goes out in one piece."""
-    tb = await setup(dut)
+    tb = await started_for_slaves(dut)
     tx_chan = slave_channel(3)
     rx_chan = slave_channel(5)
     width = min(4, tb.bus_bytes)
@@ -146,7 +152,7 @@ async def test_requests_before_issue_pending(dut):
 async def test_peripheral_ends_packets(dut):
     """device_fc: the receiver ends each packet (random length) with LREQ; the written-back
     length and the callback's residue say what arrived; nothing lands past it."""
-    tb = await setup(dut)
+    tb = await started_for_slaves(dut)
     chan = slave_channel()
     width, maxburst = min(4, tb.bus_bytes), 8
     rxd = tb.add_rx_device(3, width, maxburst, depth=32, pacing=Pacing.random(tb.rng), pipelined=PIPELINED)
@@ -159,7 +165,7 @@ async def test_peripheral_ends_packets(dut):
         # three segments, so an early end also skips whole descriptors
         bufs = [tb.alloc_guarded(width * k, fill=bytes(width * k)) for k in (20, 20, cap - 40)]
         tx = chan.prep_slave_sg(sg_of(bufs), 3, DMA_DEV_TO_MEM, DMA_PREP_INTERRUPT)
-        result = await wait_done(tx)
+        result = await run_to_completion(tx)
         assert result.result == DmaengineTxResult.DMA_TRANS_NOERROR
         assert result.residue == (cap - n) * width, f"packet of {n}: residue {result.residue}"
         got = b"".join(b.view.read() for b in bufs)
@@ -183,7 +189,7 @@ async def test_peripheral_ends_packets(dut):
 async def test_residue_pause_resume(dut):
     """Residue at burst granularity: exact while paused (equal to what the device has not
     received yet), never increasing while running; nothing lost across pause/resume."""
-    tb = await setup(dut)
+    tb = await started_for_slaves(dut)
     chan = slave_channel()
     width, maxburst = min(4, tb.bus_bytes), 4
     dev = tb.add_tx_device(3, width, maxburst, depth=16, pacing=Pacing.fixed(4), pipelined=PIPELINED)

@@ -18,7 +18,6 @@ import os
 import cocotb
 from cocotb.triggers import ClockCycles, Event, with_timeout
 from cocotbext.axi import AxiResp
-from slave_env import configure
 
 from pydma import (
     DMA_CYCLIC,
@@ -42,6 +41,7 @@ from pydma.enums import DmaengineTxResult as R
 from tb.dma_tb import DmaTb
 from tb.faults import Fault
 from tb.peripherals import Pacing, element
+from tb.testenv import configure, stall_setting, started
 
 GUARD = 64
 TX_LINE, RX_LINE = 1, 2
@@ -273,8 +273,7 @@ class Soak:
 @cocotb.test()
 async def test_soak(dut):
     ops = int(os.environ.get("PYDMA_SOAK_OPS", "12"))
-    tb = DmaTb(dut, stalls=float(os.environ.get("PYDMA_STALLS", "0.2")))
-    await tb.start()
+    tb = await started(dut, stalls=stall_setting(default=0.2))
     allocations = tb.memory.allocations()
     soak = Soak(tb, ops)
     w = soak.width

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import cocotb
 from cocotb.triggers import Event, with_timeout
-from slave_env import LINE, configure, setup, slave_channel
 
-from pydma import DMA_DEV_TO_MEM, DMA_PREP_INTERRUPT, Scatterlist
+from pydma import DMA_DEV_TO_MEM, DMA_PREP_INTERRUPT
 from pydma.enums import DmaengineTxResult
 from pydma.memory import MemView
 from tb.peripherals import Pacing
+from tb.testenv import LINE, configure, sg_at, slave_channel, started_for_slaves
 
 REPORT = Path(__file__).resolve().parents[2] / "build" / "reports" / "video_frames.json"
 BYTES_PER_PIXEL = 4  # XRGB8888
@@ -56,7 +56,7 @@ def scatter(rng, frame_bytes: int, unit: int, seg_max: int) -> tuple[list[tuple[
 @cocotb.test()
 async def test_video_frames(dut):
     """Several frames through one prepared, reused chain; every frame exact, every gap kept."""
-    tb = await setup(dut)
+    tb = await started_for_slaves(dut)
     frames = knob("FRAMES", 3)
     width_px, height = knob("WIDTH", 1024), knob("HEIGHT", 768)
     frame_bytes = width_px * height * BYTES_PER_PIXEL
@@ -79,7 +79,7 @@ async def test_video_frames(dut):
     cam = tb.add_rx_device(LINE, elem, maxburst, depth=4 * maxburst, pacing=Pacing.fixed(1), source=source)
     chan = slave_channel()
     configure(chan, DMA_DEV_TO_MEM, cam.data_addr, elem, maxburst)
-    sgl = [Scatterlist(length=n, dma_address=arena_addr + off, dma_length=n) for off, n in segs]
+    sgl = sg_at((arena_addr + off, n) for off, n in segs)
     tb.log.info(
         "%d frames of %dx%d XRGB8888 (%d bytes) in %d segments over a %d-byte arena",
         frames,

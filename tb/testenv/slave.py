@@ -1,11 +1,10 @@
-"""Shared set-up for the slave-transfer modules: a started testbench, a slave channel on a
-request line, and helpers that run one transfer and check it element by element."""
+"""For the slave-transfer modules: a started testbench that says which request handshake
+this run uses, a slave channel on a request line, its configuration, the elements a device
+model sends, and waiting for a pause to take hold."""
 
 from __future__ import annotations
 
 import os
-
-from cocotb.triggers import Event, with_timeout
 
 from pydma import (
     DMA_CYCLIC,
@@ -21,6 +20,7 @@ from pydma.drivers.pydma_slave import PydmaRequest
 from pydma.hw import layout as L
 from tb.dma_tb import DmaTb
 from tb.peripherals import element
+from tb.testenv.started import started
 
 LINE = 3
 # the request handshake the peripherals and channels of this run use (tests/test_hdl.py
@@ -28,13 +28,9 @@ LINE = 3
 PIPELINED = os.environ.get("PYDMA_REQ_PIPE", "0") == "1"
 
 
-def stalls() -> float:
-    return float(os.environ.get("PYDMA_STALLS", "0"))
-
-
-async def setup(dut) -> DmaTb:
-    tb = DmaTb(dut, stalls=stalls())
-    await tb.start()
+async def started_for_slaves(dut) -> DmaTb:
+    """A started testbench (the run's stall setting) that logs the request handshake."""
+    tb = await started(dut)
     tb.log.info("request handshake: %s", "pipelined" if PIPELINED else "four-phase")
     return tb
 
@@ -63,19 +59,3 @@ async def wait_paused(tb: DmaTb, chan: DmaChan) -> None:
     paused = L.reg("STATUS").field("PAUSED").mask
     while not await tb.backend.readl(L.chan_reg_addr(chan.index, "STATUS")) & paused:
         pass
-
-
-async def wait_done(tx, timeout_us: int = 20000):
-    """Attach a callback_result to `tx`, submit and issue it, wait for the callback."""
-    done = Event()
-    results = []
-
-    def cb(param, result):
-        results.append(result)
-        done.set()
-
-    tx.callback_result = cb
-    tx.submit()
-    tx.chan.issue_pending()
-    await with_timeout(done.wait(), timeout_us, "us")
-    return results[0]

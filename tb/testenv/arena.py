@@ -1,6 +1,5 @@
-"""Batch copy checking for the regression: many copies into one guarded arena, verified
-against a model of the whole arena, so a stray write anywhere (not only next to the target)
-is caught."""
+"""Batch copy checking: many copies into one arena, verified against a model of the whole
+arena, so a stray write anywhere (not only next to the target) is caught."""
 
 from __future__ import annotations
 

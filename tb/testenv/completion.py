@@ -1,0 +1,31 @@
+"""Run work to completion: by its callback (what a client that sleeps on a completion does)
+or by polling its cookie (dma_sync_wait). Each fails the test on a timeout."""
+
+from __future__ import annotations
+
+from cocotb.triggers import Event, with_timeout
+
+from pydma import DmaStatus
+from pydma.dmaengine import DmaAsyncTxDescriptor, DmaChan, DmaengineResult
+
+
+async def run_to_completion(tx: DmaAsyncTxDescriptor, timeout_us: int = 20_000) -> DmaengineResult:
+    """Attach a callback_result to `tx`, submit and issue it, wait for the callback; its result."""
+    done = Event()
+    results = []
+
+    def cb(param, result) -> None:
+        results.append(result)
+        done.set()
+
+    tx.callback_result = cb
+    tx.submit()
+    tx.chan.issue_pending()
+    await with_timeout(done.wait(), timeout_us, "us")
+    return results[0]
+
+
+async def wait_complete(chan: DmaChan, cookie: int, timeout_us: int = 50_000) -> None:
+    """Issue pending work and wait for `cookie` (dma_sync_wait), which must be DMA_COMPLETE."""
+    status = await with_timeout(chan.sync_wait(cookie), timeout_us, "us")
+    assert status == DmaStatus.DMA_COMPLETE, status.name
