@@ -8,6 +8,8 @@ import random
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 
+from cocotbext.axi import Region
+
 from pydma.sim.axi_memory import AxiSimMemory
 from pydma.sim.native_memory import NativeMemory
 from tb.faults import FaultInjector, NativeFaultInjector
@@ -44,6 +46,6 @@ class MemoryModel(ABC):
         shown yet, to be made before judging them (None: each is shown as it happens)."""
 
     @abstractmethod
-    def map_peripheral(self, region, address: int) -> None:
+    def map_peripheral(self, region: Region, address: int) -> None:
         """Answer bursts to [address, address + region.size) with `region` (a cocotbext-axi
         Region: a peripheral's registers)."""

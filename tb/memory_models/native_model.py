@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from cocotbext.axi import AxiBus, AxiSlave
+from cocotbext.axi import AxiBus, AxiSlave, Region
 
 from pydma.sim.native_memory import NativeMemory
 from tb.faults import NativeFaultInjector
@@ -40,7 +40,7 @@ class NativeMemoryModel(MemoryModel):
         self.memory.watch_accesses(watch)
         return self.memory.drain_accesses
 
-    def map_peripheral(self, region, address: int) -> None:
+    def map_peripheral(self, region: Region, address: int) -> None:
         if self.passthrough is None:
             bus = AxiBus.from_prefix(self.dut, "x_axi")
             self.passthrough = AxiSlave(bus, self.dut.clk, self.dut.rst, target=self.memory.space)

@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable, Iterator
 
 from cocotb.clock import Clock
-from cocotbext.axi import AxiBus
+from cocotbext.axi import AxiBus, Region
 
 from pydma.sim.axi_memory import AxiSimMemory
 from tb.faults import FaultInjector
@@ -44,5 +44,5 @@ class PythonMemoryModel(MemoryModel):
         self.axi.watch_accesses(watch)
         return None  # shown as each access happens
 
-    def map_peripheral(self, region, address: int) -> None:
+    def map_peripheral(self, region: Region, address: int) -> None:
         self.memory.space.register_region(region, address)
