@@ -13,9 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cocotb.triggers import Event, with_timeout
-from cocotb.utils import get_sim_steps, get_sim_time
-
 from pydma import cookie as _cookie
 from pydma import strict
 from pydma.dma_mapping import Device, Scatterlist
@@ -29,6 +26,7 @@ from pydma.enums import (
 )
 from pydma.errors import EINVAL, EIO, ENODEV, ENOSYS, ENXIO, EPERM, DmaApiMisuse, DmaError
 from pydma.kcontext import might_sleep
+from pydma.runtime import Runtime
 
 log = logging.getLogger("pydma")
 
@@ -132,7 +130,7 @@ class DmaAsyncTxDescriptor:
 
     # provider hook: free a descriptor that the client gave back (dmaengine_desc_free)
     def desc_free(self) -> int:
-        return -ENOSYS
+        return ENOSYS
 
 
 def dmaengine_submit(desc: DmaAsyncTxDescriptor) -> int:
@@ -240,7 +238,7 @@ class DmaChan:
         self.client_count = 0
         self.cookie = _cookie.DMA_MIN_COOKIE
         self.completed_cookie = _cookie.DMA_MIN_COOKIE
-        self.progress = Event()  # set whenever a cookie completes (for dma_sync_wait)
+        self.progress = device.runtime.event()  # set whenever a cookie completes (for dma_sync_wait)
         self.terminated_upto = 0  # cookies up to this were terminated (strict mode)
         self.synced_upto = 0  # ... and synchronized: their callbacks must not run any more
 
@@ -300,9 +298,6 @@ class DmaChan:
         self._check_live("dmaengine_tx_status")
         return self.device.device_tx_status(self, cookie, state)
 
-    def is_tx_complete(self, cookie: int) -> DmaStatus:
-        return self.tx_status(cookie, None)
-
     def slave_config(self, config: DmaSlaveConfig) -> int:
         self._check_live("dmaengine_slave_config")
         return self.device.device_config(self, config)
@@ -351,11 +346,13 @@ class DmaChan:
 
 
 class DmaDevice:
-    """struct dma_device: capabilities, slave limits, and the provider ops (overridden)."""
+    """struct dma_device: capabilities, slave limits, and the provider ops (overridden).
+    `runtime` schedules its channels' tasklets and waits (the provider's backend's)."""
 
-    def __init__(self, name: str, dev: Device) -> None:
+    def __init__(self, name: str, dev: Device, runtime: Runtime) -> None:
         self.name = name
         self.dev = dev
+        self.runtime = runtime
         self.cap_mask = DmaCapMask()
         self.channels: list[DmaChan] = []
         self.src_addr_widths = 0
@@ -547,22 +544,25 @@ async def dma_release_channel(chan: DmaChan) -> None:
 
 
 async def dma_sync_wait(chan: DmaChan, cookie: int, timeout_ns: int = 5_000_000) -> DmaStatus:
-    """Issue pending work and wait for `cookie` (kernel: 5000 ms busy-poll). Wakes on
-    completions instead of polling every cycle. Returns DMA_ERROR on timeout, as the kernel."""
+    """Issue pending work and wait for `cookie`. Wakes on completions instead of polling
+    every cycle. Returns DMA_ERROR on timeout, as the kernel. The kernel busy-polls for
+    5000 ms of wall time; the default here is 5 ms of the runtime's clock, which in a
+    simulation is simulated time (millions of cycles): pass a longer one on wall time."""
     might_sleep("dma_sync_wait")
     chan.issue_pending()
-    deadline = get_sim_time("step") + get_sim_steps(timeout_ns, "ns")  # integer steps
+    rt = chan.device.runtime
+    deadline = rt.now_ns() + timeout_ns
     while True:
         status = chan.tx_status(cookie)
         if status != DmaStatus.DMA_IN_PROGRESS:
             return status
-        remaining = deadline - get_sim_time("step")
+        remaining = deadline - rt.now_ns()
         if remaining <= 0:
             log.error("%s: dma_sync_wait timeout", chan.name)
             return DmaStatus.DMA_ERROR
         chan.progress.clear()
         try:
-            await with_timeout(chan.progress.wait(), remaining, "step")
+            await rt.wait_for(chan.progress.wait(), remaining)
         except TimeoutError:
             pass
 

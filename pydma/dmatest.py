@@ -14,10 +14,6 @@ import logging
 import random
 from dataclasses import dataclass, field, fields
 
-import cocotb
-from cocotb.triggers import Event, Timer, with_timeout
-from cocotb.utils import get_sim_time
-
 from pydma.dma_mapping import Device, dma_map_single, dma_mapping_error, dma_unmap_single, kfree, kmalloc
 from pydma.dmaengine import (
     DmaCapMask,
@@ -184,7 +180,8 @@ class Dmatest:
             thread.ret = -12
             return
         flags = DmaCtrlFlags.DMA_CTRL_ACK | (0 if p.polled else DmaCtrlFlags.DMA_PREP_INTERRUPT)
-        start_ns = get_sim_time("ns")
+        rt = chan.device.runtime  # the scheduler and clock of the channel's machine
+        start_ns = rt.now_ns()
         while thread.total_tests < p.iterations:
             thread.total_tests += 1
             n = thread.total_tests
@@ -224,9 +221,9 @@ class Dmatest:
                 self._result(thread, "prep error", n, src_off, dst_off, length, 0)
                 thread.failed_tests += 1
                 unmap()
-                await Timer(100, "us")
+                await rt.sleep_ns(100_000)  # msleep(100)
                 continue
-            done = Event()
+            done = rt.event()
             if not p.polled:
                 tx.callback = lambda _param, done=done: done.set()
                 tx.callback_param = thread
@@ -235,7 +232,7 @@ class Dmatest:
                 self._result(thread, "submit error", n, src_off, dst_off, length, 0)
                 thread.failed_tests += 1
                 unmap()
-                await Timer(100, "us")
+                await rt.sleep_ns(100_000)  # msleep(100)
                 continue
 
             if p.polled:
@@ -247,7 +244,7 @@ class Dmatest:
                     if p.timeout < 0:
                         await done.wait()
                     else:
-                        await with_timeout(done.wait(), p.timeout, "ms")
+                        await rt.wait_for(done.wait(), p.timeout * 1_000_000)
                 except TimeoutError:
                     self._result(thread, "test timed out", n, src_off, dst_off, length, 0)
                     thread.failed_tests += 1
@@ -277,7 +274,7 @@ class Dmatest:
                 thread.failed_tests += 1
             elif p.verbose:
                 self._result(thread, "test passed", n, src_off, dst_off, length, 0)
-        runtime_us = int(get_sim_time("ns") - start_ns) // 1000
+        runtime_us = int(rt.now_ns() - start_ns) // 1000
         thread.runtime_us = runtime_us
         iops = _persec(runtime_us, thread.total_tests)
         kbs = _persec(runtime_us, thread.total_len >> 10) >> FIXPT_SHIFT
@@ -320,7 +317,7 @@ class Dmatest:
             log.info("dmatest: Added %d threads using %s", p.threads_per_chan, chan.name)
         for chan in channels:
             log.info("dmatest: Started %d threads using %s", p.threads_per_chan, chan.name)
-        tasks = [cocotb.start_soon(self._thread(t)) for t in self.threads]
+        tasks = [t.chan.device.runtime.spawn(self._thread(t)) for t in self.threads]
         for task in tasks:
             await task
         for chan in channels:

@@ -1,4 +1,5 @@
-"""The kernel execution contexts a DMA driver lives in, modelled on cocotb tasks.
+"""The kernel execution contexts a DMA driver lives in, modelled on the runtime's tasks
+(`pydma.runtime`: cocotb tasks in a simulation, asyncio tasks over the model).
 
 - process context: the test coroutine (may sleep: `await`);
 - hard IRQ: each channel's interrupt task, running the driver's handler;
@@ -15,10 +16,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
-import cocotb
-from cocotb.triggers import Event
-
 from pydma.errors import DeadlockError, DmaApiMisuse
+from pydma.runtime import Runtime
 
 PROCESS, HARDIRQ, TASKLET = "process", "hardirq", "tasklet"
 _context: list[str] = [PROCESS]
@@ -72,15 +71,15 @@ class Tasklet:
     tasklet context, once per batch of schedules. `kill()` waits until it is neither
     scheduled nor running (tasklet_kill)."""
 
-    def __init__(self, name: str, func: Callable[[], None]) -> None:
+    def __init__(self, name: str, func: Callable[[], None], runtime: Runtime) -> None:
         self.name = name
         self.func = func
         self.scheduled = False
         self.running = False
-        self._wake = Event()
-        self._idle = Event()
+        self._wake = runtime.event()
+        self._idle = runtime.event()
         self._idle.set()
-        self._task = cocotb.start_soon(self._run())
+        self._task = runtime.spawn(self._run())
 
     def schedule(self) -> None:
         if not self.scheduled:

@@ -8,7 +8,7 @@ driver use only these, so a faster backend can replace the cocotbext-axi one unc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 # set by the DMA-API debug mode (pydma.dma_debug): sees every CPU access through a MemView
@@ -28,9 +28,12 @@ class DmaMemory(Protocol):
 
     def write(self, addr: int, data: bytes) -> None: ...
 
-    # optional: a writable view of the bytes themselves, for a driver's hot paths on
-    # coherent memory (what a CPU pointer is in C); None where the backend has none
-    def buffer(self, addr: int, size: int) -> memoryview | None: ...
+    def zeroer(self, addrs: Sequence[int], width: int) -> Callable[[], None]:
+        """A function that zeroes `width` bytes at each of `addrs` (coherent memory: no
+        DMA-API debug check), prepared once for repeated calls: the driver clears every
+        hardware descriptor's status words at each submit of a reused chain. A memory
+        that holds its bytes in Python can do it with a few slice stores
+        (`strided_zeroer`); any other one with plain writes (`zeroer_by_writes`)."""
 
     # for the DMA-API debug mode (pydma.dma_debug)
     def allocation_at(self, addr: int) -> tuple[int, int] | None:
@@ -79,16 +82,55 @@ class MemView:
             cpu_access_hook(self.addr + offset, len(data), True)
         self.mem.write(self.addr + offset, data)
 
-    def raw(self, offset: int, size: int) -> memoryview | None:
-        """A writable view straight onto these bytes (coherent memory only: it bypasses
-        the DMA-API debug mode's CPU-access check, which coherent memory never fails), or
-        None if the memory model has no such view."""
-        self._check(offset, size)
-        get = getattr(self.mem, "buffer", None)
-        return get(self.addr + offset, size) if get is not None else None
-
     def read_u32(self, offset: int) -> int:
         return int.from_bytes(self.read(offset, 4), "little")
 
-    def write_u32(self, offset: int, value: int) -> None:
-        self.write(offset, value.to_bytes(4, "little"))
+
+def zeroer_by_writes(mem: DmaMemory, addrs: Sequence[int], width: int) -> Callable[[], None]:
+    """`DmaMemory.zeroer` for any memory: one write per address."""
+    addrs, zeros = list(addrs), bytes(width)
+
+    def zero() -> None:
+        for a in addrs:
+            mem.write(a, zeros)
+
+    return zero
+
+
+def strided_zeroer(buffer: Callable[[int, int], memoryview], addrs: Sequence[int], width: int) -> Callable[[], None]:
+    """`DmaMemory.zeroer` for a memory with writable views of its bytes (`buffer(addr,
+    size)`, ValueError where [addr, addr+size) is not one allocation): addresses at a
+    constant stride within one allocation (a pool page of descriptors taken in a row) are
+    cleared as one strided view per run, `width` slice stores for the lot, so a reused
+    4096-descriptor chain resubmits in well under a millisecond."""
+    runs: list[tuple[memoryview, int, int]] = []  # (view from the first word, stride, count)
+    addrs = list(addrs)
+
+    def add(i: int, j: int, stride: int) -> None:
+        n = j - i
+        try:
+            view = buffer(addrs[i], stride * (n - 1) + width)
+        except ValueError:  # the run crosses from one allocation into another: halve it
+            mid = (i + j) // 2
+            add(i, mid, stride)
+            add(mid, j, stride)
+            return
+        runs.append((view, max(stride, width), n))
+
+    i = 0
+    while i < len(addrs):
+        stride = addrs[i + 1] - addrs[i] if i + 1 < len(addrs) else 0
+        j = i + 1
+        if stride >= width:
+            while j < len(addrs) and addrs[j] - addrs[j - 1] == stride:
+                j += 1
+        add(i, j, stride if j - i > 1 else width)
+        i = j
+
+    def zero() -> None:
+        for view, stride, n in runs:
+            zeros = bytes(n)
+            for k in range(width):
+                view[k::stride] = zeros
+
+    return zero

@@ -55,7 +55,7 @@ class VirtDmaChan(DmaChan):
         raise NotImplementedError
 
     def vchan_init(self) -> None:
-        self.tasklet = Tasklet(f"{self.name}.tasklet", self.vchan_complete)
+        self.tasklet = Tasklet(f"{self.name}.tasklet", self.vchan_complete, self.device.runtime)
 
     def lists(self) -> dict[str, list[VirtDmaDesc]]:
         return {

@@ -10,12 +10,12 @@ def test_generated_files_are_current() -> None:
 
 
 def test_layout_is_consistent() -> None:
-    from pydma.hw import layout as L
+    from pydma.hw import layout
 
-    offsets = [r.offset for r in L.CHAN_REGS]
-    assert len(set(offsets)) == len(offsets) and max(offsets) < L.CHAN_STRIDE
+    offsets = [r.offset for r in layout.CHAN_REGS]
+    assert len(set(offsets)) == len(offsets) and max(offsets) < layout.CHAN_STRIDE
     end = 0
-    for f in sorted(L.DESC_FIELDS, key=lambda f: f.offset):
+    for f in sorted(layout.DESC_FIELDS, key=lambda f: f.offset):
         assert f.offset >= end, f"{f.name} overlaps"
         end = f.offset + f.size
-    assert end <= L.DESC_SIZE and L.DESC_FETCH_BYTES <= L.DESC_SIZE
+    assert end <= layout.DESC_SIZE and layout.DESC_FETCH_BYTES <= layout.DESC_SIZE

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 from pydma.dmaengine import DmaSlaveConfig
 from pydma.enums import DmaTransferDirection
-from pydma.hw import layout as L
+from pydma.hw import layout
 
 log = logging.getLogger("pydma.dmac")
 
-MAX_BURST = 1 << L.reg("SLAVE_CFG").field("BURST_M1").width  # elements per burst request
-_CFG = L.reg("SLAVE_CFG")
+MAX_BURST = 1 << layout.reg("SLAVE_CFG").field("BURST_M1").width  # elements per burst request
+_CFG = layout.reg("SLAVE_CFG")
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ class SlaveSetup:
     @property
     def cfg_word(self) -> int:
         hw_dir = {
-            DmaTransferDirection.DMA_MEM_TO_DEV: L.Direction.MEM_TO_DEV,
-            DmaTransferDirection.DMA_DEV_TO_MEM: L.Direction.DEV_TO_MEM,
+            DmaTransferDirection.DMA_MEM_TO_DEV: layout.Direction.MEM_TO_DEV,
+            DmaTransferDirection.DMA_DEV_TO_MEM: layout.Direction.DEV_TO_MEM,
         }[self.direction]
         f = _CFG.field
         return (

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pydma.hw import layout as L
+from pydma.hw import layout
 
 ROOT = Path(__file__).resolve().parents[2]
 SV_PATH = ROOT / "rtl" / "pydma_layout_pkg.sv"
@@ -19,48 +19,48 @@ _HEADER = "generated from pydma/hw/layout.py by pydma/hw/generate.py; do not edi
 
 def render_sv() -> str:
     out = [f"// {_HEADER}", "package pydma_layout_pkg;", ""]
-    out.append(f"  localparam logic [31:0] ID_MAGIC = 32'h{L.ID_MAGIC:08X};")
-    out.append(f"  localparam logic [31:0] VERSION = 32'h{L.VERSION:08X};")
-    out.append(f"  localparam int CHAN_BASE = 'h{L.CHAN_BASE:X};")
-    out.append(f"  localparam int CHAN_STRIDE = 'h{L.CHAN_STRIDE:X};")
+    out.append(f"  localparam logic [31:0] ID_MAGIC = 32'h{layout.ID_MAGIC:08X};")
+    out.append(f"  localparam logic [31:0] VERSION = 32'h{layout.VERSION:08X};")
+    out.append(f"  localparam int CHAN_BASE = 'h{layout.CHAN_BASE:X};")
+    out.append(f"  localparam int CHAN_STRIDE = 'h{layout.CHAN_STRIDE:X};")
     out.append("")
-    for r in L.GLOBAL_REGS:
+    for r in layout.GLOBAL_REGS:
         out.append(f"  localparam int REG_{r.name} = 'h{r.offset:03X};")
-    for r in L.CHAN_REGS:
+    for r in layout.CHAN_REGS:
         out.append(f"  localparam int CH_{r.name} = 'h{r.offset:02X};")
     # bit n: the channel register at word n takes writes (a write elsewhere answers SLVERR)
-    words = L.CHAN_STRIDE // 4
-    writable = sum(1 << (r.offset // 4) for r in L.CHAN_REGS if r.access != "RO")
+    words = layout.CHAN_STRIDE // 4
+    writable = sum(1 << (r.offset // 4) for r in layout.CHAN_REGS if r.access != "RO")
     out.append(f"  localparam logic [{words - 1}:0] CH_WRITABLE_WORDS = {words}'h{writable:0{words // 4}X};")
     out.append("")
-    for r in L.GLOBAL_REGS + L.CHAN_REGS:
+    for r in layout.GLOBAL_REGS + layout.CHAN_REGS:
         for f in r.fields:
             out.append(f"  localparam int {r.name}_{f.name}_LSB = {f.lsb};")
             out.append(f"  localparam int {r.name}_{f.name}_W = {f.width};")
     out.append("")
-    out.append(f"  localparam int DESC_ALIGN = {L.DESC_ALIGN};")
-    out.append(f"  localparam int DESC_FETCH_BYTES = {L.DESC_FETCH_BYTES};")
-    for f in L.DESC_FIELDS:
+    out.append(f"  localparam int DESC_ALIGN = {layout.DESC_ALIGN};")
+    out.append(f"  localparam int DESC_FETCH_BYTES = {layout.DESC_FETCH_BYTES};")
+    for f in layout.DESC_FIELDS:
         out.append(f"  localparam int DESC_{f.name}_OFF = 'h{f.offset:02X};")
         out.append(f"  localparam int DESC_{f.name}_BYTES = {f.size};")
     out.append("")
-    for flag in L.DescCtrl:
+    for flag in layout.DescCtrl:
         out.append(f"  localparam int DCTRL_{flag.name}_BIT = {flag.value.bit_length() - 1};")
-    out.append(f"  localparam logic [31:0] DCTRL_VALID_MASK = 32'h{int(L.DESC_CTRL_VALID_MASK):08X};")
-    out.append(f"  localparam int DSTAT_DONE_BIT = {L.DescStatus.DONE.value.bit_length() - 1};")
-    out.append(f"  localparam int DSTAT_EOP_BIT = {L.DescStatus.EOP.value.bit_length() - 1};")
-    out.append(f"  localparam int DSTAT_ERR_LSB = {int(L.DescStatus.ERR_SHIFT)};")
+    out.append(f"  localparam logic [31:0] DCTRL_VALID_MASK = 32'h{int(layout.DESC_CTRL_VALID_MASK):08X};")
+    out.append(f"  localparam int DSTAT_DONE_BIT = {layout.DescStatus.DONE.value.bit_length() - 1};")
+    out.append(f"  localparam int DSTAT_EOP_BIT = {layout.DescStatus.EOP.value.bit_length() - 1};")
+    out.append(f"  localparam int DSTAT_ERR_LSB = {int(layout.DescStatus.ERR_SHIFT)};")
     out.append("")
-    for d in L.Direction:
+    for d in layout.Direction:
         out.append(f"  localparam logic [1:0] DIR_{d.name} = 2'd{d.value};")
-    for code in L.ErrCode:
+    for code in layout.ErrCode:
         out.append(f"  localparam logic [3:0] ERR_{code.name} = 4'd{code.value};")
     out.append("")
     out.append("endpackage")
     return "\n".join(out) + "\n"
 
 
-def _field_rows(r: L.Register) -> list[str]:
+def _field_rows(r: layout.Register) -> list[str]:
     rows = []
     for f in r.fields:
         bits = f"{f.lsb}" if f.width == 1 else f"{f.lsb + f.width - 1}:{f.lsb}"
@@ -75,7 +75,7 @@ def render_markdown() -> str:
         f"<!-- {_HEADER} -->",
         "",
         "The controller's AXI4-Lite slave holds global registers at offset 0 and one block of",
-        f"registers per channel at `0x{L.CHAN_BASE:X} + n * 0x{L.CHAN_STRIDE:X}`. All registers are",
+        f"registers per channel at `0x{layout.CHAN_BASE:X} + n * 0x{layout.CHAN_STRIDE:X}`. All registers are",
         "32 bits wide. Accesses to unmapped offsets, accesses to an address that is not",
         "word-aligned, writes without all four byte strobes and writes to a register marked RO",
         "answer SLVERR and change nothing.",
@@ -85,34 +85,34 @@ def render_markdown() -> str:
         "| Offset | Name | Bits | Access | Description |",
         "|---|---|---|---|---|",
     ]
-    for r in L.GLOBAL_REGS:
+    for r in layout.GLOBAL_REGS:
         out.append(f"| `0x{r.offset:03X}` | `{r.name}` | [31:0] | {r.access} | {r.doc} |")
         out.extend(_field_rows(r))
     out += [
         "",
         "## Channel registers",
         "",
-        f"Offsets relative to the channel block `0x{L.CHAN_BASE:X} + n * 0x{L.CHAN_STRIDE:X}`.",
+        f"Offsets relative to the channel block `0x{layout.CHAN_BASE:X} + n * 0x{layout.CHAN_STRIDE:X}`.",
         "",
         "| Offset | Name | Bits | Access | Description |",
         "|---|---|---|---|---|",
     ]
-    for r in L.CHAN_REGS:
+    for r in layout.CHAN_REGS:
         out.append(f"| `0x{r.offset:02X}` | `{r.name}` | [31:0] | {r.access} | {r.doc} |")
         out.extend(_field_rows(r))
     out += [
         "",
         "## Descriptor layout",
         "",
-        f"Descriptors are {L.DESC_SIZE} bytes, {L.DESC_ALIGN}-byte aligned, little-endian. The",
-        f"hardware fetches the first {L.DESC_FETCH_BYTES} bytes in one burst and writes the status",
+        f"Descriptors are {layout.DESC_SIZE} bytes, {layout.DESC_ALIGN}-byte aligned, little-endian. The",
+        f"hardware fetches the first {layout.DESC_FETCH_BYTES} bytes in one burst and writes the status",
         "words back in one burst after the data of the descriptor has been written (all write",
         "responses received). Bytes from `0x28` on are free for the driver's own use.",
         "",
         "| Offset | Size | Name | Written by | Description |",
         "|---|---|---|---|---|",
     ]
-    for f in L.DESC_FIELDS:
+    for f in layout.DESC_FIELDS:
         out.append(f"| `0x{f.offset:02X}` | {f.size} | `{f.name}` | {f.writer} | {f.doc} |")
     out += [
         "",
@@ -137,7 +137,7 @@ def render_markdown() -> str:
         "| Code | Name |",
         "|---|---|",
     ]
-    for code in L.ErrCode:
+    for code in layout.ErrCode:
         out.append(f"| {code.value} | `{code.name}` |")
     return "\n".join(out) + "\n"
 

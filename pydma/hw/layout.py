@@ -1,7 +1,7 @@
 """The hardware/software contract of the pydma controller, defined once.
 
 Everything the RTL and the driver must agree on lives here: register offsets and fields,
-the in-memory descriptor layout, flag bits and error codes. `tools/gen_layout.py` turns this
+the in-memory descriptor layout, flag bits and error codes. `pydma/hw/generate.py` (`make gen`) turns this
 file into `rtl/pydma_layout_pkg.sv` and `docs/register-map.md`; `tests/test_layout.py` fails
 when the generated files are stale, so the two sides cannot drift apart.
 """

@@ -4,6 +4,9 @@ sizes of the live allocations, always whole bus lines."""
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable, Sequence
+
+from pydma.memory import strided_zeroer
 
 LINE = 64  # bytes; at least the widest data bus
 
@@ -51,6 +54,13 @@ class AllocationTable:
         if found is None or addr + length > found[0] + found[1]:
             raise ValueError(f"CPU access [0x{addr:x}, 0x{addr + length:x}) is not in one allocation")
         return found[0]
+
+    def buffer(self, addr: int, size: int) -> memoryview:
+        """A writable view of [addr, addr+size), which must be in one allocation."""
+        raise NotImplementedError
+
+    def zeroer(self, addrs: Sequence[int], width: int) -> Callable[[], None]:
+        return strided_zeroer(self.buffer, addrs, width)
 
     def contains(self, addr: int) -> bool:
         return self.base <= addr < self.base + self.size

@@ -15,9 +15,11 @@ from cocotb.handle import LogicArrayObject
 from cocotbext.axi import AxiLiteMaster
 from cocotbext.axi.constants import AxiResp
 
+from pydma.backend import DmaBackendCaps
 from pydma.errors import EIO, DmaError
-from pydma.hw import layout as L
+from pydma.hw import layout
 from pydma.memory import DmaMemory
+from pydma.sim.runtime import CocotbRuntime
 
 # channel registers peekl can read: (flop in dma_chan, word) with word 0 = bits 31:0
 _PEEKABLE = {
@@ -36,6 +38,9 @@ class CocotbBackend:
         self.dut = dut
         self.irq = irq
         self.memory = memory
+        self.runtime = CocotbRuntime()
+        # peekl needs the controller's scope (dut) to read the registers' flops
+        self.caps = DmaBackendCaps.PEEK_REGS if dut is not None else DmaBackendCaps.NONE
         self.writes = 0
         self.reads = 0
         self.on_irq = None  # called each time wait_irq returns (the native memory's log)
@@ -73,10 +78,10 @@ class CocotbBackend:
 
     def peekl(self, offset: int) -> int:
         """The register at `offset` now, without a bus cycle (see the module docstring)."""
-        if self.dut is None or offset < L.CHAN_BASE:
+        if self.dut is None or offset < layout.CHAN_BASE:
             raise DmaError(EIO, f"no backdoor for register 0x{offset:03x}")
-        ch, off = divmod(offset - L.CHAN_BASE, L.CHAN_STRIDE)
-        name = next((r.name for r in L.CHAN_REGS if r.offset == off), None)
+        ch, off = divmod(offset - layout.CHAN_BASE, layout.CHAN_STRIDE)
+        name = next((r.name for r in layout.CHAN_REGS if r.offset == off), None)
         if name not in _PEEKABLE:
             raise DmaError(EIO, f"no backdoor for register 0x{offset:03x} ({name})")
         flop, word = _PEEKABLE[name]

@@ -17,7 +17,7 @@ from pydma import (
 from pydma.dmaengine import DmaChan
 from pydma.drivers.pydma_dmac import pydma_filter
 from pydma.drivers.pydma_slave import PydmaRequest
-from pydma.hw import layout as L
+from pydma.hw import layout
 from tb.dma_tb import DmaTb
 from tb.peripherals import element
 from tb.testenv.started import started
@@ -56,6 +56,6 @@ def stream(first: int, count: int, width: int) -> bytes:
 
 async def wait_paused(tb: DmaTb, chan: DmaChan) -> None:
     """Poll STATUS until the channel reports PAUSED (nothing of it in flight)."""
-    paused = L.reg("STATUS").field("PAUSED").mask
-    while not await tb.backend.readl(L.chan_reg_addr(chan.index, "STATUS")) & paused:
+    paused = layout.reg("STATUS").field("PAUSED").mask
+    while not await tb.backend.readl(layout.chan_reg_addr(chan.index, "STATUS")) & paused:
         pass

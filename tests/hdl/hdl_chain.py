@@ -20,10 +20,10 @@ from pydma import (
 )
 from pydma.cookie import DMA_MAX_COOKIE
 from pydma.errors import EPERM
-from pydma.hw import layout as L
+from pydma.hw import layout
 from tb.testenv import Arena, Copy, memcpy_channel, sg_over, started, wait_complete
 
-STATUS_OFF = L.desc_field("STATUS").offset
+STATUS_OFF = layout.desc_field("STATUS").offset
 
 
 def pieces_of(rng, total: int, count: int, start: int = 0, gap: int = 0) -> list[tuple[int, int]]:
@@ -89,9 +89,9 @@ async def test_many_transactions(dut):
     assert order == list(range(1000)), "callbacks out of order"
     arena.check([])
     # the controller may still re-read the NEXT word of the descriptor it retired last
-    last = chan.last_retired
-    assert last is not None and last.phys not in chan.pool._free, "last retired descriptor back in the pool"
-    assert last.phys in chan.pool._used
+    last = chan.ring.last_retired
+    assert last is not None and last.phys not in chan.ring.pool._free, "last retired descriptor back in the pool"
+    assert last.phys in chan.ring.pool._used
     await chan.release()
     await tb.stop()
 
@@ -183,9 +183,9 @@ async def test_reuse(dut):
         arena.expect_sg(src_pieces, dst_pieces)
         arena.check([])
     assert runs == [0, 1, 2, 3]
-    in_use = chan.hw_in_use
+    in_use = chan.ring.in_use
     assert desc.free() == 0
-    assert chan.hw_in_use == in_use - len(hw_addrs)
+    assert chan.ring.in_use == in_use - len(hw_addrs)
     with_no_reuse = chan.prep_dma_memcpy(arena.dst.addr, arena.src.addr, 16, 0)
     assert with_no_reuse.free() == EPERM
     await wait_complete(chan, with_no_reuse.submit())
@@ -274,17 +274,17 @@ async def test_prep_failure_when_descriptors_run_out(dut):
     ten = [(i * 100, 50) for i in range(10)]
     src_sg, dst_sg = sg_over(arena.src, ten), sg_over(arena.dst, ten)
     first = chan.prep_dma_memcpy_sg(dst_sg, 10, src_sg, 10, 0)
-    assert first is not None and chan.hw_in_use == 10
-    pool_used = len(chan.pool._used)
+    assert first is not None and chan.ring.in_use == 10
+    pool_used = len(chan.ring.pool._used)
     lists = {k: list(v) for k, v in chan.lists().items()}
     assert chan.prep_dma_memcpy_sg(dst_sg, 10, src_sg, 10, 0) is None
-    assert chan.hw_in_use == 10 and len(chan.pool._used) == pool_used
+    assert chan.ring.in_use == 10 and len(chan.ring.pool._used) == pool_used
     assert {k: list(v) for k, v in chan.lists().items()} == lists, "failed prep left something queued"
     cookie = first.submit()
     chan.issue_pending()
     await wait_complete(chan, cookie)
     await ClockCycles(dut.clk, 2)  # tasklet frees the completed descriptor
-    assert chan.hw_in_use == 0
+    assert chan.ring.in_use == 0
     again = chan.prep_dma_memcpy_sg(dst_sg, 10, src_sg, 10, 0)
     assert again is not None
     await wait_complete(chan, again.submit())
@@ -327,7 +327,7 @@ async def test_bad_input(dut):
     chan.lists()["allocated"][-1].set_reuse()  # the adjacent-ranges one: give it back
     assert chan.lists()["allocated"][-1].free() == 0
     assert {k: list(v) for k, v in chan.lists().items()} == empty
-    assert chan.hw_in_use == 0
+    assert chan.ring.in_use == 0
 
     desc = chan.prep_dma_memcpy(dst, src, 64, 0)
     cookie = desc.submit()
@@ -346,7 +346,7 @@ async def test_bad_input(dut):
     assert chan.client_count == 1, "a refused release must leave the channel usable"
     await wait_complete(chan, cookie)
     await ClockCycles(dut.clk, 2)
-    assert chan.hw_in_use == 0
+    assert chan.ring.in_use == 0
 
     await chan.release()
     for call in (lambda: chan.prep_dma_memcpy(dst, src, 8, 0), chan.issue_pending, lambda: chan.tx_status(1)):

@@ -25,8 +25,8 @@ from pydma import (
     dma_unmap_single,
     kfree,
     kmalloc,
+    reports,
 )
-from pydma import reports as R
 from pydma.cookie import dma_cookie_init, dma_cookie_status
 from pydma.enums import DmaengineTxResult
 from pydma.virt_dma import VirtDmaChan, VirtDmaDesc
@@ -42,7 +42,7 @@ def buffers(tb: DmaTb):
     return src, dst
 
 
-def expect(tb: DmaTb, kind: str, *needles: str) -> list[R.Report]:
+def expect(tb: DmaTb, kind: str, *needles: str) -> list[reports.Report]:
     got = tb.reports.take(kind)
     assert got, f"no {kind} report (have: {tb.reports.reports})"
     for needle in needles:
@@ -85,12 +85,12 @@ async def test_cpu_access_without_sync(dut):
     chan.issue_pending()
     with pytest.raises(DmaDebugError, match=r"CPU write .* while the device owns it"):
         src.write(10, b"too late")
-    (rep,) = expect(tb, R.CPU_ACCESS, f"0x{src.addr + 10:x}", "dma0chan0 <PydmaDesc", "issued", "hdl_debug.py:")
+    (rep,) = expect(tb, reports.CPU_ACCESS, f"0x{src.addr + 10:x}", "dma0chan0 <PydmaDesc", "issued", "hdl_debug.py:")
     tb.log.info("reported as: %s", rep)
     assert await with_timeout(chan.sync_wait(cookie), 1, "ms") == DmaStatus.DMA_COMPLETE
     with pytest.raises(DmaDebugError, match="CPU read"):
         dst.read(0, 16)
-    expect(tb, R.CPU_ACCESS, f"0x{dst.addr:x}", "DMA_FROM_DEVICE")
+    expect(tb, reports.CPU_ACCESS, f"0x{dst.addr:x}", "DMA_FROM_DEVICE")
     # the right way: hand the buffer to the CPU first
     dma_sync_single_for_cpu(tb.dev, d, SIZE, DMA_FROM_DEVICE)
     assert dst.read() == src.read()
@@ -114,7 +114,7 @@ async def test_device_reads_after_unmap(dut):
     dma_unmap_single(tb.dev, s, SIZE, DMA_TO_DEVICE)  # bug: too early
     status, results = await copy(chan, d, s)
     assert status == DmaStatus.DMA_COMPLETE and results == [DmaengineTxResult.DMA_TRANS_NOERROR]
-    (rep,) = expect(tb, R.DEVICE_ACCESS, f"[0x{src.addr:x}+", "device read", "no live mapping", "dma0chan0")
+    (rep,) = expect(tb, reports.DEVICE_ACCESS, f"[0x{src.addr:x}+", "device read", "no live mapping", "dma0chan0")
     tb.log.info("reported as: %s", rep)
     # many beats (the native model logs them merged into runs), one report
     assert tb.dma_debug.suppressed > 0 or (tb.mem_model == "native" and tb.dma_debug.device_reads > 0)
@@ -134,7 +134,7 @@ async def test_device_writes_wrong_direction_and_freed_memory(dut):
     d = dma_map_single(tb.dev, dst, SIZE, DMA_TO_DEVICE)  # bug: the device writes it
     status, _ = await copy(chan, d, s)
     assert status == DmaStatus.DMA_COMPLETE
-    expect(tb, R.DEVICE_ACCESS, "device write", "other direction", f"0x{dst.addr:x}")
+    expect(tb, reports.DEVICE_ACCESS, "device write", "other direction", f"0x{dst.addr:x}")
     dma_unmap_single(tb.dev, d, SIZE, DMA_TO_DEVICE)
 
     gone = kmalloc(tb.dev, SIZE)
@@ -149,7 +149,7 @@ async def test_device_writes_wrong_direction_and_freed_memory(dut):
     assert await with_timeout(chan.sync_wait(cookie), 1, "ms") == DmaStatus.DMA_ERROR
     await Timer(50, "ns")
     assert results == [DmaengineTxResult.DMA_TRANS_WRITE_FAILED], results
-    expect(tb, R.DEVICE_ACCESS, "not allocated", f"0x{gone.addr:x}")
+    expect(tb, reports.DEVICE_ACCESS, "not allocated", f"0x{gone.addr:x}")
     dma_unmap_single(tb.dev, s, SIZE, DMA_TO_DEVICE)
     await chan.release()
     await tb.stop()
@@ -162,13 +162,13 @@ async def test_unmap_mistakes_raise_at_the_call(dut):
     s, d = await mapped_copy(tb, chan)
     with pytest.raises(DmaDebugError, match="different size"):
         dma_unmap_single(tb.dev, s, SIZE // 2, DMA_TO_DEVICE)
-    expect(tb, R.UNMAP_MISMATCH, f"0x{s:x}")
+    expect(tb, reports.UNMAP_MISMATCH, f"0x{s:x}")
     with pytest.raises(DmaDebugError, match="different direction"):
         dma_unmap_single(tb.dev, d, SIZE, DMA_TO_DEVICE)
-    expect(tb, R.UNMAP_MISMATCH, f"0x{d:x}")
+    expect(tb, reports.UNMAP_MISMATCH, f"0x{d:x}")
     with pytest.raises(DmaDebugError, match="double unmap"):
         dma_unmap_single(tb.dev, d, SIZE, DMA_FROM_DEVICE)
-    expect(tb, R.UNMAP_NOT_MAPPED, f"0x{d:x}")
+    expect(tb, reports.UNMAP_NOT_MAPPED, f"0x{d:x}")
     await chan.release()
     await tb.stop()
 
@@ -204,7 +204,7 @@ class BuggyProvider(DmaDevice):
     running while synchronize returns without waiting (lazy)."""
 
     def __init__(self, tb: DmaTb, lifo: bool = False, lazy: bool = False) -> None:
-        super().__init__("buggy", tb.dev)
+        super().__init__("buggy", tb.dev, tb.backend.runtime)
         self.lifo, self.lazy = lifo, lazy
         self.cap_mask = DmaCapMask(DMA_MEMCPY)
         chan = BuggyChan(self, 0)
@@ -280,7 +280,7 @@ async def test_strict_reports_out_of_order_cookies(dut):
     tb = await started(dut, stalls=0.0)
     prov, chan = await buggy_channel(tb, lifo=True)
     assert await three_copies(chan) == [2, 1, 0]
-    got = expect(tb, R.COOKIE_ORDER, "buggychan0", "completed after cookie 4")
+    got = expect(tb, reports.COOKIE_ORDER, "buggychan0", "completed after cookie 4")
     assert len(got) == 2, got  # cookies 3 and 2, each after 4
     # the same provider without the bug: silence
     prov.lifo = False
@@ -304,7 +304,7 @@ async def test_strict_reports_callback_after_synchronize(dut):
     # the client now frees what its callback uses: the callback must not run any more
     await Timer(1, "us")
     assert calls == ["late"], "the buggy provider was meant to call it"
-    expect(tb, R.CALLBACK_AFTER_SYNC, f"cookie {cookie}", "buggychan0")
+    expect(tb, reports.CALLBACK_AFTER_SYNC, f"cookie {cookie}", "buggychan0")
     # without the bug the callback is gone for good
     prov.lazy = False
     calls.clear()

@@ -15,7 +15,7 @@ from cocotbext.axi import AxiResp
 
 from pydma import DMA_MEMCPY, DMA_PREP_INTERRUPT, DmaCapMask, DmaStatus, dma_request_channel
 from pydma.enums import DmaengineTxResult as R
-from pydma.hw import layout as L
+from pydma.hw import layout
 from tb.faults import Fault
 from tb.testenv import Arena, Copy, started
 
@@ -23,7 +23,7 @@ PHASES = ("fetch", "read", "write", "writeback")
 EXPECTED = {"fetch": R.DMA_TRANS_READ_FAILED, "read": R.DMA_TRANS_READ_FAILED}
 EXPECTED |= {"write": R.DMA_TRANS_WRITE_FAILED, "writeback": R.DMA_TRANS_WRITE_FAILED}
 LEN = 3000
-STATUS_OFF = L.desc_field("STATUS").offset
+STATUS_OFF = layout.desc_field("STATUS").offset
 ROUNDS = 64  # of the failed-callback sweep
 
 
@@ -286,7 +286,7 @@ async def test_work_issued_from_a_failed_callback_runs(dut):
         # other CPUs reading registers: the driver's interrupt-time reads queue behind
         # theirs, which shifts and widens the time between its STATUS and DONE_CNT reads
         while polling[0]:
-            await tb.backend.readl(L.chan_reg_addr(tb.num_ch - 1, "DONE_CNT"))
+            await tb.backend.readl(layout.chan_reg_addr(tb.num_ch - 1, "DONE_CNT"))
 
     for step in range(ROUNDS):
         polling[0] = True

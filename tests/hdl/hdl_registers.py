@@ -8,7 +8,7 @@ import cocotb
 from cocotb.triggers import ClockCycles
 from cocotbext.axi.constants import AxiResp
 
-from pydma.hw import layout as L
+from pydma.hw import layout
 from pydma.memory import MemView
 from tb.dma_tb import DmaTb
 
@@ -18,26 +18,26 @@ CH = 1  # use a channel other than 0, to catch decode mistakes
 class Raw:
     def __init__(self, tb: DmaTb) -> None:
         self.tb = tb
-        self.b = tb.backend
+        self.backend = tb.backend
 
     def reg(self, name: str) -> int:
-        return L.chan_reg_addr(CH, name)
+        return layout.chan_reg_addr(CH, name)
 
     async def read(self, name: str) -> int:
-        return await self.b.readl(self.reg(name))
+        return await self.backend.readl(self.reg(name))
 
     def write(self, name: str, value: int) -> None:
-        self.b.writel(self.reg(name), value)
+        self.backend.writel(self.reg(name), value)
 
     def field(self, value: int, reg: str, name: str) -> int:
-        f = L.reg(reg).field(name)
+        f = layout.reg(reg).field(name)
         return (value & f.mask) >> f.lsb
 
     def desc(self, view: MemView, nxt: int, src: int, dst: int, length: int, ctrl: int) -> None:
-        view.write(0, L.pack_desc(nxt, src, dst, length, ctrl))
+        view.write(0, layout.pack_desc(nxt, src, dst, length, ctrl))
 
     def status(self, view: MemView) -> tuple[int, int]:
-        return view.read_u32(L.desc_field("STATUS").offset), view.read_u32(L.desc_field("XFERRED").offset)
+        return view.read_u32(layout.desc_field("STATUS").offset), view.read_u32(layout.desc_field("XFERRED").offset)
 
     async def ring(self, head: int | None, tail: int) -> None:
         if head is not None:
@@ -45,7 +45,7 @@ class Raw:
             self.write("CUR_DESC_LO", head & 0xFFFF_FFFF)
         self.write("TAIL_DESC_HI", tail >> 32)
         self.write("TAIL_DESC_LO", tail & 0xFFFF_FFFF)
-        await self.b.flush()
+        await self.backend.flush()
 
     async def wait_idle(self, limit: int = 5000) -> int:
         for _ in range(limit // 10):
@@ -60,7 +60,7 @@ async def setup(dut):
     tb = DmaTb(dut)
     await tb.reset()
     raw = Raw(tb)
-    ctrl = L.reg("CTRL")
+    ctrl = layout.reg("CTRL")
     raw.write("CTRL", ctrl.field("RUN").mask | ctrl.field("IOC_IRQ_EN").mask | ctrl.field("ERR_IRQ_EN").mask)
     descs = MemView(tb.memory, tb.memory.alloc(4096, 4096), 4096)
     data = MemView(tb.memory, tb.memory.alloc(8192, 4096), 8192)
@@ -72,11 +72,11 @@ async def setup(dut):
 async def test_identification(dut):
     tb = DmaTb(dut)
     await tb.reset()
-    b = tb.backend
-    assert await b.readl(L.reg("ID").offset) == L.ID_MAGIC
-    assert await b.readl(L.reg("VERSION").offset) == L.VERSION
-    cfg = await b.readl(L.reg("CONFIG").offset)
-    c = L.reg("CONFIG")
+    backend = tb.backend
+    assert await backend.readl(layout.reg("ID").offset) == layout.ID_MAGIC
+    assert await backend.readl(layout.reg("VERSION").offset) == layout.VERSION
+    cfg = await backend.readl(layout.reg("CONFIG").offset)
+    c = layout.reg("CONFIG")
     assert (cfg & c.field("NUM_CH").mask) >> c.field("NUM_CH").lsb == tb.num_ch
     assert (cfg & c.field("DATA_BYTES").mask) >> c.field("DATA_BYTES").lsb == tb.bus_bytes
     assert (cfg & c.field("ADDR_W").mask) >> c.field("ADDR_W").lsb == tb.addr_w
@@ -90,22 +90,22 @@ async def test_eoc_stops_and_doorbell_resumes(dut):
     d = [descs.ptr(i * 64, 64) for i in range(3)]
     src, dst = data.addr, data.addr + 4096
     raw.desc(d[0], d[1].addr, src, dst, 100, 0)
-    raw.desc(d[1], d[2].addr, src + 100, dst + 100, 50, L.DescCtrl.EOC | L.DescCtrl.IOC)
-    raw.desc(d[2], 0, src + 150, dst + 150, 30, L.DescCtrl.IOC)
+    raw.desc(d[1], d[2].addr, src + 100, dst + 100, 50, layout.DescCtrl.EOC | layout.DescCtrl.IOC)
+    raw.desc(d[2], 0, src + 150, dst + 150, 30, layout.DescCtrl.IOC)
     await raw.ring(d[0].addr, d[2].addr)
     st = await raw.wait_idle()
     assert await raw.read("DONE_CNT") == 2, "EOC did not stop the channel"
     assert raw.field(st, "STATUS", "IOC_IRQ") and int(dut.irq.value) >> CH & 1
-    assert raw.status(d[1]) == (L.DescStatus.DONE, 50)
+    assert raw.status(d[1]) == (layout.DescStatus.DONE, 50)
     assert raw.status(d[2]) == (0, 0)
-    raw.write("STATUS", L.reg("STATUS").field("IOC_IRQ").mask)  # W1C
+    raw.write("STATUS", layout.reg("STATUS").field("IOC_IRQ").mask)  # W1C
     await tb.backend.flush()
     await ClockCycles(dut.clk, 2)
     assert not int(dut.irq.value) >> CH & 1, "W1C did not drop the interrupt"
     await raw.ring(None, d[2].addr)  # same tail: doorbell resumes via d1's NEXT
     await raw.wait_idle()
     assert await raw.read("DONE_CNT") == 3
-    assert raw.status(d[2]) == (L.DescStatus.DONE, 30)
+    assert raw.status(d[2]) == (layout.DescStatus.DONE, 30)
     assert data.read(4096, 180) == data.read(0, 180)
     assert data.read(4096 + 180, 64) == bytes(64), "wrote past the last descriptor"
     # ringing again with nothing new does nothing
@@ -120,7 +120,7 @@ async def test_descriptor_errors_halt(dut):
     ERR_CODE DESC and an error interrupt, writes the error into the descriptor where it
     can, moves no data, and works again after CTRL.RESET."""
     _tb, raw, descs, data = await setup(dut)
-    ctrl = L.reg("CTRL")
+    ctrl = layout.reg("CTRL")
     run = ctrl.field("RUN").mask | ctrl.field("IOC_IRQ_EN").mask | ctrl.field("ERR_IRQ_EN").mask
     d = descs.ptr(0, 64)
     e = descs.ptr(64, 64)
@@ -139,7 +139,7 @@ async def test_descriptor_errors_halt(dut):
         await raw.ring(d.addr + 8 if name == "misaligned head" else d.addr, tail)
         st = await raw.wait_idle()
         assert raw.field(st, "STATUS", "HALTED"), name
-        assert raw.field(st, "STATUS", "ERR_CODE") == L.ErrCode.DESC, name
+        assert raw.field(st, "STATUS", "ERR_CODE") == layout.ErrCode.DESC, name
         assert raw.field(st, "STATUS", "ERR_IRQ") and int(dut.irq.value) >> CH & 1, name
         # a halted channel refuses a new chain until ABORT or RESET (it would be dropped)
         cur = await raw.read("CUR_DESC_LO")
@@ -151,11 +151,11 @@ async def test_descriptor_errors_halt(dut):
             assert data.read(4096, 64) == bytes(64) and await raw.read("DONE_CNT") == 0, name
         if reported_in_desc:
             status, xferred = raw.status(d)
-            assert status == L.DescStatus.DONE | (L.ErrCode.DESC << L.DescStatus.ERR_SHIFT), name
+            assert status == layout.DescStatus.DONE | (layout.ErrCode.DESC << layout.DescStatus.ERR_SHIFT), name
             assert xferred == 0
             assert data.read(4096, 64) == bytes(64), f"{name}: data moved"
         raw.write("CTRL", ctrl.field("RESET").mask)
-        raw.write("STATUS", L.reg("STATUS").field("ERR_IRQ").mask | L.reg("STATUS").field("IOC_IRQ").mask)
+        raw.write("STATUS", layout.reg("STATUS").field("ERR_IRQ").mask | layout.reg("STATUS").field("IOC_IRQ").mask)
         raw.write("CTRL", run)
         st = await raw.read("STATUS")
         assert not raw.field(st, "STATUS", "HALTED") and raw.field(st, "STATUS", "ERR_CODE") == 0
@@ -173,13 +173,13 @@ async def test_register_misuse(dut):
     channel's set-up registers answer SLVERR and change nothing."""
     tb, raw, descs, data = await setup(dut)
     axil = tb.axil
-    last_chan_reg = max(r.offset for r in L.CHAN_REGS)
-    for addr in (0x014, 0x0FC, L.CHAN_BASE + tb.num_ch * L.CHAN_STRIDE, L.CHAN_BASE + last_chan_reg + 4):
+    last_chan_reg = max(r.offset for r in layout.CHAN_REGS)
+    for addr in (0x014, 0x0FC, layout.CHAN_BASE + tb.num_ch * layout.CHAN_STRIDE, layout.CHAN_BASE + last_chan_reg + 4):
         resp = await axil.read(addr, 4)
         assert resp.resp == AxiResp.SLVERR, f"read of unmapped 0x{addr:x} answered {resp.resp}"
         wr = await axil.write(addr, b"\x01\x00\x00\x00")
         assert wr.resp == AxiResp.SLVERR, f"write of unmapped 0x{addr:x} answered {wr.resp}"
-    wr = await axil.write(L.reg("ID").offset, b"\x00\x00\x00\x00")
+    wr = await axil.write(layout.reg("ID").offset, b"\x00\x00\x00\x00")
     assert wr.resp == AxiResp.SLVERR, "write to a read-only global register accepted"
     before = await raw.read("TAIL_DESC_HI")
     wr = await axil.write(raw.reg("TAIL_DESC_HI"), b"\xff\xff")  # 2 of 4 byte strobes
@@ -198,7 +198,7 @@ async def test_register_misuse(dut):
         wr = await axil.write(raw.reg(name), value.to_bytes(4, "little"))
         assert wr.resp == AxiResp.SLVERR, f"write to {name} of a busy channel answered {wr.resp}"
         assert await raw.read(name) == before, f"{name} changed while busy"
-    assert await raw.read("STATUS") & L.reg("STATUS").field("BUSY").mask, "the test needs the channel busy"
+    assert await raw.read("STATUS") & layout.reg("STATUS").field("BUSY").mask, "the test needs the channel busy"
     await raw.wait_idle()
     # the channel's read-only registers (XFERRED reads 0 between descriptors)
     assert await raw.read("DONE_CNT") != 0, "the test needs DONE_CNT non-zero"

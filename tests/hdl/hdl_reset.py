@@ -9,7 +9,7 @@ import cocotb
 from cocotb.triggers import ClockCycles
 
 from pydma import DMA_PREP_INTERRUPT
-from pydma.hw import layout as L
+from pydma.hw import layout
 from pydma.memory import MemView
 from tb.dma_tb import DmaTb
 from tb.testenv import memcpy_channel, stall_setting, wait_complete
@@ -24,8 +24,8 @@ ZERO_AFTER_RESET += ("DONE_CNT", "XFERRED", "SLAVE_CFG", "DEV_ADDR_LO", "DEV_ADD
 async def start_chains(tb: DmaTb) -> list[MemView]:
     """A chain of CHAIN descriptors on every channel, through the registers; returns the
     destination buffers."""
-    b = tb.backend
-    ctrl = L.reg("CTRL")
+    backend = tb.backend
+    ctrl = layout.reg("CTRL")
     run = ctrl.field("RUN").mask | ctrl.field("IOC_IRQ_EN").mask | ctrl.field("ERR_IRQ_EN").mask
     dsts = []
     for ch in range(tb.num_ch):
@@ -33,39 +33,41 @@ async def start_chains(tb: DmaTb) -> list[MemView]:
         dst = MemView(tb.memory, tb.memory.alloc(CHAIN * SEG, 4096), CHAIN * SEG)
         tb.memory.write(src, tb.rng.randbytes(CHAIN * SEG))
         dst.write(0, tb.rng.randbytes(CHAIN * SEG))
-        ring = MemView(tb.memory, tb.memory.alloc(CHAIN * L.DESC_SIZE, 4096), CHAIN * L.DESC_SIZE)
+        ring = MemView(tb.memory, tb.memory.alloc(CHAIN * layout.DESC_SIZE, 4096), CHAIN * layout.DESC_SIZE)
         for i in range(CHAIN):
-            nxt = ring.addr + (i + 1) * L.DESC_SIZE if i + 1 < CHAIN else 0
-            ring.write(i * L.DESC_SIZE, L.pack_desc(nxt, src + i * SEG, dst.addr + i * SEG, SEG, L.DescCtrl.IOC))
-        tail = ring.addr + (CHAIN - 1) * L.DESC_SIZE
-        b.writel(L.chan_reg_addr(ch, "CTRL"), run)
-        b.writel(L.chan_reg_addr(ch, "CUR_DESC_HI"), ring.addr >> 32)
-        b.writel(L.chan_reg_addr(ch, "CUR_DESC_LO"), ring.addr & 0xFFFF_FFFF)
-        b.writel(L.chan_reg_addr(ch, "TAIL_DESC_HI"), tail >> 32)
-        b.writel(L.chan_reg_addr(ch, "TAIL_DESC_LO"), tail & 0xFFFF_FFFF)
+            nxt = ring.addr + (i + 1) * layout.DESC_SIZE if i + 1 < CHAIN else 0
+            ring.write(
+                i * layout.DESC_SIZE, layout.pack_desc(nxt, src + i * SEG, dst.addr + i * SEG, SEG, layout.DescCtrl.IOC)
+            )
+        tail = ring.addr + (CHAIN - 1) * layout.DESC_SIZE
+        backend.writel(layout.chan_reg_addr(ch, "CTRL"), run)
+        backend.writel(layout.chan_reg_addr(ch, "CUR_DESC_HI"), ring.addr >> 32)
+        backend.writel(layout.chan_reg_addr(ch, "CUR_DESC_LO"), ring.addr & 0xFFFF_FFFF)
+        backend.writel(layout.chan_reg_addr(ch, "TAIL_DESC_HI"), tail >> 32)
+        backend.writel(layout.chan_reg_addr(ch, "TAIL_DESC_LO"), tail & 0xFFFF_FFFF)
         dsts.append(dst)
-    await b.flush()
+    await backend.flush()
     return dsts
 
 
 @cocotb.test()
 async def test_reset_mid_traffic(dut):
     tb = DmaTb(dut, stalls=stall_setting())
-    busy = L.reg("STATUS").field("BUSY").mask
+    busy = layout.reg("STATUS").field("BUSY").mask
     for trial in range(TRIALS):
         await tb.reset()
         dsts = await start_chains(tb)
         await ClockCycles(dut.clk, tb.rng.randint(50, 3000))
-        states = [await tb.backend.readl(L.chan_reg_addr(ch, "STATUS")) for ch in range(tb.num_ch)]
+        states = [await tb.backend.readl(layout.chan_reg_addr(ch, "STATUS")) for ch in range(tb.num_ch)]
         assert any(s & busy for s in states), "the reset must hit running channels"
         tb.log.info("trial %d: reset with channels %s busy", trial, [bool(s & busy) for s in states])
 
         await tb.reset()  # in the middle of bursts
         for ch in range(tb.num_ch):
             for name in ZERO_AFTER_RESET:
-                value = await tb.backend.readl(L.chan_reg_addr(ch, name))
+                value = await tb.backend.readl(layout.chan_reg_addr(ch, name))
                 assert value == 0, f"channel {ch} {name} = 0x{value:x} after reset"
-        assert await tb.backend.readl(L.reg("IRQ_STATUS").offset) == 0
+        assert await tb.backend.readl(layout.reg("IRQ_STATUS").offset) == 0
         assert int(dut.irq.value) == 0, "an interrupt line is high after reset"
         frozen = [d.read() for d in dsts]
         await ClockCycles(dut.clk, 3000)

@@ -297,7 +297,7 @@ async def test_soak(dut):
     tb.log.info("faults hit: %d bursts; %s", len(soak.faults.log), soak.faults.log[:8])
     tb.check_peripherals()
     for chan in (tx_chan, rx_chan, *mem_chans):
-        assert chan.hw_in_use == 0, f"{chan.name}: {chan.hw_in_use} hardware descriptors still held"
+        assert chan.ring.in_use == 0, f"{chan.name}: {chan.ring.in_use} hardware descriptors still held"
         await chan.release()
     assert tb.memory.allocations() == allocations, "memory leaked"
     await tb.stop()

@@ -1,0 +1,69 @@
+"""One dmaengine transaction on the pydma controller: a chain of hardware descriptors
+(a closed ring for a cyclic one), with the set-up registers it needs and its progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from pydma.drivers.pydma_dmac.hw_desc import OFF, HwDesc
+from pydma.drivers.pydma_slave import MEM_TO_MEM_CFG
+from pydma.enums import DmaCtrlFlags
+from pydma.hw import layout
+from pydma.virt_dma import VirtDmaDesc
+
+if TYPE_CHECKING:
+    from pydma.drivers.pydma_dmac.chan import PydmaChan
+
+
+class PydmaDesc(VirtDmaDesc):
+    def __init__(
+        self,
+        chan: PydmaChan,
+        flags: DmaCtrlFlags,
+        hw: list[HwDesc],
+        setup: tuple[int, int] = MEM_TO_MEM_CFG,
+        cyclic: bool = False,
+    ) -> None:
+        super().__init__(chan, flags)
+        self.hw = hw
+        self.total = sum(h.length for h in hw)
+        self.setup = setup  # (SLAVE_CFG, DEV_ADDR) the channel needs for it
+        self.cyclic = cyclic
+        self.on_hw = False  # issued and handed to the controller, not yet completed
+        self.hw_base = 0  # DONE_CNT number of its first hardware descriptor
+        self.moved = 0  # bytes its retired hardware descriptors report moved
+        self._zero_statuses: Callable[[], None] | None = None  # made at the first submit
+        self._queue_entries: list[tuple[PydmaDesc, int]] | None = None
+
+    def __repr__(self) -> str:
+        return f"<PydmaDesc cookie={self.cookie} segs={len(self.hw)} len={self.total}>"
+
+    def clear_statuses(self) -> None:
+        """Zero every hardware descriptor's status words before the controller sees them
+        (a reused chain carries the last run's). The memory backend prepares the fastest
+        way to do it once (`DmaMemory.zeroer`)."""
+        if self._zero_statuses is None:
+            mem = self.hw[0].view.mem
+            self._zero_statuses = mem.zeroer([h.phys + OFF["STATUS"] for h in self.hw], 8)
+        self._zero_statuses()
+
+    def queue_entries(self) -> list[tuple[PydmaDesc, int]]:
+        """(self, i) for each hardware descriptor, as the channel's hw_queue holds them."""
+        if self._queue_entries is None:
+            self._queue_entries = [(self, i) for i in range(len(self.hw))]
+        return self._queue_entries
+
+    def remaining_from(self, k: int) -> int:
+        """Bytes of hardware descriptors k.. (the residue once k descriptors are done)."""
+        return sum(h.length for h in self.hw[k:])
+
+
+def link(hw: list[HwDesc], segs: list, cyclic: bool) -> None:
+    """Write `segs` into `hw`, linked through NEXT, with IOC on the last one (a cyclic
+    chain: a closed ring with IOC on every period)."""
+    for i, (src, dst, length) in enumerate(segs):
+        last = i == len(segs) - 1
+        nxt = hw[0].phys if cyclic and last else 0 if last else hw[i + 1].phys
+        ioc = layout.DescCtrl.IOC if last or cyclic else 0
+        hw[i].write(nxt, src, dst, length, ioc)

@@ -1,0 +1,350 @@
+"""The pydma controller's dmaengine device: probe and capabilities, channel resources, the
+prep entry points (segments from `segments`, descriptors from the channel's ring), issue,
+pause/resume/terminate/synchronize, and tx_status with burst-granular residue."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+
+from pydma import cookie as _cookie
+from pydma.backend import DmaBackend, DmaBackendCaps
+from pydma.dma_mapping import Device
+from pydma.dmaengine import (
+    DmaChan,
+    DmaDevice,
+    DmaFilter,
+    DmaSlaveConfig,
+    DmaSlaveMap,
+    DmaTxState,
+    dma_async_device_register,
+    dma_async_device_unregister,
+)
+from pydma.drivers.pydma_dmac import segments
+from pydma.drivers.pydma_dmac.chan import ChanState, PydmaChan
+from pydma.drivers.pydma_dmac.desc import PydmaDesc, link
+from pydma.drivers.pydma_dmac.irq import abort_locked, irq_thread
+from pydma.drivers.pydma_dmac.issue import start_locked
+from pydma.drivers.pydma_dmac.segments import PrepRefused, Seg
+from pydma.drivers.pydma_slave import MAX_BURST, MEM_TO_MEM_CFG, PydmaRequest, check_config, setup_for, widths_mask
+from pydma.enums import (
+    DmaCtrlFlags,
+    DmaResidueGranularity,
+    DmaStatus,
+    DmaTransactionType,
+    DmaTransferDirection,
+)
+from pydma.errors import EINVAL, ENODEV, ENOMEM, DmaApiMisuse, DmaError
+from pydma.hw import layout
+
+log = logging.getLogger("pydma.dmac")
+
+CAPABILITIES = (
+    DmaTransactionType.DMA_MEMCPY,
+    DmaTransactionType.DMA_MEMCPY_SG,
+    DmaTransactionType.DMA_SLAVE,
+    DmaTransactionType.DMA_CYCLIC,
+)
+DIRECTIONS = (
+    DmaTransferDirection.DMA_MEM_TO_MEM,
+    DmaTransferDirection.DMA_MEM_TO_DEV,
+    DmaTransferDirection.DMA_DEV_TO_MEM,
+)
+
+
+def _field(value: int, reg: str, name: str) -> int:
+    f = layout.reg(reg).field(name)
+    return (value & f.mask) >> f.lsb
+
+
+class PydmaDevice(DmaDevice):
+    """Bind with `await PydmaDevice.probe(dev, backend)`; unbind with `await remove()`."""
+
+    def __init__(self, dev: Device, backend: DmaBackend, name: str, max_hw_desc: int) -> None:
+        super().__init__(name, dev, backend.runtime)
+        self.backend = backend
+        self.max_hw_desc = max_hw_desc
+        self.num_channels = 0
+        self.num_req = 0
+        self.data_bytes = 0
+        self.addr_width = 0
+
+    # -- probe and remove ---------------------------------------------------------------------
+    @classmethod
+    async def probe(
+        cls,
+        dev: Device,
+        backend: DmaBackend,
+        name: str = "dma0",
+        max_hw_desc: int = 4096,
+        slave_map: list[DmaSlaveMap] | None = None,
+    ) -> PydmaDevice:
+        """Bind to the controller behind `backend`. `slave_map` is the board table for
+        dma_request_chan(): DmaSlaveMap(client device name, slave name, channel index)."""
+        self = cls(dev, backend, name, max_hw_desc)
+        self.filter = DmaFilter(fn=pydma_filter, map=list(slave_map or []))
+        ident = await backend.readl(layout.reg("ID").offset)
+        if ident != layout.ID_MAGIC:
+            raise DmaError(ENODEV, f"{name}: ID register reads 0x{ident:08x}, not a pydma DMAC")
+        version = await backend.readl(layout.reg("VERSION").offset)
+        if version >> 16 != layout.VERSION >> 16:
+            raise DmaError(ENODEV, f"{name}: register map version 0x{version:08x} unsupported")
+        config = await backend.readl(layout.reg("CONFIG").offset)
+        self.num_channels = _field(config, "CONFIG", "NUM_CH")
+        self.data_bytes = _field(config, "CONFIG", "DATA_BYTES")
+        self.addr_width = _field(config, "CONFIG", "ADDR_W")
+        self.num_req = _field(await backend.readl(layout.reg("REQ_CONFIG").offset), "REQ_CONFIG", "NUM_REQ")
+        self._declare_capabilities()
+
+        for i in range(self.num_channels):
+            chan = PydmaChan(self, i)
+            chan.vchan_init()
+            self.channels.append(chan)
+            chan.regs.reset()
+            chan.irq_task = self.runtime.spawn(irq_thread(chan))
+        await backend.flush()
+        ret = dma_async_device_register(self)
+        if ret:
+            raise DmaError(ret, f"{name}: registration failed")
+        log.info(
+            "%s: pydma DMAC v%d.%d, %d channels, %d-bit data, %d-bit addresses",
+            name,
+            version >> 16,
+            version & 0xFFFF,
+            self.num_channels,
+            self.data_bytes * 8,
+            self.addr_width,
+        )
+        return self
+
+    def _declare_capabilities(self) -> None:
+        self.cap_mask.bits = 0
+        for cap in CAPABILITIES:
+            self.cap_mask.bits |= 1 << cap
+        self.directions = 0
+        for d in DIRECTIONS:
+            self.directions |= 1 << d
+        self.src_addr_widths = self.dst_addr_widths = widths_mask(self.data_bytes)
+        self.min_burst, self.max_burst = 1, MAX_BURST
+        # burst granularity needs DONE_CNT and XFERRED read from atomic context
+        peek = bool(self.backend.caps & DmaBackendCaps.PEEK_REGS)
+        self.residue_granularity = (
+            DmaResidueGranularity.DMA_RESIDUE_GRANULARITY_BURST
+            if peek
+            else DmaResidueGranularity.DMA_RESIDUE_GRANULARITY_SEGMENT
+        )
+        self.descriptor_reuse = True
+        self.copy_align = 0  # byte granular
+
+    async def remove(self) -> None:
+        dma_async_device_unregister(self)
+        for chan in self.channels:
+            if chan.client_count:
+                await chan.release()
+            chan.irq_task.cancel()
+            chan.tasklet.stop()
+
+    # -- channel resources -------------------------------------------------------------------
+    def descriptors_at(self, addr: int) -> list[str]:
+        """Descriptors with a segment that reads or writes `addr`, for debug reports."""
+        out = []
+        for chan in self.channels:
+            for state, lst in chan.lists().items():
+                for desc in lst:
+                    for i, h in enumerate(desc.hw):
+                        if h.src <= addr < h.src + h.length or h.dst <= addr < h.dst + h.length:
+                            seg = f"segment {i} (src 0x{h.src:x} dst 0x{h.dst:x} len {h.length})"
+                            out.append(f"{chan.name} {desc!r} {state}, {seg}")
+                            break
+        return out
+
+    def device_alloc_chan_resources(self, chan: PydmaChan) -> int:
+        if not chan.ring.create(self.dev):
+            return ENOMEM
+        _cookie.dma_cookie_init(chan)
+        return 0
+
+    def device_free_chan_resources(self, chan: PydmaChan) -> None:
+        if chan.hw_queue or chan.state in (ChanState.CYCLIC, ChanState.ABORTING):
+            # freeing would hand descriptors the controller is still walking to new owners
+            raise DmaApiMisuse(
+                f"{chan.name} released with work still on the hardware; "
+                "dmaengine_terminate_sync() it (or wait for completion) first"
+            )
+        chan.vchan_free_chan_resources()
+        chan.config = None
+        chan.req_line = None
+        chan.req_pipe = False
+        chan.ring.destroy()
+
+    # -- prep ----------------------------------------------------------------------------------
+    def _build(
+        self,
+        chan: PydmaChan,
+        make_segs: Callable[[], list[Seg]],
+        flags: DmaCtrlFlags,
+        setup: tuple[int, int] = MEM_TO_MEM_CFG,
+        cyclic: bool = False,
+    ) -> PydmaDesc | None:
+        """A transaction of one hardware descriptor per segment, or None (logged) when the
+        segment builder refuses the arguments or the ring has too few descriptors."""
+        try:
+            segs: list[Seg] = make_segs()
+        except PrepRefused as exc:
+            log.error("%s: %s", chan.name, exc)
+            return None
+        hw = chan.ring.alloc(len(segs))
+        if hw is None:
+            return None
+        link(hw, segs, cyclic)
+        return chan.vchan_tx_prep(PydmaDesc(chan, flags, hw, setup, cyclic))
+
+    def device_prep_dma_memcpy(self, chan, dest, src, length, flags):
+        return self._build(chan, lambda: segments.memcpy(dest, src, length, self.addr_width), flags)
+
+    def device_prep_dma_memcpy_sg(self, chan, dst_sg, dst_nents, src_sg, src_nents, flags):
+        return self._build(
+            chan,
+            lambda: segments.memcpy_sg(dst_sg, dst_nents, src_sg, src_nents, self.addr_width),
+            flags,
+        )
+
+    def device_config(self, chan: PydmaChan, config: DmaSlaveConfig) -> int:
+        if not check_config(chan.name, config, self.data_bytes, self.addr_width):
+            return EINVAL
+        chan.config = dataclasses.replace(config)  # applies to transactions prepared later
+        return 0
+
+    def _slave_setup(self, chan: PydmaChan, direction: DmaTransferDirection):
+        setup = setup_for(
+            chan.name, chan.config, DmaTransferDirection(direction), chan.req_line, self.data_bytes, chan.req_pipe
+        )
+        if setup is None:
+            return None
+        try:
+            segments.check_bus("device address", setup.dev_addr, setup.width, self.addr_width)
+        except PrepRefused as exc:
+            log.error("%s: %s", chan.name, exc)
+            return None
+        return setup
+
+    def device_prep_slave_sg(self, chan, sgl, sg_len, direction, flags):
+        setup = self._slave_setup(chan, direction)
+        if setup is None:
+            return None
+        to_dev = setup.direction == DmaTransferDirection.DMA_MEM_TO_DEV
+        return self._build(
+            chan,
+            lambda: segments.slave_sg(sgl, sg_len, to_dev, setup.dev_addr, setup.width, self.addr_width),
+            flags,
+            (setup.cfg_word, setup.dev_addr),
+        )
+
+    def device_prep_dma_cyclic(self, chan, buf_addr, buf_len, period_len, direction, flags):
+        setup = self._slave_setup(chan, direction)
+        if setup is None:
+            return None
+        to_dev = setup.direction == DmaTransferDirection.DMA_MEM_TO_DEV
+        return self._build(
+            chan,
+            lambda: segments.cyclic(
+                buf_addr, buf_len, period_len, to_dev, setup.dev_addr, setup.width, self.addr_width
+            ),
+            flags,
+            (setup.cfg_word, setup.dev_addr),
+            cyclic=True,
+        )
+
+    # -- issue, pause, resume, terminate --------------------------------------------------------
+    def device_issue_pending(self, chan: PydmaChan) -> None:
+        with chan.lock:
+            if chan.vchan_issue_pending():
+                start_locked(chan)
+
+    def device_pause(self, chan: PydmaChan) -> int:
+        """Posted: the channel holds at its next burst boundary; STATUS.PAUSED says when."""
+        with chan.lock:
+            chan.paused = True
+            chan.regs.pause(True)
+        return 0
+
+    def device_resume(self, chan: PydmaChan) -> int:
+        with chan.lock:
+            chan.paused = False
+            chan.regs.pause(False)
+        return 0
+
+    def device_terminate_all(self, chan: PydmaChan) -> int:
+        """Abort what the hardware has (it drains in the background; synchronize waits for
+        it), free what it never saw, and keep the rest until synchronize."""
+        with chan.lock:
+            on_hw = [d for d in chan.desc_issued if d.on_hw]
+            if on_hw and chan.state is not ChanState.ABORTING:
+                chan.stats["aborts"] += 1
+                abort_locked(chan)
+            elif chan.state is ChanState.HALTING:
+                chan.enter(ChanState.IDLE)  # the halt, when reported, aborts what is left
+            chan.paused = False
+            chan.halt_victims = []
+            for desc in on_hw:
+                desc.on_hw = False
+                chan.vchan_terminate_vdesc(desc)
+            chan.hw_queue.clear()
+            chan.hw_ring = None
+            chan.hw_tail = None
+            descs = chan.vchan_get_all_descriptors()
+        chan.vchan_dma_desc_free_list(descs)
+        return 0
+
+    async def device_synchronize(self, chan: PydmaChan) -> None:
+        while chan.state is ChanState.ABORTING:
+            await chan.abort_done.wait()
+        await chan.vchan_synchronize()
+
+    # -- status --------------------------------------------------------------------------------
+    def device_tx_status(self, chan: PydmaChan, cookie: int, state: DmaTxState | None) -> DmaStatus:
+        ret = _cookie.dma_cookie_status(chan, cookie, state)
+        if ret == DmaStatus.DMA_COMPLETE:
+            return DmaStatus.DMA_ERROR if cookie in chan.error_cookies else ret
+        if chan.paused:
+            ret = DmaStatus.DMA_PAUSED
+        if state is None:
+            return ret
+        with chan.lock:
+            desc = chan.vchan_find_desc(cookie)
+            if desc is not None:
+                state.residue = self._residue_locked(chan, desc) if desc.on_hw else desc.total
+        return ret
+
+    def _residue_locked(self, chan: PydmaChan, desc: PydmaDesc) -> int:
+        """Burst granularity: DONE_CNT and XFERRED read in one instant (the kernel's readl
+        from atomic context; here a zero-time read, see docs/driver-api.md). Without such
+        reads, segment granularity from the written-back status words."""
+        progress = chan.regs.peek_progress()
+        if progress is None:
+            return sum(h.length for h in desc.hw if not h.status()[0])
+        done, xferred = progress
+        k = (done - desc.hw_base) & 0xFFFF_FFFF
+        if desc.cyclic:  # position in the ring, as ALSA's pointer callback wants it
+            k %= len(desc.hw)
+        if k >= len(desc.hw):
+            return 0
+        return desc.remaining_from(k) - xferred
+
+
+def pydma_filter(chan: DmaChan, param: object) -> bool:
+    """The provider's filter function. The param is a channel index, or a PydmaRequest
+    (request line, optional channel index): the accepted channel is then paced by that line."""
+    if not isinstance(chan, PydmaChan):
+        return False
+    if isinstance(param, PydmaRequest):
+        if param.chan is not None and chan.index != param.chan:
+            return False
+        if not 0 <= param.line < chan.device.num_req:
+            log.error("%s: request line %d does not exist (%d lines)", chan.name, param.line, chan.device.num_req)
+            return False
+        chan.req_line = param.line
+        chan.req_pipe = param.pipelined
+        return True
+    return chan.index == param

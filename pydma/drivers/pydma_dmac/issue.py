@@ -1,0 +1,55 @@
+"""Handing issued transactions to the hardware.
+
+On an idle channel the driver writes the slave set-up, CUR_DESC and TAIL_DESC; on a running
+one it links the old tail to new work with the same set-up and rings TAIL_DESC (the
+controller re-reads a stale tail's NEXT, so appending is race-free). Work with another
+set-up, or behind a cyclic ring, waits until the channel is idle again; nothing is handed
+over while the channel halts or aborts (the interrupt that ends that comes back here).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from pydma.drivers.pydma_dmac.chan import ChanState, PydmaChan
+from pydma.drivers.pydma_dmac.desc import PydmaDesc
+
+
+def start_locked(chan: PydmaChan) -> None:
+    """Hand the hardware the issued transactions it can take now: on an idle channel, a
+    cyclic ring or a run with one set-up; on a running one, more of the running set-up."""
+    if chan.state not in (ChanState.IDLE, ChanState.RUNNING):
+        return
+    new: list[PydmaDesc] = [d for d in chan.desc_issued if not d.on_hw]
+    if not new:
+        return
+    idle = chan.state is ChanState.IDLE
+    if idle and new[0].cyclic:
+        batch = new[:1]
+    else:
+        setup = new[0].setup if idle else chan.regs.setup
+        batch = list(itertools.takewhile(lambda d: d.setup == setup and not d.cyclic, new))
+        if not batch:
+            return  # waits until the running chain is done
+    for prev, desc in itertools.pairwise(batch):
+        prev.hw[-1].set_next(desc.hw[0].phys)
+    for desc in batch:
+        desc.clear_statuses()
+        desc.on_hw = True
+        desc.moved = 0  # a reused transaction starts over
+        desc.hw_base = chan.hw_handed
+        if desc.cyclic:
+            chan.hw_ring = desc
+        else:
+            chan.hw_handed += len(desc.hw)
+            chan.hw_queue.extend(desc.queue_entries())
+    head, tail = batch[0].hw[0], batch[-1].hw[-1]
+    if idle:
+        chan.regs.start(batch[0].setup, batch[0].cyclic, head.phys)
+        chan.stats["starts"] += 1
+        chan.enter(ChanState.CYCLIC if batch[0].cyclic else ChanState.RUNNING)
+    else:
+        chan.hw_tail.set_next(head.phys)  # the controller re-reads a stale tail's NEXT
+        chan.stats["appends"] += 1
+    chan.regs.ring_tail(tail.phys)
+    chan.hw_tail = tail
