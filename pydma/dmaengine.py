@@ -557,14 +557,17 @@ async def dma_sync_wait(chan: DmaChan, cookie: int, timeout_ns: int = 5_000_000)
         if status != DmaStatus.DMA_IN_PROGRESS:
             return status
         remaining = deadline - rt.now_ns()
-        if remaining <= 0:
-            log.error("%s: dma_sync_wait timeout", chan.name)
-            return DmaStatus.DMA_ERROR
-        chan.progress.clear()
-        try:
-            await rt.wait_for(chan.progress.wait(), remaining)
-        except TimeoutError:
-            pass
+        if remaining > 0:
+            chan.progress.clear()
+            try:
+                await rt.wait_for(chan.progress.wait(), remaining)
+                continue
+            except TimeoutError:
+                status = chan.tx_status(cookie)  # the deadline passed: one last look
+                if status != DmaStatus.DMA_IN_PROGRESS:
+                    return status
+        log.error("%s: dma_sync_wait timeout", chan.name)
+        return DmaStatus.DMA_ERROR
 
 
 # -- kernel-style module-level wrappers -------------------------------------------------------

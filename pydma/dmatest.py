@@ -49,7 +49,7 @@ class DmatestParams:
     dmatest: int = 0  # 0 = memcpy, 1 = memset
     xor_sources: int = 3
     pq_sources: int = 3
-    timeout: int = 3000  # ms of simulated time; -1 = infinite
+    timeout: int = 3000  # ms of the runtime's clock (simulated time here); -1 = infinite
     noverify: bool = False
     norandom: bool = False
     verbose: bool = False
@@ -221,7 +221,7 @@ class Dmatest:
                 self._result(thread, "prep error", n, src_off, dst_off, length, 0)
                 thread.failed_tests += 1
                 unmap()
-                await rt.sleep_ns(100_000)  # msleep(100)
+                await rt.sleep_ns(100_000)  # the kernel's msleep(100), shortened (module docstring)
                 continue
             done = rt.event()
             if not p.polled:
@@ -232,7 +232,7 @@ class Dmatest:
                 self._result(thread, "submit error", n, src_off, dst_off, length, 0)
                 thread.failed_tests += 1
                 unmap()
-                await rt.sleep_ns(100_000)  # msleep(100)
+                await rt.sleep_ns(100_000)  # the kernel's msleep(100), shortened (module docstring)
                 continue
 
             if p.polled:

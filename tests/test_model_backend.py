@@ -51,6 +51,7 @@ from pydma import (
 )
 from pydma.drivers.pydma_dmac import ChanState, PydmaDevice, pydma_filter
 from pydma.drivers.pydma_slave import PydmaRequest
+from pydma.hw import layout
 from pydma.model import ControllerModel, ModelBackend, ModelMemory, RxFifo, TxFifo, run
 
 GUARD = 64
@@ -61,10 +62,10 @@ class ModelEnv:
     """The model's counterpart of tb.dma_tb.DmaTb: memory, controller, backend, the checking
     modes on, and the device probed."""
 
-    def __init__(self, **model_args) -> None:
+    def __init__(self, backend_cls: type[ModelBackend] = ModelBackend, **model_args) -> None:
         self.memory = ModelMemory()
         self.model = ControllerModel(self.memory, **model_args)
-        self.backend = ModelBackend(self.model)
+        self.backend = backend_cls(self.model)
         self.dev = Device("pydma-model", self.memory)
         self.reports = reports.reporter
         self.reports.take()  # what an earlier test left behind is not ours
@@ -104,8 +105,8 @@ class ModelEnv:
 
 
 @contextlib.asynccontextmanager
-async def started(**model_args) -> AsyncIterator[ModelEnv]:
-    env = ModelEnv(**model_args)
+async def started(backend_cls: type[ModelBackend] = ModelBackend, **model_args) -> AsyncIterator[ModelEnv]:
+    env = ModelEnv(backend_cls, **model_args)
     try:
         await env.start()
         yield env
@@ -503,6 +504,68 @@ def test_pause_resume_and_bus_error_recovery(seed: int) -> None:
             t = chan.prep_dma_memcpy(d.addr, s.addr, 777, DMA_PREP_INTERRUPT)
             assert await chan.sync_wait(t.submit()) == DmaStatus.DMA_COMPLETE
             assert d.finish() == s.finish()
+            await chan.release()
+
+    run(body())
+
+
+class HaltReportedLate(ModelBackend):
+    """On the RTL, DONE_CNT can count a failed descriptor before STATUS shows HALTED, while
+    later chunks still drain (pydma/drivers/pydma_dmac/irq.py). The model halts at once, so
+    this backend hides the halt from the first STATUS read that shows it, opening the same
+    window: the driver sees the failure before the halt (ChanState.HALTING)."""
+
+    hidden = 0
+
+    async def readl(self, offset: int) -> int:
+        value = await super().readl(offset)
+        halted = layout.reg("STATUS").field("HALTED").mask
+        if offset == layout.chan_reg_addr(0, "STATUS") and value & halted and not self.hidden:
+            self.hidden += 1
+            value &= ~halted
+        return value
+
+
+def test_terminate_while_the_channel_halts(seed: int) -> None:
+    """The chain's last descriptor fails, and its callback terminates the channel and starts
+    new work before the halt is reported (the usual error recovery). Nothing of the failed
+    chain is left on the hardware, but the channel is halting: terminate must abort it, and
+    the new work must wait for the abort instead of being written into the halting channel
+    (its CUR_DESC would be refused and the interrupt thread would die)."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started(HaltReportedLate, num_ch=1) as env:
+            chan = memcpy_channel()
+            bad_s, bad_d = Guarded(env, 3000, DMA_TO_DEVICE, rng), Guarded(env, 3000, DMA_FROM_DEVICE, rng)
+            s, d = Guarded(env, 2000, DMA_TO_DEVICE, rng), Guarded(env, 2000, DMA_FROM_DEVICE, rng)
+            env.model.inject_fault("read", bad_s.addr + 100, bad_s.addr + 101, once=True)
+            states, results, again = [], [], []
+
+            def failed(param, result: DmaengineResult) -> None:
+                results.append(result.result)
+                states.append(chan.state)
+                assert chan.terminate_async() == 0
+                states.append(chan.state)
+                t = chan.prep_dma_memcpy(d.addr, s.addr, 2000, DMA_PREP_INTERRUPT)
+                t.callback_result = lambda p, r: results.append(r.result)
+                again.append(t.submit())
+                chan.issue_pending()
+
+            tx = chan.prep_dma_memcpy(bad_d.addr, bad_s.addr, 3000, DMA_PREP_INTERRUPT)
+            tx.callback_result = failed
+            tx.submit()
+            chan.issue_pending()
+            while not again:
+                await asyncio.sleep(1e-6)
+            assert env.backend.hidden == 1 and chan.stats["halts_ahead"] == 1, "the window was not opened"
+            assert states == [ChanState.HALTING, ChanState.ABORTING], f"terminate while halting: {states}"
+            assert await chan.sync_wait(again[0], timeout_ns=1_000_000) == DmaStatus.DMA_COMPLETE
+            assert not chan.irq_task.done(), "the interrupt thread died"
+            assert results == [DmaengineTxResult.DMA_TRANS_READ_FAILED, DmaengineTxResult.DMA_TRANS_NOERROR]
+            assert d.finish() == s.finish()
+            bad_s.finish()
+            bad_d.finish()
             await chan.release()
 
     run(body())

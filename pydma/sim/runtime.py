@@ -28,5 +28,6 @@ class CocotbRuntime:
         await Timer(get_sim_steps(ns, "ns", round_mode="ceil"), "step")
 
     async def wait_for(self, aw: Awaitable[T], timeout_ns: float) -> T:
-        # whole simulator steps, rounded up: a timeout never fires early
-        return await with_timeout(aw, max(1, get_sim_steps(timeout_ns, "ns", round_mode="ceil")), "step")
+        # whole simulator steps: a time computed from now_ns() is a whole number of steps but
+        # for the float's rounding, so rounding to the nearest step gives it back exactly
+        return await with_timeout(aw, max(1, get_sim_steps(timeout_ns, "ns", round_mode="round")), "step")

@@ -4,7 +4,6 @@
      │  └─start_cyclic──> CYCLIC
      │                    RUNNING/IDLE ──failure_seen──> HALTING
      └─ RUNNING, CYCLIC, HALTING, IDLE ──abort──> ABORTING ──abort_done──> IDLE
-                          HALTING ──terminate──> IDLE   (nothing of ours left on the hardware)
 
 RUNNING: a chain is on the hardware and more of the same set-up may be appended. CYCLIC: a
 ring loops until terminated. HALTING: a descriptor's status came back failed but the channel
@@ -55,8 +54,8 @@ TRANSITIONS = {
     (S.RUNNING, S.ABORTING): "abort",
     (S.CYCLIC, S.ABORTING): "abort",
     (S.HALTING, S.ABORTING): "abort",
-    (S.IDLE, S.ABORTING): "abort",  # a halt reported after terminate let go of the chain
-    (S.HALTING, S.IDLE): "terminate",
+    # the halt reported in the same STATUS read as the completion of the chain's last descriptor
+    (S.IDLE, S.ABORTING): "abort",
     (S.ABORTING, S.IDLE): "abort_done",
 }
 
@@ -69,7 +68,7 @@ class PydmaChan(VirtDmaChan):
         self.paused = False  # CTRL.PAUSE written (posted: STATUS.PAUSED says when it holds)
         self.regs = ChanRegs(device.backend, index)
         self.ring = HwDescRing(self.name, device.max_hw_desc)
-        self.hw_queue: deque[tuple[PydmaDesc, int]] = deque()  # handed to hw, not done (RUNNING)
+        self.hw_queue: deque[tuple[PydmaDesc, int]] = deque()  # handed to hw, not done (RUNNING, HALTING)
         self.hw_tail: HwDesc | None = None  # last descriptor handed to the hardware
         self.hw_done_cnt = 0  # DONE_CNT as last read
         self.hw_handed = 0  # hardware descriptors handed over, in DONE_CNT numbering

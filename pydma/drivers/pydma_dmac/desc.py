@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from pydma.drivers.pydma_dmac.hw_desc import OFF, HwDesc
+from pydma.drivers.pydma_dmac.segments import Seg
 from pydma.drivers.pydma_slave import MEM_TO_MEM_CFG
 from pydma.enums import DmaCtrlFlags
 from pydma.hw import layout
@@ -59,7 +60,7 @@ class PydmaDesc(VirtDmaDesc):
         return sum(h.length for h in self.hw[k:])
 
 
-def link(hw: list[HwDesc], segs: list, cyclic: bool) -> None:
+def link(hw: list[HwDesc], segs: Sequence[Seg], cyclic: bool) -> None:
     """Write `segs` into `hw`, linked through NEXT, with IOC on the last one (a cyclic
     chain: a closed ring with IOC on every period)."""
     for i, (src, dst, length) in enumerate(segs):

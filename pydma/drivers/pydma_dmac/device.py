@@ -1,6 +1,7 @@
 """The pydma controller's dmaengine device: probe and capabilities, channel resources, the
 prep entry points (segments from `segments`, descriptors from the channel's ring), issue,
-pause/resume/terminate/synchronize, and tx_status with burst-granular residue."""
+pause/resume/terminate/synchronize, and tx_status with residue (burst-granular where the
+backend can read registers from atomic context, segment-granular otherwise)."""
 
 from __future__ import annotations
 
@@ -280,11 +281,12 @@ class PydmaDevice(DmaDevice):
         it), free what it never saw, and keep the rest until synchronize."""
         with chan.lock:
             on_hw = [d for d in chan.desc_issued if d.on_hw]
-            if on_hw and chan.state is not ChanState.ABORTING:
+            # A halting channel is aborted even when none of its transactions is left on it
+            # (the failed one was the chain's last): new work must wait for the abort, not
+            # be written into a channel that is about to report the halt.
+            if (on_hw or chan.state is ChanState.HALTING) and chan.state is not ChanState.ABORTING:
                 chan.stats["aborts"] += 1
                 abort_locked(chan)
-            elif chan.state is ChanState.HALTING:
-                chan.enter(ChanState.IDLE)  # the halt, when reported, aborts what is left
             chan.paused = False
             chan.halt_victims = []
             for desc in on_hw:
