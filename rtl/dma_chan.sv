@@ -37,7 +37,10 @@
 // and goes idle.
 module dma_chan
     import pydma_layout_pkg::*;
+    import dma_types_pkg::*;
 #(
+    parameter type cmd_t = logic,   // chunk command and completion (pydma_dmac)
+    parameter type done_t = logic,
     parameter int ADDR_W = 32,
     parameter int CL_W   = 13,   // width of a chunk length (CHUNK_BYTES and a burst fit)
     parameter int CHUNK_BYTES = 4096,
@@ -63,17 +66,10 @@ module dma_chan
     // data mover, one chunk per command
     output logic              cmd_valid,
     input  logic              cmd_ready,
-    output logic [ADDR_W-1:0] cmd_src,
-    output logic [ADDR_W-1:0] cmd_dst,
-    output logic [CL_W-1:0]   cmd_len,
-    output logic              cmd_fixed_src,
-    output logic              cmd_fixed_dst,
-    output logic [1:0]        cmd_size,
-    output logic [1:0]        cmd_seq,    // the chunk's descriptor (mod 4), for the barrier
+    output cmd_t              cmd,
     output logic              kill,       // stopping: drop chunks not yet written
     input  logic              chunk_done,
-    input  logic [3:0]        chunk_err,
-    input  logic [CL_W-1:0]   chunk_bytes,
+    input  done_t             chunk,
     // status write-back engine
     output logic              wb_req,
     output logic [ADDR_W-1:0] wb_addr,
@@ -84,11 +80,8 @@ module dma_chan
     // peripheral request line selected by SLAVE_CFG.REQ_LINE
     output logic [3:0]        req_line,
     output logic              req_used,   // a slave direction is configured
-    input  logic              req_breq,
-    input  logic              req_sreq,
-    input  logic              req_lreq,
-    output logic              req_ack,
-    output logic              req_tc,
+    input  dma_req_t          req,
+    output dma_rsp_t          rsp,
     output logic              busy_o,     // set-up registers are locked (dma_regs refuses them)
     output logic              halted_o,   // CUR_DESC is locked too: only ABORT or RESET leave
     output logic              irq
@@ -133,20 +126,9 @@ module dma_chan
     logic        s_tc;        // a descriptor ended during the current request
     logic        s_partial;   // part of the current request moved, not yet acknowledged
     logic        hs_ack;      // four-phase ACK
+    logic        req_tc;      // TC to the peripheral
     logic        p_open;      // pipelined: a request accepted since the last TC
 
-    // memory-copy completion queue: descriptors whose chunks are all issued, oldest at 0
-    localparam int QD = QUEUE_DEPTH;
-    localparam int QW = (QD > 1) ? $clog2(QD) : 1;
-    logic [QD-1:0] q_valid;    // valid entries are 0 .. n-1
-    logic [63:0] q_addr [QD];
-    logic [QD-1:0] q_ioc;
-    logic [31:0] q_left [QD];  // chunks still in flight
-    logic [31:0] q_xfer [QD];  // bytes moved
-    logic [3:0]  q_err [QD];
-    logic        q_wb;         // the head's status write-back was granted
-    logic        q_stop;       // the head failed (data or write-back): halt with stop_code
-    logic [3:0]  stop_code;
     logic [3:0]  end_code;     // a later descriptor could not be fetched: halt once drained
     logic [31:0] c_left;       // chunks of the current descriptor in flight
     logic [1:0]  c_seq;        // the current descriptor's number
@@ -195,30 +177,14 @@ module dma_chan
                  || addr_bad(f_src, 1'b0) || addr_bad(f_dst, 1'b0) || (slave && slave_bad);
 
     wire busy = state != S_IDLE && state != S_HALT;
-    // a chunk completion belongs to the oldest queued descriptor with chunks in flight, else
-    // to the current one (the mover completes a channel's chunks in order)
-    logic [QD-1:0] to_q;
-    logic q_err_any;
-    always_comb begin
-        logic found;
-        found = 1'b0;
-        to_q = '0;
-        q_err_any = 1'b0;
-        if (q_valid != '0) begin  // (an idle channel's queue is empty: nothing to look at)
-            for (int i = 0; i < QD; i++) begin
-                to_q[i] = !found && q_valid[i] && q_left[i] != 0;
-                found = found || to_q[i];
-                q_err_any = q_err_any || (q_valid[i] && q_err[i] != ERR_NONE);
-            end
-        end
-    end
-    wire to_cur = to_q == '0;
-    wire cur_chunk_done = chunk_done && to_cur;
-    wire err_known = q_stop || q_err_any;
-    wire q_empty = q_valid == '0;
-    wire q_wb_req = q_valid[0] && q_left[0] == 0 && !q_wb && !abort_req && !q_stop;
-    wire q_pop = q_wb && wb_done;
-    wire q_room = !q_valid[QD-1] || q_pop;
+    // the memory-copy completion queue: descriptors whose chunks are all issued
+    logic q_room, q_to_cur, q_wb_req, q_wb_sel, q_retired, q_retired_ioc, q_empty, q_wb;
+    logic err_known, q_stop;
+    logic [3:0] stop_code;
+    logic [ADDR_W-1:0] q_wb_addr;
+    logic [63:0] q_wb_data;
+    logic [31:0] q_head_xferred;
+    wire cur_chunk_done = chunk_done && q_to_cur;
     wire q_push = state == S_RETIRE && q_room && !err_known && !abort_req;
     wire chain_end = !cyclic && (d_ctrl[DCTRL_EOC_BIT] || cur == tail);  // as things stand
     // chunks end on CHUNK-aligned destination addresses: every seam then falls on a
@@ -248,33 +214,67 @@ module dma_chan
     assign fetch_addr = pf_req ? d_next[ADDR_W-1:0] : cur[ADDR_W-1:0];
     assign cmd_valid  = state == S_ISSUE && !pause && !abort_req
                      || state == S_SCMD && !abort_req && xerr == ERR_NONE;
-    assign cmd_src    = (slave && !to_dev) ? dev_addr[ADDR_W-1:0] : src_p;
-    assign cmd_dst    = (slave && to_dev) ? dev_addr[ADDR_W-1:0] : dst_p;
-    assign cmd_len    = state == S_SCMD ? s_len : this_chunk[CL_W-1:0];
-    assign cmd_fixed_src = slave && !to_dev;
-    assign cmd_fixed_dst = slave && to_dev;
-    assign cmd_size   = cfg_width;
+    assign cmd.src    = (slave && !to_dev) ? dev_addr[ADDR_W-1:0] : src_p;
+    assign cmd.dst    = (slave && to_dev) ? dev_addr[ADDR_W-1:0] : dst_p;
+    assign cmd.len    = state == S_SCMD ? s_len : this_chunk[CL_W-1:0];
+    assign cmd.fixed_src = slave && !to_dev;
+    assign cmd.fixed_dst = slave && to_dev;
+    assign cmd.size   = cfg_width;
     // status write-back: the completion queue's head (memory copies) or the current
     // descriptor (slave transfers, which run one descriptor at a time)
-    wire q_wb_sel = q_wb_req || q_wb;
     assign wb_req     = (state == S_WB && !abort_req) || q_wb_req;
-    assign wb_addr    = (q_wb_sel ? q_addr[0][ADDR_W-1:0] : cur[ADDR_W-1:0]) + ADDR_W'(DESC_STATUS_OFF);
-    assign wb_data    = q_wb_sel ? {q_xfer[0], 24'd0, q_err[0], 2'd0, 1'b0, 1'b1}
-                                 : {xferred, 24'd0, xerr, 2'd0, eop, 1'b1};
+    assign wb_addr    = q_wb_sel ? q_wb_addr : cur[ADDR_W-1:0] + ADDR_W'(DESC_STATUS_OFF);
+    assign wb_data    = q_wb_sel ? q_wb_data : {xferred, 24'd0, xerr, 2'd0, eop, 1'b1};
     // XFERRED belongs to descriptor number DONE_CNT: the queue's head, else the current one
-    wire [31:0] xferred_rd = q_valid[0] ? q_xfer[0] : xferred;
-    assign cmd_seq    = c_seq;
+    wire [31:0] xferred_rd = !q_empty ? q_head_xferred : xferred;
+    assign cmd.seq    = c_seq;
     // kill: also in the cycle a failed chunk completes, which is the first cycle the write
     // barrier (in dma_wr_engine) could let a later descriptor's writes go
-    assign kill       = abort_req || err_known || (chunk_done && chunk_err != ERR_NONE);
+    assign kill       = abort_req || err_known || (chunk_done && chunk.err != ERR_NONE);
     assign irq        = ((ioc_irq || abort_irq) && ioc_en) || (err_irq && err_en);
     assign req_line   = cfg_line;
     assign req_used   = slave;
-    assign req_ack    = hs_ack || pipe_ready;
+    assign rsp.ack    = hs_ack || pipe_ready;
+    assign rsp.tc     = req_tc;
+    wire req_breq = req.breq, req_sreq = req.sreq, req_lreq = req.lreq;
     assign busy_o     = busy;
     assign halted_o   = state == S_HALT;
 
     wire w_reset  = reg_wr && reg_wr_off == 6'(CH_CTRL) && reg_wr_data[CTRL_RESET_LSB] && !busy;
+
+    // An idle or halted channel changes nothing until a register write, an abort, a doorbell
+    // with RUN set, or a late completion, TC pulse or prefetch reaches it: the register bank
+    // below is enabled only then (the same logic; simulators skip the idle channels' work)
+    wire active = busy || reg_wr || abort_req || (run && doorbell) || chunk_done || req_tc || p_open
+               || !q_empty || q_wb || pf_state != PF_NONE;
+
+    // the chain stops (end, error) once nothing of it is on the bus any more
+    wire waitq_done = state == S_WAITQ && !abort_req && outstanding == 0 && !chunk_done && !q_wb
+                   && (q_stop || q_empty) && !pf_busy;
+    // an abort is done: a partly served request has had its handshake, nothing is on the bus
+    wire abort_drained = outstanding == 0 && !chunk_done;
+    wire abort_done = state == S_ABORT && !(s_partial && !cfg_pipe && abort_drained)
+                   && abort_drained && !q_wb && !pf_busy;
+
+    dma_completion_queue #(.done_t(done_t), .ADDR_W(ADDR_W), .DEPTH(QUEUE_DEPTH)) u_queue (
+        .clk, .rst, .en(active),
+        .push(q_push),
+        .push_entry('{
+            addr: cur,
+            ioc: d_ctrl[DCTRL_IOC_BIT],
+            left: c_left - 32'(cur_chunk_done),
+            xferred: xferred + ((cur_chunk_done && chunk.err == ERR_NONE) ? 32'(chunk.bytes) : 32'd0),
+            err: (xerr != ERR_NONE) ? xerr : (cur_chunk_done ? chunk.err : ERR_NONE)
+        }),
+        .room(q_room),
+        .chunk_done, .chunk, .to_cur(q_to_cur),
+        .abort_req, .wb_req(q_wb_req), .wb_sel(q_wb_sel), .wb_addr(q_wb_addr), .wb_data(q_wb_data),
+        .wb_gnt, .wb_done, .wb_err, .retired(q_retired), .retired_ioc(q_retired_ioc),
+        .empty(q_empty), .wb_busy(q_wb), .err_known, .stop(q_stop), .stop_code,
+        .head_xferred(q_head_xferred),
+        .flush(waitq_done || abort_done), .stop_ack((waitq_done && q_stop) || abort_done),
+        .clear(w_reset)
+    );
 
     // The read is registered: the value at the read's clock edge, held until the next read.
     // dma_regs presents it with RVALID, one cycle after the AR handshake as before. (A
@@ -337,11 +337,6 @@ module dma_chan
         state    <= S_HALT;
     endtask
 
-    // An idle or halted channel changes nothing until a register write, an abort, a doorbell
-    // with RUN set, or a late completion, TC pulse or prefetch reaches it: the register bank
-    // below is enabled only then (the same logic; simulators skip the idle channels' work)
-    wire active = busy || reg_wr || abort_req || (run && doorbell) || chunk_done || req_tc || p_open
-               || q_valid != '0 || q_wb || pf_state != PF_NONE;
 
     always_ff @(posedge clk) begin
         if (rst) begin
@@ -360,15 +355,9 @@ module dma_chan
             {d_next, d_ctrl, was_tail, refetch, eop, skip} <= '0;
             {rem, xferred, src_p, dst_p, xerr, s_len, s_left, s_last, s_tc, s_partial} <= '0;
             {hs_ack, req_tc, p_open} <= '0;
-            {q_valid, q_ioc, q_wb, q_stop, stop_code, end_code, c_left, c_seq} <= '0;
+            {end_code, c_left, c_seq} <= '0;
             pf_state <= PF_NONE;
             {pf_desc, pf_err, pf_was_tail} <= '0;
-            for (int i = 0; i < QD; i++) begin
-                q_addr[i] <= '0;
-                q_left[i] <= '0;
-                q_xfer[i] <= '0;
-                q_err[i] <= ERR_NONE;
-            end
         end else if (active) begin
             // ---- register writes -------------------------------------------------------
             if (reg_wr) unique case (reg_wr_off)
@@ -411,81 +400,20 @@ module dma_chan
 
             // ---- chunk completions may arrive in any state -------------------------------
             if (cur_chunk_done) begin
-                if (chunk_err != ERR_NONE && xerr == ERR_NONE) xerr <= chunk_err;
-                if (chunk_err == ERR_NONE) xferred <= xferred + 32'(chunk_bytes);
+                if (chunk.err != ERR_NONE && xerr == ERR_NONE) xerr <= chunk.err;
+                if (chunk.err == ERR_NONE) xferred <= xferred + 32'(chunk.bytes);
             end
             outstanding <= outstanding + 32'(cmd_valid && cmd_ready) - 32'(chunk_done);
             c_left <= c_left + 32'(cmd_valid && cmd_ready) - 32'(cur_chunk_done);
 
-            // ---- the completion queue: count chunks, write statuses back in order -------
-            begin
-                logic [QD-1:0] nv, ni;
-                logic [63:0] na [QD];
-                logic [31:0] nl [QD], nx [QD];
-                logic [3:0]  ne [QD];
-                nv = q_valid;
-                ni = q_ioc;
-                for (int i = 0; i < QD; i++) begin
-                    na[i] = q_addr[i];
-                    nl[i] = q_left[i];
-                    nx[i] = q_xfer[i];
-                    ne[i] = q_err[i];
-                end
-                for (int i = 0; i < QD; i++) begin
-                    if (chunk_done && to_q[i]) begin
-                        nl[i] = nl[i] - 32'd1;
-                        if (chunk_err == ERR_NONE) nx[i] = nx[i] + 32'(chunk_bytes);
-                        else if (ne[i] == ERR_NONE) ne[i] = chunk_err;
-                    end
-                end
-                if (q_wb_req && wb_gnt) q_wb <= 1'b1;
-                if (q_pop) begin
-                    q_wb <= 1'b0;
-                    if (wb_err) begin
-                        q_stop <= 1'b1;
-                        stop_code <= ERR_WRITEBACK;
-                    end else begin
-                        done_cnt <= done_cnt + 1'b1;
-                        if (q_ioc[0]) ioc_irq <= 1'b1;
-                        if (q_err[0] != ERR_NONE) begin
-                            q_stop <= 1'b1;
-                            stop_code <= q_err[0];
-                        end
-                    end
-                    // shift the queue
-                    nv = nv >> 1;
-                    ni = ni >> 1;
-                    for (int i = 0; i < QD - 1; i++) begin
-                        na[i] = na[i + 1];
-                        nl[i] = nl[i + 1];
-                        nx[i] = nx[i + 1];
-                        ne[i] = ne[i + 1];
-                    end
-                end
-                if (q_push) begin
-                    // the current descriptor, with this cycle's completion counted in
-                    logic [QW-1:0] k;  // the first free entry
-                    k = QW'(QD - 1);
-                    for (int i = QD - 1; i >= 0; i--) if (!nv[i]) k = QW'(i);
-                    nv[k] = 1'b1;
-                    na[k] = cur;
-                    ni[k] = d_ctrl[DCTRL_IOC_BIT];
-                    nl[k] = c_left - 32'(cur_chunk_done);
-                    nx[k] = xferred + ((cur_chunk_done && chunk_err == ERR_NONE) ? 32'(chunk_bytes) : 32'd0);
-                    ne[k] = (xerr != ERR_NONE) ? xerr : (cur_chunk_done ? chunk_err : ERR_NONE);
-                    c_seq <= c_seq + 1'b1;
-                    c_left <= '0;
-                    xferred <= '0;
-                    xerr <= ERR_NONE;
-                end
-                q_valid <= nv;
-                q_ioc <= ni;
-                for (int i = 0; i < QD; i++) begin
-                    q_addr[i] <= na[i];
-                    q_left[i] <= nl[i];
-                    q_xfer[i] <= nx[i];
-                    q_err[i] <= ne[i];
-                end
+            // ---- the completion queue wrote a status back ------------------------------------
+            if (q_retired) done_cnt <= done_cnt + 1'b1;
+            if (q_retired_ioc) ioc_irq <= 1'b1;
+            if (q_push) begin  // the current descriptor's accounts went to the queue
+                c_seq <= c_seq + 1'b1;
+                c_left <= '0;
+                xferred <= '0;
+                xerr <= ERR_NONE;
             end
 
             // ---- the prefetch ----------------------------------------------------------------
@@ -581,7 +509,7 @@ module dma_chan
                 S_ISSUE: begin
                     if (abort_req) state <= S_ABORT;
                     else if (err_known) state <= S_WAITQ;  // an earlier one failed: drop this
-                    else if (xerr != ERR_NONE || (cur_chunk_done && chunk_err != ERR_NONE)) begin
+                    else if (xerr != ERR_NONE || (cur_chunk_done && chunk.err != ERR_NONE)) begin
                         state <= S_RETIRE;  // stop issuing after an error
                     end else if (cmd_valid && cmd_ready) begin
                         rem   <= rem - this_chunk;
@@ -594,7 +522,7 @@ module dma_chan
                     if (abort_req) state <= S_ABORT;
                     else if (err_known) state <= S_WAITQ;
                     else if (q_room) begin  // queued (q_push): go on, or wait at the end
-                        if (xerr == ERR_NONE && !(cur_chunk_done && chunk_err != ERR_NONE)
+                        if (xerr == ERR_NONE && !(cur_chunk_done && chunk.err != ERR_NONE)
                             && (cyclic || (!d_ctrl[DCTRL_EOC_BIT] && cur != tail && !was_tail))) begin
                             cur <= d_next;
                             if (pf_on) begin
@@ -610,11 +538,9 @@ module dma_chan
                 end
                 S_WAITQ: begin
                     if (abort_req) state <= S_ABORT;
-                    else if (outstanding == 0 && !chunk_done && !q_wb && (q_stop || q_empty) && !pf_busy) begin
-                        q_valid <= '0;  // what is behind a failure is not written back
+                    else if (waitq_done) begin  // (the queue drops what is behind a failure)
                         pf_state <= PF_NONE;
                         if (q_stop) begin
-                            q_stop <= 1'b0;
                             halt(stop_code);
                         end else if (end_code != ERR_NONE) begin
                             end_code <= ERR_NONE;
@@ -715,18 +641,17 @@ module dma_chan
                         else next_descriptor();
                     end
                 end
-                S_ABORT: if (s_partial && !cfg_pipe && outstanding == 0 && !chunk_done) begin
+                S_ABORT: if (s_partial && !cfg_pipe && abort_drained) begin
                     // a request was partly served: finish its handshake before going idle
                     s_partial <= 1'b0;
                     hs_ack <= 1'b1;
                     req_tc <= 1'b1;
                     state <= S_SACK;
-                end else if (outstanding == 0 && !chunk_done && !q_wb && !pf_busy) begin
+                end else if (abort_done) begin  // (queued descriptors are not written back)
                     abort_req <= 1'b0;
                     pf_state <= PF_NONE;
                     abort_irq <= 1'b1;
-                    q_valid <= '0;  // queued descriptors are not written back
-                    {q_stop, end_code, c_left} <= '0;
+                    {end_code, c_left} <= '0;
                     doorbell <= 1'b0;
                     cur_done <= 1'b0;
                     skip <= 1'b0;
@@ -754,7 +679,7 @@ module dma_chan
                 done_cnt <= '0;
                 skip <= 1'b0;
                 abort_req <= 1'b0;
-                {q_valid, q_wb, q_stop, end_code, c_left} <= '0;
+                {end_code, c_left} <= '0;
             end
         end
     end
