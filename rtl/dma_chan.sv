@@ -93,17 +93,15 @@ module dma_chan
 
     state_t state;
 
-    // registers
-    logic        run, ioc_en, err_en, pause, cyclic, ioc_irq, err_irq, abort_irq;
+    // the channel's registers (dma_chan_regs) and its status
+    chan_cfg_t   cfg;
+    chan_ctl_t   ctl;
+    wire [63:0]  tail = cfg.tail;
+    logic        ioc_irq, err_irq, abort_irq;
     logic        abort_req;  // ABORT written, not yet done
     logic [3:0]  err_code;
-    logic [63:0] cur, tail, dev_addr;
-    logic [31:0] cur_hi_shadow, tail_hi_shadow, dev_hi_shadow, done_cnt;
-    logic [1:0]  cfg_dir, cfg_width;
-    logic [3:0]  cfg_line;
-    logic        cfg_fc;
-    logic        cfg_pipe;     // pipelined request handshake
-    logic [7:0]  cfg_burst_m1;
+    logic [63:0] cur;
+    logic [31:0] done_cnt;
     logic        doorbell;  // TAIL_DESC written since the channel last left idle
     logic        cur_done;  // CUR_DESC was completed: resume from its NEXT word
 
@@ -161,18 +159,18 @@ module dma_chan
     wire [31:0] f_len  = f_desc[DESC_LEN_OFF*8 +: 32];
     wire [31:0] f_ctrl = f_desc[DESC_CTRL_OFF*8 +: 32];
 
-    wire slave    = cfg_dir != DIR_MEM_TO_MEM;
-    wire to_dev   = cfg_dir == DIR_MEM_TO_DEV;
-    wire [31:0] elem_bytes  = 32'd1 << cfg_width;
-    wire [31:0] burst_bytes = (32'(cfg_burst_m1) + 32'd1) << cfg_width;
+    wire slave    = cfg.slave.dir != DIR_MEM_TO_MEM;
+    wire to_dev   = cfg.slave.dir == DIR_MEM_TO_DEV;
+    wire [31:0] elem_bytes  = 32'd1 << cfg.slave.width;
+    wire [31:0] burst_bytes = (32'(cfg.slave.burst_m1) + 32'd1) << cfg.slave.width;
     wire [31:0] elem_mask   = elem_bytes - 32'd1;
     /* verilator lint_off CMPCONST */  // constant on buses of 8 bytes and more
-    wire width_bad = 32'(cfg_width) > BUS_BYTES_LOG2;
+    wire width_bad = 32'(cfg.slave.width) > BUS_BYTES_LOG2;
     /* verilator lint_on CMPCONST */
     // the fetched descriptor's checks, made as it arrives (no separate check cycle)
-    wire slave_bad = cfg_dir == 2'd3 || width_bad
-                  || (f_len & elem_mask) != 0 || (dev_addr[31:0] & elem_mask) != 0
-                  || addr_bad(dev_addr, 1'b0);
+    wire slave_bad = cfg.slave.dir == 2'd3 || width_bad
+                  || (f_len & elem_mask) != 0 || (cfg.slave.dev_addr[31:0] & elem_mask) != 0
+                  || addr_bad(cfg.slave.dev_addr, 1'b0);
     wire desc_bad = f_len == 0 || (f_ctrl & ~DCTRL_VALID_MASK) != 0
                  || addr_bad(f_src, 1'b0) || addr_bad(f_dst, 1'b0) || (slave && slave_bad);
 
@@ -186,7 +184,7 @@ module dma_chan
     logic [31:0] q_head_xferred;
     wire cur_chunk_done = chunk_done && q_to_cur;
     wire q_push = state == S_RETIRE && q_room && !err_known && !abort_req;
-    wire chain_end = !cyclic && (d_ctrl[DCTRL_EOC_BIT] || cur == tail);  // as things stand
+    wire chain_end = !cfg.cyclic && (d_ctrl[DCTRL_EOC_BIT] || cur == tail);  // as things stand
     // chunks end on CHUNK-aligned destination addresses: every seam then falls on a
     // destination beat boundary, so no destination beat is written twice, and the mover can
     // carry the source beat two chunks share instead of reading it again (dma_mover)
@@ -194,32 +192,32 @@ module dma_chan
     wire [31:0] to_seam = CHUNK - 32'(dst_p[CHUNK_LOG2-1:0]);
     wire [31:0] this_chunk = (rem < to_seam) ? rem : to_seam;
     // pipelined handshake: ACK is a ready, from registers only; accepted = both high
-    wire pipe_ready = cfg_pipe && state == S_SREQ && !pause && !abort_req && xerr == ERR_NONE;
+    wire pipe_ready = cfg.slave.pipe && state == S_SREQ && !cfg.pause && !abort_req && xerr == ERR_NONE;
     wire pipe_take = pipe_ready && (req_breq || req_sreq);
     // a request is taken: pipelined, whenever accepted (even with an abort just requested);
     // four-phase, when sampled while not paused and not aborting
-    wire req_take = pipe_take || (!cfg_pipe && state == S_SREQ && !pause && !abort_req
+    wire req_take = pipe_take || (!cfg.slave.pipe && state == S_SREQ && !cfg.pause && !abort_req
                                   && (req_breq || req_sreq));
-    wire paused = pause && (state == S_IDLE || state == S_HALT
+    wire paused = cfg.pause && (state == S_IDLE || state == S_HALT
                  || ((state == S_ISSUE || state == S_SREQ) && outstanding == 0 && q_empty));
 
     // prefetch while a memory-copy descriptor is issued whose NEXT is valid (not the end of
     // the chain, and not the tail when fetched: a stale NEXT is re-read as before)
-    wire pf_req = pf_state == PF_NONE && (state == S_ISSUE || state == S_RETIRE) && !slave && !cyclic
+    wire pf_req = pf_state == PF_NONE && (state == S_ISSUE || state == S_RETIRE) && !slave && !cfg.cyclic
                && !d_ctrl[DCTRL_EOC_BIT] && !was_tail && !addr_bad(d_next, 1'b1)
                && !abort_req && !err_known && xerr == ERR_NONE;
     wire pf_busy = pf_state == PF_WAIT;  // a prefetch is on the bus: wait for it before idle
     wire pf_on = pf_state != PF_NONE || (pf_req && fetch_gnt);
     assign fetch_req  = state == S_FETCH && !addr_bad(cur, 1'b1) && !abort_req && !err_known || pf_req;
     assign fetch_addr = pf_req ? d_next[ADDR_W-1:0] : cur[ADDR_W-1:0];
-    assign cmd_valid  = state == S_ISSUE && !pause && !abort_req
+    assign cmd_valid  = state == S_ISSUE && !cfg.pause && !abort_req
                      || state == S_SCMD && !abort_req && xerr == ERR_NONE;
-    assign cmd.src    = (slave && !to_dev) ? dev_addr[ADDR_W-1:0] : src_p;
-    assign cmd.dst    = (slave && to_dev) ? dev_addr[ADDR_W-1:0] : dst_p;
+    assign cmd.src    = (slave && !to_dev) ? cfg.slave.dev_addr[ADDR_W-1:0] : src_p;
+    assign cmd.dst    = (slave && to_dev) ? cfg.slave.dev_addr[ADDR_W-1:0] : dst_p;
     assign cmd.len    = state == S_SCMD ? s_len : this_chunk[CL_W-1:0];
     assign cmd.fixed_src = slave && !to_dev;
     assign cmd.fixed_dst = slave && to_dev;
-    assign cmd.size   = cfg_width;
+    assign cmd.size   = cfg.slave.width;
     // status write-back: the completion queue's head (memory copies) or the current
     // descriptor (slave transfers, which run one descriptor at a time)
     assign wb_req     = (state == S_WB && !abort_req) || q_wb_req;
@@ -231,8 +229,7 @@ module dma_chan
     // kill: also in the cycle a failed chunk completes, which is the first cycle the write
     // barrier (in dma_wr_engine) could let a later descriptor's writes go
     assign kill       = abort_req || err_known || (chunk_done && chunk.err != ERR_NONE);
-    assign irq        = ((ioc_irq || abort_irq) && ioc_en) || (err_irq && err_en);
-    assign req_line   = cfg_line;
+    assign req_line   = cfg.slave.line;
     assign req_used   = slave;
     assign rsp.ack    = hs_ack || pipe_ready;
     assign rsp.tc     = req_tc;
@@ -240,12 +237,12 @@ module dma_chan
     assign busy_o     = busy;
     assign halted_o   = state == S_HALT;
 
-    wire w_reset  = reg_wr && reg_wr_off == 6'(CH_CTRL) && reg_wr_data[CTRL_RESET_LSB] && !busy;
+    wire w_reset = ctl.reset;
 
     // An idle or halted channel changes nothing until a register write, an abort, a doorbell
     // with RUN set, or a late completion, TC pulse or prefetch reaches it: the register bank
     // below is enabled only then (the same logic; simulators skip the idle channels' work)
-    wire active = busy || reg_wr || abort_req || (run && doorbell) || chunk_done || req_tc || p_open
+    wire active = busy || reg_wr || abort_req || (cfg.run && doorbell) || chunk_done || req_tc || p_open
                || !q_empty || q_wb || pf_state != PF_NONE;
 
     // the chain stops (end, error) once nothing of it is on the bus any more
@@ -253,7 +250,7 @@ module dma_chan
                    && (q_stop || q_empty) && !pf_busy;
     // an abort is done: a partly served request has had its handshake, nothing is on the bus
     wire abort_drained = outstanding == 0 && !chunk_done;
-    wire abort_done = state == S_ABORT && !(s_partial && !cfg_pipe && abort_drained)
+    wire abort_done = state == S_ABORT && !(s_partial && !cfg.slave.pipe && abort_drained)
                    && abort_drained && !q_wb && !pf_busy;
 
     dma_completion_queue #(.done_t(done_t), .ADDR_W(ADDR_W), .DEPTH(QUEUE_DEPTH)) u_queue (
@@ -276,46 +273,21 @@ module dma_chan
         .clear(w_reset)
     );
 
-    // The read is registered: the value at the read's clock edge, held until the next read.
-    // dma_regs presents it with RVALID, one cycle after the AR handshake as before. (A
-    // combinational mux here would be a path from ARADDR, which a simulator evaluates on every
-    // input change, read or not.)
-    always_ff @(posedge clk) begin
-        if (reg_rd) unique case (reg_rd_off)
-            6'(CH_CTRL):         reg_rd_data <= (32'(run) << CTRL_RUN_LSB)
-                                             | (32'(ioc_en) << CTRL_IOC_IRQ_EN_LSB)
-                                             | (32'(err_en) << CTRL_ERR_IRQ_EN_LSB)
-                                             | (32'(pause) << CTRL_PAUSE_LSB)
-                                             | (32'(cyclic) << CTRL_CYCLIC_LSB);
-            6'(CH_STATUS):       reg_rd_data <= (32'(busy) << STATUS_BUSY_LSB)
-                                             | (32'(state == S_HALT) << STATUS_HALTED_LSB)
-                                             | (32'(paused) << STATUS_PAUSED_LSB)
-                                             | (32'(ioc_irq) << STATUS_IOC_IRQ_LSB)
-                                             | (32'(err_irq) << STATUS_ERR_IRQ_LSB)
-                                             | (32'(abort_irq) << STATUS_ABORT_IRQ_LSB)
-                                             | (32'(err_code) << STATUS_ERR_CODE_LSB);
-            6'(CH_CUR_DESC_LO):  reg_rd_data <= cur[31:0];
-            6'(CH_CUR_DESC_HI):  reg_rd_data <= cur[63:32];
-            6'(CH_TAIL_DESC_LO): reg_rd_data <= tail[31:0];
-            6'(CH_TAIL_DESC_HI): reg_rd_data <= tail[63:32];
-            6'(CH_DONE_CNT):     reg_rd_data <= done_cnt;
-            6'(CH_XFERRED):      reg_rd_data <= xferred_rd;
-            6'(CH_SLAVE_CFG):    reg_rd_data <= (32'(cfg_dir) << SLAVE_CFG_DIR_LSB)
-                                             | (32'(cfg_width) << SLAVE_CFG_WIDTH_LSB)
-                                             | (32'(cfg_line) << SLAVE_CFG_REQ_LINE_LSB)
-                                             | (32'(cfg_fc) << SLAVE_CFG_FLOW_CTRL_LSB)
-                                             | (32'(cfg_pipe) << SLAVE_CFG_REQ_PIPE_LSB)
-                                             | (32'(cfg_burst_m1) << SLAVE_CFG_BURST_M1_LSB);
-            6'(CH_DEV_ADDR_LO):  reg_rd_data <= dev_addr[31:0];
-            6'(CH_DEV_ADDR_HI):  reg_rd_data <= dev_addr[63:32];
-            default:             reg_rd_data <= 32'd0;
-        endcase
-    end
+    dma_chan_regs u_regs (
+        .clk, .rst, .reg_wr, .reg_wr_off, .reg_wr_data, .reg_rd, .reg_rd_off, .reg_rd_data,
+        .cfg, .ctl,
+        .status('{
+            busy: busy, halted: state == S_HALT, paused: paused,
+            ioc_irq: ioc_irq, err_irq: err_irq, abort_irq: abort_irq, err_code: err_code,
+            cur: cur, done_cnt: done_cnt, xferred: xferred_rd
+        }),
+        .irq
+    );
 
     // a descriptor is done: follow NEXT (a ring always), stop after the tail or EOC, or
     // re-read the NEXT of a descriptor that was the tail when fetched (it may be stale)
     task automatic next_descriptor();
-        if (cyclic) begin
+        if (cfg.cyclic) begin
             cur <= d_next;
             state <= S_FETCH;
         end else if (d_ctrl[DCTRL_EOC_BIT] || cur == tail) begin
@@ -341,13 +313,9 @@ module dma_chan
     always_ff @(posedge clk) begin
         if (rst) begin
             state <= S_IDLE;
-            {run, ioc_en, err_en, pause, cyclic, ioc_irq, err_irq, abort_irq, abort_req} <= '0;
+            {ioc_irq, err_irq, abort_irq, abort_req} <= '0;
             err_code <= ERR_NONE;
             cur <= '0;
-            tail <= '0;
-            dev_addr <= '0;
-            {cur_hi_shadow, tail_hi_shadow, dev_hi_shadow} <= '0;
-            {cfg_dir, cfg_width, cfg_line, cfg_fc, cfg_pipe, cfg_burst_m1} <= '0;
             done_cnt <= '0;
             doorbell <= 1'b0;
             cur_done <= 1'b0;
@@ -359,44 +327,16 @@ module dma_chan
             pf_state <= PF_NONE;
             {pf_desc, pf_err, pf_was_tail} <= '0;
         end else if (active) begin
-            // ---- register writes -------------------------------------------------------
-            if (reg_wr) unique case (reg_wr_off)
-                6'(CH_CTRL): begin
-                    run    <= reg_wr_data[CTRL_RUN_LSB];
-                    ioc_en <= reg_wr_data[CTRL_IOC_IRQ_EN_LSB];
-                    err_en <= reg_wr_data[CTRL_ERR_IRQ_EN_LSB];
-                    pause  <= reg_wr_data[CTRL_PAUSE_LSB];
-                    cyclic <= reg_wr_data[CTRL_CYCLIC_LSB];
-                    if (reg_wr_data[CTRL_ABORT_LSB]) abort_req <= 1'b1;
-                end
-                6'(CH_STATUS): begin
-                    if (reg_wr_data[STATUS_IOC_IRQ_LSB]) ioc_irq <= 1'b0;
-                    if (reg_wr_data[STATUS_ERR_IRQ_LSB]) err_irq <= 1'b0;
-                    if (reg_wr_data[STATUS_ABORT_IRQ_LSB]) abort_irq <= 1'b0;
-                end
-                6'(CH_CUR_DESC_HI): cur_hi_shadow <= reg_wr_data;
-                6'(CH_CUR_DESC_LO): if (state == S_IDLE) begin
-                    cur <= {cur_hi_shadow, reg_wr_data};
-                    cur_done <= 1'b0;
-                end
-                6'(CH_TAIL_DESC_HI): tail_hi_shadow <= reg_wr_data;
-                6'(CH_TAIL_DESC_LO): begin
-                    tail <= {tail_hi_shadow, reg_wr_data};
-                    doorbell <= 1'b1;
-                end
-                // set-up registers change only between runs
-                6'(CH_SLAVE_CFG): if (!busy) begin
-                    cfg_dir      <= reg_wr_data[SLAVE_CFG_DIR_LSB +: SLAVE_CFG_DIR_W];
-                    cfg_width    <= reg_wr_data[SLAVE_CFG_WIDTH_LSB +: SLAVE_CFG_WIDTH_W];
-                    cfg_line     <= reg_wr_data[SLAVE_CFG_REQ_LINE_LSB +: SLAVE_CFG_REQ_LINE_W];
-                    cfg_fc       <= reg_wr_data[SLAVE_CFG_FLOW_CTRL_LSB];
-                    cfg_pipe     <= reg_wr_data[SLAVE_CFG_REQ_PIPE_LSB];
-                    cfg_burst_m1 <= reg_wr_data[SLAVE_CFG_BURST_M1_LSB +: SLAVE_CFG_BURST_M1_W];
-                end
-                6'(CH_DEV_ADDR_HI): dev_hi_shadow <= reg_wr_data;
-                6'(CH_DEV_ADDR_LO): if (!busy) dev_addr <= {dev_hi_shadow, reg_wr_data};
-                default: ;
-            endcase
+            // ---- register writes that act here ------------------------------------------
+            if (ctl.abort_wr) abort_req <= 1'b1;
+            if (ctl.clr_ioc) ioc_irq <= 1'b0;
+            if (ctl.clr_err) err_irq <= 1'b0;
+            if (ctl.clr_abort) abort_irq <= 1'b0;
+            if (ctl.cur_load) begin
+                cur <= ctl.cur;
+                cur_done <= 1'b0;
+            end
+            if (ctl.doorbell) doorbell <= 1'b1;
 
             // ---- chunk completions may arrive in any state -------------------------------
             if (cur_chunk_done) begin
@@ -429,7 +369,7 @@ module dma_chan
 
             // ---- pipelined handshake: TC is a one-cycle pulse; a transfer that stops with
             // requests accepted (halt, terminate) voids them with one
-            if (cfg_pipe) begin
+            if (cfg.slave.pipe) begin
                 if (req_tc) req_tc <= 1'b0;
                 else if (p_open && (state == S_IDLE || state == S_HALT)) begin
                     req_tc <= 1'b1;
@@ -444,7 +384,7 @@ module dma_chan
                     abort_req <= 1'b0;
                     abort_irq <= 1'b1;
                     doorbell <= 1'b0;
-                end else if (run && doorbell && !w_reset) begin
+                end else if (cfg.run && doorbell && !w_reset) begin
                     doorbell <= 1'b0;
                     if (!cur_done) begin
                         refetch <= 1'b0;
@@ -464,7 +404,7 @@ module dma_chan
                             state <= S_WAITQ;
                         end
                     end else if (fetch_gnt) begin
-                        was_tail <= cur == tail && !cyclic;
+                        was_tail <= cur == tail && !cfg.cyclic;
                         state <= S_FETCH_WAIT;
                     end
                 end
@@ -523,7 +463,7 @@ module dma_chan
                     else if (err_known) state <= S_WAITQ;
                     else if (q_room) begin  // queued (q_push): go on, or wait at the end
                         if (xerr == ERR_NONE && !(cur_chunk_done && chunk.err != ERR_NONE)
-                            && (cyclic || (!d_ctrl[DCTRL_EOC_BIT] && cur != tail && !was_tail))) begin
+                            && (cfg.cyclic || (!d_ctrl[DCTRL_EOC_BIT] && cur != tail && !was_tail))) begin
                             cur <= d_next;
                             if (pf_on) begin
                                 was_tail <= pf_state == PF_NONE ? d_next == tail : pf_was_tail;
@@ -552,15 +492,15 @@ module dma_chan
                 end
                 S_SREQ: begin
                     if (req_take) begin  // pipelined: served (or voided by TC) whatever follows
-                        if (cfg_pipe) p_open <= 1'b1;
+                        if (cfg.slave.pipe) p_open <= 1'b1;
                         s_left <= CL_W'(req_breq ? burst_bytes : elem_bytes);
                         s_len <= CL_W'(req_breq ? ((rem < burst_bytes) ? rem : burst_bytes)
                                                 : elem_bytes);
-                        s_last <= req_lreq && cfg_fc && !to_dev;
+                        s_last <= req_lreq && cfg.slave.fc && !to_dev;
                         s_tc <= 1'b0;
                         state <= S_SCMD;
                     end else if (abort_req) state <= S_ABORT;
-                    else if (cfg_pipe && xerr != ERR_NONE) state <= S_SWAIT;  // a chunk failed
+                    else if (cfg.slave.pipe && xerr != ERR_NONE) state <= S_SWAIT;  // a chunk failed
                 end
                 S_SCMD: begin
                     if (abort_req) state <= S_ABORT;  // not taken: nothing moved, no ACK
@@ -572,7 +512,7 @@ module dma_chan
                         // pipelined: take the next request while this chunk moves, unless
                         // the descriptor or the packet ends with it (a chunk shorter than
                         // its request always ends the descriptor: s_len is cut by rem only)
-                        if (cfg_pipe && !s_last && rem != 32'(s_len)) begin
+                        if (cfg.slave.pipe && !s_last && rem != 32'(s_len)) begin
                             s_partial <= 1'b0;
                             state <= S_SREQ;
                         end else state <= S_SWAIT;
@@ -580,7 +520,7 @@ module dma_chan
                 end
                 S_SWAIT: if (outstanding == 0 && !chunk_done) begin
                     s_left <= s_left - s_len;
-                    if (cfg_pipe) begin
+                    if (cfg.slave.pipe) begin
                         if (s_left != s_len && xerr == ERR_NONE && !(rem == 0 && chain_end)) begin
                             s_partial <= 1'b1;  // the burst goes on in the next descriptor
                             state <= S_DRAIN;
@@ -641,7 +581,7 @@ module dma_chan
                         else next_descriptor();
                     end
                 end
-                S_ABORT: if (s_partial && !cfg_pipe && abort_drained) begin
+                S_ABORT: if (s_partial && !cfg.slave.pipe && abort_drained) begin
                     // a request was partly served: finish its handshake before going idle
                     s_partial <= 1'b0;
                     hs_ack <= 1'b1;

@@ -16,6 +16,49 @@ package dma_types_pkg;
     typedef logic [1:0] desc_seq_t;   // a channel's descriptor number, mod 4 (write barrier)
     typedef logic [1:0] elem_size_t;  // log2 of the element bytes of a fixed (device) side
 
+    // ---- a channel's registers (dma_chan_regs) and what they tell its state machine --------
+    typedef struct packed {  // SLAVE_CFG and DEV_ADDR: fixed while the channel is busy
+        logic [1:0]  dir;       // DIR_*: a memory copy, or a slave direction
+        logic [1:0]  width;     // log2 of the device's element bytes
+        logic [3:0]  line;      // the request line that paces the transfer
+        logic        fc;        // the peripheral ends the packet (LREQ)
+        logic        pipe;      // pipelined request handshake
+        logic [7:0]  burst_m1;  // elements per burst request, minus one
+        logic [63:0] dev_addr;  // the device's FIFO register
+    } slave_cfg_t;
+
+    typedef struct packed {
+        logic        run;       // doorbells start the channel
+        logic        pause;
+        logic        cyclic;    // a ring: follow NEXT for ever
+        logic [63:0] tail;      // the last descriptor of the chain
+        slave_cfg_t  slave;
+    } chan_cfg_t;
+
+    typedef struct packed {  // register writes that act on the state machine, for one cycle
+        logic        abort_wr;  // CTRL.ABORT
+        logic        reset;     // CTRL.RESET of a channel that is not busy
+        logic        doorbell;  // TAIL_DESC_LO
+        logic        cur_load;  // CUR_DESC_LO of an idle channel ...
+        logic [63:0] cur;       // ... with this value
+        logic        clr_ioc;   // STATUS, write-1-to-clear of the interrupt flags
+        logic        clr_err;
+        logic        clr_abort;
+    } chan_ctl_t;
+
+    typedef struct packed {  // the state machine's state, as the registers read it
+        logic        busy;
+        logic        halted;
+        logic        paused;
+        logic        ioc_irq;
+        logic        err_irq;
+        logic        abort_irq;
+        dma_err_t    err_code;
+        logic [63:0] cur;
+        logic [31:0] done_cnt;
+        logic [31:0] xferred;   // of descriptor number DONE_CNT
+    } chan_status_t;
+
     // ---- a memory-copy descriptor whose chunks are all issued, completing in order ---------
     typedef struct packed {
         logic [63:0] addr;     // where its status word is written back

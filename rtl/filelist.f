@@ -3,6 +3,7 @@ dma_types_pkg.sv
 dma_fifo.sv
 dma_rr_arb.sv
 dma_regs.sv
+dma_chan_regs.sv
 dma_completion_queue.sv
 dma_chan.sv
 dma_desc_fetch.sv
