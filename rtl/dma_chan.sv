@@ -131,13 +131,10 @@ module dma_chan
     logic [31:0] c_left;       // chunks of the current descriptor in flight
     logic [1:0]  c_seq;        // the current descriptor's number
 
-    // descriptor prefetch (memory copies): the next descriptor along NEXT is fetched while
-    // the current one is issued, so its check and first read follow at once
-    typedef enum logic [1:0] { PF_NONE, PF_WAIT, PF_FULL } pf_state_t;
-    pf_state_t   pf_state;
-    logic [255:0] pf_desc;
-    logic        pf_err;
-    logic        pf_was_tail;  // the prefetched descriptor was the tail when fetched
+    // descriptor prefetch (memory copies, dma_desc_prefetch)
+    logic        pf_req, pf_idle, pf_busy, pf_on, pf_next_was_tail;
+    logic        f_arrived, f_err;   // the descriptor that arrives: fetched or prefetched
+    logic [255:0] f_desc;
 
     localparam logic [31:0] CHUNK = 32'(CHUNK_BYTES);
 
@@ -148,11 +145,7 @@ module dma_chan
         return bad;
     endfunction
 
-    // the descriptor that arrives: from the fetch engine, or the one prefetched earlier
-    wire pf_ready = pf_state == PF_FULL;
-    wire [255:0] f_desc = pf_ready ? pf_desc : fetch_desc;
-    wire f_arrived = fetch_done || pf_ready;
-    wire f_err = pf_ready ? pf_err : fetch_err;
+    // the descriptor that arrives
     wire [63:0] f_next = f_desc[DESC_NEXT_OFF*8 +: 64];
     wire [63:0] f_src  = f_desc[DESC_SRC_OFF*8 +: 64];
     wire [63:0] f_dst  = f_desc[DESC_DST_OFF*8 +: 64];
@@ -203,11 +196,9 @@ module dma_chan
 
     // prefetch while a memory-copy descriptor is issued whose NEXT is valid (not the end of
     // the chain, and not the tail when fetched: a stale NEXT is re-read as before)
-    wire pf_req = pf_state == PF_NONE && (state == S_ISSUE || state == S_RETIRE) && !slave && !cfg.cyclic
-               && !d_ctrl[DCTRL_EOC_BIT] && !was_tail && !addr_bad(d_next, 1'b1)
-               && !abort_req && !err_known && xerr == ERR_NONE;
-    wire pf_busy = pf_state == PF_WAIT;  // a prefetch is on the bus: wait for it before idle
-    wire pf_on = pf_state != PF_NONE || (pf_req && fetch_gnt);
+    wire pf_want = (state == S_ISSUE || state == S_RETIRE) && !slave && !cfg.cyclic
+                && !d_ctrl[DCTRL_EOC_BIT] && !was_tail && !addr_bad(d_next, 1'b1)
+                && !abort_req && !err_known && xerr == ERR_NONE;
     assign fetch_req  = state == S_FETCH && !addr_bad(cur, 1'b1) && !abort_req && !err_known || pf_req;
     assign fetch_addr = pf_req ? d_next[ADDR_W-1:0] : cur[ADDR_W-1:0];
     assign cmd_valid  = state == S_ISSUE && !cfg.pause && !abort_req
@@ -243,7 +234,7 @@ module dma_chan
     // with RUN set, or a late completion, TC pulse or prefetch reaches it: the register bank
     // below is enabled only then (the same logic; simulators skip the idle channels' work)
     wire active = busy || reg_wr || abort_req || (cfg.run && doorbell) || chunk_done || req_tc || p_open
-               || !q_empty || q_wb || pf_state != PF_NONE;
+               || !q_empty || q_wb || !pf_idle;
 
     // the chain stops (end, error) once nothing of it is on the bus any more
     wire waitq_done = state == S_WAITQ && !abort_req && outstanding == 0 && !chunk_done && !q_wb
@@ -252,6 +243,14 @@ module dma_chan
     wire abort_drained = outstanding == 0 && !chunk_done;
     wire abort_done = state == S_ABORT && !(s_partial && !cfg.slave.pipe && abort_drained)
                    && abort_drained && !q_wb && !pf_busy;
+
+    dma_desc_prefetch u_prefetch (
+        .clk, .rst, .en(active), .want(pf_want), .next_is_tail(d_next == tail), .req(pf_req),
+        .fetch_gnt, .fetch_done, .fetch_err, .fetch_desc,
+        .drop((state == S_FETCH_WAIT && f_arrived) || waitq_done || abort_done),
+        .idle(pf_idle), .busy(pf_busy), .on(pf_on), .next_was_tail(pf_next_was_tail),
+        .arrived(f_arrived), .arrived_err(f_err), .arrived_desc(f_desc)
+    );
 
     dma_completion_queue #(.done_t(done_t), .ADDR_W(ADDR_W), .DEPTH(QUEUE_DEPTH)) u_queue (
         .clk, .rst, .en(active),
@@ -324,8 +323,6 @@ module dma_chan
             {rem, xferred, src_p, dst_p, xerr, s_len, s_left, s_last, s_tc, s_partial} <= '0;
             {hs_ack, req_tc, p_open} <= '0;
             {end_code, c_left, c_seq} <= '0;
-            pf_state <= PF_NONE;
-            {pf_desc, pf_err, pf_was_tail} <= '0;
         end else if (active) begin
             // ---- register writes that act here ------------------------------------------
             if (ctl.abort_wr) abort_req <= 1'b1;
@@ -354,17 +351,6 @@ module dma_chan
                 c_left <= '0;
                 xferred <= '0;
                 xerr <= ERR_NONE;
-            end
-
-            // ---- the prefetch ----------------------------------------------------------------
-            if (pf_req && fetch_gnt) begin
-                pf_state <= PF_WAIT;
-                pf_was_tail <= d_next == tail;
-            end
-            if (pf_busy && fetch_done) begin
-                pf_state <= PF_FULL;
-                pf_desc <= fetch_desc;
-                pf_err <= fetch_err;
             end
 
             // ---- pipelined handshake: TC is a one-cycle pulse; a transfer that stops with
@@ -409,7 +395,7 @@ module dma_chan
                     end
                 end
                 S_FETCH_WAIT: if (f_arrived) begin
-                    pf_state <= PF_NONE;  // a prefetched descriptor is consumed here
+                    // (a prefetched descriptor is consumed here)
                     if (abort_req) state <= S_ABORT;
                     else if (f_err) begin
                         if (q_empty) halt(ERR_FETCH);
@@ -466,7 +452,7 @@ module dma_chan
                             && (cfg.cyclic || (!d_ctrl[DCTRL_EOC_BIT] && cur != tail && !was_tail))) begin
                             cur <= d_next;
                             if (pf_on) begin
-                                was_tail <= pf_state == PF_NONE ? d_next == tail : pf_was_tail;
+                                was_tail <= pf_next_was_tail;
                                 state <= S_FETCH_WAIT;  // it arrives there, or already has
                             end else begin
                                 state <= S_FETCH;
@@ -478,8 +464,7 @@ module dma_chan
                 end
                 S_WAITQ: begin
                     if (abort_req) state <= S_ABORT;
-                    else if (waitq_done) begin  // (the queue drops what is behind a failure)
-                        pf_state <= PF_NONE;
+                    else if (waitq_done) begin  // (the queue and the prefetch drop theirs)
                         if (q_stop) begin
                             halt(stop_code);
                         end else if (end_code != ERR_NONE) begin
@@ -589,7 +574,6 @@ module dma_chan
                     state <= S_SACK;
                 end else if (abort_done) begin  // (queued descriptors are not written back)
                     abort_req <= 1'b0;
-                    pf_state <= PF_NONE;
                     abort_irq <= 1'b1;
                     {end_code, c_left} <= '0;
                     doorbell <= 1'b0;
