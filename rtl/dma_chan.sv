@@ -1,28 +1,19 @@
-// One channel's front end: its registers and the descriptor state machine.
+// One channel's front end: the descriptor walker, with the blocks it drives:
+//   dma_chan_regs         the channel's registers (set-up in cfg, acting writes in ctl)
+//   dma_desc_prefetch     the next descriptor, fetched while the current one is issued
+//   dma_completion_queue  memory-copy descriptors completing behind the current one
+//   dma_req_handshake     the data phase of a slave transfer, paced by a request line
 //
 // Life of a descriptor: FETCH (shared fetch engine; checked as it arrives) -> data -> DRAIN (all chunks
 // written and acknowledged) -> WB (status word written back) -> next descriptor, idle, or
 // halt. The data phase of a memory copy is ISSUE (chunks to the shared data mover,
-// round-robin with the other channels). That of a slave transfer is one request handshake
-// per burst or element, four-phase with the peripheral on the selected request line:
-//
-//   SREQ  wait for BREQ or SREQ (not while paused)
-//   SCMD  one chunk: a burst (maxburst elements) or a single element, cut at the end of
-//         the descriptor; the rest of a cut burst continues in the next descriptor
-//   SWAIT wait until the chunk is written and acknowledged on the bus
-//   SACK  ACK high (TC too if a descriptor ended) until the peripheral drops its request
-//
-// With SLAVE_CFG.REQ_PIPE the handshake is pipelined instead: in SREQ the channel's ACK is
-// a ready, and a request is accepted in a cycle where it and ACK are both high; the
-// channel issues its chunk (SCMD) and is back in SREQ for the next request while earlier
-// chunks are still on the bus. SWAIT waits only at the end of the descriptor, of the packet
-// (LREQ) or after an error; TC pulses for one cycle when the transfer ends (chain end,
-// packet end, error, terminate) with every accepted request served, the last maybe short.
+// round-robin with the other channels). That of a slave transfer is PACE: one request
+// handshake per burst or element with the peripheral (dma_req_handshake).
 //
 // Memory copies are pipelined: once a descriptor's last chunk is issued it moves to a
 // completion queue (QUEUE_DEPTH entries, oldest first) and the channel fetches and issues the next
 // one while the queue waits for the chunks' write responses and writes the statuses back in
-// order (RETIRE). While a descriptor is issued the next one is prefetched (pf_*). The
+// order (RETIRE). While a descriptor is issued the next one is prefetched. The
 // mover's write engine holds a chunk's W beats until every write of the channel's older
 // descriptors is acknowledged, and while the channel stops on an error or an abort it drops
 // the chunks not yet on the bus, or writes them with no strobes if their AW has gone (kill,
@@ -87,8 +78,8 @@ module dma_chan
     output logic              irq
 );
     typedef enum logic [3:0] {
-        S_IDLE, S_FETCH, S_FETCH_WAIT, S_ISSUE, S_RETIRE, S_WAITQ, S_SREQ, S_SCMD, S_SWAIT,
-        S_SACK, S_DRAIN, S_WB, S_WB_WAIT, S_ABORT, S_HALT
+        S_IDLE, S_FETCH, S_FETCH_WAIT, S_ISSUE, S_RETIRE, S_WAITQ, S_PACE, S_DRAIN, S_WB,
+        S_WB_WAIT, S_ABORT, S_HALT
     } state_t;
 
     state_t state;
@@ -118,14 +109,11 @@ module dma_chan
     logic [ADDR_W-1:0] src_p, dst_p;
     logic [31:0] outstanding;
     logic [3:0]  xerr;
-    logic [CL_W-1:0] s_len;   // the slave chunk being moved
-    logic [CL_W-1:0] s_left;  // bytes of the current request not yet moved
-    logic        s_last;      // it ends the transaction (LREQ with flow control)
-    logic        s_tc;        // a descriptor ended during the current request
-    logic        s_partial;   // part of the current request moved, not yet acknowledged
-    logic        hs_ack;      // four-phase ACK
-    logic        req_tc;      // TC to the peripheral
-    logic        p_open;      // pipelined: a request accepted since the last TC
+
+    // the request handshake (slave transfers, dma_req_handshake)
+    logic        hs_exit_drain, hs_exit_abort, hs_packet_end, hs_waiting, hs_cmd_phase;
+    logic        hs_cmd_valid, hs_finish, hs_active;
+    logic [CL_W-1:0] hs_len;
 
     logic [3:0]  end_code;     // a later descriptor could not be fetched: halt once drained
     logic [31:0] c_left;       // chunks of the current descriptor in flight
@@ -154,9 +142,7 @@ module dma_chan
 
     wire slave    = cfg.slave.dir != DIR_MEM_TO_MEM;
     wire to_dev   = cfg.slave.dir == DIR_MEM_TO_DEV;
-    wire [31:0] elem_bytes  = 32'd1 << cfg.slave.width;
-    wire [31:0] burst_bytes = (32'(cfg.slave.burst_m1) + 32'd1) << cfg.slave.width;
-    wire [31:0] elem_mask   = elem_bytes - 32'd1;
+    wire [31:0] elem_mask   = (32'd1 << cfg.slave.width) - 32'd1;
     /* verilator lint_off CMPCONST */  // constant on buses of 8 bytes and more
     wire width_bad = 32'(cfg.slave.width) > BUS_BYTES_LOG2;
     /* verilator lint_on CMPCONST */
@@ -184,15 +170,8 @@ module dma_chan
     localparam int CHUNK_LOG2 = $clog2(CHUNK_BYTES);
     wire [31:0] to_seam = CHUNK - 32'(dst_p[CHUNK_LOG2-1:0]);
     wire [31:0] this_chunk = (rem < to_seam) ? rem : to_seam;
-    // pipelined handshake: ACK is a ready, from registers only; accepted = both high
-    wire pipe_ready = cfg.slave.pipe && state == S_SREQ && !cfg.pause && !abort_req && xerr == ERR_NONE;
-    wire pipe_take = pipe_ready && (req_breq || req_sreq);
-    // a request is taken: pipelined, whenever accepted (even with an abort just requested);
-    // four-phase, when sampled while not paused and not aborting
-    wire req_take = pipe_take || (!cfg.slave.pipe && state == S_SREQ && !cfg.pause && !abort_req
-                                  && (req_breq || req_sreq));
     wire paused = cfg.pause && (state == S_IDLE || state == S_HALT
-                 || ((state == S_ISSUE || state == S_SREQ) && outstanding == 0 && q_empty));
+                 || ((state == S_ISSUE || hs_waiting) && outstanding == 0 && q_empty));
 
     // prefetch while a memory-copy descriptor is issued whose NEXT is valid (not the end of
     // the chain, and not the tail when fetched: a stale NEXT is re-read as before)
@@ -202,10 +181,10 @@ module dma_chan
     assign fetch_req  = state == S_FETCH && !addr_bad(cur, 1'b1) && !abort_req && !err_known || pf_req;
     assign fetch_addr = pf_req ? d_next[ADDR_W-1:0] : cur[ADDR_W-1:0];
     assign cmd_valid  = state == S_ISSUE && !cfg.pause && !abort_req
-                     || state == S_SCMD && !abort_req && xerr == ERR_NONE;
+                     || hs_cmd_valid;
     assign cmd.src    = (slave && !to_dev) ? cfg.slave.dev_addr[ADDR_W-1:0] : src_p;
     assign cmd.dst    = (slave && to_dev) ? cfg.slave.dev_addr[ADDR_W-1:0] : dst_p;
-    assign cmd.len    = state == S_SCMD ? s_len : this_chunk[CL_W-1:0];
+    assign cmd.len    = hs_cmd_phase ? hs_len : this_chunk[CL_W-1:0];
     assign cmd.fixed_src = slave && !to_dev;
     assign cmd.fixed_dst = slave && to_dev;
     assign cmd.size   = cfg.slave.width;
@@ -222,9 +201,6 @@ module dma_chan
     assign kill       = abort_req || err_known || (chunk_done && chunk.err != ERR_NONE);
     assign req_line   = cfg.slave.line;
     assign req_used   = slave;
-    assign rsp.ack    = hs_ack || pipe_ready;
-    assign rsp.tc     = req_tc;
-    wire req_breq = req.breq, req_sreq = req.sreq, req_lreq = req.lreq;
     assign busy_o     = busy;
     assign halted_o   = state == S_HALT;
 
@@ -233,16 +209,28 @@ module dma_chan
     // An idle or halted channel changes nothing until a register write, an abort, a doorbell
     // with RUN set, or a late completion, TC pulse or prefetch reaches it: the register bank
     // below is enabled only then (the same logic; simulators skip the idle channels' work)
-    wire active = busy || reg_wr || abort_req || (cfg.run && doorbell) || chunk_done || req_tc || p_open
+    wire active = busy || reg_wr || abort_req || (cfg.run && doorbell) || chunk_done || hs_active
                || !q_empty || q_wb || !pf_idle;
 
+    wire drained = outstanding == 0 && !chunk_done;  // no chunk of the channel's on the bus
     // the chain stops (end, error) once nothing of it is on the bus any more
-    wire waitq_done = state == S_WAITQ && !abort_req && outstanding == 0 && !chunk_done && !q_wb
-                   && (q_stop || q_empty) && !pf_busy;
+    wire waitq_done = state == S_WAITQ && !abort_req && drained && !q_wb && (q_stop || q_empty)
+                   && !pf_busy;
     // an abort is done: a partly served request has had its handshake, nothing is on the bus
-    wire abort_drained = outstanding == 0 && !chunk_done;
-    wire abort_done = state == S_ABORT && !(s_partial && !cfg.slave.pipe && abort_drained)
-                   && abort_drained && !q_wb && !pf_busy;
+    wire abort_done = state == S_ABORT && !hs_finish && drained && !q_wb && !pf_busy;
+    // the descriptor that arrived becomes the current one (the last arm of S_FETCH_WAIT)
+    wire f_take = state == S_FETCH_WAIT && f_arrived && !abort_req && !f_err && !err_known
+               && !refetch;
+
+    dma_req_handshake #(.CL_W(CL_W)) u_handshake (
+        .clk, .rst, .en(active), .cfg(cfg.slave), .pause(cfg.pause), .abort_req,
+        .start(f_take && slave && !desc_bad && !skip), .start_len(f_len),
+        .rem, .chain_end, .failed(xerr != ERR_NONE), .drained,
+        .exit_drain(hs_exit_drain), .exit_abort(hs_exit_abort), .packet_end(hs_packet_end),
+        .waiting(hs_waiting), .cmd_phase(hs_cmd_phase), .cmd_valid(hs_cmd_valid), .len(hs_len),
+        .cmd_ready, .stopping(state == S_ABORT), .finish(hs_finish), .stopped(!busy),
+        .active(hs_active), .req, .rsp
+    );
 
     dma_desc_prefetch u_prefetch (
         .clk, .rst, .en(active), .want(pf_want), .next_is_tail(d_next == tail), .req(pf_req),
@@ -320,8 +308,7 @@ module dma_chan
             cur_done <= 1'b0;
             outstanding <= '0;
             {d_next, d_ctrl, was_tail, refetch, eop, skip} <= '0;
-            {rem, xferred, src_p, dst_p, xerr, s_len, s_left, s_last, s_tc, s_partial} <= '0;
-            {hs_ack, req_tc, p_open} <= '0;
+            {rem, xferred, src_p, dst_p, xerr} <= '0;
             {end_code, c_left, c_seq} <= '0;
         end else if (active) begin
             // ---- register writes that act here ------------------------------------------
@@ -351,17 +338,6 @@ module dma_chan
                 c_left <= '0;
                 xferred <= '0;
                 xerr <= ERR_NONE;
-            end
-
-            // ---- pipelined handshake: TC is a one-cycle pulse; a transfer that stops with
-            // requests accepted (halt, terminate) voids them with one
-            if (cfg.slave.pipe) begin
-                if (req_tc) req_tc <= 1'b0;
-                else if (p_open && (state == S_IDLE || state == S_HALT)) begin
-                    req_tc <= 1'b1;
-                    p_open <= 1'b0;
-                    s_partial <= 1'b0;  // a cut burst is void too: the next run starts afresh
-                end
             end
 
             // ---- descriptor state machine -------------------------------------------------
@@ -423,12 +399,8 @@ module dma_chan
                             state <= slave ? S_WB : S_RETIRE;
                         end else if (skip) begin
                             state <= S_WB;  // the transaction already ended: nothing to move
-                        end else if (slave && s_partial) begin
-                            // the rest of a burst cut by the previous descriptor's end
-                            s_len <= CL_W'((f_len < 32'(s_left)) ? f_len : 32'(s_left));
-                            state <= S_SCMD;
                         end else begin
-                            state <= slave ? S_SREQ : S_ISSUE;
+                            state <= slave ? S_PACE : S_ISSUE;
                         end
                     end
                 end
@@ -475,79 +447,20 @@ module dma_chan
                         end
                     end
                 end
-                S_SREQ: begin
-                    if (req_take) begin  // pipelined: served (or voided by TC) whatever follows
-                        if (cfg.slave.pipe) p_open <= 1'b1;
-                        s_left <= CL_W'(req_breq ? burst_bytes : elem_bytes);
-                        s_len <= CL_W'(req_breq ? ((rem < burst_bytes) ? rem : burst_bytes)
-                                                : elem_bytes);
-                        s_last <= req_lreq && cfg.slave.fc && !to_dev;
-                        s_tc <= 1'b0;
-                        state <= S_SCMD;
-                    end else if (abort_req) state <= S_ABORT;
-                    else if (cfg.slave.pipe && xerr != ERR_NONE) state <= S_SWAIT;  // a chunk failed
-                end
-                S_SCMD: begin
-                    if (abort_req) state <= S_ABORT;  // not taken: nothing moved, no ACK
-                    else if (xerr != ERR_NONE) state <= S_SWAIT;  // pipelined: a chunk failed
-                    else if (cmd_ready) begin
-                        rem <= rem - 32'(s_len);
-                        if (to_dev) src_p <= src_p + ADDR_W'(s_len);
-                        else dst_p <= dst_p + ADDR_W'(s_len);
-                        // pipelined: take the next request while this chunk moves, unless
-                        // the descriptor or the packet ends with it (a chunk shorter than
-                        // its request always ends the descriptor: s_len is cut by rem only)
-                        if (cfg.slave.pipe && !s_last && rem != 32'(s_len)) begin
-                            s_partial <= 1'b0;
-                            state <= S_SREQ;
-                        end else state <= S_SWAIT;
+                S_PACE: begin  // the request handshake moves the data
+                    if (hs_cmd_valid && cmd_ready) begin
+                        rem <= rem - 32'(hs_len);
+                        if (to_dev) src_p <= src_p + ADDR_W'(hs_len);
+                        else dst_p <= dst_p + ADDR_W'(hs_len);
                     end
-                end
-                S_SWAIT: if (outstanding == 0 && !chunk_done) begin
-                    s_left <= s_left - s_len;
-                    if (cfg.slave.pipe) begin
-                        if (s_left != s_len && xerr == ERR_NONE && !(rem == 0 && chain_end)) begin
-                            s_partial <= 1'b1;  // the burst goes on in the next descriptor
-                            state <= S_DRAIN;
-                        end else begin
-                            s_partial <= 1'b0;
-                            if ((rem == 0 && chain_end) || s_last || xerr != ERR_NONE) begin
-                                req_tc <= 1'b1;  // the transfer ends: nothing accepted is left
-                                p_open <= 1'b0;
-                            end
-                            if (xerr != ERR_NONE) state <= S_DRAIN;
-                            else if (s_last) begin
-                                eop <= 1'b1;
-                                skip <= !d_ctrl[DCTRL_IOC_BIT];
-                                state <= S_DRAIN;
-                            end else if (rem == 0) state <= S_DRAIN;
-                            else state <= S_SREQ;
-                        end
-                    // a request, LREQ ones included, is acknowledged once all of it moved
-                    end else if (s_left == s_len || xerr != ERR_NONE || (rem == 0 && chain_end)) begin
-                        hs_ack <= 1'b1;
-                        req_tc <= rem == 0 || s_tc || s_last || xerr != ERR_NONE;
-                        s_partial <= 1'b0;
-                        state <= S_SACK;
-                    end else begin
-                        s_partial <= 1'b1;  // the burst goes on in the next descriptor
-                        s_tc <= 1'b1;
-                        state <= S_DRAIN;
-                    end
-                end
-                S_SACK: if (!req_breq && !req_sreq) begin
-                    hs_ack <= 1'b0;
-                    req_tc <= 1'b0;
-                    if (abort_req) state <= S_ABORT;
-                    else if (xerr != ERR_NONE) state <= S_DRAIN;
-                    else if (s_last) begin  // end of packet: the rest of the transaction is empty
+                    if (hs_packet_end) begin  // the rest of the transaction is empty
                         eop <= 1'b1;
                         skip <= !d_ctrl[DCTRL_IOC_BIT];
-                        state <= S_DRAIN;
-                    end else if (rem == 0) state <= S_DRAIN;
-                    else state <= S_SREQ;
+                    end
+                    if (hs_exit_abort) state <= S_ABORT;
+                    else if (hs_exit_drain) state <= S_DRAIN;
                 end
-                S_DRAIN: if (outstanding == 0 && !chunk_done) state <= abort_req ? S_ABORT : S_WB;
+                S_DRAIN: if (drained) state <= abort_req ? S_ABORT : S_WB;
                 S_WB: begin
                     if (abort_req) state <= S_ABORT;
                     else if (wb_gnt) state <= S_WB_WAIT;
@@ -566,12 +479,9 @@ module dma_chan
                         else next_descriptor();
                     end
                 end
-                S_ABORT: if (s_partial && !cfg.slave.pipe && abort_drained) begin
+                S_ABORT: if (hs_finish) begin
                     // a request was partly served: finish its handshake before going idle
-                    s_partial <= 1'b0;
-                    hs_ack <= 1'b1;
-                    req_tc <= 1'b1;
-                    state <= S_SACK;
+                    state <= S_PACE;
                 end else if (abort_done) begin  // (queued descriptors are not written back)
                     abort_req <= 1'b0;
                     abort_irq <= 1'b1;

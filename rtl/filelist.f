@@ -5,6 +5,7 @@ dma_rr_arb.sv
 dma_regs.sv
 dma_chan_regs.sv
 dma_completion_queue.sv
+dma_req_handshake.sv
 dma_desc_prefetch.sv
 dma_chan.sv
 dma_desc_fetch.sv
