@@ -109,12 +109,6 @@ module dma_chan
     logic [ADDR_W-1:0] src_p, dst_p;
     logic [31:0] outstanding;
     logic [3:0]  xerr;
-
-    // the request handshake (slave transfers, dma_req_handshake)
-    logic        hs_exit_drain, hs_exit_abort, hs_packet_end, hs_waiting, hs_cmd_phase;
-    logic        hs_cmd_valid, hs_finish, hs_active;
-    logic [CL_W-1:0] hs_len;
-
     logic [3:0]  end_code;     // a later descriptor could not be fetched: halt once drained
     logic [31:0] c_left;       // chunks of the current descriptor in flight
     logic [1:0]  c_seq;        // the current descriptor's number
@@ -123,6 +117,19 @@ module dma_chan
     logic        pf_req, pf_idle, pf_busy, pf_on, pf_next_was_tail;
     logic        f_arrived, f_err;   // the descriptor that arrives: fetched or prefetched
     logic [255:0] f_desc;
+
+    // the memory-copy completion queue (dma_completion_queue)
+    logic        q_room, q_to_cur, q_wb_req, q_wb_sel, q_retired, q_retired_ioc, q_empty, q_wb;
+    logic        err_known, q_stop;
+    logic [3:0]  stop_code;
+    logic [ADDR_W-1:0] q_wb_addr;
+    logic [63:0] q_wb_data;
+    logic [31:0] q_head_xferred;
+
+    // the request handshake (slave transfers, dma_req_handshake)
+    logic        hs_exit_drain, hs_exit_abort, hs_packet_end, hs_waiting, hs_cmd_phase;
+    logic        hs_cmd_valid, hs_finish, hs_active;
+    logic [CL_W-1:0] hs_len;
 
     localparam logic [31:0] CHUNK = 32'(CHUNK_BYTES);
 
@@ -154,13 +161,6 @@ module dma_chan
                  || addr_bad(f_src, 1'b0) || addr_bad(f_dst, 1'b0) || (slave && slave_bad);
 
     wire busy = state != S_IDLE && state != S_HALT;
-    // the memory-copy completion queue: descriptors whose chunks are all issued
-    logic q_room, q_to_cur, q_wb_req, q_wb_sel, q_retired, q_retired_ioc, q_empty, q_wb;
-    logic err_known, q_stop;
-    logic [3:0] stop_code;
-    logic [ADDR_W-1:0] q_wb_addr;
-    logic [63:0] q_wb_data;
-    logic [31:0] q_head_xferred;
     wire cur_chunk_done = chunk_done && q_to_cur;
     wire q_push = state == S_RETIRE && q_room && !err_known && !abort_req;
     wire chain_end = !cfg.cyclic && (d_ctrl[DCTRL_EOC_BIT] || cur == tail);  // as things stand
@@ -385,7 +385,7 @@ module dma_chan
                         cur_done <= 1'b0;
                         refetch <= 1'b0;
                         state <= S_FETCH;
-                    end else begin
+                    end else begin  // f_take: it is the current descriptor now
                         {d_next, d_ctrl} <= {f_next, f_ctrl};
                         rem <= f_len;
                         src_p <= f_src[ADDR_W-1:0];

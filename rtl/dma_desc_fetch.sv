@@ -14,7 +14,7 @@ module dma_desc_fetch
     input  logic                     clk,
     input  logic                     rst,
     input  logic [NUM_CH-1:0]        req,
-    input  logic [NUM_CH*ADDR_W-1:0] req_addr,
+    input  logic [NUM_CH-1:0][ADDR_W-1:0] req_addr,
     output logic [NUM_CH-1:0]        gnt,
     output logic [NUM_CH-1:0]        done,
     output logic                     err,
@@ -66,7 +66,7 @@ module dma_desc_fetch
             unique case (state)
                 S_IDLE: if (arb_valid) begin
                     ch <= arb_idx;
-                    ar_addr <= req_addr[arb_idx*ADDR_W +: ADDR_W];
+                    ar_addr <= req_addr[arb_idx];
                     beat <= '0;
                     err <= 1'b0;
                     state <= S_AR;

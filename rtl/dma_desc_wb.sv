@@ -14,8 +14,8 @@ module dma_desc_wb
     input  logic                     clk,
     input  logic                     rst,
     input  logic [NUM_CH-1:0]        req,
-    input  logic [NUM_CH*ADDR_W-1:0] req_addr,
-    input  logic [NUM_CH*64-1:0]     req_data,
+    input  logic [NUM_CH-1:0][ADDR_W-1:0] req_addr,
+    input  logic [NUM_CH-1:0][63:0]  req_data,  // STATUS and XFERRED
     output logic [NUM_CH-1:0]        gnt,
     output logic [NUM_CH-1:0]        done,
     output logic                     err,
@@ -85,8 +85,8 @@ module dma_desc_wb
             unique case (state)
                 S_IDLE: if (arb_valid) begin
                     ch <= arb_idx;
-                    aw_addr <= req_addr[arb_idx*ADDR_W +: ADDR_W];
-                    data <= req_data[arb_idx*64 +: 64];
+                    aw_addr <= req_addr[arb_idx];
+                    data <= req_data[arb_idx];
                     beat <= '0;
                     state <= S_AW;
                 end

@@ -1,6 +1,7 @@
 // pydma scatter-gather DMA controller, top level.
 //
-//   AXI4-Lite slave --> dma_regs --> dma_chan x NUM_CH (registers + descriptor FSM)
+//   AXI4-Lite slave --> dma_regs --> dma_chan x NUM_CH (descriptor walker, its registers,
+//                                      |  prefetch, completion queue, request handshake)
 //                                      |  fetch / write-back      |  chunk commands
 //                                      v                          v  (round robin)
 //                          dma_desc_fetch, dma_desc_wb        dma_mover
@@ -179,17 +180,17 @@ module pydma_dmac
 
     // ---- channels ----------------------------------------------------------------------------
     logic [NUM_CH-1:0]        fetch_req, fetch_gnt, fetch_done;
-    logic [NUM_CH*ADDR_W-1:0] fetch_addr;
+    logic [NUM_CH-1:0][ADDR_W-1:0] fetch_addr;
     logic                     fetch_err;
     logic [255:0]             fetch_desc;
     logic [NUM_CH-1:0]        wb_req, wb_gnt, wb_done;
-    logic [NUM_CH*ADDR_W-1:0] wb_addr;
-    logic [NUM_CH*64-1:0]     wb_data;
+    logic [NUM_CH-1:0][ADDR_W-1:0] wb_addr;
+    logic [NUM_CH-1:0][63:0]  wb_data;
     logic                     wb_err;
     logic [NUM_CH-1:0]        cmd_valid;
     chunk_cmd_t [NUM_CH-1:0]  cmd;
     logic [NUM_CH-1:0]        kill;
-    logic [NUM_CH*4-1:0]      req_line;
+    logic [NUM_CH-1:0][3:0]   req_line;
     logic [NUM_CH-1:0]        req_used;
     dma_rsp_t [NUM_CH-1:0]    rsp;
     logic                     mv_cmd_ready, mv_done_valid;
@@ -206,7 +207,7 @@ module pydma_dmac
     wire [15:0] breq16 = 16'(dma_breq), sreq16 = 16'(dma_sreq), lreq16 = 16'(dma_lreq);
 
     for (genvar c = 0; c < NUM_CH; c++) begin : g_ch
-        wire [3:0] line = req_line[c*4 +: 4];
+        wire [3:0] line = req_line[c];
         wire line_ok = 32'(line) < NUM_REQ;  // an absent line never requests
         dma_chan #(
             .cmd_t(chunk_cmd_t), .done_t(chunk_done_t),
@@ -216,15 +217,15 @@ module pydma_dmac
             .clk, .rst,
             .reg_wr(ch_wr[c]), .reg_wr_off(ch_wr_off), .reg_wr_data(ch_wr_data),
             .reg_rd(ch_rd[c]), .reg_rd_off(ch_rd_off), .reg_rd_data(ch_rd_data[c*32 +: 32]),
-            .fetch_req(fetch_req[c]), .fetch_addr(fetch_addr[c*ADDR_W +: ADDR_W]),
+            .fetch_req(fetch_req[c]), .fetch_addr(fetch_addr[c]),
             .fetch_gnt(fetch_gnt[c]), .fetch_done(fetch_done[c]), .fetch_err, .fetch_desc,
             .cmd_valid(cmd_valid[c]),
             .cmd_ready(cmd_arb_valid && cmd_arb_idx == CW'(c) && mv_cmd_ready),
             .cmd(cmd[c]), .kill(kill[c]),
             .chunk_done(mv_done_valid && mv_done_ch == CW'(c)), .chunk(mv_done),
-            .wb_req(wb_req[c]), .wb_addr(wb_addr[c*ADDR_W +: ADDR_W]),
-            .wb_data(wb_data[c*64 +: 64]), .wb_gnt(wb_gnt[c]), .wb_done(wb_done[c]), .wb_err,
-            .req_line(req_line[c*4 +: 4]), .req_used(req_used[c]),
+            .wb_req(wb_req[c]), .wb_addr(wb_addr[c]),
+            .wb_data(wb_data[c]), .wb_gnt(wb_gnt[c]), .wb_done(wb_done[c]), .wb_err,
+            .req_line(req_line[c]), .req_used(req_used[c]),
             .req('{breq: line_ok && breq16[line], sreq: line_ok && sreq16[line],
                    lreq: line_ok && lreq16[line]}),
             .rsp(rsp[c]),
@@ -240,8 +241,8 @@ module pydma_dmac
         dma_tc = '0;
         for (int c = 0; c < NUM_CH; c++) begin
             if (req_used[c]) begin
-                dma_ack = dma_ack | NUM_REQ'(32'(rsp[c].ack) << req_line[c*4 +: 4]);
-                dma_tc = dma_tc | NUM_REQ'(32'(rsp[c].tc) << req_line[c*4 +: 4]);
+                dma_ack = dma_ack | NUM_REQ'(32'(rsp[c].ack) << req_line[c]);
+                dma_tc = dma_tc | NUM_REQ'(32'(rsp[c].tc) << req_line[c]);
             end
         end
     end
