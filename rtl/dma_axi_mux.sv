@@ -2,77 +2,56 @@
 // onto one AXI4 master. A choice of AR or AW source is held while VALID waits for READY, so
 // the payload stays stable; W follows AW order; R and B are routed back by ID.
 module dma_axi_mux #(
-    parameter int ADDR_W = 32,
-    parameter int DATA_W = 64,
+    parameter type ax_t = logic,   // AR/AW and W payloads (pydma_dmac)
+    parameter type w_t = logic,
     parameter int ID_W = 4,
-    parameter int MAX_WRITES = 16,
-    localparam int B = DATA_W / 8
+    parameter int MAX_WRITES = 16
 ) (
     input  logic              clk,
     input  logic              rst,
     // descriptor read (fetch)
     input  logic              d_ar_valid,
     output logic              d_ar_ready,
-    input  logic [ADDR_W-1:0] d_ar_addr,
-    input  logic [7:0]        d_ar_len,
+    input  ax_t               d_ar,
     output logic              d_r_valid,
     input  logic              d_r_ready,
     // data read
     input  logic              m_ar_valid,
     output logic              m_ar_ready,
-    input  logic [ADDR_W-1:0] m_ar_addr,
-    input  logic [7:0]        m_ar_len,
-    input  logic [2:0]        m_ar_size,
-    input  logic [1:0]        m_ar_burst,
+    input  ax_t               m_ar,
     output logic              m_r_valid,
     input  logic              m_r_ready,
     // descriptor write (status write-back)
     input  logic              d_aw_valid,
     output logic              d_aw_ready,
-    input  logic [ADDR_W-1:0] d_aw_addr,
-    input  logic [7:0]        d_aw_len,
+    input  ax_t               d_aw,
     input  logic              d_w_valid,
     output logic              d_w_ready,
-    input  logic [DATA_W-1:0] d_w_data,
-    input  logic [B-1:0]      d_w_strb,
-    input  logic              d_w_last,
+    input  w_t                d_w,
     output logic              d_b_valid,
     input  logic              d_b_ready,
     // data write
     input  logic              m_aw_valid,
     output logic              m_aw_ready,
-    input  logic [ADDR_W-1:0] m_aw_addr,
-    input  logic [7:0]        m_aw_len,
-    input  logic [2:0]        m_aw_size,
-    input  logic [1:0]        m_aw_burst,
+    input  ax_t               m_aw,
     input  logic              m_w_valid,
     output logic              m_w_ready,
-    input  logic [DATA_W-1:0] m_w_data,
-    input  logic [B-1:0]      m_w_strb,
-    input  logic              m_w_last,
+    input  w_t                m_w,
     output logic              m_b_valid,
     input  logic              m_b_ready,
-    // AXI4 master
+    // AXI4 master (payloads flattened onto its ports in pydma_dmac)
     output logic [ID_W-1:0]   axi_arid,
-    output logic [ADDR_W-1:0] axi_araddr,
-    output logic [7:0]        axi_arlen,
-    output logic [2:0]        axi_arsize,
-    output logic [1:0]        axi_arburst,
+    output ax_t               axi_ar,
     output logic              axi_arvalid,
     input  logic              axi_arready,
     input  logic [ID_W-1:0]   axi_rid,
     input  logic              axi_rvalid,
     output logic              axi_rready,
     output logic [ID_W-1:0]   axi_awid,
-    output logic [ADDR_W-1:0] axi_awaddr,
-    output logic [7:0]        axi_awlen,
-    output logic [2:0]        axi_awsize,
-    output logic [1:0]        axi_awburst,
+    output ax_t               axi_aw,
     output logic              axi_awvalid,
     input  logic              axi_awready,
-    output logic [DATA_W-1:0] axi_wdata,
-    output logic [B-1:0]      axi_wstrb,
-    output logic              axi_wlast,
+    output w_t                axi_w,
     output logic              axi_wvalid,
     input  logic              axi_wready,
     input  logic [ID_W-1:0]   axi_bid,
@@ -84,10 +63,7 @@ module dma_axi_mux #(
     wire  ar_sel_d = ar_hold ? ar_pick_d : (d_ar_valid && (!m_ar_valid || !ar_last_d));
 
     assign axi_arvalid = ar_sel_d ? d_ar_valid : m_ar_valid;
-    assign axi_araddr  = ar_sel_d ? d_ar_addr : m_ar_addr;
-    assign axi_arlen   = ar_sel_d ? d_ar_len : m_ar_len;
-    assign axi_arsize  = ar_sel_d ? 3'($clog2(B)) : m_ar_size;  // descriptors: full-width INCR
-    assign axi_arburst = ar_sel_d ? 2'b01 : m_ar_burst;
+    assign axi_ar      = ar_sel_d ? d_ar : m_ar;
     assign axi_arid    = ID_W'(ar_sel_d);
     assign d_ar_ready  = ar_sel_d && axi_arready;
     assign m_ar_ready  = !ar_sel_d && axi_arready;
@@ -116,10 +92,7 @@ module dma_axi_mux #(
     wire  aw_src_valid = aw_sel_d ? d_aw_valid : m_aw_valid;
 
     assign axi_awvalid = aw_src_valid && own_ready;
-    assign axi_awaddr  = aw_sel_d ? d_aw_addr : m_aw_addr;
-    assign axi_awlen   = aw_sel_d ? d_aw_len : m_aw_len;
-    assign axi_awsize  = aw_sel_d ? 3'($clog2(B)) : m_aw_size;
-    assign axi_awburst = aw_sel_d ? 2'b01 : m_aw_burst;
+    assign axi_aw      = aw_sel_d ? d_aw : m_aw;
     assign axi_awid    = ID_W'(aw_sel_d);
     assign d_aw_ready  = aw_sel_d && axi_awready && own_ready;
     assign m_aw_ready  = !aw_sel_d && axi_awready && own_ready;
@@ -137,16 +110,14 @@ module dma_axi_mux #(
     end
 
     // which source owns each accepted AW, so W beats go out in AW order
-    wire w_done = axi_wvalid && axi_wready && axi_wlast;
+    wire w_done = axi_wvalid && axi_wready && axi_w.last;
     dma_fifo #(.WIDTH(1), .DEPTH(MAX_WRITES)) u_owner (
         .clk, .rst, .in_valid(axi_awvalid && axi_awready), .in_ready(own_ready),
         .in_data(aw_sel_d), .out_valid(own_valid), .out_ready(w_done), .out_data(own_d)
     );
 
     assign axi_wvalid = own_valid && (own_d ? d_w_valid : m_w_valid);
-    assign axi_wdata  = own_d ? d_w_data : m_w_data;
-    assign axi_wstrb  = own_d ? d_w_strb : m_w_strb;
-    assign axi_wlast  = own_d ? d_w_last : m_w_last;
+    assign axi_w      = own_d ? d_w : m_w;
     assign d_w_ready  = own_valid && own_d && axi_wready;
     assign m_w_ready  = own_valid && !own_d && axi_wready;
 

@@ -1,28 +1,19 @@
-// One channel's front end: its registers and the descriptor state machine.
+// One channel's front end: the descriptor walker, with the blocks it drives:
+//   dma_chan_regs         the channel's registers (set-up in cfg, acting writes in ctl)
+//   dma_desc_prefetch     the next descriptor, fetched while the current one is issued
+//   dma_completion_queue  memory-copy descriptors completing behind the current one
+//   dma_req_handshake     the data phase of a slave transfer, paced by a request line
 //
 // Life of a descriptor: FETCH (shared fetch engine; checked as it arrives) -> data -> DRAIN (all chunks
 // written and acknowledged) -> WB (status word written back) -> next descriptor, idle, or
 // halt. The data phase of a memory copy is ISSUE (chunks to the shared data mover,
-// round-robin with the other channels). That of a slave transfer is one request handshake
-// per burst or element, four-phase with the peripheral on the selected request line:
-//
-//   SREQ  wait for BREQ or SREQ (not while paused)
-//   SCMD  one chunk: a burst (maxburst elements) or a single element, cut at the end of
-//         the descriptor; the rest of a cut burst continues in the next descriptor
-//   SWAIT wait until the chunk is written and acknowledged on the bus
-//   SACK  ACK high (TC too if a descriptor ended) until the peripheral drops its request
-//
-// With SLAVE_CFG.REQ_PIPE the handshake is pipelined instead: in SREQ the channel's ACK is
-// a ready, and a request is accepted in a cycle where it and ACK are both high; the
-// channel issues its chunk (SCMD) and is back in SREQ for the next request while earlier
-// chunks are still on the bus. SWAIT waits only at the end of the descriptor, of the packet
-// (LREQ) or after an error; TC pulses for one cycle when the transfer ends (chain end,
-// packet end, error, terminate) with every accepted request served, the last maybe short.
+// round-robin with the other channels). That of a slave transfer is PACE: one request
+// handshake per burst or element with the peripheral (dma_req_handshake).
 //
 // Memory copies are pipelined: once a descriptor's last chunk is issued it moves to a
 // completion queue (QUEUE_DEPTH entries, oldest first) and the channel fetches and issues the next
 // one while the queue waits for the chunks' write responses and writes the statuses back in
-// order (RETIRE). While a descriptor is issued the next one is prefetched (pf_*). The
+// order (RETIRE). While a descriptor is issued the next one is prefetched. The
 // mover's write engine holds a chunk's W beats until every write of the channel's older
 // descriptors is acknowledged, and while the channel stops on an error or an abort it drops
 // the chunks not yet on the bus, or writes them with no strobes if their AW has gone (kill,
@@ -37,7 +28,10 @@
 // and goes idle.
 module dma_chan
     import pydma_layout_pkg::*;
+    import dma_types_pkg::*;
 #(
+    parameter type cmd_t = logic,   // chunk command and completion (pydma_dmac)
+    parameter type done_t = logic,
     parameter int ADDR_W = 32,
     parameter int CL_W   = 13,   // width of a chunk length (CHUNK_BYTES and a burst fit)
     parameter int CHUNK_BYTES = 4096,
@@ -63,17 +57,10 @@ module dma_chan
     // data mover, one chunk per command
     output logic              cmd_valid,
     input  logic              cmd_ready,
-    output logic [ADDR_W-1:0] cmd_src,
-    output logic [ADDR_W-1:0] cmd_dst,
-    output logic [CL_W-1:0]   cmd_len,
-    output logic              cmd_fixed_src,
-    output logic              cmd_fixed_dst,
-    output logic [1:0]        cmd_size,
-    output logic [1:0]        cmd_seq,    // the chunk's descriptor (mod 4), for the barrier
+    output cmd_t              cmd,
     output logic              kill,       // stopping: drop chunks not yet written
     input  logic              chunk_done,
-    input  logic [3:0]        chunk_err,
-    input  logic [CL_W-1:0]   chunk_bytes,
+    input  done_t             chunk,
     // status write-back engine
     output logic              wb_req,
     output logic [ADDR_W-1:0] wb_addr,
@@ -84,33 +71,28 @@ module dma_chan
     // peripheral request line selected by SLAVE_CFG.REQ_LINE
     output logic [3:0]        req_line,
     output logic              req_used,   // a slave direction is configured
-    input  logic              req_breq,
-    input  logic              req_sreq,
-    input  logic              req_lreq,
-    output logic              req_ack,
-    output logic              req_tc,
+    input  dma_req_t          req,
+    output dma_rsp_t          rsp,
     output logic              busy_o,     // set-up registers are locked (dma_regs refuses them)
     output logic              halted_o,   // CUR_DESC is locked too: only ABORT or RESET leave
     output logic              irq
 );
     typedef enum logic [3:0] {
-        S_IDLE, S_FETCH, S_FETCH_WAIT, S_ISSUE, S_RETIRE, S_WAITQ, S_SREQ, S_SCMD, S_SWAIT,
-        S_SACK, S_DRAIN, S_WB, S_WB_WAIT, S_ABORT, S_HALT
+        S_IDLE, S_FETCH, S_FETCH_WAIT, S_ISSUE, S_RETIRE, S_WAITQ, S_PACE, S_DRAIN, S_WB,
+        S_WB_WAIT, S_ABORT, S_HALT
     } state_t;
 
     state_t state;
 
-    // registers
-    logic        run, ioc_en, err_en, pause, cyclic, ioc_irq, err_irq, abort_irq;
+    // the channel's registers (dma_chan_regs) and its status
+    chan_cfg_t   cfg;
+    chan_ctl_t   ctl;
+    wire [63:0]  tail = cfg.tail;
+    logic        ioc_irq, err_irq, abort_irq;
     logic        abort_req;  // ABORT written, not yet done
     logic [3:0]  err_code;
-    logic [63:0] cur, tail, dev_addr;
-    logic [31:0] cur_hi_shadow, tail_hi_shadow, dev_hi_shadow, done_cnt;
-    logic [1:0]  cfg_dir, cfg_width;
-    logic [3:0]  cfg_line;
-    logic        cfg_fc;
-    logic        cfg_pipe;     // pipelined request handshake
-    logic [7:0]  cfg_burst_m1;
+    logic [63:0] cur;
+    logic [31:0] done_cnt;
     logic        doorbell;  // TAIL_DESC written since the channel last left idle
     logic        cur_done;  // CUR_DESC was completed: resume from its NEXT word
 
@@ -127,37 +109,27 @@ module dma_chan
     logic [ADDR_W-1:0] src_p, dst_p;
     logic [31:0] outstanding;
     logic [3:0]  xerr;
-    logic [CL_W-1:0] s_len;   // the slave chunk being moved
-    logic [CL_W-1:0] s_left;  // bytes of the current request not yet moved
-    logic        s_last;      // it ends the transaction (LREQ with flow control)
-    logic        s_tc;        // a descriptor ended during the current request
-    logic        s_partial;   // part of the current request moved, not yet acknowledged
-    logic        hs_ack;      // four-phase ACK
-    logic        p_open;      // pipelined: a request accepted since the last TC
-
-    // memory-copy completion queue: descriptors whose chunks are all issued, oldest at 0
-    localparam int QD = QUEUE_DEPTH;
-    localparam int QW = (QD > 1) ? $clog2(QD) : 1;
-    logic [QD-1:0] q_valid;    // valid entries are 0 .. n-1
-    logic [63:0] q_addr [QD];
-    logic [QD-1:0] q_ioc;
-    logic [31:0] q_left [QD];  // chunks still in flight
-    logic [31:0] q_xfer [QD];  // bytes moved
-    logic [3:0]  q_err [QD];
-    logic        q_wb;         // the head's status write-back was granted
-    logic        q_stop;       // the head failed (data or write-back): halt with stop_code
-    logic [3:0]  stop_code;
     logic [3:0]  end_code;     // a later descriptor could not be fetched: halt once drained
     logic [31:0] c_left;       // chunks of the current descriptor in flight
     logic [1:0]  c_seq;        // the current descriptor's number
 
-    // descriptor prefetch (memory copies): the next descriptor along NEXT is fetched while
-    // the current one is issued, so its check and first read follow at once
-    typedef enum logic [1:0] { PF_NONE, PF_WAIT, PF_FULL } pf_state_t;
-    pf_state_t   pf_state;
-    logic [255:0] pf_desc;
-    logic        pf_err;
-    logic        pf_was_tail;  // the prefetched descriptor was the tail when fetched
+    // descriptor prefetch (memory copies, dma_desc_prefetch)
+    logic        pf_req, pf_idle, pf_busy, pf_on, pf_next_was_tail;
+    logic        f_arrived, f_err;   // the descriptor that arrives: fetched or prefetched
+    logic [255:0] f_desc;
+
+    // the memory-copy completion queue (dma_completion_queue)
+    logic        q_room, q_to_cur, q_wb_req, q_wb_sel, q_retired, q_retired_ioc, q_empty, q_wb;
+    logic        err_known, q_stop;
+    logic [3:0]  stop_code;
+    logic [ADDR_W-1:0] q_wb_addr;
+    logic [63:0] q_wb_data;
+    logic [31:0] q_head_xferred;
+
+    // the request handshake (slave transfers, dma_req_handshake)
+    logic        hs_exit_drain, hs_exit_abort, hs_packet_end, hs_waiting, hs_cmd_phase;
+    logic        hs_cmd_valid, hs_finish, hs_active;
+    logic [CL_W-1:0] hs_len;
 
     localparam logic [31:0] CHUNK = 32'(CHUNK_BYTES);
 
@@ -168,154 +140,141 @@ module dma_chan
         return bad;
     endfunction
 
-    // the descriptor that arrives: from the fetch engine, or the one prefetched earlier
-    wire pf_ready = pf_state == PF_FULL;
-    wire [255:0] f_desc = pf_ready ? pf_desc : fetch_desc;
-    wire f_arrived = fetch_done || pf_ready;
-    wire f_err = pf_ready ? pf_err : fetch_err;
+    // the descriptor that arrives
     wire [63:0] f_next = f_desc[DESC_NEXT_OFF*8 +: 64];
     wire [63:0] f_src  = f_desc[DESC_SRC_OFF*8 +: 64];
     wire [63:0] f_dst  = f_desc[DESC_DST_OFF*8 +: 64];
     wire [31:0] f_len  = f_desc[DESC_LEN_OFF*8 +: 32];
     wire [31:0] f_ctrl = f_desc[DESC_CTRL_OFF*8 +: 32];
 
-    wire slave    = cfg_dir != DIR_MEM_TO_MEM;
-    wire to_dev   = cfg_dir == DIR_MEM_TO_DEV;
-    wire [31:0] elem_bytes  = 32'd1 << cfg_width;
-    wire [31:0] burst_bytes = (32'(cfg_burst_m1) + 32'd1) << cfg_width;
-    wire [31:0] elem_mask   = elem_bytes - 32'd1;
+    wire slave    = cfg.slave.dir != DIR_MEM_TO_MEM;
+    wire to_dev   = cfg.slave.dir == DIR_MEM_TO_DEV;
+    wire [31:0] elem_mask   = (32'd1 << cfg.slave.width) - 32'd1;
     /* verilator lint_off CMPCONST */  // constant on buses of 8 bytes and more
-    wire width_bad = 32'(cfg_width) > BUS_BYTES_LOG2;
+    wire width_bad = 32'(cfg.slave.width) > BUS_BYTES_LOG2;
     /* verilator lint_on CMPCONST */
     // the fetched descriptor's checks, made as it arrives (no separate check cycle)
-    wire slave_bad = cfg_dir == 2'd3 || width_bad
-                  || (f_len & elem_mask) != 0 || (dev_addr[31:0] & elem_mask) != 0
-                  || addr_bad(dev_addr, 1'b0);
+    wire slave_bad = cfg.slave.dir == 2'd3 || width_bad
+                  || (f_len & elem_mask) != 0 || (cfg.slave.dev_addr[31:0] & elem_mask) != 0
+                  || addr_bad(cfg.slave.dev_addr, 1'b0);
     wire desc_bad = f_len == 0 || (f_ctrl & ~DCTRL_VALID_MASK) != 0
                  || addr_bad(f_src, 1'b0) || addr_bad(f_dst, 1'b0) || (slave && slave_bad);
 
     wire busy = state != S_IDLE && state != S_HALT;
-    // a chunk completion belongs to the oldest queued descriptor with chunks in flight, else
-    // to the current one (the mover completes a channel's chunks in order)
-    logic [QD-1:0] to_q;
-    logic q_err_any;
-    always_comb begin
-        logic found;
-        found = 1'b0;
-        to_q = '0;
-        q_err_any = 1'b0;
-        if (q_valid != '0) begin  // (an idle channel's queue is empty: nothing to look at)
-            for (int i = 0; i < QD; i++) begin
-                to_q[i] = !found && q_valid[i] && q_left[i] != 0;
-                found = found || to_q[i];
-                q_err_any = q_err_any || (q_valid[i] && q_err[i] != ERR_NONE);
-            end
-        end
-    end
-    wire to_cur = to_q == '0;
-    wire cur_chunk_done = chunk_done && to_cur;
-    wire err_known = q_stop || q_err_any;
-    wire q_empty = q_valid == '0;
-    wire q_wb_req = q_valid[0] && q_left[0] == 0 && !q_wb && !abort_req && !q_stop;
-    wire q_pop = q_wb && wb_done;
-    wire q_room = !q_valid[QD-1] || q_pop;
+    wire cur_chunk_done = chunk_done && q_to_cur;
     wire q_push = state == S_RETIRE && q_room && !err_known && !abort_req;
-    wire chain_end = !cyclic && (d_ctrl[DCTRL_EOC_BIT] || cur == tail);  // as things stand
+    wire chain_end = !cfg.cyclic && (d_ctrl[DCTRL_EOC_BIT] || cur == tail);  // as things stand
     // chunks end on CHUNK-aligned destination addresses: every seam then falls on a
     // destination beat boundary, so no destination beat is written twice, and the mover can
     // carry the source beat two chunks share instead of reading it again (dma_mover)
     localparam int CHUNK_LOG2 = $clog2(CHUNK_BYTES);
     wire [31:0] to_seam = CHUNK - 32'(dst_p[CHUNK_LOG2-1:0]);
     wire [31:0] this_chunk = (rem < to_seam) ? rem : to_seam;
-    // pipelined handshake: ACK is a ready, from registers only; accepted = both high
-    wire pipe_ready = cfg_pipe && state == S_SREQ && !pause && !abort_req && xerr == ERR_NONE;
-    wire pipe_take = pipe_ready && (req_breq || req_sreq);
-    // a request is taken: pipelined, whenever accepted (even with an abort just requested);
-    // four-phase, when sampled while not paused and not aborting
-    wire req_take = pipe_take || (!cfg_pipe && state == S_SREQ && !pause && !abort_req
-                                  && (req_breq || req_sreq));
-    wire paused = pause && (state == S_IDLE || state == S_HALT
-                 || ((state == S_ISSUE || state == S_SREQ) && outstanding == 0 && q_empty));
+    wire paused = cfg.pause && (state == S_IDLE || state == S_HALT
+                 || ((state == S_ISSUE || hs_waiting) && outstanding == 0 && q_empty));
 
     // prefetch while a memory-copy descriptor is issued whose NEXT is valid (not the end of
     // the chain, and not the tail when fetched: a stale NEXT is re-read as before)
-    wire pf_req = pf_state == PF_NONE && (state == S_ISSUE || state == S_RETIRE) && !slave && !cyclic
-               && !d_ctrl[DCTRL_EOC_BIT] && !was_tail && !addr_bad(d_next, 1'b1)
-               && !abort_req && !err_known && xerr == ERR_NONE;
-    wire pf_busy = pf_state == PF_WAIT;  // a prefetch is on the bus: wait for it before idle
-    wire pf_on = pf_state != PF_NONE || (pf_req && fetch_gnt);
+    wire pf_want = (state == S_ISSUE || state == S_RETIRE) && !slave && !cfg.cyclic
+                && !d_ctrl[DCTRL_EOC_BIT] && !was_tail && !addr_bad(d_next, 1'b1)
+                && !abort_req && !err_known && xerr == ERR_NONE;
     assign fetch_req  = state == S_FETCH && !addr_bad(cur, 1'b1) && !abort_req && !err_known || pf_req;
     assign fetch_addr = pf_req ? d_next[ADDR_W-1:0] : cur[ADDR_W-1:0];
-    assign cmd_valid  = state == S_ISSUE && !pause && !abort_req
-                     || state == S_SCMD && !abort_req && xerr == ERR_NONE;
-    assign cmd_src    = (slave && !to_dev) ? dev_addr[ADDR_W-1:0] : src_p;
-    assign cmd_dst    = (slave && to_dev) ? dev_addr[ADDR_W-1:0] : dst_p;
-    assign cmd_len    = state == S_SCMD ? s_len : this_chunk[CL_W-1:0];
-    assign cmd_fixed_src = slave && !to_dev;
-    assign cmd_fixed_dst = slave && to_dev;
-    assign cmd_size   = cfg_width;
+    assign cmd_valid  = state == S_ISSUE && !cfg.pause && !abort_req
+                     || hs_cmd_valid;
+    assign cmd.src    = (slave && !to_dev) ? cfg.slave.dev_addr[ADDR_W-1:0] : src_p;
+    assign cmd.dst    = (slave && to_dev) ? cfg.slave.dev_addr[ADDR_W-1:0] : dst_p;
+    assign cmd.len    = hs_cmd_phase ? hs_len : this_chunk[CL_W-1:0];
+    assign cmd.fixed_src = slave && !to_dev;
+    assign cmd.fixed_dst = slave && to_dev;
+    assign cmd.size   = cfg.slave.width;
     // status write-back: the completion queue's head (memory copies) or the current
     // descriptor (slave transfers, which run one descriptor at a time)
-    wire q_wb_sel = q_wb_req || q_wb;
     assign wb_req     = (state == S_WB && !abort_req) || q_wb_req;
-    assign wb_addr    = (q_wb_sel ? q_addr[0][ADDR_W-1:0] : cur[ADDR_W-1:0]) + ADDR_W'(DESC_STATUS_OFF);
-    assign wb_data    = q_wb_sel ? {q_xfer[0], 24'd0, q_err[0], 2'd0, 1'b0, 1'b1}
-                                 : {xferred, 24'd0, xerr, 2'd0, eop, 1'b1};
+    assign wb_addr    = q_wb_sel ? q_wb_addr : cur[ADDR_W-1:0] + ADDR_W'(DESC_STATUS_OFF);
+    assign wb_data    = q_wb_sel ? q_wb_data : {xferred, 24'd0, xerr, 2'd0, eop, 1'b1};
     // XFERRED belongs to descriptor number DONE_CNT: the queue's head, else the current one
-    wire [31:0] xferred_rd = q_valid[0] ? q_xfer[0] : xferred;
-    assign cmd_seq    = c_seq;
+    wire [31:0] xferred_rd = !q_empty ? q_head_xferred : xferred;
+    assign cmd.seq    = c_seq;
     // kill: also in the cycle a failed chunk completes, which is the first cycle the write
     // barrier (in dma_wr_engine) could let a later descriptor's writes go
-    assign kill       = abort_req || err_known || (chunk_done && chunk_err != ERR_NONE);
-    assign irq        = ((ioc_irq || abort_irq) && ioc_en) || (err_irq && err_en);
-    assign req_line   = cfg_line;
+    assign kill       = abort_req || err_known || (chunk_done && chunk.err != ERR_NONE);
+    assign req_line   = cfg.slave.line;
     assign req_used   = slave;
-    assign req_ack    = hs_ack || pipe_ready;
     assign busy_o     = busy;
     assign halted_o   = state == S_HALT;
 
-    wire w_reset  = reg_wr && reg_wr_off == 6'(CH_CTRL) && reg_wr_data[CTRL_RESET_LSB] && !busy;
+    wire w_reset = ctl.reset;
 
-    // The read is registered: the value at the read's clock edge, held until the next read.
-    // dma_regs presents it with RVALID, one cycle after the AR handshake as before. (A
-    // combinational mux here would be a path from ARADDR, which a simulator evaluates on every
-    // input change, read or not.)
-    always_ff @(posedge clk) begin
-        if (reg_rd) unique case (reg_rd_off)
-            6'(CH_CTRL):         reg_rd_data <= (32'(run) << CTRL_RUN_LSB)
-                                             | (32'(ioc_en) << CTRL_IOC_IRQ_EN_LSB)
-                                             | (32'(err_en) << CTRL_ERR_IRQ_EN_LSB)
-                                             | (32'(pause) << CTRL_PAUSE_LSB)
-                                             | (32'(cyclic) << CTRL_CYCLIC_LSB);
-            6'(CH_STATUS):       reg_rd_data <= (32'(busy) << STATUS_BUSY_LSB)
-                                             | (32'(state == S_HALT) << STATUS_HALTED_LSB)
-                                             | (32'(paused) << STATUS_PAUSED_LSB)
-                                             | (32'(ioc_irq) << STATUS_IOC_IRQ_LSB)
-                                             | (32'(err_irq) << STATUS_ERR_IRQ_LSB)
-                                             | (32'(abort_irq) << STATUS_ABORT_IRQ_LSB)
-                                             | (32'(err_code) << STATUS_ERR_CODE_LSB);
-            6'(CH_CUR_DESC_LO):  reg_rd_data <= cur[31:0];
-            6'(CH_CUR_DESC_HI):  reg_rd_data <= cur[63:32];
-            6'(CH_TAIL_DESC_LO): reg_rd_data <= tail[31:0];
-            6'(CH_TAIL_DESC_HI): reg_rd_data <= tail[63:32];
-            6'(CH_DONE_CNT):     reg_rd_data <= done_cnt;
-            6'(CH_XFERRED):      reg_rd_data <= xferred_rd;
-            6'(CH_SLAVE_CFG):    reg_rd_data <= (32'(cfg_dir) << SLAVE_CFG_DIR_LSB)
-                                             | (32'(cfg_width) << SLAVE_CFG_WIDTH_LSB)
-                                             | (32'(cfg_line) << SLAVE_CFG_REQ_LINE_LSB)
-                                             | (32'(cfg_fc) << SLAVE_CFG_FLOW_CTRL_LSB)
-                                             | (32'(cfg_pipe) << SLAVE_CFG_REQ_PIPE_LSB)
-                                             | (32'(cfg_burst_m1) << SLAVE_CFG_BURST_M1_LSB);
-            6'(CH_DEV_ADDR_LO):  reg_rd_data <= dev_addr[31:0];
-            6'(CH_DEV_ADDR_HI):  reg_rd_data <= dev_addr[63:32];
-            default:             reg_rd_data <= 32'd0;
-        endcase
-    end
+    // An idle or halted channel changes nothing until a register write, an abort, a doorbell
+    // with RUN set, or a late completion, TC pulse or prefetch reaches it: the register bank
+    // below is enabled only then (the same logic; simulators skip the idle channels' work)
+    wire active = busy || reg_wr || abort_req || (cfg.run && doorbell) || chunk_done || hs_active
+               || !q_empty || q_wb || !pf_idle;
+
+    wire drained = outstanding == 0 && !chunk_done;  // no chunk of the channel's on the bus
+    // the chain stops (end, error) once nothing of it is on the bus any more
+    wire waitq_done = state == S_WAITQ && !abort_req && drained && !q_wb && (q_stop || q_empty)
+                   && !pf_busy;
+    // an abort is done: a partly served request has had its handshake, nothing is on the bus
+    wire abort_done = state == S_ABORT && !hs_finish && drained && !q_wb && !pf_busy;
+    // the descriptor that arrived becomes the current one (the last arm of S_FETCH_WAIT)
+    wire f_take = state == S_FETCH_WAIT && f_arrived && !abort_req && !f_err && !err_known
+               && !refetch;
+
+    dma_req_handshake #(.CL_W(CL_W)) u_handshake (
+        .clk, .rst, .en(active), .cfg(cfg.slave), .pause(cfg.pause), .abort_req,
+        .start(f_take && slave && !desc_bad && !skip), .start_len(f_len),
+        .rem, .chain_end, .failed(xerr != ERR_NONE), .drained,
+        .exit_drain(hs_exit_drain), .exit_abort(hs_exit_abort), .packet_end(hs_packet_end),
+        .waiting(hs_waiting), .cmd_phase(hs_cmd_phase), .cmd_valid(hs_cmd_valid), .len(hs_len),
+        .cmd_ready, .stopping(state == S_ABORT), .finish(hs_finish), .stopped(!busy),
+        .active(hs_active), .req, .rsp
+    );
+
+    dma_desc_prefetch u_prefetch (
+        .clk, .rst, .en(active), .want(pf_want), .next_is_tail(d_next == tail), .req(pf_req),
+        .fetch_gnt, .fetch_done, .fetch_err, .fetch_desc,
+        .drop((state == S_FETCH_WAIT && f_arrived) || waitq_done || abort_done),
+        .idle(pf_idle), .busy(pf_busy), .on(pf_on), .next_was_tail(pf_next_was_tail),
+        .arrived(f_arrived), .arrived_err(f_err), .arrived_desc(f_desc)
+    );
+
+    dma_completion_queue #(.done_t(done_t), .ADDR_W(ADDR_W), .DEPTH(QUEUE_DEPTH)) u_queue (
+        .clk, .rst, .en(active),
+        .push(q_push),
+        .push_entry('{
+            addr: cur,
+            ioc: d_ctrl[DCTRL_IOC_BIT],
+            left: c_left - 32'(cur_chunk_done),
+            xferred: xferred + ((cur_chunk_done && chunk.err == ERR_NONE) ? 32'(chunk.bytes) : 32'd0),
+            err: (xerr != ERR_NONE) ? xerr : (cur_chunk_done ? chunk.err : ERR_NONE)
+        }),
+        .room(q_room),
+        .chunk_done, .chunk, .to_cur(q_to_cur),
+        .abort_req, .wb_req(q_wb_req), .wb_sel(q_wb_sel), .wb_addr(q_wb_addr), .wb_data(q_wb_data),
+        .wb_gnt, .wb_done, .wb_err, .retired(q_retired), .retired_ioc(q_retired_ioc),
+        .empty(q_empty), .wb_busy(q_wb), .err_known, .stop(q_stop), .stop_code,
+        .head_xferred(q_head_xferred),
+        .flush(waitq_done || abort_done), .stop_ack((waitq_done && q_stop) || abort_done),
+        .clear(w_reset)
+    );
+
+    dma_chan_regs u_regs (
+        .clk, .rst, .reg_wr, .reg_wr_off, .reg_wr_data, .reg_rd, .reg_rd_off, .reg_rd_data,
+        .cfg, .ctl,
+        .status('{
+            busy: busy, halted: state == S_HALT, paused: paused,
+            ioc_irq: ioc_irq, err_irq: err_irq, abort_irq: abort_irq, err_code: err_code,
+            cur: cur, done_cnt: done_cnt, xferred: xferred_rd
+        }),
+        .irq
+    );
 
     // a descriptor is done: follow NEXT (a ring always), stop after the tail or EOC, or
     // re-read the NEXT of a descriptor that was the tail when fetched (it may be stale)
     task automatic next_descriptor();
-        if (cyclic) begin
+        if (cfg.cyclic) begin
             cur <= d_next;
             state <= S_FETCH;
         end else if (d_ctrl[DCTRL_EOC_BIT] || cur == tail) begin
@@ -337,177 +296,48 @@ module dma_chan
         state    <= S_HALT;
     endtask
 
-    // An idle or halted channel changes nothing until a register write, an abort, a doorbell
-    // with RUN set, or a late completion, TC pulse or prefetch reaches it: the register bank
-    // below is enabled only then (the same logic; simulators skip the idle channels' work)
-    wire active = busy || reg_wr || abort_req || (run && doorbell) || chunk_done || req_tc || p_open
-               || q_valid != '0 || q_wb || pf_state != PF_NONE;
 
     always_ff @(posedge clk) begin
         if (rst) begin
             state <= S_IDLE;
-            {run, ioc_en, err_en, pause, cyclic, ioc_irq, err_irq, abort_irq, abort_req} <= '0;
+            {ioc_irq, err_irq, abort_irq, abort_req} <= '0;
             err_code <= ERR_NONE;
             cur <= '0;
-            tail <= '0;
-            dev_addr <= '0;
-            {cur_hi_shadow, tail_hi_shadow, dev_hi_shadow} <= '0;
-            {cfg_dir, cfg_width, cfg_line, cfg_fc, cfg_pipe, cfg_burst_m1} <= '0;
             done_cnt <= '0;
             doorbell <= 1'b0;
             cur_done <= 1'b0;
             outstanding <= '0;
             {d_next, d_ctrl, was_tail, refetch, eop, skip} <= '0;
-            {rem, xferred, src_p, dst_p, xerr, s_len, s_left, s_last, s_tc, s_partial} <= '0;
-            {hs_ack, req_tc, p_open} <= '0;
-            {q_valid, q_ioc, q_wb, q_stop, stop_code, end_code, c_left, c_seq} <= '0;
-            pf_state <= PF_NONE;
-            {pf_desc, pf_err, pf_was_tail} <= '0;
-            for (int i = 0; i < QD; i++) begin
-                q_addr[i] <= '0;
-                q_left[i] <= '0;
-                q_xfer[i] <= '0;
-                q_err[i] <= ERR_NONE;
-            end
+            {rem, xferred, src_p, dst_p, xerr} <= '0;
+            {end_code, c_left, c_seq} <= '0;
         end else if (active) begin
-            // ---- register writes -------------------------------------------------------
-            if (reg_wr) unique case (reg_wr_off)
-                6'(CH_CTRL): begin
-                    run    <= reg_wr_data[CTRL_RUN_LSB];
-                    ioc_en <= reg_wr_data[CTRL_IOC_IRQ_EN_LSB];
-                    err_en <= reg_wr_data[CTRL_ERR_IRQ_EN_LSB];
-                    pause  <= reg_wr_data[CTRL_PAUSE_LSB];
-                    cyclic <= reg_wr_data[CTRL_CYCLIC_LSB];
-                    if (reg_wr_data[CTRL_ABORT_LSB]) abort_req <= 1'b1;
-                end
-                6'(CH_STATUS): begin
-                    if (reg_wr_data[STATUS_IOC_IRQ_LSB]) ioc_irq <= 1'b0;
-                    if (reg_wr_data[STATUS_ERR_IRQ_LSB]) err_irq <= 1'b0;
-                    if (reg_wr_data[STATUS_ABORT_IRQ_LSB]) abort_irq <= 1'b0;
-                end
-                6'(CH_CUR_DESC_HI): cur_hi_shadow <= reg_wr_data;
-                6'(CH_CUR_DESC_LO): if (state == S_IDLE) begin
-                    cur <= {cur_hi_shadow, reg_wr_data};
-                    cur_done <= 1'b0;
-                end
-                6'(CH_TAIL_DESC_HI): tail_hi_shadow <= reg_wr_data;
-                6'(CH_TAIL_DESC_LO): begin
-                    tail <= {tail_hi_shadow, reg_wr_data};
-                    doorbell <= 1'b1;
-                end
-                // set-up registers change only between runs
-                6'(CH_SLAVE_CFG): if (!busy) begin
-                    cfg_dir      <= reg_wr_data[SLAVE_CFG_DIR_LSB +: SLAVE_CFG_DIR_W];
-                    cfg_width    <= reg_wr_data[SLAVE_CFG_WIDTH_LSB +: SLAVE_CFG_WIDTH_W];
-                    cfg_line     <= reg_wr_data[SLAVE_CFG_REQ_LINE_LSB +: SLAVE_CFG_REQ_LINE_W];
-                    cfg_fc       <= reg_wr_data[SLAVE_CFG_FLOW_CTRL_LSB];
-                    cfg_pipe     <= reg_wr_data[SLAVE_CFG_REQ_PIPE_LSB];
-                    cfg_burst_m1 <= reg_wr_data[SLAVE_CFG_BURST_M1_LSB +: SLAVE_CFG_BURST_M1_W];
-                end
-                6'(CH_DEV_ADDR_HI): dev_hi_shadow <= reg_wr_data;
-                6'(CH_DEV_ADDR_LO): if (!busy) dev_addr <= {dev_hi_shadow, reg_wr_data};
-                default: ;
-            endcase
+            // ---- register writes that act here ------------------------------------------
+            if (ctl.abort_wr) abort_req <= 1'b1;
+            if (ctl.clr_ioc) ioc_irq <= 1'b0;
+            if (ctl.clr_err) err_irq <= 1'b0;
+            if (ctl.clr_abort) abort_irq <= 1'b0;
+            if (ctl.cur_load) begin
+                cur <= ctl.cur;
+                cur_done <= 1'b0;
+            end
+            if (ctl.doorbell) doorbell <= 1'b1;
 
             // ---- chunk completions may arrive in any state -------------------------------
             if (cur_chunk_done) begin
-                if (chunk_err != ERR_NONE && xerr == ERR_NONE) xerr <= chunk_err;
-                if (chunk_err == ERR_NONE) xferred <= xferred + 32'(chunk_bytes);
+                if (chunk.err != ERR_NONE && xerr == ERR_NONE) xerr <= chunk.err;
+                if (chunk.err == ERR_NONE) xferred <= xferred + 32'(chunk.bytes);
             end
             outstanding <= outstanding + 32'(cmd_valid && cmd_ready) - 32'(chunk_done);
             c_left <= c_left + 32'(cmd_valid && cmd_ready) - 32'(cur_chunk_done);
 
-            // ---- the completion queue: count chunks, write statuses back in order -------
-            begin
-                logic [QD-1:0] nv, ni;
-                logic [63:0] na [QD];
-                logic [31:0] nl [QD], nx [QD];
-                logic [3:0]  ne [QD];
-                nv = q_valid;
-                ni = q_ioc;
-                for (int i = 0; i < QD; i++) begin
-                    na[i] = q_addr[i];
-                    nl[i] = q_left[i];
-                    nx[i] = q_xfer[i];
-                    ne[i] = q_err[i];
-                end
-                for (int i = 0; i < QD; i++) begin
-                    if (chunk_done && to_q[i]) begin
-                        nl[i] = nl[i] - 32'd1;
-                        if (chunk_err == ERR_NONE) nx[i] = nx[i] + 32'(chunk_bytes);
-                        else if (ne[i] == ERR_NONE) ne[i] = chunk_err;
-                    end
-                end
-                if (q_wb_req && wb_gnt) q_wb <= 1'b1;
-                if (q_pop) begin
-                    q_wb <= 1'b0;
-                    if (wb_err) begin
-                        q_stop <= 1'b1;
-                        stop_code <= ERR_WRITEBACK;
-                    end else begin
-                        done_cnt <= done_cnt + 1'b1;
-                        if (q_ioc[0]) ioc_irq <= 1'b1;
-                        if (q_err[0] != ERR_NONE) begin
-                            q_stop <= 1'b1;
-                            stop_code <= q_err[0];
-                        end
-                    end
-                    // shift the queue
-                    nv = nv >> 1;
-                    ni = ni >> 1;
-                    for (int i = 0; i < QD - 1; i++) begin
-                        na[i] = na[i + 1];
-                        nl[i] = nl[i + 1];
-                        nx[i] = nx[i + 1];
-                        ne[i] = ne[i + 1];
-                    end
-                end
-                if (q_push) begin
-                    // the current descriptor, with this cycle's completion counted in
-                    logic [QW-1:0] k;  // the first free entry
-                    k = QW'(QD - 1);
-                    for (int i = QD - 1; i >= 0; i--) if (!nv[i]) k = QW'(i);
-                    nv[k] = 1'b1;
-                    na[k] = cur;
-                    ni[k] = d_ctrl[DCTRL_IOC_BIT];
-                    nl[k] = c_left - 32'(cur_chunk_done);
-                    nx[k] = xferred + ((cur_chunk_done && chunk_err == ERR_NONE) ? 32'(chunk_bytes) : 32'd0);
-                    ne[k] = (xerr != ERR_NONE) ? xerr : (cur_chunk_done ? chunk_err : ERR_NONE);
-                    c_seq <= c_seq + 1'b1;
-                    c_left <= '0;
-                    xferred <= '0;
-                    xerr <= ERR_NONE;
-                end
-                q_valid <= nv;
-                q_ioc <= ni;
-                for (int i = 0; i < QD; i++) begin
-                    q_addr[i] <= na[i];
-                    q_left[i] <= nl[i];
-                    q_xfer[i] <= nx[i];
-                    q_err[i] <= ne[i];
-                end
-            end
-
-            // ---- the prefetch ----------------------------------------------------------------
-            if (pf_req && fetch_gnt) begin
-                pf_state <= PF_WAIT;
-                pf_was_tail <= d_next == tail;
-            end
-            if (pf_busy && fetch_done) begin
-                pf_state <= PF_FULL;
-                pf_desc <= fetch_desc;
-                pf_err <= fetch_err;
-            end
-
-            // ---- pipelined handshake: TC is a one-cycle pulse; a transfer that stops with
-            // requests accepted (halt, terminate) voids them with one
-            if (cfg_pipe) begin
-                if (req_tc) req_tc <= 1'b0;
-                else if (p_open && (state == S_IDLE || state == S_HALT)) begin
-                    req_tc <= 1'b1;
-                    p_open <= 1'b0;
-                    s_partial <= 1'b0;  // a cut burst is void too: the next run starts afresh
-                end
+            // ---- the completion queue wrote a status back ------------------------------------
+            if (q_retired) done_cnt <= done_cnt + 1'b1;
+            if (q_retired_ioc) ioc_irq <= 1'b1;
+            if (q_push) begin  // the current descriptor's accounts went to the queue
+                c_seq <= c_seq + 1'b1;
+                c_left <= '0;
+                xferred <= '0;
+                xerr <= ERR_NONE;
             end
 
             // ---- descriptor state machine -------------------------------------------------
@@ -516,7 +346,7 @@ module dma_chan
                     abort_req <= 1'b0;
                     abort_irq <= 1'b1;
                     doorbell <= 1'b0;
-                end else if (run && doorbell && !w_reset) begin
+                end else if (cfg.run && doorbell && !w_reset) begin
                     doorbell <= 1'b0;
                     if (!cur_done) begin
                         refetch <= 1'b0;
@@ -536,12 +366,12 @@ module dma_chan
                             state <= S_WAITQ;
                         end
                     end else if (fetch_gnt) begin
-                        was_tail <= cur == tail && !cyclic;
+                        was_tail <= cur == tail && !cfg.cyclic;
                         state <= S_FETCH_WAIT;
                     end
                 end
                 S_FETCH_WAIT: if (f_arrived) begin
-                    pf_state <= PF_NONE;  // a prefetched descriptor is consumed here
+                    // (a prefetched descriptor is consumed here)
                     if (abort_req) state <= S_ABORT;
                     else if (f_err) begin
                         if (q_empty) halt(ERR_FETCH);
@@ -555,7 +385,7 @@ module dma_chan
                         cur_done <= 1'b0;
                         refetch <= 1'b0;
                         state <= S_FETCH;
-                    end else begin
+                    end else begin  // f_take: it is the current descriptor now
                         {d_next, d_ctrl} <= {f_next, f_ctrl};
                         rem <= f_len;
                         src_p <= f_src[ADDR_W-1:0];
@@ -569,19 +399,15 @@ module dma_chan
                             state <= slave ? S_WB : S_RETIRE;
                         end else if (skip) begin
                             state <= S_WB;  // the transaction already ended: nothing to move
-                        end else if (slave && s_partial) begin
-                            // the rest of a burst cut by the previous descriptor's end
-                            s_len <= CL_W'((f_len < 32'(s_left)) ? f_len : 32'(s_left));
-                            state <= S_SCMD;
                         end else begin
-                            state <= slave ? S_SREQ : S_ISSUE;
+                            state <= slave ? S_PACE : S_ISSUE;
                         end
                     end
                 end
                 S_ISSUE: begin
                     if (abort_req) state <= S_ABORT;
                     else if (err_known) state <= S_WAITQ;  // an earlier one failed: drop this
-                    else if (xerr != ERR_NONE || (cur_chunk_done && chunk_err != ERR_NONE)) begin
+                    else if (xerr != ERR_NONE || (cur_chunk_done && chunk.err != ERR_NONE)) begin
                         state <= S_RETIRE;  // stop issuing after an error
                     end else if (cmd_valid && cmd_ready) begin
                         rem   <= rem - this_chunk;
@@ -594,11 +420,11 @@ module dma_chan
                     if (abort_req) state <= S_ABORT;
                     else if (err_known) state <= S_WAITQ;
                     else if (q_room) begin  // queued (q_push): go on, or wait at the end
-                        if (xerr == ERR_NONE && !(cur_chunk_done && chunk_err != ERR_NONE)
-                            && (cyclic || (!d_ctrl[DCTRL_EOC_BIT] && cur != tail && !was_tail))) begin
+                        if (xerr == ERR_NONE && !(cur_chunk_done && chunk.err != ERR_NONE)
+                            && (cfg.cyclic || (!d_ctrl[DCTRL_EOC_BIT] && cur != tail && !was_tail))) begin
                             cur <= d_next;
                             if (pf_on) begin
-                                was_tail <= pf_state == PF_NONE ? d_next == tail : pf_was_tail;
+                                was_tail <= pf_next_was_tail;
                                 state <= S_FETCH_WAIT;  // it arrives there, or already has
                             end else begin
                                 state <= S_FETCH;
@@ -610,11 +436,8 @@ module dma_chan
                 end
                 S_WAITQ: begin
                     if (abort_req) state <= S_ABORT;
-                    else if (outstanding == 0 && !chunk_done && !q_wb && (q_stop || q_empty) && !pf_busy) begin
-                        q_valid <= '0;  // what is behind a failure is not written back
-                        pf_state <= PF_NONE;
+                    else if (waitq_done) begin  // (the queue and the prefetch drop theirs)
                         if (q_stop) begin
-                            q_stop <= 1'b0;
                             halt(stop_code);
                         end else if (end_code != ERR_NONE) begin
                             end_code <= ERR_NONE;
@@ -624,79 +447,20 @@ module dma_chan
                         end
                     end
                 end
-                S_SREQ: begin
-                    if (req_take) begin  // pipelined: served (or voided by TC) whatever follows
-                        if (cfg_pipe) p_open <= 1'b1;
-                        s_left <= CL_W'(req_breq ? burst_bytes : elem_bytes);
-                        s_len <= CL_W'(req_breq ? ((rem < burst_bytes) ? rem : burst_bytes)
-                                                : elem_bytes);
-                        s_last <= req_lreq && cfg_fc && !to_dev;
-                        s_tc <= 1'b0;
-                        state <= S_SCMD;
-                    end else if (abort_req) state <= S_ABORT;
-                    else if (cfg_pipe && xerr != ERR_NONE) state <= S_SWAIT;  // a chunk failed
-                end
-                S_SCMD: begin
-                    if (abort_req) state <= S_ABORT;  // not taken: nothing moved, no ACK
-                    else if (xerr != ERR_NONE) state <= S_SWAIT;  // pipelined: a chunk failed
-                    else if (cmd_ready) begin
-                        rem <= rem - 32'(s_len);
-                        if (to_dev) src_p <= src_p + ADDR_W'(s_len);
-                        else dst_p <= dst_p + ADDR_W'(s_len);
-                        // pipelined: take the next request while this chunk moves, unless
-                        // the descriptor or the packet ends with it (a chunk shorter than
-                        // its request always ends the descriptor: s_len is cut by rem only)
-                        if (cfg_pipe && !s_last && rem != 32'(s_len)) begin
-                            s_partial <= 1'b0;
-                            state <= S_SREQ;
-                        end else state <= S_SWAIT;
+                S_PACE: begin  // the request handshake moves the data
+                    if (hs_cmd_valid && cmd_ready) begin
+                        rem <= rem - 32'(hs_len);
+                        if (to_dev) src_p <= src_p + ADDR_W'(hs_len);
+                        else dst_p <= dst_p + ADDR_W'(hs_len);
                     end
-                end
-                S_SWAIT: if (outstanding == 0 && !chunk_done) begin
-                    s_left <= s_left - s_len;
-                    if (cfg_pipe) begin
-                        if (s_left != s_len && xerr == ERR_NONE && !(rem == 0 && chain_end)) begin
-                            s_partial <= 1'b1;  // the burst goes on in the next descriptor
-                            state <= S_DRAIN;
-                        end else begin
-                            s_partial <= 1'b0;
-                            if ((rem == 0 && chain_end) || s_last || xerr != ERR_NONE) begin
-                                req_tc <= 1'b1;  // the transfer ends: nothing accepted is left
-                                p_open <= 1'b0;
-                            end
-                            if (xerr != ERR_NONE) state <= S_DRAIN;
-                            else if (s_last) begin
-                                eop <= 1'b1;
-                                skip <= !d_ctrl[DCTRL_IOC_BIT];
-                                state <= S_DRAIN;
-                            end else if (rem == 0) state <= S_DRAIN;
-                            else state <= S_SREQ;
-                        end
-                    // a request, LREQ ones included, is acknowledged once all of it moved
-                    end else if (s_left == s_len || xerr != ERR_NONE || (rem == 0 && chain_end)) begin
-                        hs_ack <= 1'b1;
-                        req_tc <= rem == 0 || s_tc || s_last || xerr != ERR_NONE;
-                        s_partial <= 1'b0;
-                        state <= S_SACK;
-                    end else begin
-                        s_partial <= 1'b1;  // the burst goes on in the next descriptor
-                        s_tc <= 1'b1;
-                        state <= S_DRAIN;
-                    end
-                end
-                S_SACK: if (!req_breq && !req_sreq) begin
-                    hs_ack <= 1'b0;
-                    req_tc <= 1'b0;
-                    if (abort_req) state <= S_ABORT;
-                    else if (xerr != ERR_NONE) state <= S_DRAIN;
-                    else if (s_last) begin  // end of packet: the rest of the transaction is empty
+                    if (hs_packet_end) begin  // the rest of the transaction is empty
                         eop <= 1'b1;
                         skip <= !d_ctrl[DCTRL_IOC_BIT];
-                        state <= S_DRAIN;
-                    end else if (rem == 0) state <= S_DRAIN;
-                    else state <= S_SREQ;
+                    end
+                    if (hs_exit_abort) state <= S_ABORT;
+                    else if (hs_exit_drain) state <= S_DRAIN;
                 end
-                S_DRAIN: if (outstanding == 0 && !chunk_done) state <= abort_req ? S_ABORT : S_WB;
+                S_DRAIN: if (drained) state <= abort_req ? S_ABORT : S_WB;
                 S_WB: begin
                     if (abort_req) state <= S_ABORT;
                     else if (wb_gnt) state <= S_WB_WAIT;
@@ -715,18 +479,13 @@ module dma_chan
                         else next_descriptor();
                     end
                 end
-                S_ABORT: if (s_partial && !cfg_pipe && outstanding == 0 && !chunk_done) begin
+                S_ABORT: if (hs_finish) begin
                     // a request was partly served: finish its handshake before going idle
-                    s_partial <= 1'b0;
-                    hs_ack <= 1'b1;
-                    req_tc <= 1'b1;
-                    state <= S_SACK;
-                end else if (outstanding == 0 && !chunk_done && !q_wb && !pf_busy) begin
+                    state <= S_PACE;
+                end else if (abort_done) begin  // (queued descriptors are not written back)
                     abort_req <= 1'b0;
-                    pf_state <= PF_NONE;
                     abort_irq <= 1'b1;
-                    q_valid <= '0;  // queued descriptors are not written back
-                    {q_stop, end_code, c_left} <= '0;
+                    {end_code, c_left} <= '0;
                     doorbell <= 1'b0;
                     cur_done <= 1'b0;
                     skip <= 1'b0;
@@ -754,7 +513,7 @@ module dma_chan
                 done_cnt <= '0;
                 skip <= 1'b0;
                 abort_req <= 1'b0;
-                {q_valid, q_wb, q_stop, end_code, c_left} <= '0;
+                {end_code, c_left} <= '0;
             end
         end
     end

@@ -2,7 +2,10 @@
 // first DESC_FETCH_BYTES of its descriptor in one AXI burst and hands the words back.
 module dma_desc_fetch
     import pydma_layout_pkg::*;
+    import dma_types_pkg::*;
 #(
+    parameter type ax_t = logic,   // AR and R payloads (pydma_dmac)
+    parameter type r_t = logic,
     parameter int NUM_CH = 4,
     parameter int ADDR_W = 32,
     parameter int DATA_W = 64,
@@ -11,7 +14,7 @@ module dma_desc_fetch
     input  logic                     clk,
     input  logic                     rst,
     input  logic [NUM_CH-1:0]        req,
-    input  logic [NUM_CH*ADDR_W-1:0] req_addr,
+    input  logic [NUM_CH-1:0][ADDR_W-1:0] req_addr,
     output logic [NUM_CH-1:0]        gnt,
     output logic [NUM_CH-1:0]        done,
     output logic                     err,
@@ -19,13 +22,10 @@ module dma_desc_fetch
     // AXI read address / data (ID is added by the mux)
     output logic                     ar_valid,
     input  logic                     ar_ready,
-    output logic [ADDR_W-1:0]        ar_addr,
-    output logic [7:0]               ar_len,
+    output ax_t                      ar,
     input  logic                     r_valid,
     output logic                     r_ready,
-    input  logic [DATA_W-1:0]        r_data,
-    input  logic                     r_err,
-    input  logic                     r_last
+    input  r_t                       r
 );
     localparam int BEATS = (DESC_FETCH_BYTES * 8) / DATA_W;
 
@@ -41,8 +41,11 @@ module dma_desc_fetch
         .gnt_valid(arb_valid), .gnt_idx(arb_idx)
     );
 
+    logic [ADDR_W-1:0] ar_addr;
     assign ar_valid = state == S_AR;
-    assign ar_len   = 8'(BEATS - 1);
+    // one full-width INCR burst
+    assign ar = '{addr: ar_addr, len: axi_len_t'(BEATS - 1), size: axi_size_t'($clog2(DATA_W / 8)),
+                  burst: AXI_BURST_INCR};
     assign r_ready  = state == S_R;
 
     always_comb begin
@@ -63,17 +66,17 @@ module dma_desc_fetch
             unique case (state)
                 S_IDLE: if (arb_valid) begin
                     ch <= arb_idx;
-                    ar_addr <= req_addr[arb_idx*ADDR_W +: ADDR_W];
+                    ar_addr <= req_addr[arb_idx];
                     beat <= '0;
                     err <= 1'b0;
                     state <= S_AR;
                 end
                 S_AR: if (ar_ready) state <= S_R;
                 S_R: if (r_valid) begin
-                    desc[beat*DATA_W +: DATA_W] <= r_data;
+                    desc[beat*DATA_W +: DATA_W] <= r.data;
                     beat <= beat + 1'b1;
-                    if (r_err) err <= 1'b1;
-                    if (r_last) begin
+                    if (r.err) err <= 1'b1;
+                    if (r.last) begin
                         done[ch] <= 1'b1;
                         state <= S_IDLE;
                     end

@@ -1,6 +1,10 @@
 // Shared status write-back engine: writes a channel's 64-bit status word (STATUS and
 // XFERRED) into its descriptor in one AXI burst and reports the write response.
-module dma_desc_wb #(
+module dma_desc_wb
+    import dma_types_pkg::*;
+#(
+    parameter type ax_t = logic,   // AW and W payloads (pydma_dmac)
+    parameter type w_t = logic,
     parameter int NUM_CH = 4,
     parameter int ADDR_W = 32,
     parameter int DATA_W = 64,
@@ -10,20 +14,17 @@ module dma_desc_wb #(
     input  logic                     clk,
     input  logic                     rst,
     input  logic [NUM_CH-1:0]        req,
-    input  logic [NUM_CH*ADDR_W-1:0] req_addr,
-    input  logic [NUM_CH*64-1:0]     req_data,
+    input  logic [NUM_CH-1:0][ADDR_W-1:0] req_addr,
+    input  logic [NUM_CH-1:0][63:0]  req_data,  // STATUS and XFERRED
     output logic [NUM_CH-1:0]        gnt,
     output logic [NUM_CH-1:0]        done,
     output logic                     err,
     output logic                     aw_valid,
     input  logic                     aw_ready,
-    output logic [ADDR_W-1:0]        aw_addr,
-    output logic [7:0]               aw_len,
+    output ax_t                      aw,
     output logic                     w_valid,
     input  logic                     w_ready,
-    output logic [DATA_W-1:0]        w_data,
-    output logic [STRB_W-1:0]        w_strb,
-    output logic                     w_last,
+    output w_t                       w,
     input  logic                     b_valid,
     output logic                     b_ready,
     input  logic                     b_err
@@ -49,10 +50,16 @@ module dma_desc_wb #(
         if (state == S_IDLE && arb_valid) gnt[arb_idx] = 1'b1;
     end
 
+    logic [ADDR_W-1:0] aw_addr;
+    logic [DATA_W-1:0] w_data;
+    logic [STRB_W-1:0] w_strb;
+    wire w_last = 32'(beat) == BEATS - 1;
     assign aw_valid = state == S_AW;
-    assign aw_len   = 8'(BEATS - 1);
+    // one full-width INCR burst
+    assign aw = '{addr: aw_addr, len: axi_len_t'(BEATS - 1), size: axi_size_t'($clog2(STRB_W)),
+                  burst: AXI_BURST_INCR};
     assign w_valid  = state == S_W;
-    assign w_last   = 32'(beat) == BEATS - 1;
+    assign w = '{data: w_data, strb: w_strb, last: w_last};
     assign b_ready  = state == S_B;
 
     // A narrow bus sends the word in 32-bit halves; a wide one places it at its byte lane.
@@ -78,8 +85,8 @@ module dma_desc_wb #(
             unique case (state)
                 S_IDLE: if (arb_valid) begin
                     ch <= arb_idx;
-                    aw_addr <= req_addr[arb_idx*ADDR_W +: ADDR_W];
-                    data <= req_data[arb_idx*64 +: 64];
+                    aw_addr <= req_addr[arb_idx];
+                    data <= req_data[arb_idx];
                     beat <= '0;
                     state <= S_AW;
                 end

@@ -5,7 +5,14 @@
 // A fixed side (a device FIFO register) moves one element per beat in FIXED bursts; the
 // packer and unpacker convert between that and contiguous beats, so the realigner only ever
 // sees contiguous data (with the fixed side at lane offset 0).
-module dma_mover #(
+module dma_mover
+    import dma_types_pkg::*;
+#(
+    parameter type cmd_t = logic,   // chunk command, ax_t AR/AW, w_t W, r_t R payloads and
+    parameter type done_t = logic,  // done_t chunk completion (pydma_dmac)
+    parameter type ax_t = logic,
+    parameter type w_t = logic,
+    parameter type r_t = logic,
     parameter int NUM_CH = 4,
     parameter int ADDR_W = 32,
     parameter int DATA_W = 64,
@@ -23,55 +30,39 @@ module dma_mover #(
     input  logic              cmd_valid,
     output logic              cmd_ready,
     input  logic [CW-1:0]     cmd_ch,
-    input  logic [ADDR_W-1:0] cmd_src,
-    input  logic [ADDR_W-1:0] cmd_dst,
-    input  logic [CL_W-1:0]   cmd_len,   // 1 .. CHUNK_BYTES; a multiple of the size if fixed
-    input  logic              cmd_fixed_src,
-    input  logic              cmd_fixed_dst,
-    input  logic [1:0]        cmd_size,  // log2 element bytes of the fixed side
-    input  logic [1:0]        cmd_seq,   // the chunk's descriptor (write barrier, per channel)
+    input  cmd_t              cmd,       // len 1 .. CHUNK_BYTES, a multiple of size if fixed
     input  logic [NUM_CH-1:0] kill,
     output logic              ar_valid,
     input  logic              ar_ready,
-    output logic [ADDR_W-1:0] ar_addr,
-    output logic [7:0]        ar_len,
-    output logic [2:0]        ar_size,
-    output logic [1:0]        ar_burst,
+    output ax_t               ar,
     input  logic              r_valid,
     output logic              r_ready,
-    input  logic [DATA_W-1:0] r_data,
-    input  logic              r_err,
+    input  r_t                r,
     output logic              aw_valid,
     input  logic              aw_ready,
-    output logic [ADDR_W-1:0] aw_addr,
-    output logic [7:0]        aw_len,
-    output logic [2:0]        aw_size,
-    output logic [1:0]        aw_burst,
+    output ax_t               aw,
     output logic              w_valid,
     input  logic              w_ready,
-    output logic [DATA_W-1:0] w_data,
-    output logic [B-1:0]      w_strb,
-    output logic              w_last,
+    output w_t                w,
     input  logic              b_valid,
     output logic              b_ready,
     input  logic              b_err,
     output logic              done_valid,
     output logic [CW-1:0]     done_ch,
-    output logic [3:0]        done_err,
-    output logic [CL_W-1:0]   done_bytes
+    output done_t             done
 );
     // ---- dispatch: derive each engine's view of the chunk ----------------------------------
-    wire [BW-1:0] s_lane = cmd_src[BW-1:0];
-    wire [BW-1:0] d_lane = cmd_dst[BW-1:0];
-    wire [BW-1:0] s_off = cmd_fixed_src ? '0 : s_lane;  // as the realigner sees it
-    wire [BW-1:0] d_off = cmd_fixed_dst ? '0 : d_lane;
-    wire [NB_W-1:0] n_elem = NB_W'(cmd_len >> cmd_size);
-    wire [NB_W-1:0] n_rd = NB_W'((32'(s_off) + 32'(cmd_len) + B - 1) >> BW);  // realigner in
-    wire [NB_W-1:0] n_wr = NB_W'((32'(d_off) + 32'(cmd_len) + B - 1) >> BW);  // realigner out
-    wire [NB_W-1:0] n_ar = cmd_fixed_src ? n_elem : n_rd;  // AXI read beats
-    wire [NB_W-1:0] n_aw = cmd_fixed_dst ? n_elem : n_wr;  // AXI write beats
+    wire [BW-1:0] s_lane = cmd.src[BW-1:0];
+    wire [BW-1:0] d_lane = cmd.dst[BW-1:0];
+    wire [BW-1:0] s_off = cmd.fixed_src ? '0 : s_lane;  // as the realigner sees it
+    wire [BW-1:0] d_off = cmd.fixed_dst ? '0 : d_lane;
+    wire [NB_W-1:0] n_elem = NB_W'(cmd.len >> cmd.size);
+    wire [NB_W-1:0] n_rd = NB_W'((32'(s_off) + 32'(cmd.len) + B - 1) >> BW);  // realigner in
+    wire [NB_W-1:0] n_wr = NB_W'((32'(d_off) + 32'(cmd.len) + B - 1) >> BW);  // realigner out
+    wire [NB_W-1:0] n_ar = cmd.fixed_src ? n_elem : n_rd;  // AXI read beats
+    wire [NB_W-1:0] n_aw = cmd.fixed_dst ? n_elem : n_wr;  // AXI write beats
     wire [BW-1:0] shift = s_off - d_off;
-    wire [BW-1:0] end_off = BW'(32'(d_off) + 32'(cmd_len) - 1);
+    wire [BW-1:0] end_off = BW'(32'(d_off) + 32'(cmd.len) - 1);
     wire [B-1:0] first_strb = {B{1'b1}} << d_off;
     wire [B-1:0] last_strb = {B{1'b1}} >> (BW'(B - 1) - end_off);
     // Realigner carry: a chunk that continues the one dispatched just before it (same channel
@@ -80,22 +71,23 @@ module dma_mover #(
     // realigner still holds it from the previous chunk, as if it had just primed with it.
     logic              last_valid;
     logic [CW-1:0]     last_ch;
-    logic [1:0]        last_seq;
+    desc_seq_t         last_seq;
     logic [ADDR_W-1:0] last_src_end, last_dst_end;
-    wire carry = last_valid && !cmd_fixed_src && !cmd_fixed_dst && cmd_ch == last_ch
-              && cmd_seq == last_seq && cmd_src == last_src_end && cmd_dst == last_dst_end
+    wire carry = last_valid && !cmd.fixed_src && !cmd.fixed_dst && cmd_ch == last_ch
+              && cmd.seq == last_seq && cmd.src == last_src_end && cmd.dst == last_dst_end
               && d_lane == '0 && s_lane != '0 && n_rd > NB_W'(1);
-    wire [ADDR_W-1:0] src_al = cmd_fixed_src ? cmd_src
-                             : {cmd_src[ADDR_W-1:BW], {BW{1'b0}}} + (carry ? ADDR_W'(B) : '0);
+    wire [ADDR_W-1:0] src_al = cmd.fixed_src ? cmd.src
+                             : {cmd.src[ADDR_W-1:BW], {BW{1'b0}}} + (carry ? ADDR_W'(B) : '0);
     wire [NB_W-1:0] n_ar_c = n_ar - NB_W'(carry);  // AXI read beats, less the carried one
     wire [NB_W-1:0] n_rd_c = n_rd - NB_W'(carry);  // realigner input beats, likewise
-    wire [ADDR_W-1:0] dst_al = cmd_fixed_dst ? cmd_dst : {cmd_dst[ADDR_W-1:BW], {BW{1'b0}}};
-    wire [2:0] rd_size = cmd_fixed_src ? 3'(cmd_size) : 3'(BW);
-    wire [2:0] wr_size = cmd_fixed_dst ? 3'(cmd_size) : 3'(BW);
+    wire [ADDR_W-1:0] dst_al = cmd.fixed_dst ? cmd.dst : {cmd.dst[ADDR_W-1:BW], {BW{1'b0}}};
+    wire axi_size_t rd_size = cmd.fixed_src ? axi_size_t'(cmd.size) : axi_size_t'(BW);
+    wire axi_size_t wr_size = cmd.fixed_dst ? axi_size_t'(cmd.size) : axi_size_t'(BW);
 
     logic rc_ready, pc_ready, ac_ready, uc_ready, wc_ready;
     assign cmd_ready = rc_ready && pc_ready && ac_ready && uc_ready && wc_ready;
     wire push = cmd_valid && cmd_ready;
+    wire unused_r_last = r.last;  // bursts are counted: the engines know where they end
 
     always_ff @(posedge clk) begin
         if (rst) begin
@@ -106,11 +98,11 @@ module dma_mover #(
             last_dst_end <= '0;
         end else begin
             if (push) begin
-                last_valid <= !cmd_fixed_src && !cmd_fixed_dst;
+                last_valid <= !cmd.fixed_src && !cmd.fixed_dst;
                 last_ch <= cmd_ch;
-                last_seq <= cmd_seq;
-                last_src_end <= cmd_src + ADDR_W'(cmd_len);
-                last_dst_end <= cmd_dst + ADDR_W'(cmd_len);
+                last_seq <= cmd.seq;
+                last_src_end <= cmd.src + ADDR_W'(cmd.len);
+                last_dst_end <= cmd.dst + ADDR_W'(cmd.len);
             end
             if (kill[last_ch]) last_valid <= 1'b0;  // a stopping channel starts afresh
         end
@@ -120,10 +112,10 @@ module dma_mover #(
     logic [ADDR_W-1:0] rc_addr;
     logic [NB_W-1:0] rc_beats;
     logic rc_fixed;
-    logic [2:0] rc_size;
+    axi_size_t rc_size;
     dma_fifo #(.WIDTH(ADDR_W + NB_W + 4), .DEPTH(4)) u_rcmd (
         .clk, .rst, .in_valid(push), .in_ready(rc_ready),
-        .in_data({src_al, n_ar_c, cmd_fixed_src, rd_size}),
+        .in_data({src_al, n_ar_c, cmd.fixed_src, rd_size}),
         .out_valid(rc_valid), .out_ready(rc_pop), .out_data({rc_addr, rc_beats, rc_fixed, rc_size})
     );
 
@@ -133,7 +125,7 @@ module dma_mover #(
     logic [NB_W-1:0] pc_count;
     dma_fifo #(.WIDTH(3 + BW + NB_W), .DEPTH(4)) u_pcmd (
         .clk, .rst, .in_valid(push), .in_ready(pc_ready),
-        .in_data({cmd_fixed_src, cmd_size, s_lane, n_ar_c}),
+        .in_data({cmd.fixed_src, cmd.size, s_lane, n_ar_c}),
         .out_valid(pc_valid), .out_ready(pc_pop), .out_data({pc_fixed, pc_size, pc_lane, pc_count})
     );
 
@@ -143,7 +135,7 @@ module dma_mover #(
     logic [NB_W-1:0] uc_count;
     dma_fifo #(.WIDTH(3 + BW + NB_W), .DEPTH(4)) u_ucmd (
         .clk, .rst, .in_valid(push), .in_ready(uc_ready),
-        .in_data({cmd_fixed_dst, cmd_size, d_lane, n_aw}),
+        .in_data({cmd.fixed_dst, cmd.size, d_lane, n_aw}),
         .out_valid(uc_valid), .out_ready(uc_pop), .out_data({uc_fixed, uc_size, uc_lane, uc_count})
     );
 
@@ -164,11 +156,11 @@ module dma_mover #(
     logic [NB_W-1:0] wc_beats;
     logic [CL_W-1:0] wc_len;
     logic wc_fixed;
-    logic [2:0] wc_size;
-    logic [1:0] wc_seq;
+    axi_size_t wc_size;
+    desc_seq_t wc_seq;
     dma_fifo #(.WIDTH(CW + ADDR_W + NB_W + CL_W + 6), .DEPTH(4)) u_wcmd (
         .clk, .rst, .in_valid(push), .in_ready(wc_ready),
-        .in_data({cmd_ch, dst_al, n_aw, cmd_len, cmd_fixed_dst, wr_size, cmd_seq}),
+        .in_data({cmd_ch, dst_al, n_aw, cmd.len, cmd.fixed_dst, wr_size, cmd.seq}),
         .out_valid(wc_valid), .out_ready(wc_pop),
         .out_data({wc_ch, wc_addr, wc_beats, wc_len, wc_fixed, wc_size, wc_seq})
     );
@@ -178,18 +170,18 @@ module dma_mover #(
     logic [DATA_W-1:0] rf_data;
 
     dma_rd_engine #(
-        .ADDR_W(ADDR_W), .DATA_W(DATA_W), .NB_W(NB_W), .MAX_BURST(MAX_BURST),
+        .ax_t(ax_t), .ADDR_W(ADDR_W), .DATA_W(DATA_W), .NB_W(NB_W), .MAX_BURST(MAX_BURST),
         .FIFO_DEPTH(FIFO_DEPTH)
     ) u_rd (
         .clk, .rst, .cmd_valid(rc_valid), .cmd_ready(rc_pop), .cmd_addr(rc_addr),
         .cmd_beats(rc_beats), .cmd_fixed(rc_fixed), .cmd_size(rc_size),
-        .ar_valid, .ar_ready, .ar_addr, .ar_len, .ar_size, .ar_burst,
+        .ar_valid, .ar_ready, .ar,
         .beat_popped(rf_valid && rf_pop)
     );
 
     // space for every beat in flight was reserved when its burst was issued
     dma_fifo #(.WIDTH(1 + DATA_W), .DEPTH(FIFO_DEPTH)) u_rfifo (
-        .clk, .rst, .in_valid(r_valid), .in_ready(r_ready), .in_data({r_err, r_data}),
+        .clk, .rst, .in_valid(r_valid), .in_ready(r_ready), .in_data({r.err, r.data}),
         .out_valid(rf_valid), .out_ready(rf_pop), .out_data({rf_err, rf_data})
     );
 
@@ -242,7 +234,7 @@ module dma_mover #(
     );
 
     dma_wr_engine #(
-        .NUM_CH(NUM_CH), .ADDR_W(ADDR_W), .DATA_W(DATA_W), .NB_W(NB_W), .CL_W(CL_W),
+        .ax_t(ax_t), .w_t(w_t), .NUM_CH(NUM_CH), .ADDR_W(ADDR_W), .DATA_W(DATA_W), .NB_W(NB_W), .CL_W(CL_W),
         .MAX_BURST(MAX_BURST), .FIFO_DEPTH(FIFO_DEPTH), .MAX_OUTSTANDING(MAX_OUTSTANDING)
     ) u_wr (
         .clk, .rst, .cmd_valid(wc_valid), .cmd_ready(wc_pop), .cmd_ch(wc_ch),
@@ -251,7 +243,8 @@ module dma_mover #(
         .beat_pushed(up_valid && wf_ready),
         .fifo_valid(wf_valid), .fifo_pop(wf_pop), .fifo_data(wf_data), .fifo_strb(wf_strb),
         .fifo_err(wf_err),
-        .aw_valid, .aw_ready, .aw_addr, .aw_len, .aw_size, .aw_burst, .w_valid, .w_ready, .w_data, .w_strb, .w_last,
-        .b_valid, .b_ready, .b_err, .done_valid, .done_ch, .done_err, .done_bytes
+        .aw_valid, .aw_ready, .aw, .w_valid, .w_ready, .w,
+        .b_valid, .b_ready, .b_err, .done_valid, .done_ch, .done_err(done.err),
+        .done_bytes(done.bytes)
     );
 endmodule

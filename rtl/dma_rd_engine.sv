@@ -1,7 +1,10 @@
 // Data read engine: turns chunk commands into AXI read bursts (INCR: at most MAX_BURST beats,
 // never across 4 KiB; FIXED for a device FIFO register: at most 16 beats) as long as the read FIFO has room reserved for every beat in flight,
 // so read data is never back-pressured and several bursts can be outstanding.
-module dma_rd_engine #(
+module dma_rd_engine
+    import dma_types_pkg::*;
+#(
+    parameter type ax_t = logic,    // AR payload (pydma_dmac)
     parameter int ADDR_W = 32,
     parameter int DATA_W = 64,
     parameter int NB_W = 14,        // width of a beat count
@@ -16,13 +19,10 @@ module dma_rd_engine #(
     input  logic [ADDR_W-1:0] cmd_addr,   // bus-aligned, or the device register when fixed
     input  logic [NB_W-1:0]   cmd_beats,
     input  logic              cmd_fixed,
-    input  logic [2:0]        cmd_size,
+    input  axi_size_t         cmd_size,
     output logic              ar_valid,
     input  logic              ar_ready,
-    output logic [ADDR_W-1:0] ar_addr,
-    output logic [7:0]        ar_len,
-    output logic [2:0]        ar_size,
-    output logic [1:0]        ar_burst,
+    output ax_t               ar,
     input  logic              beat_popped  // one beat left the read FIFO
 );
     localparam int RW = $clog2(FIFO_DEPTH) + 1;
@@ -32,7 +32,7 @@ module dma_rd_engine #(
     logic [NB_W-1:0]   rem;
     logic [RW-1:0]     reserved;
     logic              fixed;
-    logic [2:0]        size;
+    axi_size_t         size;
 
     logic [NB_W-1:0] burst;
     dma_burst_len #(.NB_W(NB_W), .MAX_BURST(MAX_BURST), .BW(BW)) u_len (
@@ -51,9 +51,8 @@ module dma_rd_engine #(
             rem <= '0;
             reserved <= '0;
             ar_valid <= 1'b0;
-            ar_addr <= '0;
-            ar_len <= '0;
-            {fixed, size, ar_size, ar_burst} <= '0;
+            ar <= '0;
+            {fixed, size} <= '0;
         end else begin
             reserved <= reserved + (issue ? RW'(burst) : '0) - RW'(beat_popped);
             if (cmd_valid && cmd_ready) begin
@@ -65,10 +64,10 @@ module dma_rd_engine #(
             end
             if (issue) begin
                 ar_valid <= 1'b1;
-                ar_addr <= addr;
-                ar_len <= 8'(burst - 1'b1);
-                ar_size <= size;
-                ar_burst <= fixed ? 2'b00 : 2'b01;
+                ar.addr <= addr;
+                ar.len <= axi_len_t'(burst - 1'b1);
+                ar.size <= size;
+                ar.burst <= fixed ? AXI_BURST_FIXED : AXI_BURST_INCR;
                 if (!fixed) addr <= addr + (ADDR_W'(burst) << BW);
                 rem <= rem - burst;
                 if (rem == burst) active <= 1'b0;

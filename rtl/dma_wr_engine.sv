@@ -17,7 +17,10 @@
 // an AW back). Either way the chunk reports 0 bytes, and nothing behind a failure lands.
 module dma_wr_engine
     import pydma_layout_pkg::*;
+    import dma_types_pkg::*;
 #(
+    parameter type ax_t = logic,     // AW payload (pydma_dmac)
+    parameter type w_t = logic,      // W payload
     parameter int NUM_CH = 4,
     parameter int ADDR_W = 32,
     parameter int DATA_W = 64,
@@ -42,9 +45,9 @@ module dma_wr_engine
     input  logic [ADDR_W-1:0] cmd_addr,   // bus-aligned, or the device register when fixed
     input  logic [NB_W-1:0]   cmd_beats,
     input  logic              cmd_fixed,
-    input  logic [2:0]        cmd_size,
+    input  axi_size_t         cmd_size,
     input  logic [CL_W-1:0]   cmd_len,
-    input  logic [1:0]        cmd_seq,     // the chunk's descriptor, per channel (mod 4)
+    input  desc_seq_t         cmd_seq,     // the chunk's descriptor, per channel (mod 4)
     input  logic [NUM_CH-1:0] kill,        // drop the channel's chunks not yet on the bus
     input  logic              beat_pushed, // one beat entered the write FIFO
     input  logic              fifo_valid,
@@ -54,15 +57,10 @@ module dma_wr_engine
     input  logic              fifo_err,
     output logic              aw_valid,
     input  logic              aw_ready,
-    output logic [ADDR_W-1:0] aw_addr,
-    output logic [7:0]        aw_len,
-    output logic [2:0]        aw_size,
-    output logic [1:0]        aw_burst,
+    output ax_t               aw,
     output logic              w_valid,
     input  logic              w_ready,
-    output logic [DATA_W-1:0] w_data,
-    output logic [B-1:0]      w_strb,
-    output logic              w_last,
+    output w_t                w,
     input  logic              b_valid,
     output logic              b_ready,
     input  logic              b_err,
@@ -83,7 +81,7 @@ module dma_wr_engine
     // some of its beats (the next AW then waits for them and CUT_THROUGH more)
     logic signed [AVW:0] avail;
     logic              fixed;
-    logic [2:0]        size;
+    axi_size_t         size;
     logic [1:0]        seq;
 
     logic [NB_W-1:0] burst;
@@ -105,9 +103,8 @@ module dma_wr_engine
             active <= 1'b0;
             {addr, rem, ch, len, avail} <= '0;
             aw_valid <= 1'b0;
-            aw_addr <= '0;
-            aw_len <= '0;
-            {fixed, size, seq, aw_size, aw_burst} <= '0;
+            aw <= '0;
+            {fixed, size, seq} <= '0;
         end else begin
             avail <= avail + (AVW + 1)'(beat_pushed) - (issue ? (AVW + 1)'(burst) : '0);
             if (cmd_valid && cmd_ready) begin
@@ -122,10 +119,10 @@ module dma_wr_engine
             end
             if (issue) begin
                 aw_valid <= !drop;
-                aw_addr <= addr;
-                aw_len <= 8'(burst - 1'b1);
-                aw_size <= size;
-                aw_burst <= fixed ? 2'b00 : 2'b01;
+                aw.addr <= addr;
+                aw.len <= axi_len_t'(burst - 1'b1);
+                aw.size <= size;
+                aw.burst <= fixed ? AXI_BURST_FIXED : AXI_BURST_INCR;
                 if (!fixed) addr <= addr + (ADDR_W'(burst) << BW);
                 rem <= rem - burst;
                 if (last_burst) active <= 1'b0;
@@ -164,9 +161,10 @@ module dma_wr_engine
 
     // a dropped burst's beats leave the FIFO without a bus cycle
     assign w_valid  = wq_valid && fifo_valid && !wq_drop && !w_held;
-    assign w_data   = fifo_data;
-    assign w_strb   = (fifo_err || w_null) ? '0 : fifo_strb;
-    assign w_last   = beat == wq_len;
+    wire w_last = beat == wq_len;
+    assign w.data   = fifo_data;
+    assign w.strb   = (fifo_err || w_null) ? '0 : fifo_strb;
+    assign w.last   = w_last;
     assign fifo_pop = (w_valid && w_ready) || (wq_valid && wq_drop && fifo_valid);
     assign wq_pop   = fifo_pop && w_last;
 

@@ -1,7 +1,12 @@
 pydma_layout_pkg.sv
+dma_types_pkg.sv
 dma_fifo.sv
 dma_rr_arb.sv
 dma_regs.sv
+dma_chan_regs.sv
+dma_completion_queue.sv
+dma_req_handshake.sv
+dma_desc_prefetch.sv
 dma_chan.sv
 dma_desc_fetch.sv
 dma_desc_wb.sv

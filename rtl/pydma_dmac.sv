@@ -1,12 +1,15 @@
 // pydma scatter-gather DMA controller, top level.
 //
-//   AXI4-Lite slave --> dma_regs --> dma_chan x NUM_CH (registers + descriptor FSM)
+//   AXI4-Lite slave --> dma_regs --> dma_chan x NUM_CH (descriptor walker, its registers,
+//                                      |  prefetch, completion queue, request handshake)
 //                                      |  fetch / write-back      |  chunk commands
 //                                      v                          v  (round robin)
 //                          dma_desc_fetch, dma_desc_wb        dma_mover
 //                                      \___ AXI ID 1     AXI ID 0 ___/
 //                                               dma_axi_mux --> AXI4 master
-module pydma_dmac #(
+module pydma_dmac
+    import dma_types_pkg::*;
+#(
     parameter int NUM_CH = 4,
     parameter int DATA_W = 64,           // 32, 64, 128 (or 256)
     parameter int ADDR_W = 32,           // 32 or 64
@@ -89,6 +92,39 @@ module pydma_dmac #(
     // a chunk length holds CHUNK_BYTES and the largest slave burst (256 x 8 bytes)
     localparam int CL_W = (($clog2(CHUNK_BYTES) > 11) ? $clog2(CHUNK_BYTES) : 11) + 1;
 
+    // ---- the payloads that travel between the blocks; VALID and READY stay wires ------------
+    typedef struct packed {  // AR or AW (the ID is added by dma_axi_mux)
+        logic [ADDR_W-1:0] addr;
+        axi_len_t          len;
+        axi_size_t         size;
+        axi_burst_t        burst;
+    } axi_ax_t;
+    typedef struct packed {
+        logic [DATA_W-1:0] data;
+        logic [STRB_W-1:0] strb;
+        logic              last;
+    } axi_w_t;
+    typedef struct packed {
+        logic [DATA_W-1:0] data;
+        logic              err;   // RRESP[1]: SLVERR or DECERR
+        logic              last;
+    } axi_r_t;
+    // a chunk: a contiguous copy of up to CHUNK_BYTES, or one burst or element of a slave
+    // transfer, from a channel to the data mover
+    typedef struct packed {
+        logic [ADDR_W-1:0] src;
+        logic [ADDR_W-1:0] dst;
+        logic [CL_W-1:0]   len;
+        logic              fixed_src;  // src is a device FIFO register (elements of size)
+        logic              fixed_dst;
+        elem_size_t        size;
+        desc_seq_t         seq;        // its descriptor, for the write barrier
+    } chunk_cmd_t;
+    typedef struct packed {  // a chunk's completion, to its channel
+        dma_err_t          err;
+        logic [CL_W-1:0]   bytes;
+    } chunk_done_t;
+
     if (!(DATA_W inside {32, 64, 128, 256})) begin : g_bad_data_w
         $error("DATA_W must be 32, 64, 128 or 256");
     end
@@ -144,25 +180,22 @@ module pydma_dmac #(
 
     // ---- channels ----------------------------------------------------------------------------
     logic [NUM_CH-1:0]        fetch_req, fetch_gnt, fetch_done;
-    logic [NUM_CH*ADDR_W-1:0] fetch_addr;
+    logic [NUM_CH-1:0][ADDR_W-1:0] fetch_addr;
     logic                     fetch_err;
     logic [255:0]             fetch_desc;
     logic [NUM_CH-1:0]        wb_req, wb_gnt, wb_done;
-    logic [NUM_CH*ADDR_W-1:0] wb_addr;
-    logic [NUM_CH*64-1:0]     wb_data;
+    logic [NUM_CH-1:0][ADDR_W-1:0] wb_addr;
+    logic [NUM_CH-1:0][63:0]  wb_data;
     logic                     wb_err;
     logic [NUM_CH-1:0]        cmd_valid;
-    logic [NUM_CH*ADDR_W-1:0] cmd_src, cmd_dst;
-    logic [NUM_CH*CL_W-1:0]   cmd_len;
-    logic [NUM_CH-1:0]        cmd_fixed_src, cmd_fixed_dst;
-    logic [NUM_CH*2-1:0]      cmd_size, cmd_seq;
+    chunk_cmd_t [NUM_CH-1:0]  cmd;
     logic [NUM_CH-1:0]        kill;
-    logic [NUM_CH*4-1:0]      req_line;
-    logic [NUM_CH-1:0]        req_used, req_ack, req_tc;
+    logic [NUM_CH-1:0][3:0]   req_line;
+    logic [NUM_CH-1:0]        req_used;
+    dma_rsp_t [NUM_CH-1:0]    rsp;
     logic                     mv_cmd_ready, mv_done_valid;
     logic [CW-1:0]            mv_done_ch;
-    logic [3:0]               mv_done_err;
-    logic [CL_W-1:0]          mv_done_bytes;
+    chunk_done_t              mv_done;
     logic                     cmd_arb_valid;
     logic [CW-1:0]            cmd_arb_idx;
 
@@ -174,32 +207,28 @@ module pydma_dmac #(
     wire [15:0] breq16 = 16'(dma_breq), sreq16 = 16'(dma_sreq), lreq16 = 16'(dma_lreq);
 
     for (genvar c = 0; c < NUM_CH; c++) begin : g_ch
-        wire [3:0] line = req_line[c*4 +: 4];
+        wire [3:0] line = req_line[c];
         wire line_ok = 32'(line) < NUM_REQ;  // an absent line never requests
         dma_chan #(
+            .cmd_t(chunk_cmd_t), .done_t(chunk_done_t),
             .ADDR_W(ADDR_W), .CL_W(CL_W), .CHUNK_BYTES(CHUNK_BYTES),
             .BUS_BYTES_LOG2($clog2(STRB_W))
         ) u_chan (
             .clk, .rst,
             .reg_wr(ch_wr[c]), .reg_wr_off(ch_wr_off), .reg_wr_data(ch_wr_data),
             .reg_rd(ch_rd[c]), .reg_rd_off(ch_rd_off), .reg_rd_data(ch_rd_data[c*32 +: 32]),
-            .fetch_req(fetch_req[c]), .fetch_addr(fetch_addr[c*ADDR_W +: ADDR_W]),
+            .fetch_req(fetch_req[c]), .fetch_addr(fetch_addr[c]),
             .fetch_gnt(fetch_gnt[c]), .fetch_done(fetch_done[c]), .fetch_err, .fetch_desc,
             .cmd_valid(cmd_valid[c]),
             .cmd_ready(cmd_arb_valid && cmd_arb_idx == CW'(c) && mv_cmd_ready),
-            .cmd_src(cmd_src[c*ADDR_W +: ADDR_W]), .cmd_dst(cmd_dst[c*ADDR_W +: ADDR_W]),
-            .cmd_len(cmd_len[c*CL_W +: CL_W]),
-            .cmd_fixed_src(cmd_fixed_src[c]), .cmd_fixed_dst(cmd_fixed_dst[c]),
-            .cmd_size(cmd_size[c*2 +: 2]), .cmd_seq(cmd_seq[c*2 +: 2]),
-            .kill(kill[c]),
-            .chunk_done(mv_done_valid && mv_done_ch == CW'(c)), .chunk_err(mv_done_err),
-            .chunk_bytes(mv_done_bytes),
-            .wb_req(wb_req[c]), .wb_addr(wb_addr[c*ADDR_W +: ADDR_W]),
-            .wb_data(wb_data[c*64 +: 64]), .wb_gnt(wb_gnt[c]), .wb_done(wb_done[c]), .wb_err,
-            .req_line(req_line[c*4 +: 4]), .req_used(req_used[c]),
-            .req_breq(line_ok && breq16[line]), .req_sreq(line_ok && sreq16[line]),
-            .req_lreq(line_ok && lreq16[line]),
-            .req_ack(req_ack[c]), .req_tc(req_tc[c]),
+            .cmd(cmd[c]), .kill(kill[c]),
+            .chunk_done(mv_done_valid && mv_done_ch == CW'(c)), .chunk(mv_done),
+            .wb_req(wb_req[c]), .wb_addr(wb_addr[c]),
+            .wb_data(wb_data[c]), .wb_gnt(wb_gnt[c]), .wb_done(wb_done[c]), .wb_err,
+            .req_line(req_line[c]), .req_used(req_used[c]),
+            .req('{breq: line_ok && breq16[line], sreq: line_ok && sreq16[line],
+                   lreq: line_ok && lreq16[line]}),
+            .rsp(rsp[c]),
             .busy_o(ch_busy[c]), .halted_o(ch_halted[c]),
             .irq(irq[c])
         );
@@ -212,91 +241,83 @@ module pydma_dmac #(
         dma_tc = '0;
         for (int c = 0; c < NUM_CH; c++) begin
             if (req_used[c]) begin
-                dma_ack = dma_ack | NUM_REQ'(32'(req_ack[c]) << req_line[c*4 +: 4]);
-                dma_tc = dma_tc | NUM_REQ'(32'(req_tc[c]) << req_line[c*4 +: 4]);
+                dma_ack = dma_ack | NUM_REQ'(32'(rsp[c].ack) << req_line[c]);
+                dma_tc = dma_tc | NUM_REQ'(32'(rsp[c].tc) << req_line[c]);
             end
         end
     end
 
-    // ---- descriptor side ---------------------------------------------------------------------
-    logic              d_ar_valid, d_ar_ready, d_r_valid, d_r_ready;
-    logic [ADDR_W-1:0] d_ar_addr, d_aw_addr;
-    logic [7:0]        d_ar_len, d_aw_len;
-    logic              d_aw_valid, d_aw_ready, d_w_valid, d_w_ready, d_w_last;
-    logic [DATA_W-1:0] d_w_data;
-    logic [STRB_W-1:0] d_w_strb;
-    logic              d_b_valid, d_b_ready;
+    // ---- the AXI4 master's payloads, flattened onto the named ports ------------------------
+    axi_ax_t axi_ar, axi_aw;
+    axi_w_t  axi_w;
+    axi_r_t  axi_r;
+    assign {m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst} = axi_ar;
+    assign {m_axi_awaddr, m_axi_awlen, m_axi_awsize, m_axi_awburst} = axi_aw;
+    assign {m_axi_wdata, m_axi_wstrb, m_axi_wlast} = axi_w;
+    assign axi_r = '{data: m_axi_rdata, err: m_axi_rresp[1], last: m_axi_rlast};
 
-    dma_desc_fetch #(.NUM_CH(NUM_CH), .ADDR_W(ADDR_W), .DATA_W(DATA_W)) u_fetch (
+    // ---- descriptor side ---------------------------------------------------------------------
+    logic    d_ar_valid, d_ar_ready, d_r_valid, d_r_ready;
+    axi_ax_t d_ar, d_aw;
+    logic    d_aw_valid, d_aw_ready, d_w_valid, d_w_ready;
+    axi_w_t  d_w;
+    logic    d_b_valid, d_b_ready;
+
+    dma_desc_fetch #(
+        .ax_t(axi_ax_t), .r_t(axi_r_t), .NUM_CH(NUM_CH), .ADDR_W(ADDR_W), .DATA_W(DATA_W)
+    ) u_fetch (
         .clk, .rst, .req(fetch_req), .req_addr(fetch_addr), .gnt(fetch_gnt),
         .done(fetch_done), .err(fetch_err), .desc(fetch_desc),
-        .ar_valid(d_ar_valid), .ar_ready(d_ar_ready), .ar_addr(d_ar_addr), .ar_len(d_ar_len),
-        .r_valid(d_r_valid), .r_ready(d_r_ready), .r_data(m_axi_rdata), .r_err(m_axi_rresp[1]),
-        .r_last(m_axi_rlast)
+        .ar_valid(d_ar_valid), .ar_ready(d_ar_ready), .ar(d_ar),
+        .r_valid(d_r_valid), .r_ready(d_r_ready), .r(axi_r)
     );
 
-    dma_desc_wb #(.NUM_CH(NUM_CH), .ADDR_W(ADDR_W), .DATA_W(DATA_W)) u_wb (
+    dma_desc_wb #(
+        .ax_t(axi_ax_t), .w_t(axi_w_t), .NUM_CH(NUM_CH), .ADDR_W(ADDR_W), .DATA_W(DATA_W)
+    ) u_wb (
         .clk, .rst, .req(wb_req), .req_addr(wb_addr), .req_data(wb_data), .gnt(wb_gnt),
         .done(wb_done), .err(wb_err),
-        .aw_valid(d_aw_valid), .aw_ready(d_aw_ready), .aw_addr(d_aw_addr), .aw_len(d_aw_len),
-        .w_valid(d_w_valid), .w_ready(d_w_ready), .w_data(d_w_data), .w_strb(d_w_strb),
-        .w_last(d_w_last), .b_valid(d_b_valid), .b_ready(d_b_ready), .b_err(m_axi_bresp[1])
+        .aw_valid(d_aw_valid), .aw_ready(d_aw_ready), .aw(d_aw),
+        .w_valid(d_w_valid), .w_ready(d_w_ready), .w(d_w),
+        .b_valid(d_b_valid), .b_ready(d_b_ready), .b_err(m_axi_bresp[1])
     );
 
     // ---- data side ---------------------------------------------------------------------------
-    logic              m_ar_valid, m_ar_ready, m_r_valid, m_r_ready;
-    logic [ADDR_W-1:0] m_ar_addr, m_aw_addr;
-    logic [7:0]        m_ar_len, m_aw_len;
-    logic [2:0]        m_ar_size, m_aw_size;
-    logic [1:0]        m_ar_burst, m_aw_burst;
-    logic              m_aw_valid, m_aw_ready, m_w_valid, m_w_ready, m_w_last;
-    logic [DATA_W-1:0] m_w_data;
-    logic [STRB_W-1:0] m_w_strb;
-    logic              m_b_valid, m_b_ready;
+    logic    m_ar_valid, m_ar_ready, m_r_valid, m_r_ready;
+    axi_ax_t m_ar, m_aw;
+    logic    m_aw_valid, m_aw_ready, m_w_valid, m_w_ready;
+    axi_w_t  m_w;
+    logic    m_b_valid, m_b_ready;
 
     dma_mover #(
+        .cmd_t(chunk_cmd_t), .done_t(chunk_done_t), .ax_t(axi_ax_t), .w_t(axi_w_t),
+        .r_t(axi_r_t),
         .NUM_CH(NUM_CH), .ADDR_W(ADDR_W), .DATA_W(DATA_W), .CL_W(CL_W),
         .MAX_BURST(MAX_BURST), .FIFO_DEPTH(FIFO_DEPTH), .MAX_OUTSTANDING(MAX_OUTSTANDING)
     ) u_mover (
         .clk, .rst,
         .cmd_valid(cmd_arb_valid), .cmd_ready(mv_cmd_ready), .cmd_ch(cmd_arb_idx),
-        .cmd_src(cmd_src[cmd_arb_idx*ADDR_W +: ADDR_W]),
-        .cmd_dst(cmd_dst[cmd_arb_idx*ADDR_W +: ADDR_W]),
-        .cmd_len(cmd_len[cmd_arb_idx*CL_W +: CL_W]),
-        .cmd_fixed_src(cmd_fixed_src[cmd_arb_idx]), .cmd_fixed_dst(cmd_fixed_dst[cmd_arb_idx]),
-        .cmd_size(cmd_size[cmd_arb_idx*2 +: 2]), .cmd_seq(cmd_seq[cmd_arb_idx*2 +: 2]),
-        .kill,
-        .ar_valid(m_ar_valid), .ar_ready(m_ar_ready), .ar_addr(m_ar_addr), .ar_len(m_ar_len),
-        .ar_size(m_ar_size), .ar_burst(m_ar_burst),
-        .r_valid(m_r_valid), .r_ready(m_r_ready), .r_data(m_axi_rdata), .r_err(m_axi_rresp[1]),
-        .aw_valid(m_aw_valid), .aw_ready(m_aw_ready), .aw_addr(m_aw_addr), .aw_len(m_aw_len),
-        .aw_size(m_aw_size), .aw_burst(m_aw_burst),
-        .w_valid(m_w_valid), .w_ready(m_w_ready), .w_data(m_w_data), .w_strb(m_w_strb),
-        .w_last(m_w_last), .b_valid(m_b_valid), .b_ready(m_b_ready), .b_err(m_axi_bresp[1]),
-        .done_valid(mv_done_valid), .done_ch(mv_done_ch), .done_err(mv_done_err),
-        .done_bytes(mv_done_bytes)
+        .cmd(cmd[cmd_arb_idx]), .kill,
+        .ar_valid(m_ar_valid), .ar_ready(m_ar_ready), .ar(m_ar),
+        .r_valid(m_r_valid), .r_ready(m_r_ready), .r(axi_r),
+        .aw_valid(m_aw_valid), .aw_ready(m_aw_ready), .aw(m_aw),
+        .w_valid(m_w_valid), .w_ready(m_w_ready), .w(m_w),
+        .b_valid(m_b_valid), .b_ready(m_b_ready), .b_err(m_axi_bresp[1]),
+        .done_valid(mv_done_valid), .done_ch(mv_done_ch), .done(mv_done)
     );
 
     dma_axi_mux #(
-        .ADDR_W(ADDR_W), .DATA_W(DATA_W), .ID_W(ID_W), .MAX_WRITES(2 * MAX_OUTSTANDING)
+        .ax_t(axi_ax_t), .w_t(axi_w_t), .ID_W(ID_W), .MAX_WRITES(2 * MAX_OUTSTANDING)
     ) u_mux (
         .clk, .rst,
-        .d_ar_valid, .d_ar_ready, .d_ar_addr, .d_ar_len, .d_r_valid, .d_r_ready,
-        .m_ar_valid, .m_ar_ready, .m_ar_addr, .m_ar_len, .m_ar_size, .m_ar_burst,
-        .m_r_valid, .m_r_ready,
-        .d_aw_valid, .d_aw_ready, .d_aw_addr, .d_aw_len,
-        .d_w_valid, .d_w_ready, .d_w_data, .d_w_strb, .d_w_last, .d_b_valid, .d_b_ready,
-        .m_aw_valid, .m_aw_ready, .m_aw_addr, .m_aw_len, .m_aw_size, .m_aw_burst,
-        .m_w_valid, .m_w_ready, .m_w_data, .m_w_strb, .m_w_last, .m_b_valid, .m_b_ready,
-        .axi_arid(m_axi_arid), .axi_araddr(m_axi_araddr), .axi_arlen(m_axi_arlen),
-        .axi_arsize(m_axi_arsize), .axi_arburst(m_axi_arburst),
-        .axi_arvalid(m_axi_arvalid), .axi_arready(m_axi_arready),
+        .d_ar_valid, .d_ar_ready, .d_ar, .d_r_valid, .d_r_ready,
+        .m_ar_valid, .m_ar_ready, .m_ar, .m_r_valid, .m_r_ready,
+        .d_aw_valid, .d_aw_ready, .d_aw, .d_w_valid, .d_w_ready, .d_w, .d_b_valid, .d_b_ready,
+        .m_aw_valid, .m_aw_ready, .m_aw, .m_w_valid, .m_w_ready, .m_w, .m_b_valid, .m_b_ready,
+        .axi_arid(m_axi_arid), .axi_ar, .axi_arvalid(m_axi_arvalid), .axi_arready(m_axi_arready),
         .axi_rid(m_axi_rid), .axi_rvalid(m_axi_rvalid), .axi_rready(m_axi_rready),
-        .axi_awid(m_axi_awid), .axi_awaddr(m_axi_awaddr), .axi_awlen(m_axi_awlen),
-        .axi_awsize(m_axi_awsize), .axi_awburst(m_axi_awburst),
-        .axi_awvalid(m_axi_awvalid), .axi_awready(m_axi_awready),
-        .axi_wdata(m_axi_wdata), .axi_wstrb(m_axi_wstrb), .axi_wlast(m_axi_wlast),
-        .axi_wvalid(m_axi_wvalid), .axi_wready(m_axi_wready),
+        .axi_awid(m_axi_awid), .axi_aw, .axi_awvalid(m_axi_awvalid), .axi_awready(m_axi_awready),
+        .axi_w, .axi_wvalid(m_axi_wvalid), .axi_wready(m_axi_wready),
         .axi_bid(m_axi_bid), .axi_bvalid(m_axi_bvalid), .axi_bready(m_axi_bready)
     );
 endmodule

@@ -1,0 +1,129 @@
+// A channel's completion queue (memory copies). Once a descriptor's last chunk is issued it
+// joins the queue, and the channel walks on to the next one while the queue counts the
+// chunks' completions and writes the statuses back in order, oldest first. The data mover
+// completes a channel's chunks in order, so a completion belongs to the oldest queued
+// descriptor with chunks in flight, or else to the channel's current one (to_cur).
+// A failure (a chunk's error, or a failed write-back) stops the queue: nothing behind it is
+// written back, and the channel halts with stop_code once its bus traffic is over.
+module dma_completion_queue
+    import pydma_layout_pkg::*;
+    import dma_types_pkg::*;
+#(
+    parameter type done_t = logic,  // a chunk's completion (pydma_dmac)
+    parameter int ADDR_W = 32,
+    parameter int DEPTH = 4
+) (
+    input  logic              clk,
+    input  logic              rst,
+    input  logic              en,          // the channel is active: nothing changes otherwise
+    // the channel's current descriptor, all chunks issued, this cycle's completion counted in
+    input  logic              push,
+    input  cq_entry_t         push_entry,
+    output logic              room,        // push may come (an entry frees this cycle too)
+    // chunk completions of the channel
+    input  logic              chunk_done,
+    input  done_t             chunk,
+    output logic              to_cur,      // a completion now would be the current one's
+    // status write-back of the head
+    input  logic              abort_req,   // writes nothing more
+    output logic              wb_req,
+    output logic              wb_sel,      // the write-back engine's request is the head's
+    output logic [ADDR_W-1:0] wb_addr,
+    output logic [63:0]       wb_data,
+    input  logic              wb_gnt,
+    input  logic              wb_done,
+    input  logic              wb_err,
+    output logic              retired,     // the head's status is written: DONE_CNT + 1
+    output logic              retired_ioc, // ... and it asked for an interrupt
+    // state, and what the channel's state machine clears when it stops
+    output logic              empty,
+    output logic              wb_busy,     // a write-back is on the bus
+    output logic              err_known,   // a queued descriptor failed, or the head stopped
+    output logic              stop,        // the head failed: halt with stop_code
+    output dma_err_t          stop_code,
+    output logic [31:0]       head_xferred,// XFERRED of the head (DONE_CNT's descriptor)
+    input  logic              flush,       // drop every entry (not written back)
+    input  logic              stop_ack,    // the halt for stop is taken
+    input  logic              clear        // channel reset
+);
+    localparam int QD = DEPTH;
+    localparam int QW = (QD > 1) ? $clog2(QD) : 1;
+
+    logic [QD-1:0] q_valid;    // valid entries are 0 .. n-1
+    cq_entry_t     q [QD];
+
+    logic [QD-1:0] to_q;       // the entry a completion now belongs to
+    logic          q_err_any;
+    always_comb begin
+        logic found;
+        found = 1'b0;
+        to_q = '0;
+        q_err_any = 1'b0;
+        if (q_valid != '0) begin  // (an idle channel's queue is empty: nothing to look at)
+            for (int i = 0; i < QD; i++) begin
+                to_q[i] = !found && q_valid[i] && q[i].left != 0;
+                found = found || to_q[i];
+                q_err_any = q_err_any || (q_valid[i] && q[i].err != ERR_NONE);
+            end
+        end
+    end
+
+    wire pop = wb_busy && wb_done;
+    assign to_cur       = to_q == '0;
+    assign err_known    = stop || q_err_any;
+    assign empty        = q_valid == '0;
+    assign room         = !q_valid[QD-1] || pop;
+    assign wb_req       = q_valid[0] && q[0].left == 0 && !wb_busy && !abort_req && !stop;
+    assign wb_sel       = wb_req || wb_busy;
+    assign wb_addr      = q[0].addr[ADDR_W-1:0] + ADDR_W'(DESC_STATUS_OFF);
+    assign wb_data      = {q[0].xferred, 24'd0, q[0].err, 2'd0, 1'b0, 1'b1};
+    assign retired      = pop && !wb_err;
+    assign retired_ioc  = retired && q[0].ioc;
+    assign head_xferred = q[0].xferred;
+
+    always_ff @(posedge clk) begin
+        if (rst) begin
+            {q_valid, wb_busy, stop, stop_code} <= '0;
+            for (int i = 0; i < QD; i++) q[i] <= '0;
+        end else if (en) begin
+            logic [QD-1:0] nv;
+            cq_entry_t     nq [QD];
+            nv = q_valid;
+            nq = q;
+            for (int i = 0; i < QD; i++) begin
+                if (chunk_done && to_q[i]) begin
+                    nq[i].left = nq[i].left - 32'd1;
+                    if (chunk.err == ERR_NONE) nq[i].xferred = nq[i].xferred + 32'(chunk.bytes);
+                    else if (nq[i].err == ERR_NONE) nq[i].err = chunk.err;
+                end
+            end
+            if (wb_req && wb_gnt) wb_busy <= 1'b1;
+            if (pop) begin
+                wb_busy <= 1'b0;
+                if (wb_err) begin
+                    stop <= 1'b1;
+                    stop_code <= ERR_WRITEBACK;
+                end else if (q[0].err != ERR_NONE) begin
+                    stop <= 1'b1;
+                    stop_code <= q[0].err;
+                end
+                // shift the queue
+                nv = nv >> 1;
+                for (int i = 0; i < QD - 1; i++) nq[i] = nq[i + 1];
+            end
+            if (push) begin
+                logic [QW-1:0] k;  // the first free entry
+                k = QW'(QD - 1);
+                for (int i = QD - 1; i >= 0; i--) if (!nv[i]) k = QW'(i);
+                nv[k] = 1'b1;
+                nq[k] = push_entry;
+            end
+            q_valid <= nv;
+            q <= nq;
+            // the channel's state machine has the last word
+            if (flush) q_valid <= '0;
+            if (stop_ack) stop <= 1'b0;
+            if (clear) {q_valid, wb_busy, stop} <= '0;
+        end
+    end
+endmodule

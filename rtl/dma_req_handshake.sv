@@ -1,0 +1,197 @@
+// The data phase of a slave transfer: one request handshake with the peripheral per burst
+// or element, on the request line SLAVE_CFG.REQ_LINE selects, and one chunk per request.
+// The channel hands a descriptor over (start) and takes it back when its data has moved
+// (exit_drain) or an abort stops it (exit_abort). Four-phase:
+//
+//   REQ   wait for BREQ or SREQ (not while paused)
+//   CMD   one chunk: a burst (maxburst elements) or a single element, cut at the end of
+//         the descriptor; the rest of a cut burst continues in the next descriptor
+//   WAIT  wait until the chunk is written and acknowledged on the bus
+//   ACK   ACK high (TC too if a descriptor ended) until the peripheral drops its request
+//
+// With SLAVE_CFG.REQ_PIPE the handshake is pipelined instead: in REQ the channel's ACK is a
+// ready, and a request is accepted in a cycle where it and ACK are both high; the channel
+// issues its chunk (CMD) and is back in REQ for the next request while earlier chunks are
+// still on the bus. WAIT waits only at the end of the descriptor, of the packet (LREQ) or
+// after an error; TC pulses for one cycle when the transfer ends (chain end, packet end,
+// error, terminate) with every accepted request served, the last maybe short.
+module dma_req_handshake
+    import pydma_layout_pkg::*;
+    import dma_types_pkg::*;
+#(
+    parameter int CL_W = 13  // width of a chunk length
+) (
+    input  logic            clk,
+    input  logic            rst,
+    input  logic            en,          // the channel is active: nothing changes otherwise
+    input  slave_cfg_t      cfg,
+    input  logic            pause,
+    input  logic            abort_req,
+    // the descriptor being moved, as the channel stands
+    input  logic            start,       // hand it over (its length: start_len)
+    input  logic [31:0]     start_len,
+    input  logic [31:0]     rem,         // bytes of it not yet issued
+    input  logic            chain_end,   // it ends the chain
+    input  logic            failed,      // one of its chunks failed
+    input  logic            drained,     // none of the channel's chunks on the bus
+    output logic            exit_drain,  // its data has moved: the channel takes it back
+    output logic            exit_abort,  // an abort stops it here
+    output logic            packet_end,  // the peripheral ended the transaction (LREQ)
+    output logic            waiting,     // waiting for a request (STATUS.PAUSED may show)
+    // the chunk of a request, to the data mover
+    output logic            cmd_phase,   // a chunk is offered (len) ...
+    output logic            cmd_valid,   // ... and may go
+    output logic [CL_W-1:0] len,
+    input  logic            cmd_ready,   // it went: the channel moves its pointers by len
+    // the channel stops
+    input  logic            stopping,    // aborting
+    output logic            finish,      // a partly served request gets its ACK first
+    input  logic            stopped,     // idle or halted
+    output logic            active,      // a TC is due or showing
+    // the request line
+    input  dma_req_t        req,
+    output dma_rsp_t        rsp
+);
+    typedef enum logic [2:0] { H_IDLE, H_REQ, H_CMD, H_WAIT, H_ACK } hs_state_t;
+
+    hs_state_t       state, n_state;
+    logic [CL_W-1:0] s_len, n_len;       // the chunk being moved
+    logic [CL_W-1:0] s_left, n_left;     // bytes of the current request not yet moved
+    logic            s_last, n_last;     // it ends the transaction (LREQ with flow control)
+    logic            s_tc, n_tc;         // a descriptor ended during the current request
+    logic            s_partial, n_partial;  // part of the request moved, not yet acknowledged
+    logic            hs_ack, n_ack;      // four-phase ACK
+    logic            req_tc, n_req_tc;   // TC
+    logic            p_open, n_open;     // pipelined: a request accepted since the last TC
+
+    wire to_dev = cfg.dir == DIR_MEM_TO_DEV;
+    wire unused_cfg = ^{cfg.line, cfg.dev_addr};  // which line and register: the channel's
+    wire [31:0] elem_bytes  = 32'd1 << cfg.width;
+    wire [31:0] burst_bytes = (32'(cfg.burst_m1) + 32'd1) << cfg.width;
+    wire desc_end = rem == 0 && chain_end;
+    // pipelined: ACK is a ready, from registers only; accepted = both high
+    wire pipe_ready = cfg.pipe && state == H_REQ && !pause && !abort_req && !failed;
+    // a request is taken: pipelined, whenever accepted (even with an abort just requested);
+    // four-phase, when sampled while not paused and not aborting
+    wire req_take = (pipe_ready || (!cfg.pipe && state == H_REQ && !pause && !abort_req))
+                 && (req.breq || req.sreq);
+
+    assign waiting   = state == H_REQ;
+    assign cmd_phase = state == H_CMD;
+    assign cmd_valid = cmd_phase && !abort_req && !failed;
+    assign len       = s_len;
+    assign finish    = stopping && s_partial && !cfg.pipe && drained;
+    assign active    = req_tc || p_open;
+    assign rsp       = '{ack: hs_ack || pipe_ready, tc: req_tc};
+
+    always_comb begin
+        n_state = state;
+        {n_len, n_left, n_last, n_tc, n_partial} = {s_len, s_left, s_last, s_tc, s_partial};
+        {n_ack, n_req_tc, n_open} = {hs_ack, req_tc, p_open};
+        {exit_drain, exit_abort, packet_end} = '0;
+
+        // pipelined: TC is a one-cycle pulse; a transfer that stops with requests accepted
+        // (halt, terminate) voids them with one
+        if (cfg.pipe) begin
+            if (req_tc) n_req_tc = 1'b0;
+            else if (p_open && stopped) begin
+                n_req_tc = 1'b1;
+                n_open = 1'b0;
+                n_partial = 1'b0;  // a cut burst is void too: the next run starts afresh
+            end
+        end
+
+        unique case (state)
+            H_IDLE: if (start) begin
+                if (s_partial) begin  // the rest of a burst cut by the previous descriptor
+                    n_len = CL_W'((start_len < 32'(s_left)) ? start_len : 32'(s_left));
+                    n_state = H_CMD;
+                end else n_state = H_REQ;
+            end else if (finish) begin
+                n_partial = 1'b0;
+                n_ack = 1'b1;
+                n_req_tc = 1'b1;
+                n_state = H_ACK;
+            end
+            H_REQ: begin
+                if (req_take) begin  // pipelined: served (or voided by TC) whatever follows
+                    if (cfg.pipe) n_open = 1'b1;
+                    n_left = CL_W'(req.breq ? burst_bytes : elem_bytes);
+                    n_len = CL_W'(req.breq ? ((rem < burst_bytes) ? rem : burst_bytes) : elem_bytes);
+                    n_last = req.lreq && cfg.fc && !to_dev;
+                    n_tc = 1'b0;
+                    n_state = H_CMD;
+                end else if (abort_req) exit_abort = 1'b1;
+                else if (cfg.pipe && failed) n_state = H_WAIT;  // a chunk failed
+            end
+            H_CMD: begin
+                if (abort_req) exit_abort = 1'b1;  // not taken: nothing moved, no ACK
+                else if (failed) n_state = H_WAIT;  // pipelined: a chunk failed
+                else if (cmd_ready) begin
+                    // pipelined: take the next request while this chunk moves, unless the
+                    // descriptor or the packet ends with it (a chunk shorter than its
+                    // request always ends the descriptor: s_len is cut by rem only)
+                    if (cfg.pipe && !s_last && rem != 32'(s_len)) begin
+                        n_partial = 1'b0;
+                        n_state = H_REQ;
+                    end else n_state = H_WAIT;
+                end
+            end
+            H_WAIT: if (drained) begin
+                n_left = s_left - s_len;
+                if (cfg.pipe) begin
+                    if (s_left != s_len && !failed && !desc_end) begin
+                        n_partial = 1'b1;  // the burst goes on in the next descriptor
+                        exit_drain = 1'b1;
+                    end else begin
+                        n_partial = 1'b0;
+                        if (desc_end || s_last || failed) begin
+                            n_req_tc = 1'b1;  // the transfer ends: nothing accepted is left
+                            n_open = 1'b0;
+                        end
+                        if (failed) exit_drain = 1'b1;
+                        else if (s_last) begin
+                            packet_end = 1'b1;
+                            exit_drain = 1'b1;
+                        end else if (rem == 0) exit_drain = 1'b1;
+                        else n_state = H_REQ;
+                    end
+                // a request, LREQ ones included, is acknowledged once all of it moved
+                end else if (s_left == s_len || failed || desc_end) begin
+                    n_ack = 1'b1;
+                    n_req_tc = rem == 0 || s_tc || s_last || failed;
+                    n_partial = 1'b0;
+                    n_state = H_ACK;
+                end else begin
+                    n_partial = 1'b1;  // the burst goes on in the next descriptor
+                    n_tc = 1'b1;
+                    exit_drain = 1'b1;
+                end
+            end
+            H_ACK: if (!req.breq && !req.sreq) begin
+                n_ack = 1'b0;
+                n_req_tc = 1'b0;
+                if (abort_req) exit_abort = 1'b1;
+                else if (failed) exit_drain = 1'b1;
+                else if (s_last) begin  // end of packet: the rest of the transaction is empty
+                    packet_end = 1'b1;
+                    exit_drain = 1'b1;
+                end else if (rem == 0) exit_drain = 1'b1;
+                else n_state = H_REQ;
+            end
+            default: n_state = H_IDLE;
+        endcase
+        if (exit_drain || exit_abort) n_state = H_IDLE;
+    end
+
+    always_ff @(posedge clk) begin
+        if (rst) begin
+            state <= H_IDLE;
+            {s_len, s_left, s_last, s_tc, s_partial, hs_ack, req_tc, p_open} <= '0;
+        end else if (en) begin
+            state <= n_state;
+            {s_len, s_left, s_last, s_tc, s_partial} <= {n_len, n_left, n_last, n_tc, n_partial};
+            {hs_ack, req_tc, p_open} <= {n_ack, n_req_tc, n_open};
+        end
+    end
+endmodule

@@ -1,0 +1,82 @@
+// Types the controller's blocks share (hand-written; the register map and the descriptor
+// layout are generated into pydma_layout_pkg). Payloads whose widths follow a build
+// parameter (addresses, data, chunk lengths) are declared once in pydma_dmac from the field
+// types here and handed down as type parameters, as parameterized packages do not exist.
+package dma_types_pkg;
+    // ---- AXI4 fields (the IDs are added where the bus leaves, in dma_axi_mux) --------------
+    typedef logic [7:0] axi_len_t;   // beats in the burst, minus one
+    typedef logic [2:0] axi_size_t;  // log2 of the bytes per beat
+    typedef enum logic [1:0] {
+        AXI_BURST_FIXED = 2'b00,     // a device FIFO register
+        AXI_BURST_INCR  = 2'b01
+    } axi_burst_t;
+
+    // ---- chunk commands --------------------------------------------------------------------
+    typedef logic [3:0] dma_err_t;    // an ERR_* code of pydma_layout_pkg
+    typedef logic [1:0] desc_seq_t;   // a channel's descriptor number, mod 4 (write barrier)
+    typedef logic [1:0] elem_size_t;  // log2 of the element bytes of a fixed (device) side
+
+    // ---- a channel's registers (dma_chan_regs) and what they tell its state machine --------
+    typedef struct packed {  // SLAVE_CFG and DEV_ADDR: fixed while the channel is busy
+        logic [1:0]  dir;       // DIR_*: a memory copy, or a slave direction
+        logic [1:0]  width;     // log2 of the device's element bytes
+        logic [3:0]  line;      // the request line that paces the transfer
+        logic        fc;        // the peripheral ends the packet (LREQ)
+        logic        pipe;      // pipelined request handshake
+        logic [7:0]  burst_m1;  // elements per burst request, minus one
+        logic [63:0] dev_addr;  // the device's FIFO register
+    } slave_cfg_t;
+
+    typedef struct packed {
+        logic        run;       // doorbells start the channel
+        logic        pause;
+        logic        cyclic;    // a ring: follow NEXT for ever
+        logic [63:0] tail;      // the last descriptor of the chain
+        slave_cfg_t  slave;
+    } chan_cfg_t;
+
+    typedef struct packed {  // register writes that act on the state machine, for one cycle
+        logic        abort_wr;  // CTRL.ABORT
+        logic        reset;     // CTRL.RESET of a channel that is not busy
+        logic        doorbell;  // TAIL_DESC_LO
+        logic        cur_load;  // CUR_DESC_LO of an idle channel ...
+        logic [63:0] cur;       // ... with this value
+        logic        clr_ioc;   // STATUS, write-1-to-clear of the interrupt flags
+        logic        clr_err;
+        logic        clr_abort;
+    } chan_ctl_t;
+
+    typedef struct packed {  // the state machine's state, as the registers read it
+        logic        busy;
+        logic        halted;
+        logic        paused;
+        logic        ioc_irq;
+        logic        err_irq;
+        logic        abort_irq;
+        dma_err_t    err_code;
+        logic [63:0] cur;
+        logic [31:0] done_cnt;
+        logic [31:0] xferred;   // of descriptor number DONE_CNT
+    } chan_status_t;
+
+    // ---- a memory-copy descriptor whose chunks are all issued, completing in order ---------
+    typedef struct packed {
+        logic [63:0] addr;     // where its status word is written back
+        logic        ioc;      // interrupt on completion
+        logic [31:0] left;     // chunks still in flight
+        logic [31:0] xferred;  // bytes moved
+        dma_err_t    err;      // the first of its chunks' errors
+    } cq_entry_t;
+
+    // ---- the peripheral request line of one channel (docs/slave-transfers.md) -------------
+    typedef struct packed {
+        logic breq;  // room/data for a burst of maxburst elements
+        logic sreq;  // room/data for one element
+        logic lreq;  // with a request: it ends the packet
+    } dma_req_t;
+
+    typedef struct packed {
+        logic ack;   // the request is served (REQ_PIPE: ready to take one)
+        logic tc;    // with ACK: a descriptor ended (REQ_PIPE: the transfer ended)
+    } dma_rsp_t;
+endpackage
