@@ -49,8 +49,14 @@ module dma_completion_queue
     localparam int QD = DEPTH;
     localparam int QW = (QD > 1) ? $clog2(QD) : 1;
 
+    // The entries are held field by field (an array of the packed entry would be copied
+    // whole, every cycle, by a simulator's delayed assignment)
     logic [QD-1:0] q_valid;    // valid entries are 0 .. n-1
-    cq_entry_t     q [QD];
+    logic [63:0]   q_addr [QD];
+    logic [QD-1:0] q_ioc;
+    logic [31:0]   q_left [QD];  // chunks still in flight
+    logic [31:0]   q_xfer [QD];  // bytes moved
+    dma_err_t      q_err [QD];
 
     logic [QD-1:0] to_q;       // the entry a completion now belongs to
     logic          q_err_any;
@@ -61,9 +67,9 @@ module dma_completion_queue
         q_err_any = 1'b0;
         if (q_valid != '0) begin  // (an idle channel's queue is empty: nothing to look at)
             for (int i = 0; i < QD; i++) begin
-                to_q[i] = !found && q_valid[i] && q[i].left != 0;
+                to_q[i] = !found && q_valid[i] && q_left[i] != 0;
                 found = found || to_q[i];
-                q_err_any = q_err_any || (q_valid[i] && q[i].err != ERR_NONE);
+                q_err_any = q_err_any || (q_valid[i] && q_err[i] != ERR_NONE);
             end
         end
     end
@@ -73,28 +79,41 @@ module dma_completion_queue
     assign err_known    = stop || q_err_any;
     assign empty        = q_valid == '0;
     assign room         = !q_valid[QD-1] || pop;
-    assign wb_req       = q_valid[0] && q[0].left == 0 && !wb_busy && !abort_req && !stop;
+    assign wb_req       = q_valid[0] && q_left[0] == 0 && !wb_busy && !abort_req && !stop;
     assign wb_sel       = wb_req || wb_busy;
-    assign wb_addr      = q[0].addr[ADDR_W-1:0] + ADDR_W'(DESC_STATUS_OFF);
-    assign wb_data      = {q[0].xferred, 24'd0, q[0].err, 2'd0, 1'b0, 1'b1};
+    assign wb_addr      = q_addr[0][ADDR_W-1:0] + ADDR_W'(DESC_STATUS_OFF);
+    assign wb_data      = {q_xfer[0], 24'd0, q_err[0], 2'd0, 1'b0, 1'b1};
     assign retired      = pop && !wb_err;
-    assign retired_ioc  = retired && q[0].ioc;
-    assign head_xferred = q[0].xferred;
+    assign retired_ioc  = retired && q_ioc[0];
+    assign head_xferred = q_xfer[0];
 
     always_ff @(posedge clk) begin
         if (rst) begin
-            {q_valid, wb_busy, stop, stop_code} <= '0;
-            for (int i = 0; i < QD; i++) q[i] <= '0;
+            {q_valid, q_ioc, wb_busy, stop, stop_code} <= '0;
+            for (int i = 0; i < QD; i++) begin
+                q_addr[i] <= '0;
+                q_left[i] <= '0;
+                q_xfer[i] <= '0;
+                q_err[i] <= ERR_NONE;
+            end
         end else if (en) begin
-            logic [QD-1:0] nv;
-            cq_entry_t     nq [QD];
+            logic [QD-1:0] nv, ni;
+            logic [63:0]   na [QD];
+            logic [31:0]   nl [QD], nx [QD];
+            dma_err_t      ne [QD];
             nv = q_valid;
-            nq = q;
+            ni = q_ioc;
+            for (int i = 0; i < QD; i++) begin
+                na[i] = q_addr[i];
+                nl[i] = q_left[i];
+                nx[i] = q_xfer[i];
+                ne[i] = q_err[i];
+            end
             for (int i = 0; i < QD; i++) begin
                 if (chunk_done && to_q[i]) begin
-                    nq[i].left = nq[i].left - 32'd1;
-                    if (chunk.err == ERR_NONE) nq[i].xferred = nq[i].xferred + 32'(chunk.bytes);
-                    else if (nq[i].err == ERR_NONE) nq[i].err = chunk.err;
+                    nl[i] = nl[i] - 32'd1;
+                    if (chunk.err == ERR_NONE) nx[i] = nx[i] + 32'(chunk.bytes);
+                    else if (ne[i] == ERR_NONE) ne[i] = chunk.err;
                 end
             end
             if (wb_req && wb_gnt) wb_busy <= 1'b1;
@@ -103,23 +122,39 @@ module dma_completion_queue
                 if (wb_err) begin
                     stop <= 1'b1;
                     stop_code <= ERR_WRITEBACK;
-                end else if (q[0].err != ERR_NONE) begin
+                end else if (q_err[0] != ERR_NONE) begin
                     stop <= 1'b1;
-                    stop_code <= q[0].err;
+                    stop_code <= q_err[0];
                 end
                 // shift the queue
                 nv = nv >> 1;
-                for (int i = 0; i < QD - 1; i++) nq[i] = nq[i + 1];
+                ni = ni >> 1;
+                for (int i = 0; i < QD - 1; i++) begin
+                    na[i] = na[i + 1];
+                    nl[i] = nl[i + 1];
+                    nx[i] = nx[i + 1];
+                    ne[i] = ne[i + 1];
+                end
             end
             if (push) begin
                 logic [QW-1:0] k;  // the first free entry
                 k = QW'(QD - 1);
                 for (int i = QD - 1; i >= 0; i--) if (!nv[i]) k = QW'(i);
                 nv[k] = 1'b1;
-                nq[k] = push_entry;
+                na[k] = push_entry.addr;
+                ni[k] = push_entry.ioc;
+                nl[k] = push_entry.left;
+                nx[k] = push_entry.xferred;
+                ne[k] = push_entry.err;
             end
             q_valid <= nv;
-            q <= nq;
+            q_ioc <= ni;
+            for (int i = 0; i < QD; i++) begin
+                q_addr[i] <= na[i];
+                q_left[i] <= nl[i];
+                q_xfer[i] <= nx[i];
+                q_err[i] <= ne[i];
+            end
             // the channel's state machine has the last word
             if (flush) q_valid <= '0;
             if (stop_ack) stop <= 1'b0;

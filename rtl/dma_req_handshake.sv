@@ -54,15 +54,18 @@ module dma_req_handshake
 );
     typedef enum logic [2:0] { H_IDLE, H_REQ, H_CMD, H_WAIT, H_ACK } hs_state_t;
 
-    hs_state_t       state, n_state;
-    logic [CL_W-1:0] s_len, n_len;       // the chunk being moved
-    logic [CL_W-1:0] s_left, n_left;     // bytes of the current request not yet moved
-    logic            s_last, n_last;     // it ends the transaction (LREQ with flow control)
-    logic            s_tc, n_tc;         // a descriptor ended during the current request
-    logic            s_partial, n_partial;  // part of the request moved, not yet acknowledged
-    logic            hs_ack, n_ack;      // four-phase ACK
-    logic            req_tc, n_req_tc;   // TC
-    logic            p_open, n_open;     // pipelined: a request accepted since the last TC
+    // The state machine is written as registers, updated only while the channel is active
+    // (no next-state logic evaluated every cycle); what the channel sees of it (the exits,
+    // waiting, the chunk, ACK and TC) is small logic on the registers and the request line.
+    hs_state_t       state;
+    logic [CL_W-1:0] s_len;       // the chunk being moved
+    logic [CL_W-1:0] s_left;      // bytes of the current request not yet moved
+    logic            s_last;      // it ends the transaction (LREQ with flow control)
+    logic            s_tc;        // a descriptor ended during the current request
+    logic            s_partial;   // part of the request moved, not yet acknowledged
+    logic            hs_ack;      // four-phase ACK
+    logic            req_tc;      // TC
+    logic            p_open;      // pipelined: a request accepted since the last TC
 
     wire to_dev = cfg.dir == DIR_MEM_TO_DEV;
     wire unused_cfg = ^{cfg.line, cfg.dev_addr};  // which line and register: the channel's
@@ -75,123 +78,115 @@ module dma_req_handshake
     // four-phase, when sampled while not paused and not aborting
     wire req_take = (pipe_ready || (!cfg.pipe && state == H_REQ && !pause && !abort_req))
                  && (req.breq || req.sreq);
+    wire req_gone = !req.breq && !req.sreq;
+    // WAIT, all moved: pipelined, the rest of a burst cut by the descriptor goes on in the next
+    // one; four-phase, the request is acknowledged once all of it moved (LREQ ones included)
+    wire w_done  = state == H_WAIT && drained;
+    wire w_cont  = s_left != s_len && !failed && !desc_end;
+    wire w_ack   = s_left == s_len || failed || desc_end;
+    wire w_end   = failed || s_last || rem == 0;  // the descriptor's data phase ends
+    wire ack_end = state == H_ACK && req_gone;    // the peripheral dropped its request
 
-    assign waiting   = state == H_REQ;
-    assign cmd_phase = state == H_CMD;
-    assign cmd_valid = cmd_phase && !abort_req && !failed;
-    assign len       = s_len;
-    assign finish    = stopping && s_partial && !cfg.pipe && drained;
-    assign active    = req_tc || p_open;
-    assign rsp       = '{ack: hs_ack || pipe_ready, tc: req_tc};
-
-    always_comb begin
-        n_state = state;
-        {n_len, n_left, n_last, n_tc, n_partial} = {s_len, s_left, s_last, s_tc, s_partial};
-        {n_ack, n_req_tc, n_open} = {hs_ack, req_tc, p_open};
-        {exit_drain, exit_abort, packet_end} = '0;
-
-        // pipelined: TC is a one-cycle pulse; a transfer that stops with requests accepted
-        // (halt, terminate) voids them with one
-        if (cfg.pipe) begin
-            if (req_tc) n_req_tc = 1'b0;
-            else if (p_open && stopped) begin
-                n_req_tc = 1'b1;
-                n_open = 1'b0;
-                n_partial = 1'b0;  // a cut burst is void too: the next run starts afresh
-            end
-        end
-
-        unique case (state)
-            H_IDLE: if (start) begin
-                if (s_partial) begin  // the rest of a burst cut by the previous descriptor
-                    n_len = CL_W'((start_len < 32'(s_left)) ? start_len : 32'(s_left));
-                    n_state = H_CMD;
-                end else n_state = H_REQ;
-            end else if (finish) begin
-                n_partial = 1'b0;
-                n_ack = 1'b1;
-                n_req_tc = 1'b1;
-                n_state = H_ACK;
-            end
-            H_REQ: begin
-                if (req_take) begin  // pipelined: served (or voided by TC) whatever follows
-                    if (cfg.pipe) n_open = 1'b1;
-                    n_left = CL_W'(req.breq ? burst_bytes : elem_bytes);
-                    n_len = CL_W'(req.breq ? ((rem < burst_bytes) ? rem : burst_bytes) : elem_bytes);
-                    n_last = req.lreq && cfg.fc && !to_dev;
-                    n_tc = 1'b0;
-                    n_state = H_CMD;
-                end else if (abort_req) exit_abort = 1'b1;
-                else if (cfg.pipe && failed) n_state = H_WAIT;  // a chunk failed
-            end
-            H_CMD: begin
-                if (abort_req) exit_abort = 1'b1;  // not taken: nothing moved, no ACK
-                else if (failed) n_state = H_WAIT;  // pipelined: a chunk failed
-                else if (cmd_ready) begin
-                    // pipelined: take the next request while this chunk moves, unless the
-                    // descriptor or the packet ends with it (a chunk shorter than its
-                    // request always ends the descriptor: s_len is cut by rem only)
-                    if (cfg.pipe && !s_last && rem != 32'(s_len)) begin
-                        n_partial = 1'b0;
-                        n_state = H_REQ;
-                    end else n_state = H_WAIT;
-                end
-            end
-            H_WAIT: if (drained) begin
-                n_left = s_left - s_len;
-                if (cfg.pipe) begin
-                    if (s_left != s_len && !failed && !desc_end) begin
-                        n_partial = 1'b1;  // the burst goes on in the next descriptor
-                        exit_drain = 1'b1;
-                    end else begin
-                        n_partial = 1'b0;
-                        if (desc_end || s_last || failed) begin
-                            n_req_tc = 1'b1;  // the transfer ends: nothing accepted is left
-                            n_open = 1'b0;
-                        end
-                        if (failed) exit_drain = 1'b1;
-                        else if (s_last) begin
-                            packet_end = 1'b1;
-                            exit_drain = 1'b1;
-                        end else if (rem == 0) exit_drain = 1'b1;
-                        else n_state = H_REQ;
-                    end
-                // a request, LREQ ones included, is acknowledged once all of it moved
-                end else if (s_left == s_len || failed || desc_end) begin
-                    n_ack = 1'b1;
-                    n_req_tc = rem == 0 || s_tc || s_last || failed;
-                    n_partial = 1'b0;
-                    n_state = H_ACK;
-                end else begin
-                    n_partial = 1'b1;  // the burst goes on in the next descriptor
-                    n_tc = 1'b1;
-                    exit_drain = 1'b1;
-                end
-            end
-            H_ACK: if (!req.breq && !req.sreq) begin
-                n_ack = 1'b0;
-                n_req_tc = 1'b0;
-                if (abort_req) exit_abort = 1'b1;
-                else if (failed) exit_drain = 1'b1;
-                else if (s_last) begin  // end of packet: the rest of the transaction is empty
-                    packet_end = 1'b1;
-                    exit_drain = 1'b1;
-                end else if (rem == 0) exit_drain = 1'b1;
-                else n_state = H_REQ;
-            end
-            default: n_state = H_IDLE;
-        endcase
-        if (exit_drain || exit_abort) n_state = H_IDLE;
-    end
+    assign waiting    = state == H_REQ;
+    assign cmd_phase  = state == H_CMD;
+    assign cmd_valid  = cmd_phase && !abort_req && !failed;
+    assign len        = s_len;
+    assign finish     = stopping && s_partial && !cfg.pipe && drained;
+    assign active     = req_tc || p_open;
+    assign rsp        = '{ack: hs_ack || pipe_ready, tc: req_tc};
+    assign exit_abort = abort_req && ((state == H_REQ && !req_take) || state == H_CMD || ack_end);
+    assign exit_drain = (w_done && (cfg.pipe ? (w_cont || w_end) : !w_ack))
+                     || (ack_end && !abort_req && w_end);
+    assign packet_end = s_last && !failed
+                     && ((w_done && cfg.pipe && !w_cont) || (ack_end && !abort_req));
 
     always_ff @(posedge clk) begin
         if (rst) begin
             state <= H_IDLE;
             {s_len, s_left, s_last, s_tc, s_partial, hs_ack, req_tc, p_open} <= '0;
         end else if (en) begin
-            state <= n_state;
-            {s_len, s_left, s_last, s_tc, s_partial} <= {n_len, n_left, n_last, n_tc, n_partial};
-            {hs_ack, req_tc, p_open} <= {n_ack, n_req_tc, n_open};
+            // pipelined: TC is a one-cycle pulse; a transfer that stops with requests accepted
+            // (halt, terminate) voids them with one
+            if (cfg.pipe) begin
+                if (req_tc) req_tc <= 1'b0;
+                else if (p_open && stopped) begin
+                    req_tc <= 1'b1;
+                    p_open <= 1'b0;
+                    s_partial <= 1'b0;  // a cut burst is void too: the next run starts afresh
+                end
+            end
+
+            unique case (state)
+                H_IDLE: if (start) begin
+                    if (s_partial) begin  // the rest of a burst cut by the previous descriptor
+                        s_len <= CL_W'((start_len < 32'(s_left)) ? start_len : 32'(s_left));
+                        state <= H_CMD;
+                    end else state <= H_REQ;
+                end else if (finish) begin
+                    s_partial <= 1'b0;
+                    hs_ack <= 1'b1;
+                    req_tc <= 1'b1;
+                    state <= H_ACK;
+                end
+                H_REQ: begin
+                    if (req_take) begin  // pipelined: served (or voided by TC) whatever follows
+                        if (cfg.pipe) p_open <= 1'b1;
+                        s_left <= CL_W'(req.breq ? burst_bytes : elem_bytes);
+                        s_len <= CL_W'(req.breq ? ((rem < burst_bytes) ? rem : burst_bytes)
+                                                : elem_bytes);
+                        s_last <= req.lreq && cfg.fc && !to_dev;
+                        s_tc <= 1'b0;
+                        state <= H_CMD;
+                    end else if (abort_req) state <= H_IDLE;       // exit_abort
+                    else if (cfg.pipe && failed) state <= H_WAIT;  // a chunk failed
+                end
+                H_CMD: begin
+                    if (abort_req) state <= H_IDLE;  // exit_abort: not taken, nothing moved, no ACK
+                    else if (failed) state <= H_WAIT;  // pipelined: a chunk failed
+                    else if (cmd_ready) begin
+                        // pipelined: take the next request while this chunk moves, unless the
+                        // descriptor or the packet ends with it (a chunk shorter than its
+                        // request always ends the descriptor: s_len is cut by rem only)
+                        if (cfg.pipe && !s_last && rem != 32'(s_len)) begin
+                            s_partial <= 1'b0;
+                            state <= H_REQ;
+                        end else state <= H_WAIT;
+                    end
+                end
+                H_WAIT: if (drained) begin
+                    s_left <= s_left - s_len;
+                    if (cfg.pipe) begin
+                        if (w_cont) begin
+                            s_partial <= 1'b1;  // the burst goes on in the next descriptor
+                            state <= H_IDLE;    // exit_drain
+                        end else begin
+                            s_partial <= 1'b0;
+                            if (desc_end || s_last || failed) begin
+                                req_tc <= 1'b1;  // the transfer ends: nothing accepted is left
+                                p_open <= 1'b0;
+                            end
+                            state <= w_end ? H_IDLE : H_REQ;  // exit_drain (packet_end: s_last)
+                        end
+                    end else if (w_ack) begin
+                        hs_ack <= 1'b1;
+                        req_tc <= rem == 0 || s_tc || s_last || failed;
+                        s_partial <= 1'b0;
+                        state <= H_ACK;
+                    end else begin
+                        s_partial <= 1'b1;  // the burst goes on in the next descriptor
+                        s_tc <= 1'b1;
+                        state <= H_IDLE;    // exit_drain
+                    end
+                end
+                H_ACK: if (req_gone) begin
+                    hs_ack <= 1'b0;
+                    req_tc <= 1'b0;
+                    // exit_abort, or exit_drain (packet_end: end of packet, the rest of the
+                    // transaction is empty), or the next request
+                    state <= (abort_req || w_end) ? H_IDLE : H_REQ;
+                end
+                default: state <= H_IDLE;
+            endcase
         end
     end
 endmodule
