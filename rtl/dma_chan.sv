@@ -153,12 +153,20 @@ module dma_chan
     /* verilator lint_off CMPCONST */  // constant on buses of 8 bytes and more
     wire width_bad = 32'(cfg.slave.width) > BUS_BYTES_LOG2;
     /* verilator lint_on CMPCONST */
-    // the fetched descriptor's checks, made as it arrives (no separate check cycle)
-    wire slave_bad = cfg.slave.dir == 2'd3 || width_bad
-                  || (f_len & elem_mask) != 0 || (cfg.slave.dev_addr[31:0] & elem_mask) != 0
-                  || addr_bad(cfg.slave.dev_addr, 1'b0);
-    wire desc_bad = f_len == 0 || (f_ctrl & ~DCTRL_VALID_MASK) != 0
-                 || addr_bad(f_src, 1'b0) || addr_bad(f_dst, 1'b0) || (slave && slave_bad);
+    // the fetched descriptor's checks, made as it arrives (no separate check cycle); only
+    // looked at then, so evaluated only then (simulators skip them on the other cycles)
+    logic desc_bad;
+    always_comb begin
+        desc_bad = 1'b0;
+        if (state == S_FETCH_WAIT && f_arrived) begin
+            desc_bad = f_len == 0 || (f_ctrl & ~DCTRL_VALID_MASK) != 0
+                    || addr_bad(f_src, 1'b0) || addr_bad(f_dst, 1'b0)
+                    || (slave && (cfg.slave.dir == 2'd3 || width_bad
+                                  || (f_len & elem_mask) != 0
+                                  || (cfg.slave.dev_addr[31:0] & elem_mask) != 0
+                                  || addr_bad(cfg.slave.dev_addr, 1'b0)));
+        end
+    end
 
     wire busy = state != S_IDLE && state != S_HALT;
     wire cur_chunk_done = chunk_done && q_to_cur;
@@ -243,13 +251,7 @@ module dma_chan
     dma_completion_queue #(.done_t(done_t), .ADDR_W(ADDR_W), .DEPTH(QUEUE_DEPTH)) u_queue (
         .clk, .rst, .en(active),
         .push(q_push),
-        .push_entry('{
-            addr: cur,
-            ioc: d_ctrl[DCTRL_IOC_BIT],
-            left: c_left - 32'(cur_chunk_done),
-            xferred: xferred + ((cur_chunk_done && chunk.err == ERR_NONE) ? 32'(chunk.bytes) : 32'd0),
-            err: (xerr != ERR_NONE) ? xerr : (cur_chunk_done ? chunk.err : ERR_NONE)
-        }),
+        .push_entry('{addr: cur, ioc: d_ctrl[DCTRL_IOC_BIT], left: c_left, xferred: xferred, err: xerr}),
         .room(q_room),
         .chunk_done, .chunk, .to_cur(q_to_cur),
         .abort_req, .wb_req(q_wb_req), .wb_sel(q_wb_sel), .wb_addr(q_wb_addr), .wb_data(q_wb_data),

@@ -25,18 +25,29 @@ module dma_chan_regs
     logic [31:0] cur_hi_shadow, tail_hi_shadow, dev_hi_shadow;
 
     wire idle = !status.busy && !status.halted;
-    wire wr_ctrl = reg_wr && reg_wr_off == 6'(CH_CTRL);
-    wire wr_status = reg_wr && reg_wr_off == 6'(CH_STATUS);
-    assign ctl = '{
-        abort_wr:  wr_ctrl && reg_wr_data[CTRL_ABORT_LSB],
-        reset:     wr_ctrl && reg_wr_data[CTRL_RESET_LSB] && !status.busy,
-        doorbell:  reg_wr && reg_wr_off == 6'(CH_TAIL_DESC_LO),
-        cur_load:  reg_wr && reg_wr_off == 6'(CH_CUR_DESC_LO) && idle,
-        cur:       {cur_hi_shadow, reg_wr_data},
-        clr_ioc:   wr_status && reg_wr_data[STATUS_IOC_IRQ_LSB],
-        clr_err:   wr_status && reg_wr_data[STATUS_ERR_IRQ_LSB],
-        clr_abort: wr_status && reg_wr_data[STATUS_ABORT_IRQ_LSB]
-    };
+    // the acting writes: decoded under the write only (nothing to evaluate on other cycles)
+    always_comb begin
+        ctl = '0;
+        if (reg_wr) begin
+            unique case (reg_wr_off)
+                6'(CH_CTRL): begin
+                    ctl.abort_wr = reg_wr_data[CTRL_ABORT_LSB];
+                    ctl.reset    = reg_wr_data[CTRL_RESET_LSB] && !status.busy;
+                end
+                6'(CH_STATUS): begin  // write-1-to-clear of the interrupt flags
+                    ctl.clr_ioc   = reg_wr_data[STATUS_IOC_IRQ_LSB];
+                    ctl.clr_err   = reg_wr_data[STATUS_ERR_IRQ_LSB];
+                    ctl.clr_abort = reg_wr_data[STATUS_ABORT_IRQ_LSB];
+                end
+                6'(CH_TAIL_DESC_LO): ctl.doorbell = 1'b1;
+                6'(CH_CUR_DESC_LO): begin
+                    ctl.cur_load = idle;
+                    ctl.cur      = {cur_hi_shadow, reg_wr_data};
+                end
+                default: ;
+            endcase
+        end
+    end
     assign irq = ((status.ioc_irq || status.abort_irq) && ioc_en) || (status.err_irq && err_en);
 
     always_ff @(posedge clk) begin

@@ -16,7 +16,8 @@ module dma_completion_queue
     input  logic              clk,
     input  logic              rst,
     input  logic              en,          // the channel is active: nothing changes otherwise
-    // the channel's current descriptor, all chunks issued, this cycle's completion counted in
+    // the channel's current descriptor, all chunks issued (the queue counts this cycle's
+    // completion of it in)
     input  logic              push,
     input  cq_entry_t         push_entry,
     output logic              room,        // push may come (an entry frees this cycle too)
@@ -143,9 +144,12 @@ module dma_completion_queue
                 nv[k] = 1'b1;
                 na[k] = push_entry.addr;
                 ni[k] = push_entry.ioc;
-                nl[k] = push_entry.left;
-                nx[k] = push_entry.xferred;
-                ne[k] = push_entry.err;
+                // this cycle's completion of it counted in
+                nl[k] = push_entry.left - 32'(chunk_done && to_cur);
+                nx[k] = push_entry.xferred
+                      + ((chunk_done && to_cur && chunk.err == ERR_NONE) ? 32'(chunk.bytes) : 32'd0);
+                ne[k] = (push_entry.err != ERR_NONE) ? push_entry.err
+                      : ((chunk_done && to_cur) ? chunk.err : ERR_NONE);
             end
             q_valid <= nv;
             q_ioc <= ni;

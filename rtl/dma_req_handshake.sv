@@ -81,11 +81,9 @@ module dma_req_handshake
     wire req_gone = !req.breq && !req.sreq;
     // WAIT, all moved: pipelined, the rest of a burst cut by the descriptor goes on in the next
     // one; four-phase, the request is acknowledged once all of it moved (LREQ ones included)
-    wire w_done  = state == H_WAIT && drained;
     wire w_cont  = s_left != s_len && !failed && !desc_end;
     wire w_ack   = s_left == s_len || failed || desc_end;
     wire w_end   = failed || s_last || rem == 0;  // the descriptor's data phase ends
-    wire ack_end = state == H_ACK && req_gone;    // the peripheral dropped its request
 
     assign waiting    = state == H_REQ;
     assign cmd_phase  = state == H_CMD;
@@ -94,11 +92,27 @@ module dma_req_handshake
     assign finish     = stopping && s_partial && !cfg.pipe && drained;
     assign active     = req_tc || p_open;
     assign rsp        = '{ack: hs_ack || pipe_ready, tc: req_tc};
-    assign exit_abort = abort_req && ((state == H_REQ && !req_take) || state == H_CMD || ack_end);
-    assign exit_drain = (w_done && (cfg.pipe ? (w_cont || w_end) : !w_ack))
-                     || (ack_end && !abort_req && w_end);
-    assign packet_end = s_last && !failed
-                     && ((w_done && cfg.pipe && !w_cont) || (ack_end && !abort_req));
+
+    // the exits, where the state machine ends the data phase (evaluated only out of IDLE)
+    always_comb begin
+        {exit_abort, exit_drain, packet_end} = '0;
+        if (state != H_IDLE) begin
+            unique case (state)
+                H_REQ: exit_abort = abort_req && !req_take;
+                H_CMD: exit_abort = abort_req;
+                H_WAIT: if (drained) begin
+                    exit_drain = cfg.pipe ? (w_cont || w_end) : !w_ack;
+                    packet_end = cfg.pipe && !w_cont && !failed && s_last;
+                end
+                H_ACK: if (req_gone) begin  // the peripheral dropped its request
+                    exit_abort = abort_req;
+                    exit_drain = !abort_req && w_end;
+                    packet_end = !abort_req && !failed && s_last;
+                end
+                default: ;
+            endcase
+        end
+    end
 
     always_ff @(posedge clk) begin
         if (rst) begin
