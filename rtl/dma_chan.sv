@@ -153,20 +153,16 @@ module dma_chan
     /* verilator lint_off CMPCONST */  // constant on buses of 8 bytes and more
     wire width_bad = 32'(cfg.slave.width) > BUS_BYTES_LOG2;
     /* verilator lint_on CMPCONST */
-    // the fetched descriptor's checks, made as it arrives (no separate check cycle); only
-    // looked at then, so evaluated only then (simulators skip them on the other cycles)
-    logic desc_bad;
-    always_comb begin
-        desc_bad = 1'b0;
-        if (state == S_FETCH_WAIT && f_arrived) begin
-            desc_bad = f_len == 0 || (f_ctrl & ~DCTRL_VALID_MASK) != 0
-                    || addr_bad(f_src, 1'b0) || addr_bad(f_dst, 1'b0)
-                    || (slave && (cfg.slave.dir == 2'd3 || width_bad
-                                  || (f_len & elem_mask) != 0
-                                  || (cfg.slave.dev_addr[31:0] & elem_mask) != 0
-                                  || addr_bad(cfg.slave.dev_addr, 1'b0)));
-        end
-    end
+    // the fetched descriptor's checks, made as it arrives (no separate check cycle). A
+    // function, written out where it is looked at (the arrival branch below, the handshake's
+    // start): a shared wire would be evaluated on every cycle of every channel.
+    function automatic logic desc_bad();
+        return f_len == 0 || (f_ctrl & ~DCTRL_VALID_MASK) != 0
+            || addr_bad(f_src, 1'b0) || addr_bad(f_dst, 1'b0)
+            || (slave && (cfg.slave.dir == 2'd3 || width_bad || (f_len & elem_mask) != 0
+                          || (cfg.slave.dev_addr[31:0] & elem_mask) != 0
+                          || addr_bad(cfg.slave.dev_addr, 1'b0)));
+    endfunction
 
     wire busy = state != S_IDLE && state != S_HALT;
     wire cur_chunk_done = chunk_done && q_to_cur;
@@ -232,7 +228,7 @@ module dma_chan
 
     dma_req_handshake #(.CL_W(CL_W)) u_handshake (
         .clk, .rst, .en(active), .cfg(cfg.slave), .pause(cfg.pause), .abort_req,
-        .start(f_take && slave && !desc_bad && !skip), .start_len(f_len),
+        .start(f_take && slave && !skip && !desc_bad()), .start_len(f_len),
         .rem, .chain_end, .failed(xerr != ERR_NONE), .drained,
         .exit_drain(hs_exit_drain), .exit_abort(hs_exit_abort), .packet_end(hs_packet_end),
         .waiting(hs_waiting), .cmd_phase(hs_cmd_phase), .cmd_valid(hs_cmd_valid), .len(hs_len),
@@ -395,7 +391,7 @@ module dma_chan
                         xferred <= '0;
                         xerr <= ERR_NONE;
                         eop <= skip;
-                        if (desc_bad) begin
+                        if (desc_bad()) begin
                             xerr <= ERR_DESC;
                             // report it in the descriptor, then halt
                             state <= slave ? S_WB : S_RETIRE;
