@@ -71,19 +71,35 @@ module dma_req_handshake
     wire unused_cfg = ^{cfg.line, cfg.dev_addr};  // which line and register: the channel's
     wire [31:0] elem_bytes  = 32'd1 << cfg.width;
     wire [31:0] burst_bytes = (32'(cfg.burst_m1) + 32'd1) << cfg.width;
-    wire desc_end = rem == 0 && chain_end;
     // pipelined: ACK is a ready, from registers only; accepted = both high
     wire pipe_ready = cfg.pipe && state == H_REQ && !pause && !abort_req && !failed;
+
+    // The conditions below are functions, written out where they are looked at (the state
+    // machine below, and the exits, which the channel looks at in its PACE state only):
+    // shared wires would be evaluated on every cycle of every channel.
+    function automatic logic desc_end();  // the descriptor, and the chain, end
+        return rem == 0 && chain_end;
+    endfunction
     // a request is taken: pipelined, whenever accepted (even with an abort just requested);
     // four-phase, when sampled while not paused and not aborting
-    wire req_take = (pipe_ready || (!cfg.pipe && state == H_REQ && !pause && !abort_req))
-                 && (req.breq || req.sreq);
-    wire req_gone = !req.breq && !req.sreq;
+    function automatic logic req_take();
+        return (cfg.pipe ? (!failed && (req.breq || req.sreq)) : (req.breq || req.sreq))
+            && state == H_REQ && !pause && !abort_req;
+    endfunction
+    function automatic logic req_gone();  // the peripheral dropped its request
+        return !req.breq && !req.sreq;
+    endfunction
     // WAIT, all moved: pipelined, the rest of a burst cut by the descriptor goes on in the next
     // one; four-phase, the request is acknowledged once all of it moved (LREQ ones included)
-    wire w_cont  = s_left != s_len && !failed && !desc_end;
-    wire w_ack   = s_left == s_len || failed || desc_end;
-    wire w_end   = failed || s_last || rem == 0;  // the descriptor's data phase ends
+    function automatic logic w_cont();
+        return s_left != s_len && !failed && !desc_end();
+    endfunction
+    function automatic logic w_ack();
+        return s_left == s_len || failed || desc_end();
+    endfunction
+    function automatic logic w_end();  // the descriptor's data phase ends
+        return failed || s_last || rem == 0;
+    endfunction
 
     assign waiting    = state == H_REQ;
     assign cmd_phase  = state == H_CMD;
@@ -93,26 +109,15 @@ module dma_req_handshake
     assign active     = req_tc || p_open;
     assign rsp        = '{ack: hs_ack || pipe_ready, tc: req_tc};
 
-    // the exits, where the state machine ends the data phase (evaluated only out of IDLE)
-    always_comb begin
-        {exit_abort, exit_drain, packet_end} = '0;
-        if (state != H_IDLE) begin
-            unique case (state)
-                H_REQ: exit_abort = abort_req && !req_take;
-                H_CMD: exit_abort = abort_req;
-                H_WAIT: if (drained) begin
-                    exit_drain = cfg.pipe ? (w_cont || w_end) : !w_ack;
-                    packet_end = cfg.pipe && !w_cont && !failed && s_last;
-                end
-                H_ACK: if (req_gone) begin  // the peripheral dropped its request
-                    exit_abort = abort_req;
-                    exit_drain = !abort_req && w_end;
-                    packet_end = !abort_req && !failed && s_last;
-                end
-                default: ;
-            endcase
-        end
-    end
+    // the exits, where the state machine ends the data phase
+    assign exit_abort = abort_req && ((state == H_REQ && !req_take()) || state == H_CMD
+                                      || (state == H_ACK && req_gone()));
+    assign exit_drain = (state == H_WAIT && drained
+                         && (cfg.pipe ? (w_cont() || w_end()) : !w_ack()))
+                     || (state == H_ACK && req_gone() && !abort_req && w_end());
+    assign packet_end = s_last && !failed
+                     && ((state == H_WAIT && drained && cfg.pipe && !w_cont())
+                         || (state == H_ACK && req_gone() && !abort_req));
 
     always_ff @(posedge clk) begin
         if (rst) begin
@@ -143,7 +148,7 @@ module dma_req_handshake
                     state <= H_ACK;
                 end
                 H_REQ: begin
-                    if (req_take) begin  // pipelined: served (or voided by TC) whatever follows
+                    if (req_take()) begin  // pipelined: served (or voided by TC) whatever follows
                         if (cfg.pipe) p_open <= 1'b1;
                         s_left <= CL_W'(req.breq ? burst_bytes : elem_bytes);
                         s_len <= CL_W'(req.breq ? ((rem < burst_bytes) ? rem : burst_bytes)
@@ -170,18 +175,18 @@ module dma_req_handshake
                 H_WAIT: if (drained) begin
                     s_left <= s_left - s_len;
                     if (cfg.pipe) begin
-                        if (w_cont) begin
+                        if (w_cont()) begin
                             s_partial <= 1'b1;  // the burst goes on in the next descriptor
                             state <= H_IDLE;    // exit_drain
                         end else begin
                             s_partial <= 1'b0;
-                            if (desc_end || s_last || failed) begin
+                            if (desc_end() || s_last || failed) begin
                                 req_tc <= 1'b1;  // the transfer ends: nothing accepted is left
                                 p_open <= 1'b0;
                             end
-                            state <= w_end ? H_IDLE : H_REQ;  // exit_drain (packet_end: s_last)
+                            state <= w_end() ? H_IDLE : H_REQ;  // exit_drain (packet_end: s_last)
                         end
-                    end else if (w_ack) begin
+                    end else if (w_ack()) begin
                         hs_ack <= 1'b1;
                         req_tc <= rem == 0 || s_tc || s_last || failed;
                         s_partial <= 1'b0;
@@ -192,12 +197,12 @@ module dma_req_handshake
                         state <= H_IDLE;    // exit_drain
                     end
                 end
-                H_ACK: if (req_gone) begin
+                H_ACK: if (req_gone()) begin
                     hs_ack <= 1'b0;
                     req_tc <= 1'b0;
                     // exit_abort, or exit_drain (packet_end: end of packet, the rest of the
                     // transaction is empty), or the next request
-                    state <= (abort_req || w_end) ? H_IDLE : H_REQ;
+                    state <= (abort_req || w_end()) ? H_IDLE : H_REQ;
                 end
                 default: state <= H_IDLE;
             endcase
