@@ -27,12 +27,12 @@ package dma_types_pkg;
         logic [63:0] dev_addr;  // the device's FIFO register
     } slave_cfg_t;
 
-    typedef struct packed {
+    typedef struct packed {  // (the 64-bit fields on 32-bit boundaries: cheap to read out)
         logic        run;       // doorbells start the channel
         logic        pause;
         logic        cyclic;    // a ring: follow NEXT for ever
-        logic [63:0] tail;      // the last descriptor of the chain
         slave_cfg_t  slave;
+        logic [63:0] tail;      // the last descriptor of the chain
     } chan_cfg_t;
 
     typedef struct packed {  // register writes that act on the state machine, for one cycle
