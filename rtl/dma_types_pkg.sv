@@ -60,12 +60,12 @@ package dma_types_pkg;
     } chan_status_t;
 
     // ---- a memory-copy descriptor whose chunks are all issued, completing in order ---------
-    typedef struct packed {
-        logic [63:0] addr;     // where its status word is written back
+    typedef struct packed {  // (the wide fields on word boundaries: cheap to pack)
         logic        ioc;      // interrupt on completion
+        dma_err_t    err;      // the first of its chunks' errors
+        logic [63:0] addr;     // where its status word is written back
         logic [31:0] left;     // chunks still in flight
         logic [31:0] xferred;  // bytes moved
-        dma_err_t    err;      // the first of its chunks' errors
     } cq_entry_t;
 
     // ---- the peripheral request line of one channel (docs/slave-transfers.md) -------------

@@ -111,14 +111,14 @@ module pydma_dmac
     } axi_r_t;
     // a chunk: a contiguous copy of up to CHUNK_BYTES, or one burst or element of a slave
     // transfer, from a channel to the data mover
-    typedef struct packed {
-        logic [ADDR_W-1:0] src;
-        logic [ADDR_W-1:0] dst;
+    typedef struct packed {  // (the addresses on word boundaries: cheap to pack)
         logic [CL_W-1:0]   len;
         logic              fixed_src;  // src is a device FIFO register (elements of size)
         logic              fixed_dst;
         elem_size_t        size;
         desc_seq_t         seq;        // its descriptor, for the write barrier
+        logic [ADDR_W-1:0] src;
+        logic [ADDR_W-1:0] dst;
     } chunk_cmd_t;
     typedef struct packed {  // a chunk's completion, to its channel
         dma_err_t          err;
@@ -188,7 +188,7 @@ module pydma_dmac
     logic [NUM_CH-1:0][63:0]  wb_data;
     logic                     wb_err;
     logic [NUM_CH-1:0]        cmd_valid;
-    chunk_cmd_t [NUM_CH-1:0]  cmd;
+    chunk_cmd_t               cmd [NUM_CH];  // (one word-aligned value per channel)
     logic [NUM_CH-1:0]        kill;
     logic [NUM_CH-1:0][3:0]   req_line;
     logic [NUM_CH-1:0]        req_used;
