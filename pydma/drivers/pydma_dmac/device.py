@@ -230,30 +230,44 @@ class PydmaDevice(DmaDevice):
             return None
         return setup
 
-    def device_prep_slave_sg(self, chan, sgl, sg_len, direction, flags):
+    def _build_slave(
+        self,
+        chan: PydmaChan,
+        direction: DmaTransferDirection,
+        make_segs: Callable[[bool, int, int], list[Seg]],
+        flags: DmaCtrlFlags,
+        cyclic: bool = False,
+    ) -> PydmaDesc | None:
+        """A slave transaction: the channel's set-up for `direction`, then
+        make_segs(to_dev, dev_addr, width) as for `_build`."""
         setup = self._slave_setup(chan, direction)
         if setup is None:
             return None
         to_dev = setup.direction == DmaTransferDirection.DMA_MEM_TO_DEV
         return self._build(
             chan,
-            lambda: segments.slave_sg(sgl, sg_len, to_dev, setup.dev_addr, setup.width, self.addr_width),
+            lambda: make_segs(to_dev, setup.dev_addr, setup.width),
             flags,
             (setup.cfg_word, setup.dev_addr),
+            cyclic,
+        )
+
+    def device_prep_slave_sg(self, chan, sgl, sg_len, direction, flags):
+        return self._build_slave(
+            chan,
+            direction,
+            lambda to_dev, dev_addr, width: segments.slave_sg(sgl, sg_len, to_dev, dev_addr, width, self.addr_width),
+            flags,
         )
 
     def device_prep_dma_cyclic(self, chan, buf_addr, buf_len, period_len, direction, flags):
-        setup = self._slave_setup(chan, direction)
-        if setup is None:
-            return None
-        to_dev = setup.direction == DmaTransferDirection.DMA_MEM_TO_DEV
-        return self._build(
+        return self._build_slave(
             chan,
-            lambda: segments.cyclic(
-                buf_addr, buf_len, period_len, to_dev, setup.dev_addr, setup.width, self.addr_width
+            direction,
+            lambda to_dev, dev_addr, width: segments.cyclic(
+                buf_addr, buf_len, period_len, to_dev, dev_addr, width, self.addr_width
             ),
             flags,
-            (setup.cfg_word, setup.dev_addr),
             cyclic=True,
         )
 
