@@ -132,6 +132,8 @@ module dma_chan
     logic [CL_W-1:0] hs_len;
 
     localparam logic [31:0] CHUNK = 32'(CHUNK_BYTES);
+    // the flags a copy may carry (OP = COPY, no sources): the channel runs copies only
+    localparam logic [31:0] COPY_CTRL_MASK = (32'd1 << DCTRL_IOC_BIT) | (32'd1 << DCTRL_EOC_BIT);
 
     function automatic logic addr_bad(input logic [63:0] a, input logic need_desc_align);
         logic bad;
@@ -157,7 +159,7 @@ module dma_chan
     // function, written out where it is looked at (the arrival branch below, the handshake's
     // start): a shared wire would be evaluated on every cycle of every channel.
     function automatic logic desc_bad();
-        return f_len == 0 || (f_ctrl & ~DCTRL_VALID_MASK) != 0
+        return f_len == 0 || (f_ctrl & ~COPY_CTRL_MASK) != 0
             || addr_bad(f_src, 1'b0) || addr_bad(f_dst, 1'b0)
             || (slave && (cfg.slave.dir == 2'd3 || width_bad || (f_len & elem_mask) != 0
                           || (cfg.slave.dev_addr[31:0] & elem_mask) != 0

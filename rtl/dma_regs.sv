@@ -13,6 +13,10 @@ module dma_regs
     parameter int MAX_BURST = 64,
     parameter int CHUNK_BYTES = 4096,
     parameter int NUM_REQ = 8,
+    parameter int MAX_XOR = 0,       // OPS_CONFIG: the descriptor operations of this instance
+    parameter int MAX_PQ = 0,
+    parameter bit FILL = 1'b0,
+    parameter int ACC_BYTES = 4096,
     parameter int AXIL_ADDR_W = 12
 ) (
     input  logic                   clk,
@@ -56,6 +60,11 @@ module dma_regs
         | (32'(ADDR_W) << CONFIG_ADDR_W_LSB)
         | (32'($clog2(MAX_BURST)) << CONFIG_MAX_BURST_LOG2_LSB)
         | (32'($clog2(CHUNK_BYTES) - 8) << CONFIG_CHUNK_LOG2_LSB);
+    localparam logic [31:0] OPS_CONFIG_VALUE =
+          (32'(MAX_XOR) << OPS_CONFIG_MAX_XOR_LSB)
+        | (32'(MAX_PQ) << OPS_CONFIG_MAX_PQ_LSB)
+        | (32'(FILL) << OPS_CONFIG_FILL_LSB)
+        | ((MAX_XOR > 0 || MAX_PQ > 0) ? 32'($clog2(ACC_BYTES) - 8) << OPS_CONFIG_ACC_LOG2_LSB : '0);
 
     // Decode an address: which channel (NUM_CH = global), which offset, and whether mapped.
     typedef struct packed {
@@ -71,7 +80,7 @@ module dma_regs
         d = '0;
         if (addr[1:0] != 2'b00) begin
             d.ok = 1'b0;  // not word-aligned: SLVERR
-        end else if (addr <= REG_REQ_CONFIG) begin
+        end else if (addr <= REG_OPS_CONFIG) begin
             d.ok = 1'b1;
             d.global_reg = 1'b1;
             d.off = 6'(addr);
@@ -162,6 +171,7 @@ module dma_regs
                 REG_CONFIG:     rd_global <= CONFIG_VALUE;
                 REG_IRQ_STATUS: rd_global <= 32'(irq);
                 REG_REQ_CONFIG: rd_global <= 32'(NUM_REQ) << REQ_CONFIG_NUM_REQ_LSB;
+                REG_OPS_CONFIG: rd_global <= OPS_CONFIG_VALUE;
                 default: ;
             endcase
         end else if (s_axil_rready) begin

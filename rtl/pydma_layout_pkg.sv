@@ -2,7 +2,7 @@
 package pydma_layout_pkg;
 
   localparam logic [31:0] ID_MAGIC = 32'h50444D41;
-  localparam logic [31:0] VERSION = 32'h00020000;
+  localparam logic [31:0] VERSION = 32'h00030000;
   localparam int CHAN_BASE = 'h100;
   localparam int CHAN_STRIDE = 'h40;
 
@@ -11,6 +11,7 @@ package pydma_layout_pkg;
   localparam int REG_CONFIG = 'h008;
   localparam int REG_IRQ_STATUS = 'h00C;
   localparam int REG_REQ_CONFIG = 'h010;
+  localparam int REG_OPS_CONFIG = 'h014;
   localparam int CH_CTRL = 'h00;
   localparam int CH_STATUS = 'h04;
   localparam int CH_CUR_DESC_LO = 'h08;
@@ -36,6 +37,14 @@ package pydma_layout_pkg;
   localparam int CONFIG_CHUNK_LOG2_W = 4;
   localparam int REQ_CONFIG_NUM_REQ_LSB = 0;
   localparam int REQ_CONFIG_NUM_REQ_W = 8;
+  localparam int OPS_CONFIG_MAX_XOR_LSB = 0;
+  localparam int OPS_CONFIG_MAX_XOR_W = 8;
+  localparam int OPS_CONFIG_MAX_PQ_LSB = 8;
+  localparam int OPS_CONFIG_MAX_PQ_W = 8;
+  localparam int OPS_CONFIG_FILL_LSB = 16;
+  localparam int OPS_CONFIG_FILL_W = 1;
+  localparam int OPS_CONFIG_ACC_LOG2_LSB = 20;
+  localparam int OPS_CONFIG_ACC_LOG2_W = 4;
   localparam int CTRL_RUN_LSB = 0;
   localparam int CTRL_RUN_W = 1;
   localparam int CTRL_RESET_LSB = 1;
@@ -96,10 +105,31 @@ package pydma_layout_pkg;
 
   localparam int DCTRL_IOC_BIT = 0;
   localparam int DCTRL_EOC_BIT = 1;
-  localparam logic [31:0] DCTRL_VALID_MASK = 32'h00000003;
+  localparam int DCTRL_PQ_DISABLE_P_BIT = 16;
+  localparam int DCTRL_PQ_DISABLE_Q_BIT = 17;
+  localparam logic [31:0] DCTRL_VALID_MASK = 32'h00031FF3;
+  localparam int DCTRL_OP_LSB = 4;
+  localparam int DCTRL_OP_W = 4;
+  localparam int DCTRL_NSRC_LSB = 8;
+  localparam int DCTRL_NSRC_W = 5;
+  localparam logic [3:0] OP_COPY = 4'd0;
+  localparam logic [3:0] OP_MEMSET = 4'd1;
+  localparam logic [3:0] OP_XOR = 4'd2;
+  localparam logic [3:0] OP_XOR_VAL = 4'd3;
+  localparam logic [3:0] OP_PQ = 4'd4;
+  localparam logic [3:0] OP_PQ_VAL = 4'd5;
+  localparam logic [3:0] OP_INTERRUPT = 4'd6;
   localparam int DSTAT_DONE_BIT = 0;
   localparam int DSTAT_EOP_BIT = 1;
   localparam int DSTAT_ERR_LSB = 4;
+  localparam int DSTAT_SUM_CHECK_P_BIT = 8;
+  localparam int DSTAT_SUM_CHECK_Q_BIT = 9;
+
+  localparam int OPND_ALIGN = 64;
+  localparam int OPND_SRC_OFF = 'h00;
+  localparam int OPND_MAX_SRC = 16;
+  localparam int OPND_QDST_OFF = 'h80;
+  localparam int OPND_COEF_OFF = 'h88;
 
   localparam logic [1:0] DIR_MEM_TO_MEM = 2'd0;
   localparam logic [1:0] DIR_MEM_TO_DEV = 2'd1;

@@ -47,9 +47,23 @@ def render_sv() -> str:
     for flag in layout.DescCtrl:
         out.append(f"  localparam int DCTRL_{flag.name}_BIT = {flag.value.bit_length() - 1};")
     out.append(f"  localparam logic [31:0] DCTRL_VALID_MASK = 32'h{int(layout.DESC_CTRL_VALID_MASK):08X};")
+    out.append(f"  localparam int DCTRL_OP_LSB = {layout.DESC_CTRL_OP[0]};")
+    out.append(f"  localparam int DCTRL_OP_W = {layout.DESC_CTRL_OP[1]};")
+    out.append(f"  localparam int DCTRL_NSRC_LSB = {layout.DESC_CTRL_NSRC[0]};")
+    out.append(f"  localparam int DCTRL_NSRC_W = {layout.DESC_CTRL_NSRC[1]};")
+    for op in layout.DescOp:
+        out.append(f"  localparam logic [{layout.DESC_CTRL_OP[1] - 1}:0] OP_{op.name} = {layout.DESC_CTRL_OP[1]}'d{op.value};")
     out.append(f"  localparam int DSTAT_DONE_BIT = {layout.DescStatus.DONE.value.bit_length() - 1};")
     out.append(f"  localparam int DSTAT_EOP_BIT = {layout.DescStatus.EOP.value.bit_length() - 1};")
     out.append(f"  localparam int DSTAT_ERR_LSB = {int(layout.DescStatus.ERR_SHIFT)};")
+    out.append(f"  localparam int DSTAT_SUM_CHECK_P_BIT = {layout.DescStatus.SUM_CHECK_P.value.bit_length() - 1};")
+    out.append(f"  localparam int DSTAT_SUM_CHECK_Q_BIT = {layout.DescStatus.SUM_CHECK_Q.value.bit_length() - 1};")
+    out.append("")
+    out.append(f"  localparam int OPND_ALIGN = {layout.OPND_ALIGN};")
+    out.append(f"  localparam int OPND_SRC_OFF = 'h{layout.OPND_SRC_OFF:02X};")
+    out.append(f"  localparam int OPND_MAX_SRC = {layout.OPND_MAX_SRC};")
+    out.append(f"  localparam int OPND_QDST_OFF = 'h{layout.OPND_QDST_OFF:02X};")
+    out.append(f"  localparam int OPND_COEF_OFF = 'h{layout.OPND_COEF_OFF:02X};")
     out.append("")
     for d in layout.Direction:
         out.append(f"  localparam logic [1:0] DIR_{d.name} = 2'd{d.value};")
@@ -58,6 +72,25 @@ def render_sv() -> str:
     out.append("")
     out.append("endpackage")
     return "\n".join(out) + "\n"
+
+
+_OP_DOC = {
+    "COPY": "Copy LEN bytes from SRC to DST, or a slave transfer as `SLAVE_CFG.DIR` says.",
+    "MEMSET": "Fill LEN bytes at DST with the byte `SRC[7:0]`.",
+    "XOR": "DST = the XOR of the NSRC sources of the operand table, LEN bytes each.",
+    "XOR_VAL": "Check that the XOR of the NSRC sources is zero; only the status is written "
+    "(`SUM_CHECK_P` set when it is not).",
+    "PQ": "RAID-6 syndrome: P (XOR) to DST and Q (sum of COEF[i] * SRC[i] over GF(2^8), "
+    "polynomial 0x11d) to the table's Q_DST.",
+    "PQ_VAL": "Check the P block at DST and the Q block at Q_DST against the sources; only the "
+    "status is written (`SUM_CHECK_P`, `SUM_CHECK_Q`).",
+    "INTERRUPT": "Move nothing (LEN 0, SRC and DST 0); complete, with IOC raising the interrupt.",
+}
+
+
+def _bits(lsb_width: tuple[int, int]) -> str:
+    lsb, width = lsb_width
+    return f"{lsb + width - 1}:{lsb}"
 
 
 def _field_rows(r: layout.Register) -> list[str]:
@@ -122,7 +155,36 @@ def render_markdown() -> str:
         "|---|---|---|",
         "| 0 | `IOC` | Interrupt on completion: set `STATUS.IOC_IRQ` when this descriptor completes. |",
         "| 1 | `EOC` | End of chain: stop after this descriptor even if it is not the tail. |",
-        "| 31:2 | reserved | Must be 0; a set bit is a descriptor error (`DESC`). |",
+        f"| {_bits(layout.DESC_CTRL_OP)} | `OP` | The operation (below). |",
+        f"| {_bits(layout.DESC_CTRL_NSRC)} | `NSRC` | XOR, XOR_VAL: sources, 2 to `OPS_CONFIG.MAX_XOR`; "
+        "PQ, PQ_VAL: 1 to `OPS_CONFIG.MAX_PQ`; otherwise 0. |",
+        "| 16 | `PQ_DISABLE_P` | PQ: P is not written; PQ_VAL: P is not checked. |",
+        "| 17 | `PQ_DISABLE_Q` | PQ: Q is not written; PQ_VAL: Q is not checked. |",
+        "| other | reserved | Must be 0; a set bit is a descriptor error (`DESC`). |",
+        "",
+        "### Descriptor operations (`CTRL.OP`)",
+        "",
+        "| Code | Name | Meaning |",
+        "|---|---|---|",
+        *[f"| {op.value} | `{op.name}` | {_OP_DOC[op.name]} |" for op in layout.DescOp],
+        "",
+        "An operation the instance lacks (`OPS_CONFIG`), a source count out of range, an operation",
+        "other than COPY on a channel set up for a slave direction, an INTERRUPT with a length",
+        "or a MEMSET whose `SRC` has bits above [7:0] is a descriptor error (`DESC`).",
+        "",
+        "### Operand table (XOR, XOR_VAL, PQ, PQ_VAL)",
+        "",
+        f"`SRC` points to a table, {layout.OPND_ALIGN}-byte aligned (otherwise `DESC`); the",
+        f"hardware reads only the {layout.DESC_FETCH_BYTES}-byte rows it needs. A bus error reading",
+        "it completes the descriptor with `READ`.",
+        "",
+        "| Offset | Size | Name | Meaning |",
+        "|---|---|---|---|",
+        f"| `0x{layout.OPND_SRC_OFF:02X}` + 8 i | 8 | `SRC[i]` | Bus address of source i (i < NSRC, "
+        f"at most {layout.OPND_MAX_SRC}), any byte alignment. |",
+        f"| `0x{layout.OPND_QDST_OFF:02X}` | 8 | `Q_DST` | PQ: where Q goes; PQ_VAL: the Q block checked. |",
+        f"| `0x{layout.OPND_COEF_OFF:02X}` + i | 1 | `COEF[i]` | PQ, PQ_VAL: the GF(2^8) coefficient of "
+        "source i in Q (the kernel's `raid6_gfexp[i]` for a syndrome). |",
         "",
         "### Status word (`STATUS`, written back)",
         "",
@@ -131,6 +193,8 @@ def render_markdown() -> str:
         "| 0 | `DONE` | The descriptor was processed (also set on error). |",
         "| 1 | `EOP` | The peripheral ended the transaction (LREQ) in or before this descriptor. |",
         "| 7:4 | `ERR_CODE` | 0 on success, otherwise an error code below. |",
+        "| 8 | `SUM_CHECK_P` | XOR_VAL, PQ_VAL: the P sum is not zero (the kernel's `SUM_CHECK_P_RESULT`). |",
+        "| 9 | `SUM_CHECK_Q` | PQ_VAL: the Q sum is not zero (`SUM_CHECK_Q_RESULT`). |",
         "",
         "## Error codes",
         "",

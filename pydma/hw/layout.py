@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 ID_MAGIC = 0x50444D41  # "PDMA"
-VERSION = 0x0002_0000  # major.minor in 16-bit halves
+VERSION = 0x0003_0000  # major.minor in 16-bit halves
 
 # --- register map ------------------------------------------------------------------------
 
@@ -69,6 +69,25 @@ GLOBAL_REGS: tuple[Register, ...] = (
         "RO",
         "Peripheral request interface of this instance.",
         (Field("NUM_REQ", 0, 8, "RO", "Number of peripheral request lines."),),
+    ),
+    Register(
+        "OPS_CONFIG",
+        0x014,
+        "RO",
+        "Descriptor operations of this instance beyond copies (see descriptor operations).",
+        (
+            Field("MAX_XOR", 0, 8, "RO", "Most sources of an XOR or XOR_VAL descriptor; 0: no XOR."),
+            Field("MAX_PQ", 8, 8, "RO", "Most sources of a PQ or PQ_VAL descriptor; 0: no PQ."),
+            Field("FILL", 16, 1, "RO", "MEMSET descriptors are supported."),
+            Field(
+                "ACC_LOG2",
+                20,
+                4,
+                "RO",
+                "log2(accumulator bytes) - 8: multi-source operations run in blocks of this "
+                "many destination bytes (0 when there is no XOR or PQ).",
+            ),
+        ),
     ),
 )
 
@@ -236,21 +255,26 @@ DESC_FIELDS: tuple[DescField, ...] = (
         0x08,
         8,
         "driver",
-        "Source bus address, any byte alignment. Device to memory: ignored (DEV_ADDR is used).",
+        "Source bus address, any byte alignment. Device to memory: ignored (DEV_ADDR is used). "
+        "XOR, XOR_VAL, PQ, PQ_VAL: the operand table (64-byte aligned). MEMSET: the fill byte "
+        "in [7:0], the rest 0. INTERRUPT: 0.",
     ),
     DescField(
         "DST",
         0x10,
         8,
         "driver",
-        "Destination bus address, any byte alignment. Memory to device: ignored (DEV_ADDR).",
+        "Destination bus address, any byte alignment. Memory to device: ignored (DEV_ADDR). "
+        "PQ: where P goes (ignored with PQ_DISABLE_P); PQ_VAL: the P block checked; XOR_VAL, "
+        "INTERRUPT: 0.",
     ),
     DescField(
         "LEN",
         0x18,
         4,
         "driver",
-        "Bytes to copy, 1 to 2**32-1; in slave transfers a multiple of the device width.",
+        "Bytes to copy, 1 to 2**32-1; in slave transfers a multiple of the device width. "
+        "XOR, PQ and their checks: bytes of each source; INTERRUPT: 0.",
     ),
     DescField("CTRL", 0x1C, 4, "driver", "Control flags (see descriptor flags)."),
     DescField("STATUS", 0x20, 4, "hardware", "Written back on completion (see status word)."),
@@ -259,13 +283,68 @@ DESC_FIELDS: tuple[DescField, ...] = (
 
 
 class DescCtrl(IntEnum):
-    """Bits of the descriptor CTRL word. All other bits are reserved and must be 0."""
+    """Flag bits of the descriptor CTRL word (the OP and NSRC fields are below). All other bits
+    are reserved and must be 0."""
 
     IOC = 1 << 0  # set STATUS.IOC_IRQ when this descriptor completes
     EOC = 1 << 1  # end of chain: stop after this descriptor even if it is not the tail
+    PQ_DISABLE_P = 1 << 16  # PQ: do not write P (DST is ignored); PQ_VAL: do not check P
+    PQ_DISABLE_Q = 1 << 17  # PQ: do not write Q; PQ_VAL: do not check Q
 
 
-DESC_CTRL_VALID_MASK = DescCtrl.IOC | DescCtrl.EOC
+class DescOp(IntEnum):
+    """CTRL.OP: what a descriptor does (docs/raid-operations.md)."""
+
+    COPY = 0  # SRC -> DST, or a slave transfer as SLAVE_CFG.DIR says
+    MEMSET = 1  # DST filled with the byte SRC[7:0]
+    XOR = 2  # DST = XOR of NSRC sources (operand table at SRC)
+    XOR_VAL = 3  # the XOR of NSRC sources is checked for zero; nothing written but the status
+    PQ = 4  # DST = P, operand table's Q_DST = Q of NSRC sources with the table's coefficients
+    PQ_VAL = 5  # P at DST and Q at Q_DST checked against the NSRC sources; nothing written
+    INTERRUPT = 6  # moves nothing (LEN 0): completes, with IOC its interrupt
+
+
+DESC_CTRL_OP = (4, 4)  # (lsb, width) of CTRL.OP
+DESC_CTRL_NSRC = (8, 5)  # (lsb, width) of CTRL.NSRC: sources of XOR, XOR_VAL, PQ, PQ_VAL
+DESC_CTRL_VALID_MASK = (
+    DescCtrl.IOC
+    | DescCtrl.EOC
+    | DescCtrl.PQ_DISABLE_P
+    | DescCtrl.PQ_DISABLE_Q
+    | ((1 << DESC_CTRL_OP[1]) - 1) << DESC_CTRL_OP[0]
+    | ((1 << DESC_CTRL_NSRC[1]) - 1) << DESC_CTRL_NSRC[0]
+)
+
+
+def desc_ctrl(op: DescOp = DescOp.COPY, nsrc: int = 0, flags: int = 0) -> int:
+    """A descriptor CTRL word: flags (DescCtrl bits), the operation and its source count."""
+    if not 0 <= nsrc < 1 << DESC_CTRL_NSRC[1]:
+        raise ValueError(f"nsrc {nsrc} does not fit CTRL.NSRC")
+    return int(flags) | int(op) << DESC_CTRL_OP[0] | nsrc << DESC_CTRL_NSRC[0]
+
+
+# The operand table of a multi-source descriptor (XOR, XOR_VAL, PQ, PQ_VAL): SRC points to it.
+# The hardware reads the rows it needs in DESC_FETCH_BYTES units: the sources' rows, and for
+# PQ and PQ_VAL the row holding Q_DST and the coefficients.
+OPND_ALIGN = 64  # the table's alignment
+OPND_SRC_OFF = 0x00  # source i at OPND_SRC_OFF + 8 * i (64-bit bus addresses)
+OPND_MAX_SRC = 16  # room for this many sources (MAX_XOR and MAX_PQ are at most this)
+OPND_QDST_OFF = 0x80  # PQ: where Q goes; PQ_VAL: the Q block checked (64-bit)
+OPND_COEF_OFF = 0x88  # PQ, PQ_VAL: source i's GF(2^8) coefficient, one byte each
+OPND_SIZE = 0x98  # bytes a table may use
+
+
+def pack_operands(srcs: list[int], q_dst: int = 0, coefs: list[int] | None = None) -> bytes:
+    """The bytes of an operand table as the driver writes it (OPND_SIZE bytes)."""
+    if not 1 <= len(srcs) <= OPND_MAX_SRC:
+        raise ValueError(f"{len(srcs)} sources: 1 to {OPND_MAX_SRC} fit an operand table")
+    table = bytearray(OPND_SIZE)
+    for i, a in enumerate(srcs):
+        struct.pack_into("<Q", table, OPND_SRC_OFF + 8 * i, a)
+    struct.pack_into("<Q", table, OPND_QDST_OFF, q_dst)
+    for i, c in enumerate(coefs or ()):
+        table[OPND_COEF_OFF + i] = c
+    return bytes(table)
 
 
 class DescStatus(IntEnum):
@@ -274,6 +353,8 @@ class DescStatus(IntEnum):
     DONE = 1 << 0
     EOP = 1 << 1  # the peripheral ended the transaction (LREQ) in or before this descriptor
     ERR_SHIFT = 4  # ERR_CODE in [7:4]
+    SUM_CHECK_P = 1 << 8  # XOR_VAL, PQ_VAL: the P sum is not zero (kernel SUM_CHECK_P_RESULT)
+    SUM_CHECK_Q = 1 << 9  # PQ_VAL: the Q sum is not zero (kernel SUM_CHECK_Q_RESULT)
 
 
 class Direction(IntEnum):
@@ -289,10 +370,11 @@ class ErrCode(IntEnum):
 
     NONE = 0
     FETCH = 1  # bus error fetching a descriptor
-    READ = 2  # bus error reading source data
+    READ = 2  # bus error reading source data or a descriptor's operand table
     WRITE = 3  # bus error writing destination data
     WRITEBACK = 4  # bus error writing the status word back
-    DESC = 5  # malformed: zero length, reserved bits, misaligned next pointer, bad slave set-up
+    DESC = 5  # malformed: zero length, reserved bits, misaligned next pointer, bad slave set-up,
+    # an operation this instance lacks, a bad source count, a misaligned operand table
 
 
 def reg(name: str) -> Register:

@@ -102,6 +102,8 @@ class ControllerModel:
             return self._config()
         if name == "IRQ_STATUS":
             return sum(1 << c.index for c in self.channels if c.irq)
+        if name == "OPS_CONFIG":
+            return 0  # copies only, so far
         return self.num_req << layout.reg("REQ_CONFIG").field("NUM_REQ").lsb
 
     def _config(self) -> int:

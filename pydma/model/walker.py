@@ -122,7 +122,7 @@ async def _descriptor(ch: Channel, d: Desc) -> bool:
 
 def _desc_bad(ch: Channel, d: Desc) -> bool:
     ctrl = ch.ctrl
-    bad = d.length == 0 or d.ctrl & ~layout.DESC_CTRL_VALID_MASK or ctrl.addr_bad(d.src) or ctrl.addr_bad(d.dst)
+    bad = d.length == 0 or d.ctrl & ~(layout.DescCtrl.IOC | layout.DescCtrl.EOC) or ctrl.addr_bad(d.src) or ctrl.addr_bad(d.dst)
     if ch.cfg("DIR"):
         elem_mask = (1 << ch.cfg("WIDTH")) - 1
         bad = bad or ch.cfg("DIR") == 3 or (1 << ch.cfg("WIDTH")) > ctrl.data_bytes
