@@ -2,9 +2,11 @@
 
 Kernel names in snake_case. Client API: `pydma.dmaengine`; DMA mapping API:
 `pydma.dma_mapping`; provider framework: `pydma.virt_dma`; the controller's driver:
-`pydma.drivers.pydma_dmac`; the dmatest port: `pydma.dmatest`.
+`pydma.drivers.pydma_dmac`; the dmatest port: `pydma.dmatest`; async_tx: `pydma.async_tx`;
+unmap data: `pydma.dmaengine_unmap`; the public channel table: `pydma.channel_table`.
 """
 
+from pydma.channel_table import dma_find_channel, dmaengine_get, dmaengine_put
 from pydma.cookie import DMA_MIN_COOKIE, dma_async_is_complete, dma_submit_error
 from pydma.dma_mapping import (
     DMA_MAPPING_ERROR,
@@ -13,6 +15,7 @@ from pydma.dma_mapping import (
     Scatterlist,
     dma_alloc_coherent,
     dma_free_coherent,
+    dma_map_page,
     dma_map_sg,
     dma_map_single,
     dma_mapping_error,
@@ -25,6 +28,7 @@ from pydma.dma_mapping import (
     dma_sync_sg_for_device,
     dma_sync_single_for_cpu,
     dma_sync_single_for_device,
+    dma_unmap_page,
     dma_unmap_sg,
     dma_unmap_single,
     kfree,
@@ -55,10 +59,12 @@ from pydma.dmaengine import (
     dma_devices,
     dma_get_slave_caps,
     dma_has_cap,
+    dma_issue_pending_all,
     dma_release_channel,
     dma_request_chan,
     dma_request_chan_by_mask,
     dma_request_channel,
+    dma_run_dependencies,
     dma_sync_wait,
     dmaengine_desc_free,
     dmaengine_desc_set_reuse,
@@ -75,6 +81,25 @@ from pydma.dmaengine import (
     dmaengine_terminate_sync,
     dmaengine_tx_status,
 )
+from pydma.dmaengine_raid import (
+    DMA_HAS_PQ_CONTINUE,
+    SumCheckResult,
+    dma_dev_has_pq_continue,
+    dma_dev_to_maxpq,
+    dma_maxpq,
+    dma_set_maxpq,
+    is_dma_copy_aligned,
+    is_dma_fill_aligned,
+    is_dma_pq_aligned,
+    is_dma_xor_aligned,
+)
+from pydma.dmaengine_unmap import (
+    DmaengineUnmapData,
+    dma_descriptor_unmap,
+    dma_set_unmap,
+    dmaengine_get_unmap_data,
+    dmaengine_unmap_put,
+)
 from pydma.enums import (
     DmaCtrlFlags,
     DmaDataDirection,
@@ -84,6 +109,7 @@ from pydma.enums import (
     DmaStatus,
     DmaTransactionType,
     DmaTransferDirection,
+    SumCheckFlags,
 )
 from pydma.errors import DeadlockError, DmaApiMisuse, DmaError
 from pydma.memory import DmaMemory, MemView
@@ -101,6 +127,7 @@ globals().update(
             DmaStatus,
             DmaTransactionType,
             DmaTransferDirection,
+            SumCheckFlags,
         )
         for m in e
     }

@@ -195,6 +195,19 @@ def dma_unmap_single(dev: Device, addr: int, size: int, direction: DmaDataDirect
         dma_debug.active.unmap(dev, "single", addr, size, direction)
 
 
+def dma_map_page(dev: Device, page: MemView, offset: int, size: int, direction: DmaDataDirection) -> int:
+    """Map `size` bytes at `offset` of a page (a buffer here: what async_tx clients map)."""
+    if offset < 0 or size <= 0 or offset + size > page.size:
+        return DMA_MAPPING_ERROR
+    return dma_map_single(dev, page.ptr(offset, size), size, direction)
+
+
+def dma_unmap_page(dev: Device, addr: int, size: int, direction: DmaDataDirection) -> None:
+    _check_dir(direction)
+    if dma_debug.active is not None:
+        dma_debug.active.unmap(dev, "single", addr, size, direction)
+
+
 def dma_sync_single_for_cpu(dev: Device, addr: int, size: int, direction: DmaDataDirection) -> None:
     """Hand a mapped buffer to the CPU (it may read what the device wrote)."""
     _check_dir(direction)

@@ -94,12 +94,16 @@ class DmaAsyncTxDescriptor:
     def __init__(self, chan: DmaChan, flags: DmaCtrlFlags) -> None:
         self.chan = chan
         self.flags = DmaCtrlFlags(flags)
-        self.cookie = -EINVAL  # not yet submitted: an error value, as in the kernel
+        self.cookie = EINVAL  # not yet submitted: an error value (negative), as in the kernel
         self.last_cookie = 0  # the cookie its last submit assigned (kept after completion)
         self.callback: Callable[[Any], None] | None = None
         self.callback_result: Callable[[Any, DmaengineResult], None] | None = None
         self.callback_param: Any = None
         self.freed = False
+        self.unmap = None  # DmaengineUnmapData: dropped when it completes (dma_descriptor_unmap)
+        self.next: DmaAsyncTxDescriptor | None = None  # async_tx: submitted when this completes
+        self.parent: DmaAsyncTxDescriptor | None = None  # async_tx: what this one waits for
+        self.aborted = False  # async_tx: it waited behind a terminated descriptor; never runs
 
     # tx->tx_submit, filled in by the provider (vchan_tx_prep)
     def tx_submit(self) -> int:
@@ -131,6 +135,11 @@ class DmaAsyncTxDescriptor:
     # provider hook: free a descriptor that the client gave back (dmaengine_desc_free)
     def desc_free(self) -> int:
         return ENOSYS
+
+    # provider hook: free a prepared descriptor that will never be submitted (an async_tx
+    # dependent of a terminated descriptor)
+    def desc_free_unsubmitted(self) -> None:
+        raise NotImplementedError
 
 
 def dmaengine_submit(desc: DmaAsyncTxDescriptor) -> int:
@@ -289,6 +298,34 @@ class DmaChan:
         self._check_live("dmaengine_prep_dma_cyclic")
         return self.device.device_prep_dma_cyclic(self, buf_addr, buf_len, period_len, direction, DmaCtrlFlags(flags))
 
+    def prep_dma_xor(self, dest: int, src: list[int], src_cnt: int, length: int, flags: int = 0):
+        self._check_live("prep_dma_xor")
+        return self.device.device_prep_dma_xor(self, dest, src, src_cnt, length, DmaCtrlFlags(flags))
+
+    def prep_dma_xor_val(self, src: list[int], src_cnt: int, length: int, result, flags: int = 0):
+        self._check_live("prep_dma_xor_val")
+        return self.device.device_prep_dma_xor_val(self, src, src_cnt, length, result, DmaCtrlFlags(flags))
+
+    def prep_dma_pq(self, dst: list[int], src: list[int], src_cnt: int, scf: bytes | list[int], length: int, flags=0):
+        self._check_live("prep_dma_pq")
+        return self.device.device_prep_dma_pq(self, dst, src, src_cnt, scf, length, DmaCtrlFlags(flags))
+
+    def prep_dma_pq_val(self, pq: list[int], src: list[int], src_cnt: int, scf, length: int, pqres, flags: int = 0):
+        self._check_live("prep_dma_pq_val")
+        return self.device.device_prep_dma_pq_val(self, pq, src, src_cnt, scf, length, pqres, DmaCtrlFlags(flags))
+
+    def prep_dma_memset(self, dest: int, value: int, length: int, flags: int = 0):
+        self._check_live("prep_dma_memset")
+        return self.device.device_prep_dma_memset(self, dest, value, length, DmaCtrlFlags(flags))
+
+    def prep_dma_memset_sg(self, sg: list[Scatterlist], nents: int, value: int, flags: int = 0):
+        self._check_live("prep_dma_memset_sg")
+        return self.device.device_prep_dma_memset_sg(self, sg, nents, value, DmaCtrlFlags(flags))
+
+    def prep_dma_interrupt(self, flags: int = 0):
+        self._check_live("prep_dma_interrupt")
+        return self.device.device_prep_dma_interrupt(self, DmaCtrlFlags(flags))
+
     # -- running ------------------------------------------------------------------------------------
     def issue_pending(self) -> None:
         self._check_live("dma_async_issue_pending")
@@ -363,7 +400,12 @@ class DmaDevice:
         self.max_sg_burst = 0
         self.residue_granularity = DmaResidueGranularity.DMA_RESIDUE_GRANULARITY_DESCRIPTOR
         self.descriptor_reuse = False
-        self.copy_align = 0
+        self.copy_align = 0  # log2 of the alignment each operation needs (dmaengine_align)
+        self.xor_align = 0
+        self.pq_align = 0
+        self.fill_align = 0
+        self.max_xor = 0  # sources of one XOR descriptor
+        self.max_pq = 0  # sources of one PQ descriptor, with DMA_HAS_PQ_CONTINUE (dma_set_maxpq)
         self.filter: DmaFilter | None = None
         self.registered = False
 
@@ -387,6 +429,27 @@ class DmaDevice:
         return None
 
     def device_prep_dma_cyclic(self, chan, buf_addr, buf_len, period_len, direction, flags):
+        return None
+
+    def device_prep_dma_xor(self, chan, dest, src, src_cnt, length, flags):
+        return None
+
+    def device_prep_dma_xor_val(self, chan, src, src_cnt, length, result, flags):
+        return None
+
+    def device_prep_dma_pq(self, chan, dst, src, src_cnt, scf, length, flags):
+        return None
+
+    def device_prep_dma_pq_val(self, chan, pq, src, src_cnt, scf, length, pqres, flags):
+        return None
+
+    def device_prep_dma_memset(self, chan, dest, value, length, flags):
+        return None
+
+    def device_prep_dma_memset_sg(self, chan, sg, nents, value, flags):
+        return None
+
+    def device_prep_dma_interrupt(self, chan, flags):
         return None
 
     def device_config(self, chan: DmaChan, config: DmaSlaveConfig) -> int:
@@ -423,6 +486,13 @@ _CAP_OPS = {
     DmaTransactionType.DMA_MEMCPY_SG: "device_prep_dma_memcpy_sg",
     DmaTransactionType.DMA_SLAVE: "device_prep_slave_sg",
     DmaTransactionType.DMA_CYCLIC: "device_prep_dma_cyclic",
+    DmaTransactionType.DMA_XOR: "device_prep_dma_xor",
+    DmaTransactionType.DMA_XOR_VAL: "device_prep_dma_xor_val",
+    DmaTransactionType.DMA_PQ: "device_prep_dma_pq",
+    DmaTransactionType.DMA_PQ_VAL: "device_prep_dma_pq_val",
+    DmaTransactionType.DMA_MEMSET: "device_prep_dma_memset",
+    DmaTransactionType.DMA_MEMSET_SG: "device_prep_dma_memset_sg",
+    DmaTransactionType.DMA_INTERRUPT: "device_prep_dma_interrupt",
 }
 
 
@@ -518,7 +588,7 @@ def dma_request_chan_by_mask(mask: DmaCapMask) -> DmaChan:
 
 def dma_request_chan(dev: Device, name: str) -> DmaChan:
     """Look `name` up in the providers' slave maps for `dev` (as the kernel does with a
-    board's dma_slave_map) and take that channel; raises DmaError(-ENODEV) if none."""
+    board's dma_slave_map) and take that channel; raises DmaError(ENODEV) if none."""
     for device in _dma_device_list:
         filt = device.filter
         if filt is None:
@@ -587,6 +657,54 @@ def dmaengine_prep_slave_single(chan: DmaChan, buf: int, length: int, direction,
 
 def dmaengine_prep_dma_cyclic(chan: DmaChan, buf_addr: int, buf_len: int, period_len: int, direction, flags=0):
     return chan.prep_dma_cyclic(buf_addr, buf_len, period_len, direction, flags)
+
+
+def dma_issue_pending_all() -> None:
+    """Flush every channel of the public (not DMA_PRIVATE) devices that has a client."""
+    for device in _dma_device_list:
+        if DmaTransactionType.DMA_PRIVATE in device.cap_mask:
+            continue
+        for chan in device.channels:
+            if chan.client_count:
+                device.device_issue_pending(chan)
+
+
+def dma_run_dependencies(tx: DmaAsyncTxDescriptor) -> None:
+    """Submit what waits for tx (its ->next, and behind that every dependent on the same
+    channel up to a channel switch, whose interrupt descriptor calls this again), then
+    issue them. Called by the provider from the completion tasklet, after the callback."""
+    dep = tx.next
+    if dep is None:
+        return
+    tx.next = None
+    chan = dep.chan
+    while dep is not None:
+        dep.parent = None
+        dep_next = dep.next
+        if dep_next is not None and dep_next.chan is chan:
+            dep.next = None  # submitted here
+        else:
+            dep_next = None  # stop: a switch to another channel goes on from its interrupt
+        dep.tx_submit()
+        dep = dep_next
+    chan.device.device_issue_pending(chan)
+
+
+def dma_abort_dependencies(tx: DmaAsyncTxDescriptor) -> None:
+    """pydma: tx was terminated, so what waits for it never runs. Each dependent in its
+    chain is marked aborted (dma_wait_for_async_tx returns DMA_ERROR for it at once instead
+    of waiting for a submission that never comes), its callback_result is invoked with
+    DMA_TRANS_ABORTED, its unmap reference dropped and it is freed."""
+    from pydma.dmaengine_unmap import dma_descriptor_unmap
+
+    dep, tx.next = tx.next, None
+    while dep is not None:
+        nxt, dep.next, dep.parent = dep.next, None, None
+        dep.aborted = True
+        dma_descriptor_unmap(dep)
+        dmaengine_desc_callback_invoke(dep, DmaengineResult(DmaengineTxResult.DMA_TRANS_ABORTED, 0))
+        dep.desc_free_unsubmitted()
+        dep = nxt
 
 
 def dma_async_issue_pending(chan: DmaChan) -> None:

@@ -50,6 +50,13 @@ class DmaCtrlFlags(IntFlag):
     DMA_PREP_LOAD_EOT = 1 << 9
 
 
+class SumCheckFlags(IntFlag):
+    """enum sum_check_flags: what an XOR_VAL / PQ_VAL found not to sum to zero."""
+
+    SUM_CHECK_P_RESULT = 1 << 0
+    SUM_CHECK_Q_RESULT = 1 << 1
+
+
 class DmaStatus(IntEnum):
     DMA_COMPLETE = 0
     DMA_IN_PROGRESS = 1

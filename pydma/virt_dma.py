@@ -7,6 +7,12 @@
 
 Every list operation happens with `vc.lock` held; callbacks run in the tasklet with the lock
 dropped, so a client may prep, submit and issue from its callback.
+
+For async_tx clients the tasklet also does what the kernel's async_tx providers (mv_xor,
+ioatdma) do in their cleanup and virt-dma leaves to them: drop the descriptor's unmap
+reference before its callback, and submit its dependents after it (dma_run_dependencies).
+A terminated descriptor's unmap reference is dropped too, and its dependents are aborted
+(dma_abort_dependencies), so nothing waits for them.
 """
 
 from __future__ import annotations
@@ -19,8 +25,11 @@ from pydma.dmaengine import (
     DmaChan,
     DmaDevice,
     DmaengineResult,
+    dma_abort_dependencies,
+    dma_run_dependencies,
     dmaengine_desc_callback_invoke,
 )
+from pydma.dmaengine_unmap import dma_descriptor_unmap
 from pydma.enums import DmaCtrlFlags
 from pydma.errors import DmaApiMisuse
 from pydma.kcontext import SpinLock, Tasklet
@@ -36,6 +45,12 @@ class VirtDmaDesc(DmaAsyncTxDescriptor):
 
     def desc_free(self) -> int:
         return self.chan.vchan_tx_desc_free(self)
+
+    def desc_free_unsubmitted(self) -> None:
+        with self.chan.lock:
+            if self in self.chan.desc_allocated:
+                self.chan.desc_allocated.remove(self)
+        self.chan._free(self)
 
 
 class VirtDmaChan(DmaChan):
@@ -139,7 +154,9 @@ class VirtDmaChan(DmaChan):
         if cyclic is not None:
             dmaengine_desc_callback_invoke(cyclic, cyclic.tx_result)
         for vd in done:
+            dma_descriptor_unmap(vd)
             dmaengine_desc_callback_invoke(vd, vd.tx_result)
+            dma_run_dependencies(vd)
             self.vchan_vdesc_fini(vd)
 
     def vchan_vdesc_fini(self, vd: VirtDmaDesc) -> None:
@@ -170,8 +187,11 @@ class VirtDmaChan(DmaChan):
             self.cyclic = None
 
     def vchan_dma_desc_free_list(self, descs: Iterable[VirtDmaDesc]) -> None:
-        """Free, or give back to their client the ones marked for reuse."""
+        """Free, or give back to their client the ones marked for reuse (terminated: what
+        waits for them is aborted, their unmap reference dropped)."""
         for vd in descs:
+            dma_descriptor_unmap(vd)
+            dma_abort_dependencies(vd)
             self.vchan_vdesc_fini(vd)
 
     async def vchan_synchronize(self) -> None:

@@ -105,9 +105,10 @@ package pydma_layout_pkg;
 
   localparam int DCTRL_IOC_BIT = 0;
   localparam int DCTRL_EOC_BIT = 1;
+  localparam int DCTRL_FENCE_BIT = 2;
   localparam int DCTRL_PQ_DISABLE_P_BIT = 16;
   localparam int DCTRL_PQ_DISABLE_Q_BIT = 17;
-  localparam logic [31:0] DCTRL_VALID_MASK = 32'h00031FF3;
+  localparam logic [31:0] DCTRL_VALID_MASK = 32'h00031FF7;
   localparam int DCTRL_OP_LSB = 4;
   localparam int DCTRL_OP_W = 4;
   localparam int DCTRL_NSRC_LSB = 8;

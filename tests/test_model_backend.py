@@ -11,9 +11,7 @@ report fails the test, as in tb/dma_tb.py. Each test runs on a virtual-time loop
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -25,125 +23,29 @@ from pydma import (
     DMA_PREP_INTERRUPT,
     DMA_SLAVE,
     DMA_TO_DEVICE,
-    Device,
     DmaCapMask,
     DmaengineResult,
     DmaengineTxResult,
     DmaSlaveConfig,
     DmaStatus,
     DmaTxState,
-    MemView,
-    dma_debug,
     dma_map_sg,
-    dma_map_single,
     dma_request_channel,
     dma_unmap_sg,
-    dma_unmap_single,
-    dmaengine,
     dmaengine_slave_config,
-    kcontext,
     kfree,
     kmalloc,
     reports,
     sg_init_table,
     sg_set_buf,
-    strict,
 )
-from pydma.drivers.pydma_dmac import ChanState, PydmaDevice, pydma_filter
+from pydma.drivers.pydma_dmac import ChanState, pydma_filter
 from pydma.drivers.pydma_slave import PydmaRequest
 from pydma.hw import layout
 from pydma.model import ControllerModel, ModelBackend, ModelMemory, RxFifo, TxFifo, run
+from tb.model_env import GUARD, Guarded, ModelEnv, started
 
-GUARD = 64
 TX_ADDR, RX_ADDR = 0x0800_0000, 0x0800_1000  # device data registers, outside memory
-
-
-class ModelEnv:
-    """The model's counterpart of tb.dma_tb.DmaTb: memory, controller, backend, the checking
-    modes on, and the device probed."""
-
-    def __init__(self, backend_cls: type[ModelBackend] = ModelBackend, **model_args) -> None:
-        self.memory = ModelMemory()
-        self.model = ControllerModel(self.memory, **model_args)
-        self.backend = backend_cls(self.model)
-        self.dev = Device("pydma-model", self.memory)
-        self.reports = reports.reporter
-        self.reports.take()  # what an earlier test left behind is not ours
-        self.dma_debug = dma_debug.enable(self.memory)
-        self.model.watch_accesses(self.dma_debug.device_access)
-        strict.enable()
-        self.dma: PydmaDevice | None = None
-
-    async def start(self, **probe_args) -> PydmaDevice:
-        assert kcontext.current_context() == kcontext.PROCESS
-        for stale in dmaengine.dma_devices():  # a failed test's device
-            dmaengine.dma_async_device_unregister(stale)
-        self.dma = await PydmaDevice.probe(self.dev, self.backend, "dma0", **probe_args)
-        self.dma_debug.describe = self.dma.descriptors_at
-        return self.dma
-
-    async def stop(self) -> None:
-        await self.dma.remove()
-        self.dma = None
-        self.dma_debug.check_leaks()
-        self.reports.check()
-        self.model.check()
-        assert self.memory.allocations() == 0, "memory left allocated"
-
-    def close(self) -> None:
-        """After a failure: leave no module state behind, judge nothing."""
-        if self.dma is not None:
-            with contextlib.suppress(Exception):
-                dmaengine.dma_async_device_unregister(self.dma)
-                for chan in self.dma.channels:
-                    chan.irq_task.cancel()
-                    chan.tasklet.stop()
-        self.reports.take()
-
-    def now_ns(self) -> float:
-        return self.backend.runtime.now_ns()
-
-
-@contextlib.asynccontextmanager
-async def started(backend_cls: type[ModelBackend] = ModelBackend, **model_args) -> AsyncIterator[ModelEnv]:
-    env = ModelEnv(backend_cls, **model_args)
-    try:
-        await env.start()
-        yield env
-    except BaseException:
-        env.close()
-        raise
-    else:
-        await env.stop()
-    finally:
-        dma_debug.disable()
-        strict.disable()
-
-
-class Guarded:
-    """kmalloc'd bytes with GUARD random bytes each side, mapped whole; the DMA may touch only
-    the middle."""
-
-    def __init__(self, env: ModelEnv, size: int, direction, rng: random.Random) -> None:
-        self.env, self.size, self.direction = env, size, direction
-        self.view: MemView = kmalloc(env.dev, size + 2 * GUARD)
-        self.fill = rng.randbytes(size + 2 * GUARD)
-        self.view.write(0, self.fill)
-        self.dma = dma_map_single(env.dev, self.view, size + 2 * GUARD, direction)
-        self.addr = self.dma + GUARD
-
-    def finish(self) -> bytes:
-        """Unmap, check the guards, free; the middle's bytes."""
-        dma_unmap_single(self.env.dev, self.dma, self.size + 2 * GUARD, self.direction)
-        raw = self.view.read()
-        kfree(self.view)
-        assert raw[:GUARD] == self.fill[:GUARD], "bytes before the buffer changed"
-        assert raw[GUARD + self.size :] == self.fill[GUARD + self.size :], "bytes after the buffer changed"
-        return raw[GUARD : GUARD + self.size]
-
-    @property
-    def original(self) -> bytes:
-        return self.fill[GUARD : GUARD + self.size]
 
 
 def memcpy_channel():

@@ -51,8 +51,9 @@ def render_sv() -> str:
     out.append(f"  localparam int DCTRL_OP_W = {layout.DESC_CTRL_OP[1]};")
     out.append(f"  localparam int DCTRL_NSRC_LSB = {layout.DESC_CTRL_NSRC[0]};")
     out.append(f"  localparam int DCTRL_NSRC_W = {layout.DESC_CTRL_NSRC[1]};")
+    op_w = layout.DESC_CTRL_OP[1]
     for op in layout.DescOp:
-        out.append(f"  localparam logic [{layout.DESC_CTRL_OP[1] - 1}:0] OP_{op.name} = {layout.DESC_CTRL_OP[1]}'d{op.value};")
+        out.append(f"  localparam logic [{op_w - 1}:0] OP_{op.name} = {op_w}'d{op.value};")
     out.append(f"  localparam int DSTAT_DONE_BIT = {layout.DescStatus.DONE.value.bit_length() - 1};")
     out.append(f"  localparam int DSTAT_EOP_BIT = {layout.DescStatus.EOP.value.bit_length() - 1};")
     out.append(f"  localparam int DSTAT_ERR_LSB = {int(layout.DescStatus.ERR_SHIFT)};")
@@ -155,6 +156,8 @@ def render_markdown() -> str:
         "|---|---|---|",
         "| 0 | `IOC` | Interrupt on completion: set `STATUS.IOC_IRQ` when this descriptor completes. |",
         "| 1 | `EOC` | End of chain: stop after this descriptor even if it is not the tail. |",
+        "| 2 | `FENCE` | The next descriptor reads nothing before this one's writes are all "
+        "acknowledged (it depends on the result). |",
         f"| {_bits(layout.DESC_CTRL_OP)} | `OP` | The operation (below). |",
         f"| {_bits(layout.DESC_CTRL_NSRC)} | `NSRC` | XOR, XOR_VAL: sources, 2 to `OPS_CONFIG.MAX_XOR`; "
         "PQ, PQ_VAL: 1 to `OPS_CONFIG.MAX_PQ`; otherwise 0. |",

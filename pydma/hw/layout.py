@@ -288,6 +288,7 @@ class DescCtrl(IntEnum):
 
     IOC = 1 << 0  # set STATUS.IOC_IRQ when this descriptor completes
     EOC = 1 << 1  # end of chain: stop after this descriptor even if it is not the tail
+    FENCE = 1 << 2  # the next descriptor reads nothing before this one's writes are acknowledged
     PQ_DISABLE_P = 1 << 16  # PQ: do not write P (DST is ignored); PQ_VAL: do not check P
     PQ_DISABLE_Q = 1 << 17  # PQ: do not write Q; PQ_VAL: do not check Q
 
@@ -309,6 +310,7 @@ DESC_CTRL_NSRC = (8, 5)  # (lsb, width) of CTRL.NSRC: sources of XOR, XOR_VAL, P
 DESC_CTRL_VALID_MASK = (
     DescCtrl.IOC
     | DescCtrl.EOC
+    | DescCtrl.FENCE
     | DescCtrl.PQ_DISABLE_P
     | DescCtrl.PQ_DISABLE_Q
     | ((1 << DESC_CTRL_OP[1]) - 1) << DESC_CTRL_OP[0]

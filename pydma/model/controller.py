@@ -53,6 +53,10 @@ class ControllerModel:
     num_req: int = 8
     max_burst: int = 64  # beats (CONFIG.MAX_BURST_LOG2)
     chunk_bytes: int = 4096  # a memory copy's arbitration granule (CONFIG.CHUNK_LOG2)
+    max_xor: int = 8  # OPS_CONFIG: sources of an XOR (0: none), of a PQ, MEMSET, the
+    max_pq: int = 8  # accumulator's bytes (multi-source blocks)
+    fill: bool = True
+    acc_bytes: int = 4096
     timing: Timing = field(default_factory=Timing)
 
     def __post_init__(self) -> None:
@@ -103,8 +107,18 @@ class ControllerModel:
         if name == "IRQ_STATUS":
             return sum(1 << c.index for c in self.channels if c.irq)
         if name == "OPS_CONFIG":
-            return 0  # copies only, so far
+            return self._ops_config()
         return self.num_req << layout.reg("REQ_CONFIG").field("NUM_REQ").lsb
+
+    def _ops_config(self) -> int:
+        f = layout.reg("OPS_CONFIG").field
+        acc_log2 = self.acc_bytes.bit_length() - 1 - 8 if self.max_xor or self.max_pq else 0
+        return (
+            self.max_xor << f("MAX_XOR").lsb
+            | self.max_pq << f("MAX_PQ").lsb
+            | int(self.fill) << f("FILL").lsb
+            | acc_log2 << f("ACC_LOG2").lsb
+        )
 
     def _config(self) -> int:
         f = layout.reg("CONFIG").field

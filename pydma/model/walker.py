@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pydma.hw import layout
+from pydma.model import ops
 from pydma.model.bus import BusError
 
 if TYPE_CHECKING:
@@ -87,8 +88,15 @@ async def _descriptor(ch: Channel, d: Desc) -> bool:
     ch.xferred = 0
     eop = ch.skip  # the packet ended before it: it completes empty
     xerr = E.NONE
+    sums = 0  # SUM_CHECK bits of a check operation
     if _desc_bad(ch, d):
         xerr = E.DESC
+    elif ops.op_of(d) != layout.DescOp.COPY:
+        result = await ops.run(ch, d)
+        if result is None:
+            ch.finish_abort()
+            return False
+        xerr, sums = result
     elif not ch.skip:
         moved = await (_slave(ch, d) if ch.cfg("DIR") else _copy(ch, d))
         if moved is None:
@@ -100,7 +108,7 @@ async def _descriptor(ch: Channel, d: Desc) -> bool:
         ch.finish_abort()
         return False
     await ctrl.spend(ctrl.timing.writeback_cycles)
-    status = layout.DescStatus.DONE | (layout.DescStatus.EOP if eop else 0) | xerr << layout.DescStatus.ERR_SHIFT
+    status = layout.DescStatus.DONE | (layout.DescStatus.EOP if eop else 0) | xerr << layout.DescStatus.ERR_SHIFT | sums
     try:
         ctrl.bus.write(ch.cur + _STATUS_AT, status.to_bytes(4, "little") + ch.xferred.to_bytes(4, "little"))
     except BusError:
@@ -122,7 +130,7 @@ async def _descriptor(ch: Channel, d: Desc) -> bool:
 
 def _desc_bad(ch: Channel, d: Desc) -> bool:
     ctrl = ch.ctrl
-    bad = d.length == 0 or d.ctrl & ~(layout.DescCtrl.IOC | layout.DescCtrl.EOC) or ctrl.addr_bad(d.src) or ctrl.addr_bad(d.dst)
+    bad = ops.op_bad(ch, d) or ctrl.addr_bad(d.src) or ctrl.addr_bad(d.dst)
     if ch.cfg("DIR"):
         elem_mask = (1 << ch.cfg("WIDTH")) - 1
         bad = bad or ch.cfg("DIR") == 3 or (1 << ch.cfg("WIDTH")) > ctrl.data_bytes

@@ -175,7 +175,8 @@ async def test_register_misuse(dut):
     axil = tb.axil
     last_chan_reg = max(r.offset for r in layout.CHAN_REGS)
     past_globals = max(r.offset for r in layout.GLOBAL_REGS) + 4
-    for addr in (past_globals, 0x0FC, layout.CHAN_BASE + tb.num_ch * layout.CHAN_STRIDE, layout.CHAN_BASE + last_chan_reg + 4):
+    past_chans = layout.CHAN_BASE + tb.num_ch * layout.CHAN_STRIDE
+    for addr in (past_globals, 0x0FC, past_chans, layout.CHAN_BASE + last_chan_reg + 4):
         resp = await axil.read(addr, 4)
         assert resp.resp == AxiResp.SLVERR, f"read of unmapped 0x{addr:x} answered {resp.resp}"
         wr = await axil.write(addr, b"\x01\x00\x00\x00")

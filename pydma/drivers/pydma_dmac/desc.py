@@ -35,6 +35,8 @@ class PydmaDesc(VirtDmaDesc):
         self.hw_base = 0  # DONE_CNT number of its first hardware descriptor
         self.moved = 0  # bytes its retired hardware descriptors report moved
         self._zero_statuses: Callable[[], None] | None = None  # made at the first submit
+        self.sum_check = None  # XOR_VAL, PQ_VAL: the client's SumCheckResult, written at completion
+        self.sum_bits = 0  # the SUM_CHECK bits its descriptors wrote back so far
         self._queue_entries: list[tuple[PydmaDesc, int]] | None = None
 
     def __repr__(self) -> str:
@@ -60,11 +62,18 @@ class PydmaDesc(VirtDmaDesc):
         return sum(h.length for h in self.hw[k:])
 
 
-def link(hw: list[HwDesc], segs: Sequence[Seg], cyclic: bool) -> None:
-    """Write `segs` into `hw`, linked through NEXT, with IOC on the last one (a cyclic
-    chain: a closed ring with IOC on every period)."""
-    for i, (src, dst, length) in enumerate(segs):
+def link(hw: list[HwDesc], segs: Sequence[Seg], cyclic: bool, fence: bool = False) -> None:
+    """The descriptor encoder: write `segs` into `hw`, linked through NEXT, with IOC on the
+    last one (a cyclic chain: a closed ring with IOC on every period) and FENCE there when
+    the next transaction depends on this one's result; a segment with operands gets its
+    operand table written and pointed to by SRC."""
+    end_bits = layout.DescCtrl.IOC | (layout.DescCtrl.FENCE if fence else 0)
+    for i, seg in enumerate(segs):
         last = i == len(segs) - 1
         nxt = hw[0].phys if cyclic and last else 0 if last else hw[i + 1].phys
-        ioc = layout.DescCtrl.IOC if last or cyclic else 0
-        hw[i].write(nxt, src, dst, length, ioc)
+        ctrl = seg.ctrl | (end_bits if last else layout.DescCtrl.IOC if cyclic else 0)
+        src = seg.src
+        if seg.operands is not None:
+            hw[i].write_operands(*seg.operands)
+            src = hw[i].opnd_phys
+        hw[i].write(nxt, src, seg.dst, seg.length, ctrl)

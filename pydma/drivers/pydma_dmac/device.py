@@ -22,7 +22,8 @@ from pydma.dmaengine import (
     dma_async_device_register,
     dma_async_device_unregister,
 )
-from pydma.drivers.pydma_dmac import segments
+from pydma.dmaengine_raid import SumCheckResult, dma_set_maxpq
+from pydma.drivers.pydma_dmac import op_segments, segments
 from pydma.drivers.pydma_dmac.chan import ChanState, PydmaChan
 from pydma.drivers.pydma_dmac.desc import PydmaDesc, link
 from pydma.drivers.pydma_dmac.irq import abort_locked, irq_thread
@@ -70,6 +71,8 @@ class PydmaDevice(DmaDevice):
         self.num_req = 0
         self.data_bytes = 0
         self.addr_width = 0
+        self.hw_max_xor = self.hw_max_pq = 0  # OPS_CONFIG
+        self.hw_fill = False
 
     # -- probe and remove ---------------------------------------------------------------------
     @classmethod
@@ -96,6 +99,10 @@ class PydmaDevice(DmaDevice):
         self.data_bytes = _field(config, "CONFIG", "DATA_BYTES")
         self.addr_width = _field(config, "CONFIG", "ADDR_W")
         self.num_req = _field(await backend.readl(layout.reg("REQ_CONFIG").offset), "REQ_CONFIG", "NUM_REQ")
+        ops = await backend.readl(layout.reg("OPS_CONFIG").offset)
+        self.hw_max_xor = _field(ops, "OPS_CONFIG", "MAX_XOR")
+        self.hw_max_pq = _field(ops, "OPS_CONFIG", "MAX_PQ")
+        self.hw_fill = bool(_field(ops, "OPS_CONFIG", "FILL"))
         self._declare_capabilities()
 
         for i in range(self.num_channels):
@@ -136,7 +143,20 @@ class PydmaDevice(DmaDevice):
             else DmaResidueGranularity.DMA_RESIDUE_GRANULARITY_SEGMENT
         )
         self.descriptor_reuse = True
-        self.copy_align = 0  # byte granular
+        # the mover is byte granular for every operation (a realigner per source)
+        self.copy_align = self.xor_align = self.pq_align = self.fill_align = 0
+        self.cap_mask.bits |= 1 << DmaTransactionType.DMA_INTERRUPT
+        if self.hw_max_xor:
+            self.max_xor = self.hw_max_xor
+            for cap in (DmaTransactionType.DMA_XOR, DmaTransactionType.DMA_XOR_VAL):
+                self.cap_mask.bits |= 1 << cap
+        if self.hw_max_pq:
+            dma_set_maxpq(self, self.hw_max_pq, False)  # continuation by extra sources (op_segments.pq)
+            for cap in (DmaTransactionType.DMA_PQ, DmaTransactionType.DMA_PQ_VAL):
+                self.cap_mask.bits |= 1 << cap
+        if self.hw_fill:
+            for cap in (DmaTransactionType.DMA_MEMSET, DmaTransactionType.DMA_MEMSET_SG):
+                self.cap_mask.bits |= 1 << cap
 
     async def remove(self) -> None:
         dma_async_device_unregister(self)
@@ -187,9 +207,11 @@ class PydmaDevice(DmaDevice):
         flags: DmaCtrlFlags,
         setup: tuple[int, int] = MEM_TO_MEM_CFG,
         cyclic: bool = False,
+        sum_check=None,
     ) -> PydmaDesc | None:
         """A transaction of one hardware descriptor per segment, or None (logged) when the
-        segment builder refuses the arguments or the ring has too few descriptors."""
+        segment builder refuses the arguments or the ring has too few descriptors (or
+        operand tables)."""
         try:
             segs: list[Seg] = make_segs()
         except PrepRefused as exc:
@@ -198,8 +220,15 @@ class PydmaDevice(DmaDevice):
         hw = chan.ring.alloc(len(segs))
         if hw is None:
             return None
-        link(hw, segs, cyclic)
-        return chan.vchan_tx_prep(PydmaDesc(chan, flags, hw, setup, cyclic))
+        with_operands = [h for h, seg in zip(hw, segs, strict=True) if seg.operands is not None]
+        if with_operands and not chan.ring.alloc_operands(with_operands):
+            chan.ring.free(hw)
+            log.warning("%s: out of operand tables", chan.name)
+            return None
+        link(hw, segs, cyclic, fence=bool(flags & DmaCtrlFlags.DMA_PREP_FENCE))
+        desc = PydmaDesc(chan, flags, hw, setup, cyclic)
+        desc.sum_check = sum_check
+        return chan.vchan_tx_prep(desc)
 
     def device_prep_dma_memcpy(self, chan, dest, src, length, flags):
         return self._build(chan, lambda: segments.memcpy(dest, src, length, self.addr_width), flags)
@@ -210,6 +239,64 @@ class PydmaDevice(DmaDevice):
             lambda: segments.memcpy_sg(dst_sg, dst_nents, src_sg, src_nents, self.addr_width),
             flags,
         )
+
+    # the operations beyond copies (capabilities from OPS_CONFIG; a prep the device lacks
+    # is refused with the reason, as a driver without the op would not have the hook)
+    def _build_op(self, chan, cap: DmaTransactionType, make_segs, flags, sum_check=None):
+        if cap not in self.cap_mask:
+            log.error("%s: %s is not a capability of %s", chan.name, cap.name, self.name)
+            return None
+        return self._build(chan, make_segs, flags, sum_check=sum_check)
+
+    def device_prep_dma_xor(self, chan, dest, src, src_cnt, length, flags):
+        return self._build_op(
+            chan,
+            DmaTransactionType.DMA_XOR,
+            lambda: op_segments.xor(dest, src, src_cnt, length, self.max_xor, self.addr_width),
+            flags,
+        )
+
+    def device_prep_dma_xor_val(self, chan, src, src_cnt, length, result, flags):
+        return self._build_op(
+            chan,
+            DmaTransactionType.DMA_XOR_VAL,
+            lambda: op_segments.xor_val(src, src_cnt, length, self.max_xor, self.addr_width),
+            flags,
+            _checked(result),
+        )
+
+    def device_prep_dma_pq(self, chan, dst, src, src_cnt, scf, length, flags):
+        return self._build_op(
+            chan,
+            DmaTransactionType.DMA_PQ,
+            lambda: op_segments.pq(dst, src, src_cnt, scf, length, flags, self.hw_max_pq, self.addr_width),
+            flags,
+        )
+
+    def device_prep_dma_pq_val(self, chan, pq, src, src_cnt, scf, length, pqres, flags):
+        return self._build_op(
+            chan,
+            DmaTransactionType.DMA_PQ_VAL,
+            lambda: op_segments.pq_val(pq, src, src_cnt, scf, length, flags, self.hw_max_pq, self.addr_width),
+            flags,
+            _checked(pqres),
+        )
+
+    def device_prep_dma_memset(self, chan, dest, value, length, flags):
+        return self._build_op(
+            chan, DmaTransactionType.DMA_MEMSET, lambda: op_segments.memset(dest, value, length, self.addr_width), flags
+        )
+
+    def device_prep_dma_memset_sg(self, chan, sg, nents, value, flags):
+        return self._build_op(
+            chan,
+            DmaTransactionType.DMA_MEMSET_SG,
+            lambda: op_segments.memset_sg(sg, nents, value, self.addr_width),
+            flags,
+        )
+
+    def device_prep_dma_interrupt(self, chan, flags):
+        return self._build_op(chan, DmaTransactionType.DMA_INTERRUPT, op_segments.interrupt, flags)
 
     def device_config(self, chan: PydmaChan, config: DmaSlaveConfig) -> int:
         if not check_config(chan.name, config, self.data_bytes, self.addr_width):
@@ -347,6 +434,13 @@ class PydmaDevice(DmaDevice):
         if k >= len(desc.hw):
             return 0
         return desc.remaining_from(k) - xferred
+
+
+def _checked(result: SumCheckResult) -> SumCheckResult:
+    """The result holder of a check operation: the kernel's `enum sum_check_flags *`."""
+    if not isinstance(result, SumCheckResult):
+        raise DmaApiMisuse(f"a check operation's result must be a SumCheckResult, got {result!r}")
+    return result
 
 
 def pydma_filter(chan: DmaChan, param: object) -> bool:

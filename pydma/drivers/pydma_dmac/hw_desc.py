@@ -25,7 +25,7 @@ OFF = {f.name: f.offset for f in layout.DESC_FIELDS}
 class HwDesc:
     """One hardware descriptor: its CPU view and bus address, and what it moves."""
 
-    __slots__ = ("dst", "length", "orphan", "phys", "pinned", "src", "view")
+    __slots__ = ("dst", "length", "opnd", "opnd_phys", "orphan", "phys", "pinned", "src", "view")
 
     def __init__(self, view: MemView, phys: int) -> None:
         self.view = view
@@ -33,10 +33,20 @@ class HwDesc:
         self.src = self.dst = self.length = 0
         self.pinned = False  # the hardware may still re-read its NEXT word
         self.orphan = False  # its transaction let go of it while pinned
+        self.opnd: MemView | None = None  # a multi-source operation's operand table
+        self.opnd_phys = 0
 
     def write(self, next_phys: int, src: int, dst: int, length: int, ctrl: int) -> None:
         self.src, self.dst, self.length = src, dst, length
         self.view.write(0, layout.pack_desc(next_phys, src, dst, length, ctrl))  # STATUS, XFERRED zero
+
+    def write_operands(self, srcs: tuple[int, ...], q_dst: int, coefs: tuple[int, ...]) -> None:
+        self.opnd.write(0, layout.pack_operands(list(srcs), q_dst, list(coefs)))
+
+    def sum_check(self) -> int:
+        """The SUM_CHECK bits of the written-back status word (XOR_VAL, PQ_VAL)."""
+        word = int.from_bytes(self.view.read(OFF["STATUS"], 4), "little")
+        return word & (layout.DescStatus.SUM_CHECK_P | layout.DescStatus.SUM_CHECK_Q)
 
     def set_next(self, next_phys: int) -> None:
         self.view.write(OFF["NEXT"], next_phys.to_bytes(8, "little"))
@@ -57,10 +67,13 @@ class HwDescRing:
         self.name = name
         self.limit = limit
         self.pool: DmaPool | None = None
+        self.opnd_pool: DmaPool | None = None  # operand tables, made at the first one
+        self.dev: Device | None = None
         self.in_use = 0  # held by prepared transactions
         self.last_retired: HwDesc | None = None  # pinned: see the module docstring
 
     def create(self, dev: Device) -> bool:
+        self.dev = dev
         self.pool = dma_pool_create(f"{self.name}-desc", dev, layout.DESC_SIZE, layout.DESC_ALIGN, 4096)
         return self.pool is not None
 
@@ -69,6 +82,30 @@ class HwDescRing:
         if self.pool is not None:
             dma_pool_destroy(self.pool)
             self.pool = None
+        if self.opnd_pool is not None:
+            dma_pool_destroy(self.opnd_pool)
+            self.opnd_pool = None
+
+    def alloc_operands(self, hw: list[HwDesc]) -> bool:
+        """An operand table for each of `hw` (all or none)."""
+        if self.opnd_pool is None:
+            self.opnd_pool = dma_pool_create(f"{self.name}-opnd", self.dev, layout.OPND_SIZE, layout.OPND_ALIGN, 4096)
+            if self.opnd_pool is None:
+                return False
+        for i, h in enumerate(hw):
+            view, phys = dma_pool_alloc(self.opnd_pool)
+            if view is None:
+                self._free_operands(hw[:i])
+                return False
+            h.opnd, h.opnd_phys = view, phys
+        return True
+
+    def _free_operands(self, hw: list[HwDesc]) -> None:
+        # the controller reads a table only while it runs the descriptor: no pinning
+        for h in hw:
+            if h.opnd is not None:
+                dma_pool_free(self.opnd_pool, h.opnd, h.opnd_phys)
+                h.opnd = None
 
     def alloc(self, count: int) -> list[HwDesc] | None:
         last = self.last_retired
@@ -95,6 +132,7 @@ class HwDescRing:
 
     def free(self, hw: list[HwDesc]) -> None:
         """A transaction lets go of its descriptors; a pinned one waits to be unpinned."""
+        self._free_operands(hw)
         for h in hw:
             if h.pinned:
                 h.orphan = True

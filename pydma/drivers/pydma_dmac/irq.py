@@ -12,7 +12,7 @@ import logging
 from pydma.drivers.pydma_dmac.chan import ChanState, PydmaChan
 from pydma.drivers.pydma_dmac.issue import start_locked
 from pydma.drivers.pydma_dmac.regs import ABORT_IRQ, HALTED, err_code
-from pydma.enums import DmaengineTxResult
+from pydma.enums import DmaengineTxResult, SumCheckFlags
 from pydma.errors import EIO, DmaError
 from pydma.hw import layout
 from pydma.kcontext import HARDIRQ, running_in
@@ -27,6 +27,15 @@ ERR_RESULT = {
     layout.ErrCode.WRITEBACK: DmaengineTxResult.DMA_TRANS_WRITE_FAILED,
 }
 _NOERROR = DmaengineTxResult.DMA_TRANS_NOERROR
+
+
+def _sum_check_flags(bits: int) -> SumCheckFlags:
+    out = SumCheckFlags(0)
+    if bits & layout.DescStatus.SUM_CHECK_P:
+        out |= SumCheckFlags.SUM_CHECK_P_RESULT
+    if bits & layout.DescStatus.SUM_CHECK_Q:
+        out |= SumCheckFlags.SUM_CHECK_Q_RESULT
+    return out
 
 
 def _result(code: int) -> DmaengineTxResult:
@@ -91,8 +100,12 @@ def complete_locked(chan: PydmaChan, newly: int) -> int:
             failed_code = err
         if err and desc.tx_result.result == _NOERROR:
             desc.tx_result.result = _result(err)
+        if desc.sum_check is not None:
+            desc.sum_bits |= h.sum_check()
         if i == len(desc.hw) - 1:
             desc.on_hw = False
+            if desc.sum_check is not None:  # *result of the check, as the kernel writes it
+                desc.sum_check.value = _sum_check_flags(desc.sum_bits)
             # a peripheral that ended the packet early (LREQ) leaves a residue
             desc.tx_result.residue = desc.total - desc.moved
             if desc.tx_result.result != _NOERROR:

@@ -37,6 +37,7 @@ def start_locked(chan: PydmaChan) -> None:
         desc.clear_statuses()
         desc.on_hw = True
         desc.moved = 0  # a reused transaction starts over
+        desc.sum_bits = 0
         desc.hw_base = chan.hw_handed
         if desc.cyclic:
             chan.hw_ring = desc

@@ -1,6 +1,7 @@
 """Segment building: prep arguments in, hardware segments out, as pure functions.
 
-A segment is what one hardware descriptor moves: (source, destination, length). Each
+A segment is what one hardware descriptor moves: (source, destination, length), and for the
+operations beyond copies their CTRL bits and operands (`op_segments`). Each
 builder checks its arguments against the controller's limits and raises `PrepRefused` with
 the reason; the device logs the reason and returns None from the prep, as a kernel driver
 returns NULL. Nothing here touches memory, registers or a channel, so every rule is
@@ -20,10 +21,20 @@ from pydma.dma_mapping import Scatterlist
 HW_SEG_MAX = 1 << 30
 
 
+class Operands(NamedTuple):
+    """What a multi-source descriptor's operand table holds."""
+
+    srcs: tuple[int, ...]
+    q_dst: int = 0
+    coefs: tuple[int, ...] = ()
+
+
 class Seg(NamedTuple):
     src: int
     dst: int
     length: int
+    ctrl: int = 0  # CTRL bits beyond IOC/EOC/FENCE: the operation, its sources, PQ flags
+    operands: Operands | None = None
 
 
 class PrepRefused(ValueError):
