@@ -209,8 +209,10 @@ class DmaDebug:
                     True,
                 )
 
-    def device_access(self, addr: int, length: int, write: bool) -> None:
-        """The device read (a whole beat) or wrote (strobed bytes) [addr, addr+length)."""
+    def device_access(self, addr: int, length: int, write: bool, dev: object = None) -> None:
+        """The device read (a whole beat) or wrote (strobed bytes) [addr, addr+length) of
+        memory (CPU addresses); `dev`, when known, is the struct device of the controller
+        that did it: a mapping made for another device does not cover its access."""
         if write:
             self.device_writes += 1
         else:
@@ -228,7 +230,11 @@ class DmaDebug:
         end = addr + length
         hits = [m for m in lst if m.addr < end and addr < m.end]
         ok = _DEVICE_WRITES if write else _DEVICE_READS
-        good = [m for m in hits if m.kind == "coherent" or (m.owner == "device" and m.direction in ok)]
+        good = [
+            m
+            for m in hits
+            if (dev is None or m.dev is dev) and (m.kind == "coherent" or (m.owner == "device" and m.direction in ok))
+        ]
         bad = [m for m in hits if m not in good]
         if write:
             uncovered = _uncovered(addr, end, good)
@@ -243,6 +249,8 @@ class DmaDebug:
             culprit = bad[0] if bad else None
         if culprit is None:
             why = "kmalloc memory that no live mapping covers"
+        elif dev is not None and culprit.dev is not dev:
+            why = f"a mapping for another device, not for {getattr(dev, 'name', dev)}: {culprit}"
         elif culprit.owner != "device":
             why = f"a mapping the CPU owns (synced for the CPU, not back for the device): {culprit}"
         else:

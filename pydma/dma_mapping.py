@@ -1,9 +1,11 @@
 """The kernel DMA API over a `DmaMemory`: coherent allocations, DMA pools, streaming
 mappings of single buffers and scatterlists (include/linux/dma-mapping.h, dmapool.h).
 
-Addresses are identity-mapped (no IOMMU) and memory is coherent, so maps and syncs move no
-data; with the DMA-API debug mode on (`pydma.dma_debug`) they are tracked and checked as the
-kernel's CONFIG_DMA_API_DEBUG does. A buffer's CPU address is its bus address. Python
+There is no IOMMU and memory is coherent, so maps and syncs move no data; with the DMA-API
+debug mode on (`pydma.dma_debug`) they are tracked and checked as the kernel's
+CONFIG_DMA_API_DEBUG does. A device sees memory at its CPU address plus its `dma_offset`
+(what a `dma-ranges` property gives a device in the kernel): a `dma_addr_t` is meaningful
+to the device it was mapped for only. Python
 returns what C passes back through pointers: `dma_alloc_coherent` returns `(cpu_addr,
 dma_handle)`, `(None, 0)` on failure.
 """
@@ -21,11 +23,19 @@ DMA_MAPPING_ERROR = ~0 & 0xFFFF_FFFF_FFFF_FFFF
 
 
 class Device:
-    """struct device: a name and the memory it can reach."""
+    """struct device: a name, the memory it can reach and where it sees it: bus address =
+    CPU address + dma_offset (a dma-ranges translation; 0 for most devices)."""
 
-    def __init__(self, name: str, memory: DmaMemory) -> None:
+    def __init__(self, name: str, memory: DmaMemory, dma_offset: int = 0) -> None:
         self.name = name
         self.memory = memory
+        self.dma_offset = dma_offset
+
+    def to_bus(self, phys: int) -> int:
+        return phys + self.dma_offset
+
+    def to_phys(self, bus: int) -> int:
+        return bus - self.dma_offset
 
     def __repr__(self) -> str:
         return f"Device({self.name!r})"
@@ -69,17 +79,19 @@ def dma_alloc_coherent(dev: Device, size: int) -> tuple[MemView | None, int]:
     view.write(0, bytes(size))
     if dma_debug.active is not None:
         dma_debug.active.map(dev, "coherent", addr, size, DmaDataDirection.DMA_BIDIRECTIONAL)
-    return view, addr
+    return view, dev.to_bus(addr)
 
 
 def dma_free_coherent(dev: Device, size: int, cpu_addr: MemView, dma_handle: int) -> None:
-    if cpu_addr.addr != dma_handle or cpu_addr.size != size:
+    phys = dev.to_phys(dma_handle)
+    if cpu_addr.addr != phys or cpu_addr.size != size:
         raise DmaApiMisuse(
-            f"dma_free_coherent of 0x{dma_handle:x} size {size}: allocated as 0x{cpu_addr.addr:x} size {cpu_addr.size}"
+            f"dma_free_coherent of 0x{dma_handle:x} size {size} for {dev.name}: allocated as CPU address "
+            f"0x{cpu_addr.addr:x} size {cpu_addr.size}"
         )
     if dma_debug.active is not None:
-        dma_debug.active.unmap(dev, "coherent", dma_handle, size, DmaDataDirection.DMA_BIDIRECTIONAL)
-    dev.memory.free(dma_handle)
+        dma_debug.active.unmap(dev, "coherent", phys, size, DmaDataDirection.DMA_BIDIRECTIONAL)
+    dev.memory.free(phys)
 
 
 # -- DMA pools ------------------------------------------------------------------------------------
@@ -139,7 +151,7 @@ def dma_pool_alloc(pool: DmaPool) -> tuple[MemView | None, int]:
         return None, 0
     handle = pool._free.pop()
     pool._used.add(handle)
-    view = MemView(pool.dev.memory, handle, pool.size)
+    view = MemView(pool.dev.memory, pool.dev.to_phys(handle), pool.size)
     return view, handle
 
 
@@ -151,7 +163,7 @@ def dma_pool_zalloc(pool: DmaPool) -> tuple[MemView | None, int]:
 
 
 def dma_pool_free(pool: DmaPool, vaddr: MemView, dma: int) -> None:
-    if dma not in pool._used or vaddr.addr != dma:
+    if dma not in pool._used or vaddr.addr != pool.dev.to_phys(dma):
         raise DmaApiMisuse(f"dma_pool_free of 0x{dma:x}, which {pool!r} did not hand out")
     pool._used.remove(dma)
     pool._free.append(dma)
@@ -186,13 +198,13 @@ def dma_map_single(dev: Device, ptr: MemView, size: int, direction: DmaDataDirec
         return DMA_MAPPING_ERROR
     if dma_debug.active is not None:
         dma_debug.active.map(dev, "single", ptr.addr, size, direction)
-    return ptr.addr
+    return dev.to_bus(ptr.addr)
 
 
 def dma_unmap_single(dev: Device, addr: int, size: int, direction: DmaDataDirection) -> None:
     _check_dir(direction)
     if dma_debug.active is not None:
-        dma_debug.active.unmap(dev, "single", addr, size, direction)
+        dma_debug.active.unmap(dev, "single", dev.to_phys(addr), size, direction)
 
 
 def dma_map_page(dev: Device, page: MemView, offset: int, size: int, direction: DmaDataDirection) -> int:
@@ -203,23 +215,21 @@ def dma_map_page(dev: Device, page: MemView, offset: int, size: int, direction: 
 
 
 def dma_unmap_page(dev: Device, addr: int, size: int, direction: DmaDataDirection) -> None:
-    _check_dir(direction)
-    if dma_debug.active is not None:
-        dma_debug.active.unmap(dev, "single", addr, size, direction)
+    dma_unmap_single(dev, addr, size, direction)
 
 
 def dma_sync_single_for_cpu(dev: Device, addr: int, size: int, direction: DmaDataDirection) -> None:
     """Hand a mapped buffer to the CPU (it may read what the device wrote)."""
     _check_dir(direction)
     if dma_debug.active is not None:
-        dma_debug.active.sync(dev, addr, size, direction, to_cpu=True)
+        dma_debug.active.sync(dev, dev.to_phys(addr), size, direction, to_cpu=True)
 
 
 def dma_sync_single_for_device(dev: Device, addr: int, size: int, direction: DmaDataDirection) -> None:
     """Hand a mapped buffer back to the device (after the CPU wrote or read it)."""
     _check_dir(direction)
     if dma_debug.active is not None:
-        dma_debug.active.sync(dev, addr, size, direction, to_cpu=False)
+        dma_debug.active.sync(dev, dev.to_phys(addr), size, direction, to_cpu=False)
 
 
 def dma_mapping_error(dev: Device, dma_addr: int) -> bool:
@@ -265,10 +275,10 @@ def dma_map_sg(dev: Device, sgl: list[Scatterlist], nents: int, direction: DmaDa
         if sg.buf is None or sg.length <= 0:
             return 0
     for sg in sgl[:nents]:
-        sg.dma_address = sg.buf.addr
+        sg.dma_address = dev.to_bus(sg.buf.addr)
         sg.dma_length = sg.length
         if dma_debug.active is not None:
-            dma_debug.active.map(dev, "sg", sg.dma_address, sg.dma_length, direction, nents)
+            dma_debug.active.map(dev, "sg", sg.buf.addr, sg.dma_length, direction, nents)
     return nents
 
 
@@ -277,7 +287,7 @@ def dma_unmap_sg(dev: Device, sgl: list[Scatterlist], nents: int, direction: Dma
     _check_dir(direction)
     for sg in sgl[:nents]:
         if dma_debug.active is not None:
-            addr = sg.dma_address if sg.dma_length else (sg.buf.addr if sg.buf is not None else 0)
+            addr = dev.to_phys(sg.dma_address) if sg.dma_length else (sg.buf.addr if sg.buf is not None else 0)
             dma_debug.active.unmap(dev, "sg", addr, sg.length, direction, nents)
         sg.dma_address = 0
         sg.dma_length = 0
@@ -287,11 +297,11 @@ def dma_sync_sg_for_cpu(dev: Device, sgl: list[Scatterlist], nents: int, directi
     _check_dir(direction)
     for sg in sgl[:nents]:
         if dma_debug.active is not None:
-            dma_debug.active.sync(dev, sg.dma_address, sg.dma_length, direction, to_cpu=True)
+            dma_debug.active.sync(dev, dev.to_phys(sg.dma_address), sg.dma_length, direction, to_cpu=True)
 
 
 def dma_sync_sg_for_device(dev: Device, sgl: list[Scatterlist], nents: int, direction: DmaDataDirection) -> None:
     _check_dir(direction)
     for sg in sgl[:nents]:
         if dma_debug.active is not None:
-            dma_debug.active.sync(dev, sg.dma_address, sg.dma_length, direction, to_cpu=False)
+            dma_debug.active.sync(dev, dev.to_phys(sg.dma_address), sg.dma_length, direction, to_cpu=False)

@@ -1,6 +1,9 @@
-"""A port of drivers/dma/dmatest.c (memcpy tests): same parameters and defaults, the same
-byte patterns, the same six-range verification, and the same result and summary lines, so
-logs can be diffed against a kernel run.
+"""A port of drivers/dma/dmatest.c: memcpy (`dmatest=0`) or memset (`dmatest=1`) threads,
+and xor and pq threads on channels that have them; the same parameters and defaults, the
+same byte patterns, the same six-range verification of every source and destination, the
+same unmap data and the same result and summary lines, so logs can be diffed against a
+kernel run. XOR forces an odd source count (`xor_sources | 1`, at most `max_xor`) and PQ
+uses all-one coefficients, so every destination must equal the source pattern.
 
 Deviations (simulation): time is simulated time, so "iops" and "KB/s" are per simulated
 second; CPU fill and compare take no simulated time, so runtime needs no correction for them;
@@ -14,7 +17,7 @@ import logging
 import random
 from dataclasses import dataclass, field, fields
 
-from pydma.dma_mapping import Device, dma_map_single, dma_mapping_error, dma_unmap_single, kfree, kmalloc
+from pydma.dma_mapping import Device, dma_map_page, dma_mapping_error, kfree, kmalloc
 from pydma.dmaengine import (
     DmaCapMask,
     DmaChan,
@@ -22,8 +25,12 @@ from pydma.dmaengine import (
     dma_request_channel,
     dma_sync_wait,
 )
+from pydma.dmaengine_raid import dma_maxpq
+from pydma.dmaengine_unmap import dmaengine_get_unmap_data, dmaengine_unmap_put
 from pydma.enums import DmaCtrlFlags, DmaDataDirection, DmaStatus, DmaTransactionType
-from pydma.memory import MemView
+
+T = DmaTransactionType
+OP_NAMES = {T.DMA_MEMCPY: "copy", T.DMA_MEMSET: "set", T.DMA_XOR: "xor", T.DMA_PQ: "pq"}
 
 log = logging.getLogger("pydma.dmatest")
 
@@ -81,6 +88,7 @@ class DmatestParams:
 class DmatestThread:
     name: str
     chan: DmaChan
+    type: DmaTransactionType = DmaTransactionType.DMA_MEMCPY
     lines: list[str] = field(default_factory=list)
     total_tests: int = 0
     failed_tests: int = 0
@@ -93,17 +101,24 @@ def gen_inv_idx(index: int, is_memset: bool) -> int:
     return 0x1E if is_memset else (~index & PATTERN_COUNT_MASK)
 
 
-def _pattern(pattern: int, counter: int, length: int) -> bytes:
+def min_odd(x: int, y: int) -> int:
+    val = min(x, y)
+    return val if val % 2 else val - 1
+
+
+def _pattern(pattern: int, counter: int, length: int, is_memset: bool = False) -> bytes:
     """pattern | inv(counter + i) for i in range(length): period 32, so tile one period."""
+    if is_memset:
+        return bytes([pattern | gen_inv_idx(0, True)]) * length
     period = bytes(pattern | (~(counter + i) & PATTERN_COUNT_MASK) for i in range(PATTERN_COUNT_MASK + 1))
     return (period * (length // len(period) + 1))[:length]
 
 
-def _fill(size: int, start: int, length: int, base: int, window: int) -> bytes:
+def _fill(size: int, start: int, length: int, base: int, window: int, is_memset: bool = False) -> bytes:
     return (
-        _pattern(base, 0, start)
-        + _pattern(base | window, start, length)
-        + _pattern(base, start + length, size - start - length)
+        _pattern(base, 0, start, is_memset)
+        + _pattern(base | window, start, length, is_memset)
+        + _pattern(base, start + length, size - start - length, is_memset)
     )
 
 
@@ -139,16 +154,43 @@ class Dmatest:
         )
 
     def _verify(
-        self, thread: DmatestThread, buf: bytes, start: int, end: int, counter: int, pattern: int, is_srcbuf: bool
+        self,
+        thread: DmatestThread,
+        bufs: list[bytes],
+        start: int,
+        end: int,
+        counter: int,
+        pattern: int,
+        is_srcbuf: bool,
+        is_memset: bool,
     ) -> int:
-        if buf[start:end] == _pattern(pattern, counter, end - start):
+        errors = 0
+        for buf in bufs:
+            errors += self._verify_one(thread, buf, start, end, counter, pattern, is_srcbuf, is_memset, errors)
+        if errors > MAX_ERROR_COUNT:
+            self._pr(thread, f"{errors - MAX_ERROR_COUNT} errors suppressed", warn=True)
+        return errors
+
+    def _verify_one(
+        self,
+        thread: DmatestThread,
+        buf: bytes,
+        start: int,
+        end: int,
+        counter: int,
+        pattern: int,
+        is_srcbuf: bool,
+        is_memset: bool,
+        error_count: int,
+    ) -> int:
+        if buf[start:end] == _pattern(pattern, counter, end - start, is_memset):
             return 0  # the per-byte walk below only runs to report mismatches
         errors = 0
         for i in range(start, end):
             actual = buf[i]
-            expected = pattern | gen_inv_idx(counter, False)
+            expected = pattern | gen_inv_idx(counter, is_memset)
             if actual != expected:
-                if errors < MAX_ERROR_COUNT:
+                if error_count + errors < MAX_ERROR_COUNT:
                     diff = actual ^ pattern
                     if is_srcbuf:
                         what = "srcbuf[0x%x] overwritten!"
@@ -161,22 +203,48 @@ class Dmatest:
                     self._pr(thread, (what % i) + f" Expected {expected:02x}, got {actual:02x}", warn=True)
                 errors += 1
             counter += 1
-        if errors > MAX_ERROR_COUNT:
-            self._pr(thread, f"{errors - MAX_ERROR_COUNT} errors suppressed", warn=True)
         return errors
+
+    def _shape(self, thread: DmatestThread) -> tuple[int, int, int]:
+        """(alignment, sources, destinations) of a thread's operation, as dmatest_func."""
+        p, dev = self.params, thread.chan.device
+        if thread.type == T.DMA_MEMCPY:
+            align, src_cnt, dst_cnt = dev.copy_align, 1, 1
+        elif thread.type == T.DMA_MEMSET:
+            align, src_cnt, dst_cnt = dev.fill_align, 1, 1
+        elif thread.type == T.DMA_XOR:  # force odd to ensure dst = src
+            align, src_cnt, dst_cnt = dev.xor_align, min_odd(p.xor_sources | 1, dev.max_xor), 1
+        else:  # DMA_PQ, all coefficients 1: P = Q = src for an odd count
+            align, src_cnt, dst_cnt = dev.pq_align, min_odd(p.pq_sources | 1, dma_maxpq(dev, 0)), 2
+        return (align if p.alignment < 0 else p.alignment), src_cnt, dst_cnt
+
+    def _prep(self, thread: DmatestThread, dsts: list[int], srcs: list[int], length: int, value: int, flags):
+        chan, dev = thread.chan, thread.chan.device
+        if thread.type == T.DMA_MEMCPY:
+            return dev.device_prep_dma_memcpy(chan, dsts[0], srcs[0], length, flags)
+        if thread.type == T.DMA_MEMSET:
+            return dev.device_prep_dma_memset(chan, dsts[0], value, length, flags)
+        if thread.type == T.DMA_XOR:
+            return dev.device_prep_dma_xor(chan, dsts[0], srcs, len(srcs), length, flags)
+        return dev.device_prep_dma_pq(chan, dsts, srcs, len(srcs), [1] * len(srcs), length, flags)
 
     async def _thread(self, thread: DmatestThread) -> None:
         p = self.params
         chan = thread.chan
+        ddev = chan.device.dev  # what the pages are mapped for: the DMA device
         buf_size = p.test_buf_size
-        align = max(chan.device.copy_align, 0) if p.alignment < 0 else p.alignment
+        is_memset = thread.type == T.DMA_MEMSET
+        align, src_cnt, dst_cnt = self._shape(thread)
         if p.transfer_size and p.transfer_size >= buf_size:
             self._pr(thread, "transfer_size must be lower than test_buf_size", warn=True)
             thread.ret = -22
             return
-        src_buf: MemView | None = kmalloc(self.dev, buf_size)
-        dst_buf: MemView | None = kmalloc(self.dev, buf_size)
-        if src_buf is None or dst_buf is None:
+        src_bufs = [kmalloc(self.dev, buf_size) for _ in range(src_cnt)]
+        dst_bufs = [kmalloc(self.dev, buf_size) for _ in range(dst_cnt)]
+        if any(b is None for b in src_bufs + dst_bufs):
+            for b in src_bufs + dst_bufs:
+                if b is not None:
+                    kfree(b)
             thread.ret = -12
             return
         flags = DmaCtrlFlags.DMA_CTRL_ACK | (0 if p.polled else DmaCtrlFlags.DMA_PREP_INTERRUPT)
@@ -202,25 +270,38 @@ class Dmatest:
                 src_off = (self.rng.randrange(2**32) % (buf_size - length + 1)) >> align << align
                 dst_off = (self.rng.randrange(2**32) % (buf_size - length + 1)) >> align << align
             if not p.noverify:
-                src_buf.write(0, _fill(buf_size, src_off, length, PATTERN_SRC, PATTERN_COPY))
-                dst_buf.write(0, _fill(buf_size, dst_off, length, PATTERN_DST, PATTERN_OVERWRITE))
+                for b in src_bufs:
+                    b.write(0, _fill(buf_size, src_off, length, PATTERN_SRC, PATTERN_COPY, is_memset))
+                for b in dst_bufs:
+                    b.write(0, _fill(buf_size, dst_off, length, PATTERN_DST, PATTERN_OVERWRITE, is_memset))
 
-            src_dma = dma_map_single(self.dev, src_buf, buf_size, DmaDataDirection.DMA_TO_DEVICE)
-            dst_dma = dma_map_single(self.dev, dst_buf, buf_size, DmaDataDirection.DMA_BIDIRECTIONAL)
-            if dma_mapping_error(self.dev, src_dma) or dma_mapping_error(self.dev, dst_dma):
+            um = dmaengine_get_unmap_data(ddev, src_cnt + dst_cnt)
+            um.len = buf_size
+            mapping_failed = False
+            for b in src_bufs:
+                um.addr[um.to_cnt] = dma_map_page(ddev, b, 0, buf_size, DmaDataDirection.DMA_TO_DEVICE)
+                mapping_failed |= dma_mapping_error(ddev, um.addr[um.to_cnt])
+                um.to_cnt += 1
+            # map the destinations bidirectional: dmatest "forces writeback/invalidate"
+            for b in dst_bufs:
+                i = src_cnt + um.bidi_cnt
+                um.addr[i] = dma_map_page(ddev, b, 0, buf_size, DmaDataDirection.DMA_BIDIRECTIONAL)
+                mapping_failed |= dma_mapping_error(ddev, um.addr[i])
+                um.bidi_cnt += 1
+            if mapping_failed:
                 self._result(thread, "DMA mapping error", n, src_off, dst_off, length, -12)
                 thread.failed_tests += 1
+                dmaengine_unmap_put(um)
                 continue
+            srcs = [a + src_off for a in um.addr[:src_cnt]]
+            dsts = [a + dst_off for a in um.addr[src_cnt : src_cnt + dst_cnt]]
+            value = src_bufs[0].read(src_off, 1)[0]  # memset: the source byte at src_off
 
-            def unmap(src_dma: int = src_dma, dst_dma: int = dst_dma) -> None:
-                dma_unmap_single(self.dev, src_dma, buf_size, DmaDataDirection.DMA_TO_DEVICE)
-                dma_unmap_single(self.dev, dst_dma, buf_size, DmaDataDirection.DMA_BIDIRECTIONAL)
-
-            tx = chan.prep_dma_memcpy(dst_dma + dst_off, src_dma + src_off, length, flags)
+            tx = self._prep(thread, dsts, srcs, length, value, flags)
             if tx is None:
                 self._result(thread, "prep error", n, src_off, dst_off, length, 0)
                 thread.failed_tests += 1
-                unmap()
+                dmaengine_unmap_put(um)
                 await rt.sleep_ns(100_000)  # the kernel's msleep(100), shortened (module docstring)
                 continue
             done = rt.event()
@@ -231,7 +312,7 @@ class Dmatest:
             if cookie < 0:
                 self._result(thread, "submit error", n, src_off, dst_off, length, 0)
                 thread.failed_tests += 1
-                unmap()
+                dmaengine_unmap_put(um)
                 await rt.sleep_ns(100_000)  # the kernel's msleep(100), shortened (module docstring)
                 continue
 
@@ -248,10 +329,10 @@ class Dmatest:
                 except TimeoutError:
                     self._result(thread, "test timed out", n, src_off, dst_off, length, 0)
                     thread.failed_tests += 1
-                    unmap()
+                    dmaengine_unmap_put(um)
                     continue
                 status, _, _ = dma_async_is_tx_complete(chan, cookie)
-            unmap()
+            dmaengine_unmap_put(um)
             if status != DmaStatus.DMA_COMPLETE:
                 msg = "completion error status" if status == DmaStatus.DMA_ERROR else "completion busy status"
                 self._result(thread, msg, n, src_off, dst_off, length, int(status))
@@ -261,14 +342,17 @@ class Dmatest:
                 if p.verbose:
                     self._result(thread, "test passed", n, src_off, dst_off, length, 0)
                 continue
-            src = src_buf.read()
-            dst = dst_buf.read()
-            errors = self._verify(thread, src, 0, src_off, 0, PATTERN_SRC, True)
-            errors += self._verify(thread, src, src_off, src_off + length, src_off, PATTERN_SRC | PATTERN_COPY, True)
-            errors += self._verify(thread, src, src_off + length, buf_size, src_off + length, PATTERN_SRC, True)
-            errors += self._verify(thread, dst, 0, dst_off, 0, PATTERN_DST, False)
-            errors += self._verify(thread, dst, dst_off, dst_off + length, src_off, PATTERN_SRC | PATTERN_COPY, False)
-            errors += self._verify(thread, dst, dst_off + length, buf_size, dst_off + length, PATTERN_DST, False)
+            src = [b.read() for b in src_bufs]
+            dst = [b.read() for b in dst_bufs]
+            m = is_memset
+            errors = self._verify(thread, src, 0, src_off, 0, PATTERN_SRC, True, m)
+            errors += self._verify(thread, src, src_off, src_off + length, src_off, PATTERN_SRC | PATTERN_COPY, True, m)
+            errors += self._verify(thread, src, src_off + length, buf_size, src_off + length, PATTERN_SRC, True, m)
+            errors += self._verify(thread, dst, 0, dst_off, 0, PATTERN_DST, False, m)
+            errors += self._verify(
+                thread, dst, dst_off, dst_off + length, src_off, PATTERN_SRC | PATTERN_COPY, False, m
+            )
+            errors += self._verify(thread, dst, dst_off + length, buf_size, dst_off + length, PATTERN_DST, False, m)
             if errors:
                 self._result(thread, "data error", n, src_off, dst_off, length, errors)
                 thread.failed_tests += 1
@@ -279,8 +363,8 @@ class Dmatest:
         iops = _persec(runtime_us, thread.total_tests)
         kbs = _persec(runtime_us, thread.total_len >> 10) >> FIXPT_SHIFT
         frac = ((iops & ((1 << FIXPT_SHIFT) - 1)) * 100) >> FIXPT_SHIFT
-        kfree(src_buf)
-        kfree(dst_buf)
+        for b in src_bufs + dst_bufs:
+            kfree(b)
         if thread.failed_tests:
             await chan.terminate_sync()
         self._pr(
@@ -295,28 +379,43 @@ class Dmatest:
             return False
         return not (p.device and chan.device.name != p.device)
 
-    async def run(self) -> list[DmatestThread]:
+    def _request_channels(self, cap: DmaTransactionType, channels: list[DmaChan]) -> None:
         p = self.params
-        if p.iterations <= 0:
-            raise ValueError("dmatest: iterations=0 (run forever) cannot end in a simulation")
-        if p.dmatest != 0:
-            raise ValueError("dmatest: only memcpy (dmatest=0) is supported by this controller")
-        mask = DmaCapMask(DmaTransactionType.DMA_MEMCPY)
-        channels: list[DmaChan] = []
+        mask = DmaCapMask(cap)
         while not p.max_channels or len(channels) < p.max_channels:
             chan = dma_request_channel(mask, self._filter)
             if chan is None:
                 break
             channels.append(chan)
+            self._add_channel(chan)
+
+    def _add_channel(self, chan: DmaChan) -> None:
+        """dmatest_add_channel: copy or set threads (as `dmatest` says), xor and pq threads
+        where the device has them."""
+        p, caps = self.params, chan.device.cap_mask
+        types = [T.DMA_MEMCPY] if p.dmatest == 0 and T.DMA_MEMCPY in caps else []
+        types += [T.DMA_MEMSET] if p.dmatest == 1 and T.DMA_MEMSET in caps else []
+        types += [t for t in (T.DMA_XOR, T.DMA_PQ) if t in caps]
+        for t in types:
+            for i in range(p.threads_per_chan):
+                self.threads.append(DmatestThread(f"{chan.name}-{OP_NAMES[t]}{i}", chan, t))
+        log.info("dmatest: Added %d threads using %s", len(types) * p.threads_per_chan, chan.name)
+
+    async def run(self) -> list[DmatestThread]:
+        p = self.params
+        if p.iterations <= 0:
+            raise ValueError("dmatest: iterations=0 (run forever) cannot end in a simulation")
+        if p.dmatest not in (0, 1):
+            raise ValueError(f"dmatest: dmatest={p.dmatest}: 0 (memcpy) or 1 (memset)")
+        channels: list[DmaChan] = []
+        self._request_channels(T.DMA_MEMSET if p.dmatest == 1 else T.DMA_MEMCPY, channels)
+        self._request_channels(T.DMA_XOR, channels)
+        self._request_channels(T.DMA_PQ, channels)
         if not channels:
             log.info("dmatest: Could not start test, no channels configured")
             return []
         for chan in channels:
-            for i in range(p.threads_per_chan):
-                self.threads.append(DmatestThread(f"{chan.name}-copy{i}", chan))
-            log.info("dmatest: Added %d threads using %s", p.threads_per_chan, chan.name)
-        for chan in channels:
-            log.info("dmatest: Started %d threads using %s", p.threads_per_chan, chan.name)
+            log.info("dmatest: Started %d threads using %s", sum(t.chan is chan for t in self.threads), chan.name)
         tasks = [t.chan.device.runtime.spawn(self._thread(t)) for t in self.threads]
         for task in tasks:
             await task

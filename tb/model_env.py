@@ -5,6 +5,7 @@ the device probed; any report fails the test at the end. No simulator, no cocotb
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 from collections.abc import AsyncIterator
 
@@ -48,9 +49,12 @@ class ModelEnv:
         self.dma1: PydmaDevice | None = None
 
     def _controller(self, backend_cls, name: str, model_args: dict):
+        """A controller on the memory, and its struct device, which sees memory at the
+        controller's bus offset (dma-ranges)."""
         model = ControllerModel(self.memory, **model_args)
-        model.watch_accesses(self.dma_debug.device_access)
-        return model, backend_cls(model), Device(name, self.memory)
+        dev = Device(name, self.memory, dma_offset=model.bus_offset)
+        model.watch_accesses(functools.partial(self.dma_debug.device_access, dev=dev))
+        return model, backend_cls(model), dev
 
     def _devices(self) -> list[PydmaDevice]:
         return [d for d in (self.dma, self.dma1) if d is not None]

@@ -7,11 +7,22 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from pydma import (
+    DMA_BIDIRECTIONAL,
+    DMA_FROM_DEVICE,
+    DMA_MEMCPY,
+    DMA_PREP_FENCE,
+    DMA_TO_DEVICE,
     DMA_TRANS_ABORTED,
+    DmaCapMask,
     DmaStatus,
     SumCheckResult,
     dma_find_channel,
+    dma_map_single,
+    dma_request_channel,
+    dma_unmap_single,
     dmaengine_get,
     dmaengine_put,
     kfree,
@@ -97,15 +108,17 @@ def test_offload_and_software_give_the_same_bytes(seed: int) -> None:
     run(body())
 
 
-def test_chain_across_devices(seed: int) -> None:
+@pytest.mark.parametrize("offset", [0, 0x4000_0000])
+def test_chain_across_devices(seed: int, offset: int) -> None:
     """A copy on the memcpy-only device, an XOR that depends on it on the RAID device (a
     channel switch: an interrupt descriptor on the first device submits the XOR from its
     completion), a copy that depends on the XOR (stays on its channel). Each operation maps
-    the pages for its own device; every mapping is unmapped once, after its operation."""
+    the pages for its own device (which sees memory at `offset`: a wrong device's address
+    would read the wrong bytes); every mapping is unmapped once, after its operation."""
 
     async def body() -> None:
         rng = random.Random(seed)
-        async with started(second={}, **MEMCPY_ONLY) as env:
+        async with started(second={"bus_offset": offset}, **MEMCPY_ONLY) as env:
             dmaengine_get()
             assert dma_find_channel(T.DMA_MEMCPY).device is env.dma
             assert dma_find_channel(T.DMA_XOR).device is env.dma1
@@ -171,5 +184,64 @@ def test_raid6test_slice(seed: int) -> None:
         async with started(max_pq=4) as env:  # continuation: 12 disks on 4-source PQ
             tests, failures = await raid6test(env.dev, env.backend.runtime, [12], page_size=512, seed=seed)
             assert (tests, failures) == (66, 0)
+
+    run(body())
+
+
+def test_debug_reports_another_devices_address(seed: int) -> None:
+    """A dma_addr_t mapped for one device in another device's descriptor: with both seeing
+    memory alike the bytes would even be right, and the DMA-API debug mode reports it; with
+    an offset the access lands elsewhere and is reported as outside any mapping."""
+
+    async def body() -> None:
+        for offset, why in ((0, "a mapping for another device"), (0x2000, "kmalloc memory that no live mapping")):
+            rng = random.Random(seed)
+            async with started(second={"bus_offset": offset}) as env:
+                chan = env.dma1.channels[0]
+                assert dma_request_channel(DmaCapMask(DMA_MEMCPY), lambda c, want: c is want, chan) is chan
+                pad = kmalloc(env.dev, 0x2000, 64)  # dma1 reads it where it takes dma0's address of src
+                src, dst = _pages(env, rng, 2, 4096)
+                s_dma = dma_map_single(env.dev, src, 4096, DMA_TO_DEVICE)  # mapped for dma0's device
+                d_dma = dma_map_single(env.second[2], dst, 4096, DMA_FROM_DEVICE)
+                tx = chan.prep_dma_memcpy(d_dma, s_dma, 4096, 0)
+                await chan.sync_wait(tx.submit())
+                found = env.reports.take("device-access")
+                assert found and why in str(found[0]), found
+                dma_unmap_single(env.dev, s_dma, 4096, DMA_TO_DEVICE)
+                dma_unmap_single(env.second[2], d_dma, 4096, DMA_FROM_DEVICE)
+                await chan.release()
+                for p in (pad, src, dst):
+                    kfree(p)
+
+    run(body())
+
+
+def test_debug_reports_unmap_before_a_dependent_reads(seed: int) -> None:
+    """A client that unmaps a source while the operation that reads it still waits for its
+    dependency: the read is reported when it happens."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started() as env:
+            chan = env.dma.channels[0]
+            assert dma_request_channel(DmaCapMask(DMA_MEMCPY), lambda c, want: c is want, chan) is chan
+            a, b, c = _pages(env, rng, 3, 30000)
+            a_dma = dma_map_single(env.dev, a, 30000, DMA_TO_DEVICE)
+            b_dma = dma_map_single(env.dev, b, 30000, DMA_BIDIRECTIONAL)
+            c_dma = dma_map_single(env.dev, c, 30000, DMA_FROM_DEVICE)
+            first = chan.prep_dma_memcpy(b_dma, a_dma, 30000, DMA_PREP_FENCE)
+            second = chan.prep_dma_memcpy(c_dma, b_dma, 30000, 0)
+            first.submit()
+            cookie = second.submit()
+            chan.issue_pending()
+            dma_unmap_single(env.dev, b_dma, 30000, DMA_BIDIRECTIONAL)  # too early: second reads it
+            await chan.sync_wait(cookie)
+            found = env.reports.take("device-access")
+            assert found and "outside any live mapping" in str(found[0]), found
+            dma_unmap_single(env.dev, a_dma, 30000, DMA_TO_DEVICE)
+            dma_unmap_single(env.dev, c_dma, 30000, DMA_FROM_DEVICE)
+            await chan.release()
+            for p in (a, b, c):
+                kfree(p)
 
     run(body())

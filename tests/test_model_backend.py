@@ -609,17 +609,20 @@ def test_register_level_contract() -> None:
 
 
 def test_dmatest_on_the_model(seed: int) -> None:
-    """pydma.dmatest (the kernel's dmatest, ported) runs unchanged: two threads per channel
-    share each channel, so descriptors are appended, retired and reused all the time."""
+    """pydma.dmatest (the kernel's dmatest, ported) runs unchanged: copy, xor and pq threads,
+    two of each per channel, share each channel, so descriptors are appended, retired and
+    reused all the time; then memset threads (dmatest=1)."""
     from pydma.dmatest import Dmatest, DmatestParams
 
     async def body() -> None:
-        async with started() as env:
-            params = DmatestParams.parse(f"iterations=40 threads_per_chan=2 seed={seed}")
-            threads = await Dmatest(params, env.dev).run()
-            assert len(threads) == 8
-            assert all((t.total_tests, t.failed_tests) == (40, 0) for t in threads), [
-                (t.name, t.total_tests, t.failed_tests) for t in threads
-            ]
+        for args, kinds in (("", ("copy", "xor", "pq")), ("dmatest=1", ("set", "xor", "pq"))):
+            async with started() as env:
+                params = DmatestParams.parse(f"iterations=20 threads_per_chan=2 seed={seed} {args}")
+                threads = await Dmatest(params, env.dev).run()
+                names = sorted(t.name for t in threads)
+                assert names == sorted(f"dma0chan{c}-{k}{i}" for c in range(4) for k in kinds for i in range(2))
+                assert all((t.total_tests, t.failed_tests) == (20, 0) for t in threads), [
+                    (t.name, t.total_tests, t.failed_tests) for t in threads
+                ]
 
     run(body())

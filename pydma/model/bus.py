@@ -8,6 +8,9 @@ as on both simulation memories; an armed `Fault` answers its response. A failed 
 nothing (a faulted write burst changes no memory, as with tb/faults.py).
 
 Watchers (the DMA-API debug mode's `device_access`) see every memory access as it is made.
+A controller may see memory at an offset (`offset`: bus address = memory address + offset,
+as a dma-ranges translation in front of it would): accesses are translated before the
+memory, the faults and the watchers, which all speak memory addresses.
 """
 
 from __future__ import annotations
@@ -54,8 +57,9 @@ class DeviceRegister(Protocol):
 
 
 class Bus:
-    def __init__(self, memory: ModelMemory) -> None:
+    def __init__(self, memory: ModelMemory, offset: int = 0) -> None:
         self.memory = memory
+        self.offset = offset
         self.devices: dict[int, DeviceRegister] = {}  # by data register address
         self.faults: list[Fault] = []
         self.watchers: list[Callable[[int, int, bool], None]] = []
@@ -80,6 +84,7 @@ class Bus:
 
     # -- memory ----------------------------------------------------------------------------------
     def read(self, addr: int, length: int) -> bytes:
+        addr -= self.offset
         self._check_fault("read", addr, length)
         self._check_memory(addr, length, False)
         self.reads += 1
@@ -88,6 +93,7 @@ class Bus:
         return self.memory.raw_read(addr, length)
 
     def write(self, addr: int, data: bytes) -> None:
+        addr -= self.offset
         self._check_fault("write", addr, len(data))
         self._check_memory(addr, len(data), True)
         self.writes += 1

@@ -57,6 +57,7 @@ class ControllerModel:
     max_pq: int = 8  # accumulator's bytes (multi-source blocks)
     fill: bool = True
     acc_bytes: int = 4096
+    bus_offset: int = 0  # where it sees memory: bus address = memory address + bus_offset
     timing: Timing = field(default_factory=Timing)
 
     def __post_init__(self) -> None:
@@ -64,7 +65,7 @@ class ControllerModel:
             raise ValueError("1 to 16 channels and request lines")
         if self.data_bytes not in (4, 8, 16, 32) or self.addr_width not in (32, 64):
             raise ValueError("data bus of 4 to 32 bytes, 32- or 64-bit addresses")
-        self.bus = Bus(self.memory)
+        self.bus = Bus(self.memory, self.bus_offset)
         self.devices: dict[int, FifoDevice] = {}  # by request line
         self.errors: list[str] = []  # model crashes (bugs), for the test to check
         self._irq_events = [asyncio.Event() for _ in range(self.num_ch)]

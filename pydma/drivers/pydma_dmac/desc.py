@@ -47,8 +47,8 @@ class PydmaDesc(VirtDmaDesc):
         (a reused chain carries the last run's). The memory backend prepares the fastest
         way to do it once (`DmaMemory.zeroer`)."""
         if self._zero_statuses is None:
-            mem = self.hw[0].view.mem
-            self._zero_statuses = mem.zeroer([h.phys + OFF["STATUS"] for h in self.hw], 8)
+            mem = self.hw[0].view.mem  # (CPU addresses: the device's may be offset)
+            self._zero_statuses = mem.zeroer([h.view.addr + OFF["STATUS"] for h in self.hw], 8)
         self._zero_statuses()
 
     def queue_entries(self) -> list[tuple[PydmaDesc, int]]:
