@@ -187,6 +187,7 @@ module dma_acc
                         if (last && qn != '0) nzq <= 1'b1;
                     end
                     if (in_err) gerr <= 1'b1;
+
                     idx <= idx + 1'b1;
                 end
                 if (active && is_emit && e_in_ready) idx <= idx + 1'b1;

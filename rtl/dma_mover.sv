@@ -265,7 +265,7 @@ module dma_mover
         wire [AIW-1:0] base = (kind == PASS_ACC) ? cmd.dst[BW +: AIW] : cmd.src[BW +: AIW];
         dma_fifo #(.WIDTH(3 + 2 * NB_W + AIW + 5 + 8 + BW + 2 * B), .DEPTH(4)) u_xcmd (
             .clk, .rst, .in_valid(push), .in_ready(xc_ready),
-            .in_data({kind, n_aw, n_rd, base, cmd.load, cmd.last, cmd.to_p, cmd.to_q,
+            .in_data({kind, wc_n, n_rd, base, cmd.load, cmd.last, cmd.to_p, cmd.to_q,
                       s_off > d_off, cmd.coef, shift, first_strb, last_strb}),
             .out_valid(xc_valid), .out_ready(xc_pop),
             .out_data({xc_kind, xc_count, xc_nin, xc_base, xc_load, xc_last, xc_to_p, xc_to_q,

@@ -89,7 +89,7 @@ module dma_operands
         cmd.len = len;
         cmd.seq = seq;
         cmd.more = !last_pass;
-        cmd.dst = t[3] ? q_at : dst;
+        cmd.dst = (!src_pass && t[3]) ? q_at : dst;
         if (src_pass) begin
             cmd.kind = PASS_ACC;
             cmd.src = srcs[k[3:0]] + off;

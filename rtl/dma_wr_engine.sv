@@ -18,7 +18,8 @@
 //
 // A nop command (a CHECK pass) is one beat that is never put on the bus: it leaves the FIFO
 // like a dropped burst, and completes in order behind the writes before it with its
-// length, READ if the beat carries an error, and the beat's two low bits as SUM_CHECK.
+// length, READ if the beat carries an error (then no SUM_CHECK), else the beat's two low
+// bits as SUM_CHECK.
 module dma_wr_engine
     import pydma_layout_pkg::*;
     import dma_types_pkg::*;
@@ -239,7 +240,7 @@ module dma_wr_engine
             if (bq_chunk_last) begin
                 done_valid <= 1'b1;
                 done_ch <= bq_ch;
-                done_sum <= (bq_nop && !bq_drop) ? eq_sum : '0;
+                done_sum <= (bq_nop && !bq_drop && !eq_err) ? eq_sum : '0;
                 done_bytes <= (bq_drop || eq_null) ? '0 : bq_len;
                 done_err <= (bq_drop || eq_null) ? ERR_NONE
                           : eq_err ? ERR_READ

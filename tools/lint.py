@@ -22,15 +22,19 @@ def main() -> int:
     builds += [(TOPLEVEL, 64, 64, {"MAX_XOR": 0, "MAX_PQ": 0})]
     builds += [(TOPLEVEL, 32, 32, {"MAX_XOR": 16, "MAX_PQ": 1, "ACC_BYTES": 256, "FILL": 0})]
     for top, data_w, addr_w, extra in builds:
-        cmd = [
-            "verilator",
-            "--lint-only",
-            "-Wall",
-            "--top-module",
-            top,
-            f"-GDATA_W={data_w}",
-            f"-GADDR_W={addr_w}",
-        ] + [f"-G{k}={v}" for k, v in extra.items()] + [str(s) for s in sources(top)]
+        cmd = (
+            [
+                "verilator",
+                "--lint-only",
+                "-Wall",
+                "--top-module",
+                top,
+                f"-GDATA_W={data_w}",
+                f"-GADDR_W={addr_w}",
+            ]
+            + [f"-G{k}={v}" for k, v in extra.items()]
+            + [str(s) for s in sources(top)]
+        )
         proc = subprocess.run(cmd, cwd=RTL, capture_output=True, text=True)
         status = "clean" if proc.returncode == 0 else "FAILED"
         more = "".join(f" {k}={v}" for k, v in extra.items())
