@@ -262,7 +262,7 @@ module dma_chan
     // descriptor (slave transfers, which run one descriptor at a time)
     assign wb_req     = (state == S_WB && !abort_req) || q_wb_req;
     assign wb_addr    = q_wb_sel ? q_wb_addr : cur[ADDR_W-1:0] + ADDR_W'(DESC_STATUS_OFF);
-    assign wb_data    = q_wb_sel ? q_wb_data : {xferred, 22'd0, d_sum, xerr, 2'd0, eop, 1'b1};
+    assign wb_data    = q_wb_sel ? q_wb_data : {xferred, 22'd0, (xerr == ERR_NONE) ? d_sum : 2'b00, xerr, 2'd0, eop, 1'b1};
     // XFERRED belongs to descriptor number DONE_CNT: the queue's head, else the current one
     wire [31:0] xferred_rd = !q_empty ? q_head_xferred : xferred;
     // kill: also in the cycle a failed chunk completes, which is the first cycle the write

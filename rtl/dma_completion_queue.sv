@@ -84,7 +84,9 @@ module dma_completion_queue
     assign wb_req       = q_valid[0] && q_left[0] == 0 && !wb_busy && !abort_req && !stop;
     assign wb_sel       = wb_req || wb_busy;
     assign wb_addr      = q_addr[0][ADDR_W-1:0] + ADDR_W'(DESC_STATUS_OFF);
-    assign wb_data      = {q_xfer[0], 22'd0, q_sum[0], q_err[0], 2'd0, 1'b0, 1'b1};
+    // (a failed descriptor's SUM_CHECK bits mean nothing: not reported)
+    assign wb_data      = {q_xfer[0], 22'd0, (q_err[0] == ERR_NONE) ? q_sum[0] : 2'b00, q_err[0],
+                           2'd0, 1'b0, 1'b1};
     assign retired      = pop && !wb_err;
     assign retired_ioc  = retired && q_ioc[0];
     assign head_xferred = q_xfer[0];
