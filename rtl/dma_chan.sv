@@ -26,6 +26,13 @@
 // was fetched, its NEXT word may be stale, so the channel re-reads it before following it.
 // ABORT stops at the next safe point, lets what is on the bus finish, writes nothing more
 // and goes idle.
+//
+// Descriptor operations (docs/raid-operations.md) are data-path passes, not states: a
+// MEMSET is issued as a copy whose chunks are FILL passes, an INTERRUPT retires at once
+// (nothing to move), and XOR, XOR_VAL, PQ and PQ_VAL are issued in S_ISSUE through the
+// operand block (dma_operands), which loads the operand table and turns each chunk into a
+// group of passes. Their chunks end on ACC_BYTES-aligned destination addresses. Only the
+// passes that write or check complete (ACC passes do not), so the chunk counts are of those.
 module dma_chan
     import pydma_layout_pkg::*;
     import dma_types_pkg::*;
@@ -36,7 +43,11 @@ module dma_chan
     parameter int CL_W   = 13,   // width of a chunk length (CHUNK_BYTES and a burst fit)
     parameter int CHUNK_BYTES = 4096,
     parameter int BUS_BYTES_LOG2 = 3,
-    parameter int QUEUE_DEPTH = 4  // memory-copy descriptors completing behind the one issued
+    parameter int QUEUE_DEPTH = 4, // memory-copy descriptors completing behind the one issued
+    parameter int MAX_XOR = 0,     // descriptor operations of the instance (OPS_CONFIG)
+    parameter int MAX_PQ = 0,
+    parameter bit FILL = 1'b0,
+    parameter int ACC_BYTES = 4096
 ) (
     input  logic              clk,
     input  logic              rst,
@@ -110,6 +121,9 @@ module dma_chan
     logic [31:0] outstanding;
     logic [3:0]  xerr;
     logic [3:0]  end_code;     // a later descriptor could not be fetched: halt once drained
+    logic        d_multi;      // XOR, XOR_VAL, PQ, PQ_VAL: issued by the operand block
+    logic [7:0]  d_fill;       // MEMSET: the fill byte
+    sum_check_t  d_sum;        // CHECK results of the current descriptor
     logic [31:0] c_left;       // chunks of the current descriptor in flight
     logic [1:0]  c_seq;        // the current descriptor's number
 
@@ -132,8 +146,13 @@ module dma_chan
     logic [CL_W-1:0] hs_len;
 
     localparam logic [31:0] CHUNK = 32'(CHUNK_BYTES);
-    // the flags a copy may carry (OP = COPY, no sources): the channel runs copies only
-    localparam logic [31:0] COPY_CTRL_MASK = (32'd1 << DCTRL_IOC_BIT) | (32'd1 << DCTRL_EOC_BIT);
+    localparam bit HAS_OPS = MAX_XOR > 0 || MAX_PQ > 0;
+
+    // the operand block (multi-source operations)
+    logic        op_fetch_req, op_loading, op_fetching, op_fail, op_valid, op_mid;
+    logic [ADDR_W-1:0] op_fetch_addr;
+    dma_err_t    op_code;
+    cmd_t        op_cmd, own_cmd;
 
     function automatic logic addr_bad(input logic [63:0] a, input logic need_desc_align);
         logic bad;
@@ -148,6 +167,10 @@ module dma_chan
     wire [63:0] f_dst  = f_desc[DESC_DST_OFF*8 +: 64];
     wire [31:0] f_len  = f_desc[DESC_LEN_OFF*8 +: 32];
     wire [31:0] f_ctrl = f_desc[DESC_CTRL_OFF*8 +: 32];
+    wire [3:0]  f_op   = f_ctrl[DCTRL_OP_LSB +: DCTRL_OP_W];
+    wire [4:0]  f_nsrc = f_ctrl[DCTRL_NSRC_LSB +: DCTRL_NSRC_W];
+    wire        f_dis  = f_ctrl[DCTRL_PQ_DISABLE_P_BIT] || f_ctrl[DCTRL_PQ_DISABLE_Q_BIT];
+    wire        f_multi = f_op == OP_XOR || f_op == OP_XOR_VAL || f_op == OP_PQ || f_op == OP_PQ_VAL;
 
     wire slave    = cfg.slave.dir != DIR_MEM_TO_MEM;
     wire to_dev   = cfg.slave.dir == DIR_MEM_TO_DEV;
@@ -158,8 +181,29 @@ module dma_chan
     // the fetched descriptor's checks, made as it arrives (no separate check cycle). A
     // function, written out where it is looked at (the arrival branch below, the handshake's
     // start): a shared wire would be evaluated on every cycle of every channel.
+    /* verilator lint_off CMPCONST */  // MAX_XOR, MAX_PQ may be 0 or the largest NSRC
+    /* verilator lint_off UNSIGNED */
+    function automatic logic op_bad();  // the operation, its sources and flags
+        logic bad;
+        unique case (f_op)
+            OP_COPY:      bad = f_nsrc != 0 || f_dis || f_len == 0;
+            OP_MEMSET:    bad = !FILL || f_nsrc != 0 || f_dis || f_len == 0 || f_src[63:8] != 0;
+            OP_XOR, OP_XOR_VAL:
+                bad = MAX_XOR == 0 || f_nsrc < 5'd2 || f_nsrc > 5'(MAX_XOR) || f_dis
+                   || f_len == 0 || f_src[5:0] != 0;
+            OP_PQ, OP_PQ_VAL:
+                bad = MAX_PQ == 0 || f_nsrc < 5'd1 || f_nsrc > 5'(MAX_PQ) || f_len == 0
+                   || (f_ctrl[DCTRL_PQ_DISABLE_P_BIT] && f_ctrl[DCTRL_PQ_DISABLE_Q_BIT])
+                   || f_src[5:0] != 0;
+            OP_INTERRUPT: bad = f_nsrc != 0 || f_dis || f_len != 0 || f_src != 0 || f_dst != 0;
+            default:      bad = 1'b1;
+        endcase
+        return bad || (f_ctrl & ~DCTRL_VALID_MASK) != 0 || (slave && f_op != OP_COPY);
+    endfunction
+    /* verilator lint_on UNSIGNED */
+    /* verilator lint_on CMPCONST */
     function automatic logic desc_bad();
-        return f_len == 0 || (f_ctrl & ~COPY_CTRL_MASK) != 0
+        return op_bad()
             || addr_bad(f_src, 1'b0) || addr_bad(f_dst, 1'b0)
             || (slave && (cfg.slave.dir == 2'd3 || width_bad || (f_len & elem_mask) != 0
                           || (cfg.slave.dev_addr[31:0] & elem_mask) != 0
@@ -174,34 +218,53 @@ module dma_chan
     // destination beat boundary, so no destination beat is written twice, and the mover can
     // carry the source beat two chunks share instead of reading it again (dma_mover)
     localparam int CHUNK_LOG2 = $clog2(CHUNK_BYTES);
-    wire [31:0] to_seam = CHUNK - 32'(dst_p[CHUNK_LOG2-1:0]);
+    // (multi-source chunks end on ACC_BYTES-aligned destination addresses: a chunk is one
+    // accumulator window)
+    localparam int ACC_LOG2 = $clog2(ACC_BYTES);
+    wire [31:0] to_seam = (HAS_OPS && d_multi) ? 32'(ACC_BYTES) - 32'(dst_p[ACC_LOG2-1:0])
+                                               : CHUNK - 32'(dst_p[CHUNK_LOG2-1:0]);
     wire [31:0] this_chunk = (rem < to_seam) ? rem : to_seam;
     wire paused = cfg.pause && (state == S_IDLE || state == S_HALT
-                 || ((state == S_ISSUE || hs_waiting) && outstanding == 0 && q_empty));
+                 || ((state == S_ISSUE || hs_waiting) && outstanding == 0 && q_empty && !op_mid));
 
     // prefetch while a memory-copy descriptor is issued whose NEXT is valid (not the end of
     // the chain, and not the tail when fetched: a stale NEXT is re-read as before)
     wire pf_want = (state == S_ISSUE || state == S_RETIRE) && !slave && !cfg.cyclic
                 && !d_ctrl[DCTRL_EOC_BIT] && !was_tail && !addr_bad(d_next, 1'b1)
-                && !abort_req && !err_known && xerr == ERR_NONE;
-    assign fetch_req  = state == S_FETCH && !addr_bad(cur, 1'b1) && !abort_req && !err_known || pf_req;
-    assign fetch_addr = pf_req ? d_next[ADDR_W-1:0] : cur[ADDR_W-1:0];
-    assign cmd_valid  = state == S_ISSUE && !cfg.pause && !abort_req
+                && !abort_req && !err_known && xerr == ERR_NONE && !op_loading;
+    // the fetch port: descriptors, the prefetch, and the operand table's rows
+    assign fetch_req  = state == S_FETCH && !addr_bad(cur, 1'b1) && !abort_req && !err_known || pf_req
+                     || op_fetch_req;
+    assign fetch_addr = op_fetch_req ? op_fetch_addr : pf_req ? d_next[ADDR_W-1:0] : cur[ADDR_W-1:0];
+    wire issuing = state == S_ISSUE && !abort_req;
+    assign cmd_valid  = issuing && (d_multi ? op_valid : !cfg.pause)
                      || hs_cmd_valid;
-    assign cmd.src    = (slave && !to_dev) ? cfg.slave.dev_addr[ADDR_W-1:0] : src_p;
-    assign cmd.dst    = (slave && to_dev) ? cfg.slave.dev_addr[ADDR_W-1:0] : dst_p;
-    assign cmd.len    = hs_cmd_phase ? hs_len : this_chunk[CL_W-1:0];
-    assign cmd.fixed_src = slave && !to_dev;
-    assign cmd.fixed_dst = slave && to_dev;
-    assign cmd.size   = cfg.slave.width;
+    // a copy, a MEMSET's FILL or a slave transfer's chunk; or a pass of the operand block
+    always_comb begin
+        own_cmd = '0;
+        own_cmd.src    = (slave && !to_dev) ? cfg.slave.dev_addr[ADDR_W-1:0] : src_p;
+        own_cmd.dst    = (slave && to_dev) ? cfg.slave.dev_addr[ADDR_W-1:0] : dst_p;
+        own_cmd.len    = hs_cmd_phase ? hs_len : this_chunk[CL_W-1:0];
+        own_cmd.fixed_src = slave && !to_dev;
+        own_cmd.fixed_dst = slave && to_dev;
+        own_cmd.size   = cfg.slave.width;
+        own_cmd.seq    = c_seq;
+        own_cmd.kind   = (FILL && d_ctrl[DCTRL_OP_LSB +: DCTRL_OP_W] == OP_MEMSET) ? PASS_FILL : PASS_COPY;
+        own_cmd.coef   = d_fill;
+        own_cmd.tally  = 1'b1;
+    end
+    assign cmd = (HAS_OPS && d_multi) ? op_cmd : own_cmd;
+    // the commands that complete (all but ACC passes), and the end of a chunk (its last pass)
+    wire cmd_take   = cmd_valid && cmd_ready;
+    wire cmd_counts = cmd_take && cmd.kind != PASS_ACC;
+    wire chunk_take = cmd_take && !cmd.more;
     // status write-back: the completion queue's head (memory copies) or the current
     // descriptor (slave transfers, which run one descriptor at a time)
     assign wb_req     = (state == S_WB && !abort_req) || q_wb_req;
     assign wb_addr    = q_wb_sel ? q_wb_addr : cur[ADDR_W-1:0] + ADDR_W'(DESC_STATUS_OFF);
-    assign wb_data    = q_wb_sel ? q_wb_data : {xferred, 24'd0, xerr, 2'd0, eop, 1'b1};
+    assign wb_data    = q_wb_sel ? q_wb_data : {xferred, 22'd0, (xerr == ERR_NONE) ? d_sum : 2'b00, xerr, 2'd0, eop, 1'b1};
     // XFERRED belongs to descriptor number DONE_CNT: the queue's head, else the current one
     wire [31:0] xferred_rd = !q_empty ? q_head_xferred : xferred;
-    assign cmd.seq    = c_seq;
     // kill: also in the cycle a failed chunk completes, which is the first cycle the write
     // barrier (in dma_wr_engine) could let a later descriptor's writes go
     assign kill       = abort_req || err_known || (chunk_done && chunk.err != ERR_NONE);
@@ -221,9 +284,9 @@ module dma_chan
     wire drained = outstanding == 0 && !chunk_done;  // no chunk of the channel's on the bus
     // the chain stops (end, error) once nothing of it is on the bus any more
     wire waitq_done = state == S_WAITQ && !abort_req && drained && !q_wb && (q_stop || q_empty)
-                   && !pf_busy;
+                   && !pf_busy && !op_fetching;
     // an abort is done: a partly served request has had its handshake, nothing is on the bus
-    wire abort_done = state == S_ABORT && !hs_finish && drained && !q_wb && !pf_busy;
+    wire abort_done = state == S_ABORT && !hs_finish && drained && !q_wb && !pf_busy && !op_fetching;
     // the descriptor that arrived becomes the current one (the last arm of S_FETCH_WAIT)
     wire f_take = state == S_FETCH_WAIT && f_arrived && !abort_req && !f_err && !err_known
                && !refetch;
@@ -238,9 +301,29 @@ module dma_chan
         .active(hs_active), .req, .rsp
     );
 
+    if (HAS_OPS) begin : g_ops
+        dma_operands #(.cmd_t(cmd_t), .ADDR_W(ADDR_W), .CL_W(CL_W)) u_operands (
+            .clk, .rst, .en(active),
+            .start(f_take && f_multi && !desc_bad()), .start_ctrl(f_ctrl),
+            .start_table(f_src[ADDR_W-1:0]),
+            .fetch_req(op_fetch_req), .fetch_addr(op_fetch_addr), .fetch_gnt,
+            .fetch_done(fetch_done && op_fetching), .fetch_err, .fetch_desc,
+            .loading(op_loading), .fetching(op_fetching), .load_fail(op_fail), .load_code(op_code),
+            .go(issuing && d_multi && !cfg.pause), .go_on(issuing && d_multi),
+            .off(src_p), .dst(dst_p), .len(this_chunk[CL_W-1:0]), .seq(c_seq),
+            .cmd_valid(op_valid), .cmd(op_cmd), .cmd_ready, .mid(op_mid)
+        );
+    end else begin : g_no_ops
+        assign {op_fetch_req, op_loading, op_fetching, op_fail, op_valid, op_mid} = '0;
+        assign op_fetch_addr = '0;
+        assign op_code = ERR_NONE;
+        assign op_cmd = '0;
+    end
+
     dma_desc_prefetch u_prefetch (
         .clk, .rst, .en(active), .want(pf_want), .next_is_tail(d_next == tail), .req(pf_req),
-        .fetch_gnt, .fetch_done, .fetch_err, .fetch_desc,
+        .fetch_gnt(fetch_gnt && !op_fetch_req), .fetch_done(fetch_done && !op_fetching),
+        .fetch_err, .fetch_desc,
         .drop((state == S_FETCH_WAIT && f_arrived) || waitq_done || abort_done),
         .idle(pf_idle), .busy(pf_busy), .on(pf_on), .next_was_tail(pf_next_was_tail),
         .arrived(f_arrived), .arrived_err(f_err), .arrived_desc(f_desc)
@@ -249,7 +332,8 @@ module dma_chan
     dma_completion_queue #(.done_t(done_t), .ADDR_W(ADDR_W), .DEPTH(QUEUE_DEPTH)) u_queue (
         .clk, .rst, .en(active),
         .push(q_push),
-        .push_entry('{addr: cur, ioc: d_ctrl[DCTRL_IOC_BIT], left: c_left, xferred: xferred, err: xerr}),
+        .push_entry('{addr: cur, ioc: d_ctrl[DCTRL_IOC_BIT], left: c_left, xferred: xferred, err: xerr,
+                      sum: d_sum}),
         .room(q_room),
         .chunk_done, .chunk, .to_cur(q_to_cur),
         .abort_req, .wb_req(q_wb_req), .wb_sel(q_wb_sel), .wb_addr(q_wb_addr), .wb_data(q_wb_data),
@@ -309,7 +393,7 @@ module dma_chan
             outstanding <= '0;
             {d_next, d_ctrl, was_tail, refetch, eop, skip} <= '0;
             {rem, xferred, src_p, dst_p, xerr} <= '0;
-            {end_code, c_left, c_seq} <= '0;
+            {end_code, c_left, c_seq, d_multi, d_fill, d_sum} <= '0;
         end else if (active) begin
             // ---- register writes that act here ------------------------------------------
             if (ctl.abort_wr) abort_req <= 1'b1;
@@ -326,9 +410,11 @@ module dma_chan
             if (cur_chunk_done) begin
                 if (chunk.err != ERR_NONE && xerr == ERR_NONE) xerr <= chunk.err;
                 if (chunk.err == ERR_NONE) xferred <= xferred + 32'(chunk.bytes);
+                d_sum <= d_sum | chunk.sum;
             end
-            outstanding <= outstanding + 32'(cmd_valid && cmd_ready) - 32'(chunk_done);
-            c_left <= c_left + 32'(cmd_valid && cmd_ready) - 32'(cur_chunk_done);
+            if (op_fail && xerr == ERR_NONE) xerr <= op_code;  // the operand table
+            outstanding <= outstanding + 32'(cmd_counts) - 32'(chunk_done);
+            c_left <= c_left + 32'(cmd_counts) - 32'(cur_chunk_done);
 
             // ---- the completion queue wrote a status back ------------------------------------
             if (q_retired) done_cnt <= done_cnt + 1'b1;
@@ -338,6 +424,7 @@ module dma_chan
                 c_left <= '0;
                 xferred <= '0;
                 xerr <= ERR_NONE;
+                d_sum <= '0;
             end
 
             // ---- descriptor state machine -------------------------------------------------
@@ -388,8 +475,12 @@ module dma_chan
                     end else begin  // f_take: it is the current descriptor now
                         {d_next, d_ctrl} <= {f_next, f_ctrl};
                         rem <= f_len;
-                        src_p <= f_src[ADDR_W-1:0];
+                        // multi-source: the offset into the sources (the table is the operand block's)
+                        src_p <= f_multi ? '0 : f_src[ADDR_W-1:0];
                         dst_p <= f_dst[ADDR_W-1:0];
+                        d_multi <= HAS_OPS && f_multi;
+                        d_fill <= f_src[7:0];
+                        d_sum <= '0;
                         xferred <= '0;
                         xerr <= ERR_NONE;
                         eop <= skip;
@@ -399,8 +490,8 @@ module dma_chan
                             state <= slave ? S_WB : S_RETIRE;
                         end else if (skip) begin
                             state <= S_WB;  // the transaction already ended: nothing to move
-                        end else begin
-                            state <= slave ? S_PACE : S_ISSUE;
+                        end else begin  // (an INTERRUPT has nothing to move)
+                            state <= slave ? S_PACE : (f_len == 0) ? S_RETIRE : S_ISSUE;
                         end
                     end
                 end
@@ -409,7 +500,7 @@ module dma_chan
                     else if (err_known) state <= S_WAITQ;  // an earlier one failed: drop this
                     else if (xerr != ERR_NONE || (cur_chunk_done && chunk.err != ERR_NONE)) begin
                         state <= S_RETIRE;  // stop issuing after an error
-                    end else if (cmd_valid && cmd_ready) begin
+                    end else if (chunk_take) begin
                         rem   <= rem - this_chunk;
                         src_p <= src_p + ADDR_W'(this_chunk);
                         dst_p <= dst_p + ADDR_W'(this_chunk);

@@ -58,6 +58,7 @@ module dma_completion_queue
     logic [31:0]   q_left [QD];  // chunks still in flight
     logic [31:0]   q_xfer [QD];  // bytes moved
     dma_err_t      q_err [QD];
+    sum_check_t    q_sum [QD];   // CHECK results, ORed over its chunks
 
     logic [QD-1:0] to_q;       // the entry a completion now belongs to
     logic          q_err_any;
@@ -83,7 +84,9 @@ module dma_completion_queue
     assign wb_req       = q_valid[0] && q_left[0] == 0 && !wb_busy && !abort_req && !stop;
     assign wb_sel       = wb_req || wb_busy;
     assign wb_addr      = q_addr[0][ADDR_W-1:0] + ADDR_W'(DESC_STATUS_OFF);
-    assign wb_data      = {q_xfer[0], 24'd0, q_err[0], 2'd0, 1'b0, 1'b1};
+    // (a failed descriptor's SUM_CHECK bits mean nothing: not reported)
+    assign wb_data      = {q_xfer[0], 22'd0, (q_err[0] == ERR_NONE) ? q_sum[0] : 2'b00, q_err[0],
+                           2'd0, 1'b0, 1'b1};
     assign retired      = pop && !wb_err;
     assign retired_ioc  = retired && q_ioc[0];
     assign head_xferred = q_xfer[0];
@@ -96,12 +99,14 @@ module dma_completion_queue
                 q_left[i] <= '0;
                 q_xfer[i] <= '0;
                 q_err[i] <= ERR_NONE;
+                q_sum[i] <= '0;
             end
         end else if (en) begin
             logic [QD-1:0] nv, ni;
             logic [63:0]   na [QD];
             logic [31:0]   nl [QD], nx [QD];
             dma_err_t      ne [QD];
+            sum_check_t    ns [QD];
             nv = q_valid;
             ni = q_ioc;
             for (int i = 0; i < QD; i++) begin
@@ -109,10 +114,12 @@ module dma_completion_queue
                 nl[i] = q_left[i];
                 nx[i] = q_xfer[i];
                 ne[i] = q_err[i];
+                ns[i] = q_sum[i];
             end
             for (int i = 0; i < QD; i++) begin
                 if (chunk_done && to_q[i]) begin
                     nl[i] = nl[i] - 32'd1;
+                    ns[i] = ns[i] | chunk.sum;
                     if (chunk.err == ERR_NONE) nx[i] = nx[i] + 32'(chunk.bytes);
                     else if (ne[i] == ERR_NONE) ne[i] = chunk.err;
                 end
@@ -135,6 +142,7 @@ module dma_completion_queue
                     nl[i] = nl[i + 1];
                     nx[i] = nx[i + 1];
                     ne[i] = ne[i + 1];
+                    ns[i] = ns[i + 1];
                 end
             end
             if (push) begin
@@ -150,6 +158,7 @@ module dma_completion_queue
                       + ((chunk_done && to_cur && chunk.err == ERR_NONE) ? 32'(chunk.bytes) : 32'd0);
                 ne[k] = (push_entry.err != ERR_NONE) ? push_entry.err
                       : ((chunk_done && to_cur) ? chunk.err : ERR_NONE);
+                ns[k] = push_entry.sum | ((chunk_done && to_cur) ? chunk.sum : '0);
             end
             q_valid <= nv;
             q_ioc <= ni;
@@ -158,6 +167,7 @@ module dma_completion_queue
                 q_left[i] <= nl[i];
                 q_xfer[i] <= nx[i];
                 q_err[i] <= ne[i];
+                q_sum[i] <= ns[i];
             end
             // the channel's state machine has the last word
             if (flush) q_valid <= '0;

@@ -37,7 +37,7 @@ module dma_desc_fetch
     logic [CW-1:0] arb_idx;
 
     dma_rr_arb #(.N(NUM_CH)) u_arb (
-        .clk, .rst, .req(state == S_IDLE ? req : '0), .advance(state == S_IDLE),
+        .clk, .rst, .req(state == S_IDLE ? req : '0), .advance(state == S_IDLE), .lock(1'b0),
         .gnt_valid(arb_valid), .gnt_idx(arb_idx)
     );
 

@@ -5,6 +5,14 @@
 // A fixed side (a device FIFO register) moves one element per beat in FIXED bursts; the
 // packer and unpacker convert between that and contiguous beats, so the realigner only ever
 // sees contiguous data (with the fixed side at lane offset 0).
+//
+// A command is one pass (cmd.kind, docs/raid-operations.md) and goes only to the engines it
+// uses: COPY to all of them; ACC (a source of a multi-source group) to the read side, the
+// realigner and the unpacker, into the accumulator; FILL, EMIT_P and EMIT_Q to the output
+// stage and the write engine; CHECK to the output stage and the write engine as a one-beat
+// burst that never reaches the bus, so that it completes in order with the writes. The
+// output stage (dma_acc, between the unpacker and the write FIFO) exists when the instance
+// has FILL or an accumulator (HAS_ACC); a copy goes through it without a register.
 module dma_mover
     import dma_types_pkg::*;
 #(
@@ -20,6 +28,9 @@ module dma_mover
     parameter int MAX_BURST = 64,
     parameter int FIFO_DEPTH = 128,
     parameter int MAX_OUTSTANDING = 8,
+    parameter bit HAS_ACC = 1'b0,      // XOR/PQ accumulator (ACC_BYTES of P and of Q)
+    parameter bit HAS_FILL = 1'b0,     // MEMSET
+    parameter int ACC_BYTES = 4096,
     localparam int B = DATA_W / 8,
     localparam int BW = $clog2(B),
     localparam int CW = (NUM_CH > 1) ? $clog2(NUM_CH) : 1,
@@ -52,6 +63,11 @@ module dma_mover
     output done_t             done
 );
     // ---- dispatch: derive each engine's view of the chunk ----------------------------------
+    wire pass_kind_t kind = cmd.kind;
+    wire to_rd = kind == PASS_COPY || kind == PASS_ACC;   // read, pack, realign, unpack
+    wire to_wr = kind != PASS_ACC;                        // the write engine
+    wire is_copy = kind == PASS_COPY;
+    wire is_check = kind == PASS_CHECK;
     wire [BW-1:0] s_lane = cmd.src[BW-1:0];
     wire [BW-1:0] d_lane = cmd.dst[BW-1:0];
     wire [BW-1:0] s_off = cmd.fixed_src ? '0 : s_lane;  // as the realigner sees it
@@ -73,7 +89,7 @@ module dma_mover
     logic [CW-1:0]     last_ch;
     desc_seq_t         last_seq;
     logic [ADDR_W-1:0] last_src_end, last_dst_end;
-    wire carry = last_valid && !cmd.fixed_src && !cmd.fixed_dst && cmd_ch == last_ch
+    wire carry = is_copy && last_valid && !cmd.fixed_src && !cmd.fixed_dst && cmd_ch == last_ch
               && cmd.seq == last_seq && cmd.src == last_src_end && cmd.dst == last_dst_end
               && d_lane == '0 && s_lane != '0 && n_rd > NB_W'(1);
     wire [ADDR_W-1:0] src_al = cmd.fixed_src ? cmd.src
@@ -85,9 +101,13 @@ module dma_mover
     wire axi_size_t wr_size = cmd.fixed_dst ? axi_size_t'(cmd.size) : axi_size_t'(BW);
 
     logic rc_ready, pc_ready, ac_ready, uc_ready, wc_ready;
-    assign cmd_ready = rc_ready && pc_ready && ac_ready && uc_ready && wc_ready;
+    logic xc_ready;
+    assign cmd_ready = rc_ready && pc_ready && ac_ready && uc_ready && wc_ready && xc_ready;
     wire push = cmd_valid && cmd_ready;
+    wire push_rd = push && to_rd;
+    wire push_wr = push && to_wr;
     wire unused_r_last = r.last;  // bursts are counted: the engines know where they end
+    wire unused_more = cmd.more;  // (the arbiter's: a group comes whole)
 
     always_ff @(posedge clk) begin
         if (rst) begin
@@ -98,7 +118,7 @@ module dma_mover
             last_dst_end <= '0;
         end else begin
             if (push) begin
-                last_valid <= !cmd.fixed_src && !cmd.fixed_dst;
+                last_valid <= is_copy && !cmd.fixed_src && !cmd.fixed_dst;
                 last_ch <= cmd_ch;
                 last_seq <= cmd.seq;
                 last_src_end <= cmd.src + ADDR_W'(cmd.len);
@@ -114,7 +134,7 @@ module dma_mover
     logic rc_fixed;
     axi_size_t rc_size;
     dma_fifo #(.WIDTH(ADDR_W + NB_W + 4), .DEPTH(4)) u_rcmd (
-        .clk, .rst, .in_valid(push), .in_ready(rc_ready),
+        .clk, .rst, .in_valid(push_rd), .in_ready(rc_ready),
         .in_data({src_al, n_ar_c, cmd.fixed_src, rd_size}),
         .out_valid(rc_valid), .out_ready(rc_pop), .out_data({rc_addr, rc_beats, rc_fixed, rc_size})
     );
@@ -124,7 +144,7 @@ module dma_mover
     logic [BW-1:0] pc_lane;
     logic [NB_W-1:0] pc_count;
     dma_fifo #(.WIDTH(3 + BW + NB_W), .DEPTH(4)) u_pcmd (
-        .clk, .rst, .in_valid(push), .in_ready(pc_ready),
+        .clk, .rst, .in_valid(push_rd), .in_ready(pc_ready),
         .in_data({cmd.fixed_src, cmd.size, s_lane, n_ar_c}),
         .out_valid(pc_valid), .out_ready(pc_pop), .out_data({pc_fixed, pc_size, pc_lane, pc_count})
     );
@@ -134,7 +154,7 @@ module dma_mover
     logic [BW-1:0] uc_lane;
     logic [NB_W-1:0] uc_count;
     dma_fifo #(.WIDTH(3 + BW + NB_W), .DEPTH(4)) u_ucmd (
-        .clk, .rst, .in_valid(push), .in_ready(uc_ready),
+        .clk, .rst, .in_valid(push_rd), .in_ready(uc_ready),
         .in_data({cmd.fixed_dst, cmd.size, d_lane, n_aw}),
         .out_valid(uc_valid), .out_ready(uc_pop), .out_data({uc_fixed, uc_size, uc_lane, uc_count})
     );
@@ -144,7 +164,7 @@ module dma_mover
     logic [NB_W-1:0] ac_nin, ac_nout;
     logic [B-1:0] ac_first, ac_last;
     dma_fifo #(.WIDTH(BW + 2 + 2 * NB_W + 2 * B), .DEPTH(4)) u_acmd (
-        .clk, .rst, .in_valid(push), .in_ready(ac_ready),
+        .clk, .rst, .in_valid(push_rd), .in_ready(ac_ready),
         .in_data({shift, s_off > d_off && !carry, carry, n_rd_c, n_wr, first_strb, last_strb}),
         .out_valid(ac_valid), .out_ready(ac_pop),
         .out_data({ac_shift, ac_prime, ac_carry, ac_nin, ac_nout, ac_first, ac_last})
@@ -155,14 +175,18 @@ module dma_mover
     logic [ADDR_W-1:0] wc_addr;
     logic [NB_W-1:0] wc_beats;
     logic [CL_W-1:0] wc_len;
-    logic wc_fixed;
+    logic wc_fixed, wc_nop;
     axi_size_t wc_size;
     desc_seq_t wc_seq;
-    dma_fifo #(.WIDTH(CW + ADDR_W + NB_W + CL_W + 6), .DEPTH(4)) u_wcmd (
-        .clk, .rst, .in_valid(push), .in_ready(wc_ready),
-        .in_data({cmd_ch, dst_al, n_aw, cmd.len, cmd.fixed_dst, wr_size, cmd.seq}),
+    // a CHECK is one beat (the output stage's verdict) that never reaches the bus; a pass
+    // whose bytes do not count (the second output of a group) completes with 0 bytes
+    wire [NB_W-1:0] wc_n = is_check ? NB_W'(1) : n_aw;
+    wire [CL_W-1:0] wc_l = cmd.tally ? cmd.len : '0;
+    dma_fifo #(.WIDTH(CW + ADDR_W + NB_W + CL_W + 7), .DEPTH(4)) u_wcmd (
+        .clk, .rst, .in_valid(push_wr), .in_ready(wc_ready),
+        .in_data({cmd_ch, dst_al, wc_n, wc_l, cmd.fixed_dst, wr_size, cmd.seq, is_check}),
         .out_valid(wc_valid), .out_ready(wc_pop),
-        .out_data({wc_ch, wc_addr, wc_beats, wc_len, wc_fixed, wc_size, wc_seq})
+        .out_data({wc_ch, wc_addr, wc_beats, wc_len, wc_fixed, wc_size, wc_seq, wc_nop})
     );
 
     // ---- read side -------------------------------------------------------------------------
@@ -209,7 +233,7 @@ module dma_mover
         .out_err(al_err)
     );
 
-    logic up_valid, wf_ready, up_err;
+    logic up_valid, up_ready, up_err;
     logic [DATA_W-1:0] up_data;
     logic [B-1:0] up_strb;
 
@@ -218,9 +242,52 @@ module dma_mover
         .cmd_size(uc_size), .cmd_lane(uc_lane), .cmd_count(uc_count),
         .in_valid(al_valid), .in_ready(al_ready), .in_data(al_data), .in_strb(al_strb),
         .in_err(al_err),
-        .out_valid(up_valid), .out_ready(wf_ready), .out_data(up_data), .out_strb(up_strb),
+        .out_valid(up_valid), .out_ready(up_ready), .out_data(up_data), .out_strb(up_strb),
         .out_err(up_err)
     );
+
+    // ---- output stage: fill and accumulators (absent from a copy-only instance) ------------
+    logic xo_valid, wf_ready, xo_err;
+    logic [DATA_W-1:0] xo_data;
+    logic [B-1:0] xo_strb;
+
+    if (HAS_ACC || HAS_FILL) begin : g_stage
+        localparam int AIW = $clog2(ACC_BYTES) - BW;
+        logic xc_valid, xc_pop;
+        pass_kind_t xc_kind;
+        logic [NB_W-1:0] xc_count, xc_nin;
+        logic [AIW-1:0] xc_base;
+        logic xc_load, xc_last, xc_to_p, xc_to_q, xc_prime;
+        logic [7:0] xc_coef;
+        logic [BW-1:0] xc_shift;
+        logic [B-1:0] xc_first, xc_last_strb;
+        // ACC: its destination beat in the window; EMIT: the group's (its source here)
+        wire [AIW-1:0] base = (kind == PASS_ACC) ? cmd.dst[BW +: AIW] : cmd.src[BW +: AIW];
+        dma_fifo #(.WIDTH(3 + 2 * NB_W + AIW + 5 + 8 + BW + 2 * B), .DEPTH(4)) u_xcmd (
+            .clk, .rst, .in_valid(push), .in_ready(xc_ready),
+            .in_data({kind, wc_n, n_rd, base, cmd.load, cmd.last, cmd.to_p, cmd.to_q,
+                      s_off > d_off, cmd.coef, shift, first_strb, last_strb}),
+            .out_valid(xc_valid), .out_ready(xc_pop),
+            .out_data({xc_kind, xc_count, xc_nin, xc_base, xc_load, xc_last, xc_to_p, xc_to_q,
+                       xc_prime, xc_coef, xc_shift, xc_first, xc_last_strb})
+        );
+        dma_acc #(.DATA_W(DATA_W), .NB_W(NB_W), .ACC_BYTES(ACC_BYTES), .HAS_ACC(HAS_ACC)) u_acc (
+            .clk, .rst, .cmd_valid(xc_valid), .cmd_ready(xc_pop), .cmd_kind(xc_kind),
+            .cmd_count(xc_count), .cmd_nin(xc_nin), .cmd_base(xc_base), .cmd_load(xc_load),
+            .cmd_last(xc_last), .cmd_to_p(xc_to_p), .cmd_to_q(xc_to_q), .cmd_coef(xc_coef),
+            .cmd_shift(xc_shift), .cmd_prime(xc_prime), .cmd_first_strb(xc_first),
+            .cmd_last_strb(xc_last_strb),
+            .in_valid(up_valid), .in_ready(up_ready), .in_data(up_data), .in_strb(up_strb),
+            .in_err(up_err),
+            .out_valid(xo_valid), .out_ready(wf_ready), .out_data(xo_data), .out_strb(xo_strb),
+            .out_err(xo_err)
+        );
+    end else begin : g_no_stage
+        assign xc_ready = 1'b1;
+        assign {xo_valid, xo_data, xo_strb, xo_err} = {up_valid, up_data, up_strb, up_err};
+        assign up_ready = wf_ready;
+        wire unused_cmd = ^{cmd.load, cmd.last, cmd.to_p, cmd.to_q, cmd.coef};
+    end
 
     // ---- write side ------------------------------------------------------------------------
     logic wf_valid, wf_pop, wf_err;
@@ -228,8 +295,8 @@ module dma_mover
     logic [B-1:0] wf_strb;
 
     dma_fifo #(.WIDTH(1 + B + DATA_W), .DEPTH(FIFO_DEPTH)) u_wfifo (
-        .clk, .rst, .in_valid(up_valid), .in_ready(wf_ready),
-        .in_data({up_err, up_strb, up_data}),
+        .clk, .rst, .in_valid(xo_valid), .in_ready(wf_ready),
+        .in_data({xo_err, xo_strb, xo_data}),
         .out_valid(wf_valid), .out_ready(wf_pop), .out_data({wf_err, wf_strb, wf_data})
     );
 
@@ -239,12 +306,12 @@ module dma_mover
     ) u_wr (
         .clk, .rst, .cmd_valid(wc_valid), .cmd_ready(wc_pop), .cmd_ch(wc_ch),
         .cmd_addr(wc_addr), .cmd_beats(wc_beats), .cmd_fixed(wc_fixed), .cmd_size(wc_size),
-        .cmd_len(wc_len), .cmd_seq(wc_seq), .kill,
-        .beat_pushed(up_valid && wf_ready),
+        .cmd_len(wc_len), .cmd_seq(wc_seq), .cmd_nop(wc_nop), .kill,
+        .beat_pushed(xo_valid && wf_ready),
         .fifo_valid(wf_valid), .fifo_pop(wf_pop), .fifo_data(wf_data), .fifo_strb(wf_strb),
         .fifo_err(wf_err),
         .aw_valid, .aw_ready, .aw, .w_valid, .w_ready, .w,
         .b_valid, .b_ready, .b_err, .done_valid, .done_ch, .done_err(done.err),
-        .done_bytes(done.bytes)
+        .done_bytes(done.bytes), .done_sum(done.sum)
     );
 endmodule

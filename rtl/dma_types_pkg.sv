@@ -15,6 +15,19 @@ package dma_types_pkg;
     typedef logic [3:0] dma_err_t;    // an ERR_* code of pydma_layout_pkg
     typedef logic [1:0] desc_seq_t;   // a channel's descriptor number, mod 4 (write barrier)
     typedef logic [1:0] elem_size_t;  // log2 of the element bytes of a fixed (device) side
+    typedef logic [1:0] sum_check_t;  // SUM_CHECK_Q, SUM_CHECK_P: an accumulator is not zero
+
+    // what a chunk command does in the data mover (docs/raid-operations.md): a copy, or one
+    // pass of a descriptor operation. A multi-source chunk is a group of passes sent to the
+    // mover back to back: one ACC per source, then its outputs (EMIT_P, EMIT_Q) or a CHECK.
+    typedef enum logic [2:0] {
+        PASS_COPY   = 3'd0,  // read, realign, write (today's chunk)
+        PASS_FILL   = 3'd1,  // write the fill byte (MEMSET)
+        PASS_ACC    = 3'd2,  // read, realign to the destination, into the accumulator
+        PASS_EMIT_P = 3'd3,  // write the P accumulator
+        PASS_EMIT_Q = 3'd4,  // write the Q accumulator
+        PASS_CHECK  = 3'd5   // no bus traffic: report which accumulator is not zero
+    } pass_kind_t;
 
     // ---- a channel's registers (dma_chan_regs) and what they tell its state machine --------
     typedef struct packed {  // SLAVE_CFG and DEV_ADDR: fixed while the channel is busy
@@ -63,6 +76,7 @@ package dma_types_pkg;
     typedef struct packed {  // (the wide fields on word boundaries: cheap to pack)
         logic        ioc;      // interrupt on completion
         dma_err_t    err;      // the first of its chunks' errors
+        sum_check_t  sum;      // its CHECK passes' results, ORed
         logic [63:0] addr;     // where its status word is written back
         logic [31:0] left;     // chunks still in flight
         logic [31:0] xferred;  // bytes moved

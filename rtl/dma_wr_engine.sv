@@ -15,6 +15,11 @@
 // leave the FIFO without a bus cycle), and one whose AW is on the bus but whose W has not
 // started is written with no byte strobes, and so is the rest of its chunk (AXI cannot take
 // an AW back). Either way the chunk reports 0 bytes, and nothing behind a failure lands.
+//
+// A nop command (a CHECK pass) is one beat that is never put on the bus: it leaves the FIFO
+// like a dropped burst, and completes in order behind the writes before it with its
+// length, READ if the beat carries an error (then no SUM_CHECK), else the beat's two low
+// bits as SUM_CHECK.
 module dma_wr_engine
     import pydma_layout_pkg::*;
     import dma_types_pkg::*;
@@ -48,6 +53,7 @@ module dma_wr_engine
     input  axi_size_t         cmd_size,
     input  logic [CL_W-1:0]   cmd_len,
     input  desc_seq_t         cmd_seq,     // the chunk's descriptor, per channel (mod 4)
+    input  logic              cmd_nop,     // one beat, not written: a CHECK's verdict
     input  logic [NUM_CH-1:0] kill,        // drop the channel's chunks not yet on the bus
     input  logic              beat_pushed, // one beat entered the write FIFO
     input  logic              fifo_valid,
@@ -67,7 +73,8 @@ module dma_wr_engine
     output logic              done_valid,
     output logic [CW-1:0]     done_ch,
     output logic [3:0]        done_err,
-    output logic [CL_W-1:0]   done_bytes
+    output logic [CL_W-1:0]   done_bytes,
+    output sum_check_t        done_sum
 );
     localparam int AVW = $clog2(FIFO_DEPTH) + 1;
 
@@ -83,6 +90,7 @@ module dma_wr_engine
     logic              fixed;
     axi_size_t         size;
     logic [1:0]        seq;
+    logic              nop;
 
     logic [NB_W-1:0] burst;
     dma_burst_len #(.NB_W(NB_W), .MAX_BURST(MAX_BURST), .BW(BW)) u_len (
@@ -104,7 +112,7 @@ module dma_wr_engine
             {addr, rem, ch, len, avail} <= '0;
             aw_valid <= 1'b0;
             aw <= '0;
-            {fixed, size, seq} <= '0;
+            {fixed, size, seq, nop} <= '0;
         end else begin
             avail <= avail + (AVW + 1)'(beat_pushed) - (issue ? (AVW + 1)'(burst) : '0);
             if (cmd_valid && cmd_ready) begin
@@ -116,9 +124,10 @@ module dma_wr_engine
                 fixed <= cmd_fixed;
                 size <= cmd_size;
                 seq <= cmd_seq;
+                nop <= cmd_nop;
             end
             if (issue) begin
-                aw_valid <= !drop;
+                aw_valid <= !drop && !nop;
                 aw.addr <= addr;
                 aw.len <= axi_len_t'(burst - 1'b1);
                 aw.size <= size;
@@ -139,10 +148,11 @@ module dma_wr_engine
     logic [1:0]    wq_seq;
     logic          rd_err_acc;
     logic          eq_ready, eq_valid, eq_pop, eq_err, eq_null;
+    sum_check_t    eq_sum;
 
     dma_fifo #(.WIDTH(12 + CW), .DEPTH(MAX_OUTSTANDING)) u_wq (
         .clk, .rst, .in_valid(issue), .in_ready(wq_ready),
-        .in_data({drop, last_burst, ch, seq, 8'(burst - 1'b1)}),
+        .in_data({drop || nop, last_burst, ch, seq, 8'(burst - 1'b1)}),
         .out_valid(wq_valid), .out_ready(wq_pop),
         .out_data({wq_drop, wq_chunk_last, wq_ch, wq_seq, wq_len})
     );
@@ -190,31 +200,32 @@ module dma_wr_engine
     end
 
     // per-chunk read-error and written-without-strobes flags, from the W side to the B side
-    dma_fifo #(.WIDTH(2), .DEPTH(MAX_OUTSTANDING)) u_eq (
+    // (and a CHECK's verdict: the two low bits of its one beat)
+    dma_fifo #(.WIDTH(4), .DEPTH(MAX_OUTSTANDING)) u_eq (
         .clk, .rst, .in_valid(chunk_w_end), .in_ready(eq_ready),
-        .in_data({rd_err_acc || fifo_err, w_null && !wq_drop}),
-        .out_valid(eq_valid), .out_ready(eq_pop), .out_data({eq_err, eq_null})
+        .in_data({rd_err_acc || fifo_err, w_null && !wq_drop, fifo_data[1:0]}),
+        .out_valid(eq_valid), .out_ready(eq_pop), .out_data({eq_err, eq_null, eq_sum})
     );
 
     // ---- B: responses in AW order ------------------------------------------------------------
-    logic          bq_valid, bq_chunk_last, bq_drop;
+    logic          bq_valid, bq_chunk_last, bq_drop, bq_nop;
     logic [CW-1:0] bq_ch;
     logic [CL_W-1:0] bq_len;
     logic          wr_err_acc;
 
-    // a dropped burst has no B: it retires once its beats have left the FIFO
-    wire b_take = bq_valid && !bq_drop && b_valid && b_ready;
-    wire drop_take = bq_valid && bq_drop && (!bq_chunk_last || eq_valid);
+    // a dropped burst or a nop has no B: it retires once its beats have left the FIFO
+    wire b_take = bq_valid && !bq_drop && !bq_nop && b_valid && b_ready;
+    wire drop_take = bq_valid && (bq_drop || bq_nop) && (!bq_chunk_last || eq_valid);
     wire retire = b_take || drop_take;
 
-    dma_fifo #(.WIDTH(2 + CW + CL_W), .DEPTH(MAX_OUTSTANDING)) u_bq (
+    dma_fifo #(.WIDTH(3 + CW + CL_W), .DEPTH(MAX_OUTSTANDING)) u_bq (
         .clk, .rst, .in_valid(issue), .in_ready(bq_ready),
-        .in_data({drop, last_burst, ch, len}),
+        .in_data({drop, nop, last_burst, ch, len}),
         .out_valid(bq_valid), .out_ready(retire),
-        .out_data({bq_drop, bq_chunk_last, bq_ch, bq_len})
+        .out_data({bq_drop, bq_nop, bq_chunk_last, bq_ch, bq_len})
     );
 
-    assign b_ready = bq_valid && !bq_drop && (!bq_chunk_last || eq_valid);
+    assign b_ready = bq_valid && !bq_drop && !bq_nop && (!bq_chunk_last || eq_valid);
     assign eq_pop  = retire && bq_chunk_last;
 
     always_ff @(posedge clk) begin
@@ -224,14 +235,16 @@ module dma_wr_engine
             done_ch <= '0;
             done_err <= '0;
             done_bytes <= '0;
+            done_sum <= '0;
         end else if (retire) begin
             if (bq_chunk_last) begin
                 done_valid <= 1'b1;
                 done_ch <= bq_ch;
+                done_sum <= (bq_nop && !bq_drop && !eq_err) ? eq_sum : '0;
                 done_bytes <= (bq_drop || eq_null) ? '0 : bq_len;
                 done_err <= (bq_drop || eq_null) ? ERR_NONE
                           : eq_err ? ERR_READ
-                          : (wr_err_acc || b_err) ? ERR_WRITE : ERR_NONE;
+                          : (wr_err_acc || (b_err && !bq_nop)) ? ERR_WRITE : ERR_NONE;
                 wr_err_acc <= 1'b0;
             end else begin
                 wr_err_acc <= wr_err_acc || (b_take && b_err);

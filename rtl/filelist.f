@@ -7,6 +7,7 @@ dma_chan_regs.sv
 dma_completion_queue.sv
 dma_req_handshake.sv
 dma_desc_prefetch.sv
+dma_operands.sv
 dma_chan.sv
 dma_desc_fetch.sv
 dma_desc_wb.sv
@@ -15,6 +16,7 @@ dma_rd_engine.sv
 dma_pack.sv
 dma_realign.sv
 dma_unpack.sv
+dma_acc.sv
 dma_wr_engine.sv
 dma_mover.sv
 dma_axi_mux.sv

@@ -8,6 +8,7 @@
 //                                      \___ AXI ID 1     AXI ID 0 ___/
 //                                               dma_axi_mux --> AXI4 master
 module pydma_dmac
+    import pydma_layout_pkg::*;
     import dma_types_pkg::*;
 #(
     parameter int NUM_CH = 4,
@@ -19,6 +20,12 @@ module pydma_dmac
     parameter int FIFO_DEPTH = 128,      // data FIFO beats, >= MAX_BURST
     parameter int MAX_OUTSTANDING = 8,   // data write bursts awaiting a response
     parameter int NUM_REQ = 8,           // peripheral request lines, 1 .. 16
+    // descriptor operations (OPS_CONFIG, docs/raid-operations.md); MAX_XOR = MAX_PQ = 0
+    // leaves the accumulator and the operand blocks out, FILL = 0 the fill logic
+    parameter int MAX_XOR = 8,           // most XOR sources, 0 or 2 .. 16
+    parameter int MAX_PQ = 8,            // most PQ sources, 0 .. 16
+    parameter bit FILL = 1'b1,           // MEMSET
+    parameter int ACC_BYTES = 4096,      // accumulator window, a power of two, 256 .. CHUNK_BYTES
     parameter int AXIL_ADDR_W = 12,
     localparam int STRB_W = DATA_W / 8
 ) (
@@ -110,20 +117,31 @@ module pydma_dmac
         logic              last;
     } axi_r_t;
     // a chunk: a contiguous copy of up to CHUNK_BYTES, or one burst or element of a slave
-    // transfer, from a channel to the data mover
+    // transfer, from a channel to the data mover; or one pass of a descriptor operation
+    // (docs/raid-operations.md)
     typedef struct packed {  // (the addresses on word boundaries: cheap to pack)
         logic [CL_W-1:0]   len;
         logic              fixed_src;  // src is a device FIFO register (elements of size)
         logic              fixed_dst;
         elem_size_t        size;
         desc_seq_t         seq;        // its descriptor, for the write barrier
-        logic [ADDR_W-1:0] src;
+        pass_kind_t        kind;       // COPY, or a pass (then fixed_src = fixed_dst = 0)
+        logic              more;       // the next pass is of the same group: hold the mover
+        logic              load;       // ACC: the group's first pass loads the accumulator
+        logic              last;       // ACC: its accumulators' last pass (CHECK records them)
+        logic              to_p;       // ACC: into P (XOR) ...
+        logic              to_q;       // ... into Q (times coef)
+        logic              tally;      // its bytes count in XFERRED (once per group)
+        logic [7:0]        coef;       // ACC: GF(2^8) coefficient; FILL: the fill byte
+        logic [ADDR_W-1:0] src;        // (EMIT, CHECK: the group's alignment, its P destination)
         logic [ADDR_W-1:0] dst;
     } chunk_cmd_t;
     typedef struct packed {  // a chunk's completion, to its channel
+        sum_check_t        sum;        // CHECK: SUM_CHECK_Q, SUM_CHECK_P
         dma_err_t          err;
         logic [CL_W-1:0]   bytes;
     } chunk_done_t;
+    localparam bit HAS_ACC = MAX_XOR > 0 || MAX_PQ > 0;
 
     if (!(DATA_W inside {32, 64, 128, 256})) begin : g_bad_data_w
         $error("DATA_W must be 32, 64, 128 or 256");
@@ -146,6 +164,16 @@ module pydma_dmac
     if (NUM_REQ < 1 || NUM_REQ > 16) begin : g_bad_num_req
         $error("NUM_REQ must be 1..16");
     end
+    if (MAX_XOR == 1 || MAX_XOR < 0 || MAX_XOR > OPND_MAX_SRC) begin : g_bad_max_xor
+        $error("MAX_XOR must be 0 or 2..16");
+    end
+    if (MAX_PQ < 0 || MAX_PQ > OPND_MAX_SRC) begin : g_bad_max_pq
+        $error("MAX_PQ must be 0..16");
+    end
+    if (HAS_ACC && (ACC_BYTES < 256 || ACC_BYTES > CHUNK_BYTES || (ACC_BYTES & (ACC_BYTES - 1)) != 0))
+    begin : g_bad_acc_bytes
+        $error("ACC_BYTES must be a power of two, 256..CHUNK_BYTES");
+    end
 
     // SLVERR and DECERR both have bit 1 set; OKAY and EXOKAY (never asked for) do not
     wire unused_resp_lsb = ^{m_axi_bresp[0], m_axi_rresp[0]};
@@ -167,7 +195,8 @@ module pydma_dmac
 
     dma_regs #(
         .NUM_CH(NUM_CH), .DATA_W(DATA_W), .ADDR_W(ADDR_W), .MAX_BURST(MAX_BURST),
-        .CHUNK_BYTES(CHUNK_BYTES), .NUM_REQ(NUM_REQ), .AXIL_ADDR_W(AXIL_ADDR_W)
+        .CHUNK_BYTES(CHUNK_BYTES), .NUM_REQ(NUM_REQ), .MAX_XOR(MAX_XOR), .MAX_PQ(MAX_PQ),
+        .FILL(FILL), .ACC_BYTES(ACC_BYTES), .AXIL_ADDR_W(AXIL_ADDR_W)
     ) u_regs (
         .clk, .rst,
         .s_axil_awaddr, .s_axil_awprot, .s_axil_awvalid, .s_axil_awready,
@@ -200,7 +229,7 @@ module pydma_dmac
     logic [CW-1:0]            cmd_arb_idx;
 
     dma_rr_arb #(.N(NUM_CH)) u_cmd_arb (
-        .clk, .rst, .req(cmd_valid), .advance(mv_cmd_ready),
+        .clk, .rst, .req(cmd_valid), .advance(mv_cmd_ready), .lock(cmd[cmd_arb_idx].more),
         .gnt_valid(cmd_arb_valid), .gnt_idx(cmd_arb_idx)
     );
 
@@ -212,7 +241,8 @@ module pydma_dmac
         dma_chan #(
             .cmd_t(chunk_cmd_t), .done_t(chunk_done_t),
             .ADDR_W(ADDR_W), .CL_W(CL_W), .CHUNK_BYTES(CHUNK_BYTES),
-            .BUS_BYTES_LOG2($clog2(STRB_W))
+            .BUS_BYTES_LOG2($clog2(STRB_W)), .MAX_XOR(MAX_XOR), .MAX_PQ(MAX_PQ), .FILL(FILL),
+            .ACC_BYTES(ACC_BYTES)
         ) u_chan (
             .clk, .rst,
             .reg_wr(ch_wr[c]), .reg_wr_off(ch_wr_off), .reg_wr_data(ch_wr_data),
@@ -293,7 +323,8 @@ module pydma_dmac
         .cmd_t(chunk_cmd_t), .done_t(chunk_done_t), .ax_t(axi_ax_t), .w_t(axi_w_t),
         .r_t(axi_r_t),
         .NUM_CH(NUM_CH), .ADDR_W(ADDR_W), .DATA_W(DATA_W), .CL_W(CL_W),
-        .MAX_BURST(MAX_BURST), .FIFO_DEPTH(FIFO_DEPTH), .MAX_OUTSTANDING(MAX_OUTSTANDING)
+        .MAX_BURST(MAX_BURST), .FIFO_DEPTH(FIFO_DEPTH), .MAX_OUTSTANDING(MAX_OUTSTANDING),
+        .HAS_ACC(HAS_ACC), .HAS_FILL(FILL), .ACC_BYTES(ACC_BYTES)
     ) u_mover (
         .clk, .rst,
         .cmd_valid(cmd_arb_valid), .cmd_ready(mv_cmd_ready), .cmd_ch(cmd_arb_idx),

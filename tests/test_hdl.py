@@ -84,6 +84,24 @@ def test_hdl(module: str, data_w: int, stall: str, mem: str, seed: int) -> None:
 
 
 @pytest.mark.parametrize(
+    ("data_w", "stall", "mem"),
+    [(32, "stall", "native"), (64, "nostall", "native"), (128, "stall", "native"), (64, "nostall", "python")],
+)
+def test_hdl_raid_ops(data_w: int, stall: str, mem: str, seed: int) -> None:
+    """Descriptor operations with raw descriptors (XOR, XOR_VAL, PQ, PQ_VAL, MEMSET, INTERRUPT,
+    mixed chains, bus and descriptor errors, an abort, 4 KiB cycle counts) at every width on
+    the native memory, with and without stalls, and once on the Python one (shorter lengths)."""
+    run(
+        HDL / "hdl_raid_ops.py",
+        params={"DATA_W": data_w},
+        seed=seed,
+        extra_env={"PYDMA_STALLS": str(STALLS[stall])},
+        results_name=f"hdl_raid_ops-{stall}",
+        mem=mem,
+    )
+
+
+@pytest.mark.parametrize(
     ("data_w", "stall", "mem"), [(64, "stall", "native"), (128, "nostall", "native"), (128, "nostall", "python")]
 )
 def test_hdl_faults(data_w: int, stall: str, mem: str, seed: int) -> None:

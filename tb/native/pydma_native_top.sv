@@ -18,6 +18,10 @@ module pydma_native_top #(
     parameter int FIFO_DEPTH = 128,
     parameter int MAX_OUTSTANDING = 8,
     parameter int NUM_REQ = 8,
+    parameter int MAX_XOR = 8,
+    parameter int MAX_PQ = 8,
+    parameter bit FILL = 1'b1,
+    parameter int ACC_BYTES = 4096,
     parameter int AXIL_ADDR_W = 12,
     parameter int MEM_QDEPTH = 16,
     localparam int STRB_W = DATA_W / 8
@@ -95,7 +99,8 @@ module pydma_native_top #(
     pydma_dmac #(
         .NUM_CH(NUM_CH), .DATA_W(DATA_W), .ADDR_W(ADDR_W), .ID_W(ID_W), .MAX_BURST(MAX_BURST),
         .CHUNK_BYTES(CHUNK_BYTES), .FIFO_DEPTH(FIFO_DEPTH), .MAX_OUTSTANDING(MAX_OUTSTANDING),
-        .NUM_REQ(NUM_REQ), .AXIL_ADDR_W(AXIL_ADDR_W)
+        .NUM_REQ(NUM_REQ), .MAX_XOR(MAX_XOR), .MAX_PQ(MAX_PQ), .FILL(FILL), .ACC_BYTES(ACC_BYTES),
+        .AXIL_ADDR_W(AXIL_ADDR_W)
     ) u_dmac (
         .clk, .rst,
         .s_axil_awaddr, .s_axil_awprot, .s_axil_awvalid, .s_axil_awready,
