@@ -28,6 +28,7 @@ LEAK = "leak"  # mappings left at the end of a test
 FREE_MAPPED = "free-mapped"  # kfree of a buffer that is still mapped
 CALLBACK_AFTER_SYNC = "callback-after-synchronize"
 COOKIE_ORDER = "cookie-order"
+MISSING_FENCE = "missing-fence"  # a transaction reads what an unfenced one before it writes
 
 
 class DmaDebugError(DmaApiMisuse):

@@ -106,6 +106,8 @@ module dma_chan
     logic [31:0] done_cnt;
     logic        doorbell;  // TAIL_DESC written since the channel last left idle
     logic        cur_done;  // CUR_DESC was completed: resume from its NEXT word
+    logic        fenced;    // a FENCE descriptor is in the completion queue: the next one
+                            // issues nothing until the queue is empty (its writes acknowledged)
 
     // the descriptor in flight
     logic [63:0] d_next;
@@ -236,7 +238,7 @@ module dma_chan
     assign fetch_req  = state == S_FETCH && !addr_bad(cur, 1'b1) && !abort_req && !err_known || pf_req
                      || op_fetch_req;
     assign fetch_addr = op_fetch_req ? op_fetch_addr : pf_req ? d_next[ADDR_W-1:0] : cur[ADDR_W-1:0];
-    wire issuing = state == S_ISSUE && !abort_req;
+    wire issuing = state == S_ISSUE && !abort_req && !(fenced && !q_empty);
     assign cmd_valid  = issuing && (d_multi ? op_valid : !cfg.pause)
                      || hs_cmd_valid;
     // a copy, a MEMSET's FILL or a slave transfer's chunk; or a pass of the operand block
@@ -390,6 +392,7 @@ module dma_chan
             done_cnt <= '0;
             doorbell <= 1'b0;
             cur_done <= 1'b0;
+            fenced <= 1'b0;
             outstanding <= '0;
             {d_next, d_ctrl, was_tail, refetch, eop, skip} <= '0;
             {rem, xferred, src_p, dst_p, xerr} <= '0;
@@ -419,6 +422,8 @@ module dma_chan
             // ---- the completion queue wrote a status back ------------------------------------
             if (q_retired) done_cnt <= done_cnt + 1'b1;
             if (q_retired_ioc) ioc_irq <= 1'b1;
+            if (q_push && d_ctrl[DCTRL_FENCE_BIT]) fenced <= 1'b1;
+            else if (q_empty) fenced <= 1'b0;
             if (q_push) begin  // the current descriptor's accounts went to the queue
                 c_seq <= c_seq + 1'b1;
                 c_left <= '0;
@@ -597,6 +602,7 @@ module dma_chan
 
             if (w_reset) begin
                 state <= S_IDLE;
+                fenced <= 1'b0;
                 err_code <= ERR_NONE;
                 cur <= '0;
                 cur_done <= 1'b0;

@@ -68,7 +68,9 @@ async def _xor_twice(env, rng, offload: bool) -> bytes:
     if offload:
         dmaengine_get()
     called = []
-    submit = init_async_submit(None, AsyncTxFlags.ASYNC_TX_XOR_ZERO_DST, None, None, None, [0] * 8)
+    # the next XOR reads dest: FENCE (strict mode reports it missing)
+    flags = AsyncTxFlags.ASYNC_TX_XOR_ZERO_DST | AsyncTxFlags.ASYNC_TX_FENCE
+    submit = init_async_submit(None, flags, None, None, None, [0] * 8)
     tx = await async_xor(dest, srcs[:5], 0, 5, size, submit)
     assert (tx is not None) == offload
     init_async_submit(
@@ -242,6 +244,31 @@ def test_debug_reports_unmap_before_a_dependent_reads(seed: int) -> None:
             dma_unmap_single(env.dev, c_dma, 30000, DMA_FROM_DEVICE)
             await chan.release()
             for p in (a, b, c):
+                kfree(p)
+
+    run(body())
+
+
+def test_strict_mode_reports_a_missing_fence(seed: int) -> None:
+    """The same two XORs with the fence left out: the second reads what the first writes,
+    and the controller may get there first; reported as the work is handed over."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started() as env:
+            dmaengine_get()
+            size = 2048
+            srcs, dest = _pages(env, rng, 3, size), kmalloc(env.dev, size, 64)
+            submit = init_async_submit(None, AsyncTxFlags.ASYNC_TX_XOR_ZERO_DST, None, None, None, [0] * 4)
+            tx = await async_xor(dest, srcs[:2], 0, 2, size, submit)
+            init_async_submit(submit, AsyncTxFlags.ASYNC_TX_XOR_DROP_DST, tx, None, None, [0] * 4)
+            tx = await async_xor(dest, [dest, srcs[2]], 0, 2, size, submit)
+            async_tx_issue_pending_all()
+            found = env.reports.take("missing-fence")
+            assert len(found) == 1 and "without DMA_PREP_FENCE" in str(found[0]), found
+            await async_tx_quiesce(tx)
+            await dmaengine_put()
+            for p in (*srcs, dest):
                 kfree(p)
 
     run(body())

@@ -101,6 +101,20 @@ def test_hdl_raid_ops(data_w: int, stall: str, mem: str, seed: int) -> None:
     )
 
 
+@pytest.mark.parametrize(("data_w", "stall", "mem"), [(64, "stall", "native"), (128, "nostall", "python")])
+def test_hdl_async_tx(data_w: int, stall: str, mem: str, seed: int) -> None:
+    """The operations through the driver, two channels at once, FENCE, and async_tx (a
+    raid6test slice with a PQ continuation) on the controller."""
+    run(
+        HDL / "hdl_async_tx.py",
+        params={"DATA_W": data_w},
+        seed=seed,
+        extra_env={"PYDMA_STALLS": str(STALLS[stall])},
+        results_name=f"hdl_async_tx-{stall}",
+        mem=mem,
+    )
+
+
 @pytest.mark.parametrize(
     ("data_w", "stall", "mem"), [(64, "stall", "native"), (128, "nostall", "native"), (128, "nostall", "python")]
 )

@@ -17,6 +17,7 @@ from pydma import (
     DMA_MEMSET,
     DMA_PQ,
     DMA_PREP_CONTINUE,
+    DMA_PREP_FENCE,
     DMA_PREP_INTERRUPT,
     DMA_PREP_PQ_DISABLE_P,
     DMA_PREP_PQ_DISABLE_Q,
@@ -150,12 +151,13 @@ def test_pq_continue(seed: int) -> None:
             # P and Q are read back by the continuation: bidirectional, as async_pq maps them
             p, q = Guarded(env, length, DMA_BIDIRECTIONAL, rng), Guarded(env, length, DMA_BIDIRECTIONAL, rng)
             addrs, coefs = [s.addr for s in srcs], [raid6_gfexp[i] for i in range(disks)]
-            first = chan.prep_dma_pq([p.addr, q.addr], addrs[:4], 4, coefs[:4], length, 0)
+            fence = DMA_PREP_FENCE  # each reads the P and Q the one before wrote
+            first = chan.prep_dma_pq([p.addr, q.addr], addrs[:4], 4, coefs[:4], length, fence)
             assert chan.prep_dma_pq([p.addr, q.addr], addrs[4:], 2, coefs[4:], length, DMA_PREP_CONTINUE) is None, (
                 "2 sources + 3 for the continuation exceed max_pq 4"
             )
             rest = [
-                chan.prep_dma_pq([p.addr, q.addr], [a], 1, [c], length, DMA_PREP_CONTINUE)
+                chan.prep_dma_pq([p.addr, q.addr], [a], 1, [c], length, DMA_PREP_CONTINUE | fence)
                 for a, c in zip(addrs[4:], coefs[4:])
             ]
             first.submit()

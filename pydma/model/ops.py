@@ -111,7 +111,7 @@ async def _multi(ch: Channel, d: Desc, op: int) -> tuple[E, int] | None:
             p_in = [bus.read(d.dst + off, blk)] if check and op == Op.PQ_VAL and do_p else []
             q_in = [bus.read(q_addr + off, blk)] if check and do_q else []
         except BusError:
-            return E.READ, sums
+            return E.READ, 0  # a failed check reports no sums (nothing meaningful was summed)
         reads = len(data) + len(p_in) + len(q_in)
         if pq:
             p, q = pq_blocks(data, coefs)
@@ -132,7 +132,7 @@ async def _multi(ch: Channel, d: Desc, op: int) -> tuple[E, int] | None:
                 if do_q:
                     bus.write(q_addr + off, q)
             except BusError:
-                return E.WRITE, sums
+                return E.WRITE, 0
         ch.xferred += blk
         off, rem = off + blk, rem - blk
     return E.NONE, sums

@@ -37,6 +37,7 @@ class PydmaDesc(VirtDmaDesc):
         self._zero_statuses: Callable[[], None] | None = None  # made at the first submit
         self.sum_check = None  # XOR_VAL, PQ_VAL: the client's SumCheckResult, written at completion
         self.sum_bits = 0  # the SUM_CHECK bits its descriptors wrote back so far
+        self.segs: Sequence[Seg] = ()  # what it was built from
         self._queue_entries: list[tuple[PydmaDesc, int]] | None = None
 
     def __repr__(self) -> str:

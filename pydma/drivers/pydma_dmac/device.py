@@ -228,6 +228,7 @@ class PydmaDevice(DmaDevice):
         link(hw, segs, cyclic, fence=bool(flags & DmaCtrlFlags.DMA_PREP_FENCE))
         desc = PydmaDesc(chan, flags, hw, setup, cyclic)
         desc.sum_check = sum_check
+        desc.segs = segs  # what each descriptor reads and writes (strict mode's fence check)
         return chan.vchan_tx_prep(desc)
 
     def device_prep_dma_memcpy(self, chan, dest, src, length, flags):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import itertools
 
+from pydma import strict
+from pydma.drivers.pydma_dmac import fence_check
 from pydma.drivers.pydma_dmac.chan import ChanState, PydmaChan
 from pydma.drivers.pydma_dmac.desc import PydmaDesc
 
@@ -31,6 +33,8 @@ def start_locked(chan: PydmaChan) -> None:
         batch = list(itertools.takewhile(lambda d: d.setup == setup and not d.cyclic, new))
         if not batch:
             return  # waits until the running chain is done
+    if strict.enabled and not batch[0].cyclic:
+        fence_check.check(chan.name, [d for d in chan.desc_issued if d.on_hw], batch)
     for prev, desc in itertools.pairwise(batch):
         prev.hw[-1].set_next(desc.hw[0].phys)
     for desc in batch:
