@@ -16,7 +16,7 @@ SIM_PARAMS := $(foreach p,DATA_W ADDR_W NUM_CH,$(if $($(p)),--param $(p)=$($(p))
 SIM_OPTS := $(if $(WAVES),--waves) $(if $(SEED),--seed $(SEED)) $(SIM_PARAMS)
 MEM_OPT = --mem $(or $(MEM),$(1)) $(if $(filter 1,$(PGO)),$(if $(filter native,$(or $(MEM),$(1))),--pgo))
 
-.PHONY: all sim test soak coverage lint dmatest gen venv clean bench
+.PHONY: all sim test soak coverage lint dmatest raid6test gen venv clean bench
 
 all: test
 
@@ -64,6 +64,11 @@ coverage: $(STAMP)
 # make dmatest ARGS="iterations=20 test_buf_size=4096 threads_per_chan=2"
 dmatest: $(STAMP)
 	$(PY) -m tb.runner --test tests/hdl/hdl_dmatest.py --env 'DMATEST_ARGS=$(ARGS)' $(SIM_OPTS) $(call MEM_OPT,native)
+
+# make raid6test [DISKS="4 5 11 12 24 64"]: the kernel's raid6test (async_tx RAID-6 syndrome
+# and the recovery of every pair of failed blocks), on the controller
+raid6test: $(STAMP)
+	$(PY) -m tb.runner --test tests/hdl/hdl_raid6test.py --env 'RAID6TEST_DISKS=$(DISKS)' $(SIM_OPTS) $(call MEM_OPT,native)
 
 lint: $(STAMP)
 	$(PY) -m tools.lint
