@@ -25,6 +25,7 @@ from pathlib import Path
 from tb.runner import ROOT, run
 
 MODULE = Path(__file__).resolve().parent / "bench_hdl.py"
+MODULE_OF = {"raid": Path(__file__).resolve().parent / "bench_raid.py"}  # others: MODULE
 RAW = ROOT / "build" / "bench"
 OUT = ROOT / "bench"
 MAKE_TEST_RECORD = ROOT / "build" / "reports" / "make_test.json"
@@ -39,6 +40,7 @@ PLAN = [
     ("memlat", "bench_memcpy", [("native", 64)], {"PYDMA_BENCH_SIZES": "65536,1048576"}),
     ("sim_speed", "bench_sim_speed", [("native", 64, "pgo"), ("native", 64), ("python", 64)], {}),
     ("driver", "bench_driver", [("native", 64)], {}),
+    ("raid", "bench_raid", [("native", 64), ("native", 128)], {}),
 ]
 LATENCIES = (1, 10, 50)
 
@@ -54,7 +56,7 @@ def run_benchmarks(only: set[str] | None, seed: int | None) -> None:
                 extra = {"PYDMA_BENCH_OUT": str(RAW / name), "PYDMA_BENCH_LATENCY": str(lat), **env}
                 extra["PYDMA_BENCH_BUILD"] = "profile-guided" if pgo else "plain"
                 run(
-                    MODULE,
+                    MODULE_OF.get(name, MODULE),
                     params={"DATA_W": data_w},
                     testcase=test,
                     seed=seed,
@@ -82,7 +84,8 @@ def make_test_time(skip: bool) -> dict:
 
 
 def load(name: str) -> list[dict]:
-    path = RAW / name / f"{'memcpy' if name == 'memlat' else name}.jsonl"
+    folder = {"memlat": "memlat", "dependency": "raid"}.get(name, name)
+    path = RAW / folder / f"{'memcpy' if name == 'memlat' else name}.jsonl"
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
@@ -252,9 +255,46 @@ def report(make_test: dict) -> str:
             lines.append(f"| {r['segments']} | {r['prep_ms']} ms | {r['first_submit_ms']} ms | {r['resubmit_ms']} ms |")
         lines.append("")
 
+    rows = load("raid")
+    if rows:
+        lines += [
+            "## 8. XOR and PQ",
+            "",
+            "One descriptor over 4 KiB stripes, doorbell to interrupt. Limit: (sources + outputs) x 4 KiB "
+            "of bus traffic at one beat per clock (outputs: 1 for XOR, 2 for PQ). Target: 90% of it.",
+            "",
+            "| data width | operation | sources | cycles | limit | of limit |",
+            "|---:|---|---:|---:|---:|---:|",
+        ]
+        for r in rows:
+            lines.append(
+                f"| {r['data_w']} | {r['op'].upper()} | {r['sources']} | {r['cycles']} | {r['limit']} | "
+                f"{pct(r['of_limit'])} |"
+            )
+        lines.append("")
+    rows = load("dependency")
+    if rows:
+        lines += [
+            "## 9. From a dependency to its dependent",
+            "",
+            "Cycles from the dependency's completion interrupt to the dependent's first data read request, "
+            "best of 3: on the same channel (the dependency fenced, the dependent already queued behind it) "
+            "and on another channel (async_tx's channel switch: an interrupt descriptor behind the dependency, "
+            "the completion tasklet runs dma_run_dependencies, which submits and issues the dependent).",
+            "",
+            "| data width | where | cycles |",
+            "|---:|---|---:|",
+        ]
+        best = defaultdict(list)
+        for r in rows:
+            best[(r["data_w"], r["where"])].append(r["cycles"])
+        for (w, where), c in sorted(best.items()):
+            lines.append(f"| {w} | {where} | {min(c)} |")
+        lines.append("")
+
     if make_test:
         lines += [
-            "## 8. `make test`",
+            "## 10. `make test`",
             "",
             f"Wall time {make_test.get('wall_s')} s on this machine "
             f"({os.cpu_count()} cores), {make_test.get('when', '')}: {make_test.get('summary', '')}. "
