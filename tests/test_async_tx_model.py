@@ -31,6 +31,7 @@ from pydma import (
 from pydma.async_tx import (
     AsyncTxFlags,
     async_memcpy,
+    async_trigger_callback,
     async_tx_issue_pending_all,
     async_tx_quiesce,
     async_xor,
@@ -269,6 +270,35 @@ def test_strict_mode_reports_a_missing_fence(seed: int) -> None:
             await async_tx_quiesce(tx)
             await dmaengine_put()
             for p in (*srcs, dest):
+                kfree(p)
+
+    run(body())
+
+
+def test_trigger_callback_after_a_dependency_and_without_one(seed: int) -> None:
+    """async_trigger_callback: behind a dependency an interrupt descriptor on its channel runs
+    the callback when the channel gets there; with no dependency it runs at once."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started() as env:
+            dmaengine_get()
+            src, dst = _pages(env, rng, 2, 8192)
+            order = []
+            submit = init_async_submit(None, 0, None, None, None, None)
+            tx = await async_memcpy(dst, src, 0, 0, 8192, submit)
+            init_async_submit(submit, AsyncTxFlags.ASYNC_TX_ACK, tx, order.append, "after the copy", None)
+            irq = await async_trigger_callback(submit)
+            assert irq is not None and irq.chan is tx.chan and order == []
+            async_tx_issue_pending_all()
+            await dma_wait_for_async_tx(irq)
+            await env.backend.runtime.sleep_ns(100)
+            assert order == ["after the copy"] and dst.read() == src.read()
+            init_async_submit(submit, 0, None, order.append, "now", None)
+            assert await async_trigger_callback(submit) is None
+            assert order == ["after the copy", "now"]
+            await dmaengine_put()
+            for p in (src, dst):
                 kfree(p)
 
     run(body())
