@@ -9,12 +9,14 @@ mapped for the device that uses it.
   streaming mapping unmapped at the end;
 - a dma_addr_t mapped for one device in the other's descriptor: the DMA-API debug mode
   reports it (and the transfer fails: the address is outside memory for that device);
-- a raid6test slice with both devices registered (copies on dma0, XOR and PQ on dma1).
+- a raid6test slice with both devices registered (copies on dma0, XOR and PQ on dma1);
+- fault injection on dma1's port: its copy fails, dma0's copy of the same buffer does not.
 """
 
 from __future__ import annotations
 
 import cocotb
+from cocotbext.axi import AxiResp
 
 from pydma import (
     DMA_FROM_DEVICE,
@@ -42,6 +44,7 @@ from pydma.async_tx import (
 from pydma.enums import DmaTransactionType
 from pydma.raid import xor_blocks
 from pydma.raid6test import raid6test
+from tb.faults import Fault
 from tb.testenv import started
 
 GUARD = 64
@@ -190,4 +193,33 @@ async def test_raid6test_both_devices(dut):
     assert (tests, failures) == (6 + 10, 0)
     assert tb.backend1.writes > writes1 + 16, "the syndromes and recoveries went to dma1"
     assert _streaming(tb) == []
+    await tb.stop()
+
+
+@cocotb.test()
+async def test_fault_on_dma1s_port(dut):
+    """A read fault armed on dma1's port (CPU addresses, as the memory sees them) fails
+    dma1's copy of a buffer and leaves dma0's copy of the same buffer alone."""
+    tb = await _two_device_tb(dut)
+    size = 3000
+    data = tb.rng.randbytes(size)
+    fault = None
+    for dma, dev in ((tb.dma1, tb.dev1), (tb.dma, tb.dev)):
+        chan = _channel_of(dma, DMA_MEMCPY)
+        src = _Guarded(tb, dev, size, DMA_TO_DEVICE, data)
+        dst = _Guarded(tb, dev, size, DMA_FROM_DEVICE)
+        if fault is None:
+            cpu = src.view.addr + GUARD
+            fault = tb.fault_injector(1).add(Fault("read", AxiResp.SLVERR, lo=cpu, hi=cpu + size))
+        status = await chan.sync_wait(chan.prep_dma_memcpy(dst.addr, src.addr, size, 0).submit(), TIMEOUT_NS)
+        got = dst.finish()
+        src.finish()
+        if dma is tb.dma1:
+            assert status == DmaStatus.DMA_ERROR and fault.hits > 0, (status.name, fault.hits)
+            assert got == dst.original, "nothing lands behind the fault"
+        else:
+            assert status == DmaStatus.DMA_COMPLETE and got == data, "dma0's port has no fault"
+        await chan.release()
+    assert fault in tb.fault_injector(1).armed() and not tb.fault_injector(0).armed()
+    tb.fault_injector(1).clear()
     await tb.stop()
