@@ -221,6 +221,8 @@ class DmaDebug:
         if found is None:
             if self.memory.contains(addr):
                 self._device_report(None, addr, length, write, "memory that is not allocated (freed?)")
+            elif dev is not None:
+                self._foreign_address(addr, length, write, dev)
             return
         lst = self.by_alloc.get(found[0])
         if not lst:
@@ -256,6 +258,28 @@ class DmaDebug:
         else:
             why = f"a mapping of the other direction: {culprit}"
         self._device_report(found[0], addr, length, write, why)
+
+    def _foreign_address(self, addr: int, length: int, write: bool, dev) -> None:
+        """`dev` touched an address outside memory: when its bus address is another
+        device's dma_addr_t (a mapping for a device that sees memory at another offset, put in
+        this device's descriptor), say so. Other addresses outside memory (peripheral
+        registers) are not the debug mode's business."""
+        to_bus = getattr(dev, "to_bus", None)
+        if to_bus is None:
+            return
+        bus = to_bus(addr)
+        for lst in self.by_alloc.values():
+            for m in lst:
+                other = m.dev
+                if other is dev or not hasattr(other, "to_bus"):
+                    continue
+                if other.to_bus(m.addr) <= bus < other.to_bus(m.end):
+                    why = (
+                        f"bus address 0x{bus:x} of {getattr(dev, 'name', dev)} is outside memory (it sees memory"
+                        f" at its own DMA offset); it is the dma_addr_t of a mapping for another device: {m}"
+                    )
+                    self._device_report(m.alloc, bus, length, write, why)
+                    return
 
     def _device_report(self, alloc: int | None, addr: int, length: int, write: bool, why: str) -> None:
         """One report per allocation, direction and cause (a bad burst touches many beats)."""

@@ -13,6 +13,14 @@ the controller's master port, or the native model (tb/native, `pydma.sim.native_
 whose data path never enters Python; `tb.memory`, `tb.set_stalls`, `tb.fault_injector()` and
 the peripherals work the same on both.
 
+A simulation built with two controllers (`tb.runner --devices 2`, `make sim DEVICES=2`,
+tb/dual) has a second device on the same memory: `tb.dma1` (probed as "dma1"; memcpy, XOR,
+PQ and memset, where dma0 keeps memcpy, slave and cyclic work), its register port and
+interrupts (`tb.backend1`), and its struct device `tb.dev1`, which sees memory at
+`tb.dma1_offset` (bus address = CPU address + offset), so a dma_addr_t mapped for one device
+is a wrong address on the other; `tb.fault_injector(1)` injects on its port. With one
+controller `tb.dma1`, `tb.dev1` and `tb.backend1` are None.
+
 Every test runs with the AXI protocol checkers, the DMA-API debug mode (`pydma.dma_debug`,
 fed here with every beat the controller reads or writes) and strict mode (`pydma.strict`);
 `PYDMA_DMA_DEBUG=0` / `PYDMA_STRICT=0` turn the last two off. A test that provokes a report
@@ -35,17 +43,23 @@ from pydma.drivers.pydma_dmac import PydmaDevice
 from pydma.sim.backend import CocotbBackend
 from tb.faults import FaultInjector, NativeFaultInjector
 from tb.guarded import GuardedBuffer
-from tb.memory_models import memory_model_for
+from tb.memory_models import is_dual, memory_model_for
 from tb.peripherals import Pacing, RxDevice, TxDevice
 from tb.protocol import ProtocolWatch
 from tb.request_lines import RequestLinesDriver, RequestMonitor
-from tb.runner import CLK_PS
+from tb.runner import CLK_PS, DMA1_OFFSET
 
 CLK_NS = CLK_PS // 1000
 MEM_BASE = 0x1000_0000
 MEM_BASE_64 = 0x1_2000_0000  # with 64-bit addresses, put memory above 4 GiB
 MEM_SIZE = 1 << 26
 DEV_BASE = 0x4000_0000  # peripheral data registers, one 4 KiB page each
+
+
+def dma1_offset(addr_w: int) -> int:
+    """dma1's DMA offset on a two-controller top (PARAM_DMA1_OFFSET if the runner set it)."""
+    env = os.environ.get("PARAM_DMA1_OFFSET")
+    return int(env, 0) if env is not None else DMA1_OFFSET[64 if addr_w > 32 else 32]
 
 
 def param(dut, name: str) -> int:
@@ -69,6 +83,8 @@ class DmaTb:
             f"cocotb.{dut._name}.m_axi",
             f"cocotb.{dut._name}.x_axi",
             f"cocotb.{dut._name}.s_axil",
+            f"cocotb.{dut._name}.m1_axi",
+            f"cocotb.{dut._name}.s1_axil",
         ):
             logging.getLogger(name).setLevel(logging.WARNING)
 
@@ -78,9 +94,11 @@ class DmaTb:
         self.bus_bytes = self.data_w // 8
 
         base = MEM_BASE_64 if self.addr_w > 32 else MEM_BASE
+        self.dual = is_dual(dut)
+        self.dma1_offset = dma1_offset(self.addr_w) if self.dual else 0
         # clock, memory, stalls, faults, access watching and the peripherals' port; made
         # before the AXI-Lite master, and before any coroutine of the model first runs
-        self.model = memory_model_for(dut, base, MEM_SIZE, self.addr_w, self.rng)
+        self.model = memory_model_for(dut, base, MEM_SIZE, self.addr_w, self.rng, self.dma1_offset)
         self.memory = self.model.memory
         self.core = self.model.core  # the controller instance
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
@@ -89,11 +107,21 @@ class DmaTb:
         self.backend = CocotbBackend(self.axil, self.core.irq, self.memory, self.core)
         self.dev = Device("pydma-tb", self.memory)
         self.dma: PydmaDevice | None = None
+        # the second controller (two-controller builds): its own register port, interrupts
+        # and struct device, which sees memory at its DMA offset
+        self.core1 = self.axil1 = self.backend1 = self.dev1 = None
+        self.dma1: PydmaDevice | None = None
+        if self.dual:
+            self.core1 = self.model.cores[1]
+            self.axil1 = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s1_axil"), dut.clk, dut.rst)
+            self.backend1 = CocotbBackend(self.axil1, self.core1.irq, self.memory, self.core1)
+            self.dev1 = Device("pydma-tb1", self.memory, dma_offset=self.dma1_offset)
         self.set_stalls(stalls)
         self.req_driver = RequestLinesDriver(dut, dut.clk)
         self.req_monitor = RequestMonitor(self.core, dut.clk, driver=self.req_driver)
         self.devices: list = []
         self.protocol = ProtocolWatch(self.core)  # AXI rules on both ports: a violation fails the test
+        self.protocol1 = ProtocolWatch(self.core1, "dma1 ") if self.dual else None  # and on dma1's
         self.reports = reports.reporter
         self.reports.take()  # what an earlier test of this run left behind is not ours
         self.dma_debug = None
@@ -102,12 +130,36 @@ class DmaTb:
             # the debug mode sees every beat the controller reads and every strobed byte run it
             # writes; a model that logs them hands them over before the debug mode judges them
             # and before the driver's interrupt handler runs
-            drain = self.model.watch_accesses(self.dma_debug.device_access)
+            if self.dual:  # each port's accesses judged for its own device
+                drain = self.model.watch_accesses(self._device_watch(self.dev), 0)
+                self.model.watch_accesses(self._device_watch(self.dev1), 1)
+                self.backend1.on_irq = drain
+            else:
+                drain = self.model.watch_accesses(self.dma_debug.device_access)
             self.dma_debug.before_change = drain
             self.backend.on_irq = drain
         else:
             dma_debug.disable()
         strict.enable() if os.environ.get("PYDMA_STRICT", "1") != "0" else strict.disable()
+
+    def _device_watch(self, dev: Device):
+        """The debug mode's watch of one controller's port: CPU addresses, as the memory sees
+        them behind the port's translation; one outside memory (a wrong device's dma_addr_t)
+        is handed over as bus address - offset without the wrap-around, so that the debug mode
+        can translate it back to the bus address the controller used."""
+        access, contains = self.dma_debug.device_access, self.memory.contains
+        offset, span = dev.dma_offset, 1 << self.addr_w
+
+        def watch(addr: int, length: int, write: bool) -> None:
+            if offset and not contains(addr):
+                addr = (addr + offset) % span - offset
+            access(addr, length, write, dev=dev)
+
+        return watch
+
+    def descriptors_at(self, addr: int) -> list[str]:
+        """Every device's hardware descriptors whose buffers cover `addr` (the debug mode's)."""
+        return [line for d in (self.dma, self.dma1) if d is not None for line in d.descriptors_at(addr)]
 
     # -- memory model ----------------------------------------------------------------------------
     def set_stalls(self, probability: float) -> None:
@@ -120,9 +172,10 @@ class DmaTb:
         """The memory model this simulation was built with: "python" or "native"."""
         return self.model.name
 
-    def fault_injector(self) -> FaultInjector | NativeFaultInjector:
-        """Bus-error injection in this simulation's memory model (tb/faults.py)."""
-        return self.model.faults
+    def fault_injector(self, device: int = 0) -> FaultInjector | NativeFaultInjector:
+        """Bus-error injection in this simulation's memory model (tb/faults.py), on the port
+        of controller `device` (1: dma1's, in a two-controller build; CPU addresses)."""
+        return self.model.port_faults[device]
 
     # -- life cycle ----------------------------------------------------------------------------
     async def reset(self) -> None:
@@ -138,15 +191,22 @@ class DmaTb:
             dmaengine.dma_async_device_unregister(stale)
         await self.reset()
         self.dma = await PydmaDevice.probe(self.dev, self.backend, "dma0", max_hw_desc=max_hw_desc, slave_map=slave_map)
+        if self.dual:  # registered second: dma_find_channel takes dma0's channels first
+            self.dma1 = await PydmaDevice.probe(self.dev1, self.backend1, "dma1", max_hw_desc=max_hw_desc)
         if self.dma_debug is not None:
-            self.dma_debug.describe = self.dma.descriptors_at
+            self.dma_debug.describe = self.descriptors_at if self.dual else self.dma.descriptors_at
         return self.dma
 
     async def stop(self) -> None:
         if self.dma is not None:
             await self.dma.remove()
             self.dma = None
+        if self.dma1 is not None:
+            await self.dma1.remove()
+            self.dma1 = None
         self.protocol.check()
+        if self.protocol1 is not None:
+            self.protocol1.check()
         if self.dma_debug is not None:
             self.dma_debug.check_leaks()
         self.reports.check()

@@ -67,8 +67,11 @@ class FaultInjector:
     (`tb.memory_models.axi_slave`: a faulted burst's accesses fail and its responses carry
     the rule's answer)."""
 
-    def __init__(self, clock, rng: random.Random | None = None) -> None:
+    def __init__(self, clock, rng: random.Random | None = None, offset: int = 0, addr_width: int = 64) -> None:
         self.clock = clock
+        # the port's DMA offset: rules are in CPU addresses, bursts carry bus addresses
+        self.offset = offset
+        self.addr_mask = (1 << addr_width) - 1
         self.rng = rng or random.Random(0)
         self.faults: list[Fault] = []
         self.max_latency = 0
@@ -106,7 +109,7 @@ class FaultInjector:
     def _match(self, direction: str, txn) -> Fault | None:
         self.bursts[direction] += 1
         p = "ar" if direction == "read" else "aw"
-        addr = int(getattr(txn, f"{p}addr"))
+        addr = (int(getattr(txn, f"{p}addr")) - self.offset) & self.addr_mask
         size = 1 << int(getattr(txn, f"{p}size"))
         beats = int(getattr(txn, f"{p}len")) + 1
         fixed = int(getattr(txn, f"{p}burst")) == 0
@@ -128,10 +131,13 @@ class FaultInjector:
 
 
 class NativeFaultInjector:
-    """The same rules, applied by the native memory model (`pydma.sim.native_memory`)."""
+    """The same rules, applied by the native memory model (`pydma.sim.native_memory`) to the
+    bursts of its AXI port `port` (a two-controller top has one per controller; addresses are
+    CPU addresses, as the memory sees them behind the port's address translation)."""
 
-    def __init__(self, memory) -> None:
+    def __init__(self, memory, port: int = 0) -> None:
         self.memory = memory
+        self.port = port
         self.lib = memory.lib
         self._armed: dict[int, Fault] = {}
         self._next_id = 1
@@ -141,9 +147,9 @@ class NativeFaultInjector:
         fid = self._next_id
         self._next_id += 1
         is_write = 1 if fault.direction == "write" else 0
-        fault.start = self.lib.pnm_bursts(is_write)
+        fault.start = self.lib.pnm_bursts(self.port, is_write)
         lo, hi, nth = (0, 0, fault.nth) if fault.nth is not None else (fault.lo, fault.hi, 0)
-        self.lib.pnm_fault_add(fid, is_write, int(fault.resp), lo, hi, nth, 1 if fault.once else 0)
+        self.lib.pnm_fault_add(fid, self.port, is_write, int(fault.resp), lo, hi, nth, 1 if fault.once else 0)
         self._armed[fid] = fault
         fault._live_hits = lambda: self._hits_of(fid)
         return fault

@@ -42,7 +42,8 @@ class ProtocolViolation(AssertionError):
 class ProtocolWatch:
     """Fails the test on the first new protocol violation; `check()` reports on demand."""
 
-    def __init__(self, dut) -> None:
+    def __init__(self, dut, label: str = "") -> None:
+        self.label = label  # which controller, where a simulation has two ("dma1 ")
         self.checkers = {name: getattr(dut, name) for name in CHECKERS}
         self.baseline = {name: self._count(name) for name in self.checkers}  # earlier tests' violations
         self._task = cocotb.start_soon(self._watch())
@@ -56,7 +57,8 @@ class ProtocolWatch:
             n = self._count(name) - self.baseline[name]
             if n:
                 code = int(chk.code.value)
-                found.append(f"{n} AXI protocol violation(s) on {name[2:-8]}, the first: {CODES.get(code, code)}")
+                where = f"{self.label}{name[2:-8]}"
+                found.append(f"{n} AXI protocol violation(s) on {where}, the first: {CODES.get(code, code)}")
         return found
 
     def check(self) -> None:

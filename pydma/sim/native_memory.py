@@ -6,9 +6,10 @@ The allocator, the allocation table and the API are those of `AxiSimMemory`, so 
 driver, the DMA-API debug mode and the tests cannot tell the two apart. Peripheral regions
 go into `space` (a cocotbext-axi AddressSpace) behind the slave's pass-through port.
 
-The device's accesses are logged in C++ as merged byte runs; `drain_accesses()` hands them
-to `access_sink` (the DMA-API debug mode). It runs before every change of the state they
-are judged against (allocations here, mappings in pydma.dma_debug) and at interrupts.
+The device's accesses are logged in C++ as merged byte runs, with the number of the AXI port
+that made them (a two-controller top has a port per controller); `drain_accesses()` hands
+them to the port's sink (the DMA-API debug mode, told which device it was). It runs before
+every change of the state they are judged against (allocations here, mappings in pydma.dma_debug) and at interrupts.
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ _SIGNATURES = {
     "pnm_mark": (None, [_u64, _u64, _int]),
     "pnm_reset_all": (None, []),
     "pnm_set_timing": (None, [_int, _int, _int]),
-    "pnm_set_external": (None, [_int]),
+    "pnm_set_external": (None, [_int, _int]),
     "pnm_set_stalls": (None, [_dbl, _u64]),
     "pnm_log_enable": (None, [_int]),
     "pnm_log_take": (_int, [ctypes.POINTER(_u64), ctypes.POINTER(_u64), ctypes.POINTER(_int), _int]),
-    "pnm_bursts": (_u64, [_int]),
-    "pnm_fault_add": (None, [_int, _int, _int, _u64, _u64, _u64, _int]),
+    "pnm_bursts": (_u64, [_int, _int]),
+    "pnm_fault_add": (None, [_int, _int, _int, _int, _u64, _u64, _u64, _int]),
     "pnm_fault_remove": (None, [_int]),
     "pnm_fault_hits": (ctypes.c_int64, [_int]),
     "pnm_fault_log_count": (_int, []),
@@ -71,7 +72,7 @@ class NativeMemory(AllocationTable):
         super().__init__(base, size)
         self.space = AddressSpace(2**addr_width)  # peripheral registers (pass-through port)
         self.allocator = BuddyAllocator(size)
-        self.access_sink: Callable[[int, int, bool], None] | None = None
+        self.access_sinks: dict[int, Callable[[int, int, bool], None]] = {}  # by port
         self._log_lo = (_u64 * self._BATCH)()
         self._log_hi = (_u64 * self._BATCH)()
         self._log_w = (_int * self._BATCH)()
@@ -120,7 +121,7 @@ class NativeMemory(AllocationTable):
     def attach_external(self) -> None:
         """A model now answers the pass-through port (until then, bursts outside the region
         answer SLVERR in the native model, as accesses to nothing do)."""
-        self.lib.pnm_set_external(1)
+        self.lib.pnm_set_external(0, 1)
 
     # -- timing and pauses (applied in the HDL) ------------------------------------------------
     def set_timing(self, read_latency: int = 1, write_latency: int = 1, jitter: int = 0) -> None:
@@ -133,19 +134,26 @@ class NativeMemory(AllocationTable):
         self.lib.pnm_set_stalls(probability, seed & (2**64 - 1))
 
     # -- the device's accesses, for the DMA-API debug mode ---------------------------------------
-    def watch_accesses(self, sink: Callable[[int, int, bool], None] | None) -> None:
-        self.access_sink = sink
-        self.lib.pnm_log_enable(1 if sink is not None else 0)
+    def watch_accesses(self, sink: Callable[[int, int, bool], None] | None, port: int = 0) -> None:
+        """Show `sink` the accesses of AXI port `port` (0: the one controller, or dma0)."""
+        if sink is None:
+            self.access_sinks.pop(port, None)
+        else:
+            self.access_sinks[port] = sink
+        self.lib.pnm_log_enable(1 if self.access_sinks else 0)
 
     def drain_accesses(self) -> None:
-        """Hand every logged device access to `access_sink`, split per allocation."""
-        sink = self.access_sink
-        if sink is None:
+        """Hand every logged device access to its port's sink, split per allocation."""
+        sinks = self.access_sinks
+        if not sinks:
             return
         while True:
             n = self.lib.pnm_log_take(self._log_lo, self._log_hi, self._log_w, self._BATCH)
             for i in range(n):
-                lo, hi, write = self._log_lo[i], self._log_hi[i], bool(self._log_w[i])
+                lo, hi, tag = self._log_lo[i], self._log_hi[i], self._log_w[i]
+                write, sink = bool(tag & 1), sinks.get(tag >> 1)
+                if sink is None:
+                    continue
                 while lo < hi:
                     found = self.allocation_at(lo)
                     end = hi if found is None else min(hi, found[0] + found[1])

@@ -2,6 +2,11 @@
 makes is shown to an access watch (the DMA-API debug mode), and the fault rules
 (`tb.faults.FaultInjector`) decide at the start of each burst whether it fails.
 
+A slave may stand for a port whose controller sees memory at a DMA offset (the second
+controller of a two-controller top): it takes bus addresses and reads and writes the memory at
+bus address - offset (modulo the address width), so memory, watch and fault rules see CPU
+addresses.
+
 The read and write halves subclass cocotbext-axi's at their override points (`_read`,
 `_write`). The burst start and the response are not override points: cocotbext-axi builds
 its channels inside `__init__`, so the halves reach them through thin wrappers around the
@@ -53,9 +58,11 @@ class _HookedSource:
 
 
 class WatchedSlaveRead(AxiSlaveRead):
-    def __init__(self, bus, clock, reset, target, faults: FaultInjector) -> None:
+    def __init__(self, bus, clock, reset, target, faults: FaultInjector, offset: int = 0) -> None:
         super().__init__(bus, clock, reset, target)
         self.faults = faults
+        self.offset = offset  # bus address = CPU address + offset
+        self.addr_mask = faults.addr_mask
         self.access_watch: AccessWatch | None = None
         self._fault: Fault | None = None  # the fault hitting the burst in progress
         self.channels = [self.ar_channel, self.r_channel]  # the real ones, for pause generators
@@ -70,6 +77,8 @@ class WatchedSlaveRead(AxiSlaveRead):
             txn.rresp = self._fault.resp
 
     async def _read(self, address: int, length: int) -> bytes:
+        if self.offset:
+            address = (address - self.offset) & self.addr_mask
         if self.access_watch is not None:
             self.access_watch(address, length, False)
         if self._fault is not None:
@@ -78,9 +87,11 @@ class WatchedSlaveRead(AxiSlaveRead):
 
 
 class WatchedSlaveWrite(AxiSlaveWrite):
-    def __init__(self, bus, clock, reset, target, faults: FaultInjector) -> None:
+    def __init__(self, bus, clock, reset, target, faults: FaultInjector, offset: int = 0) -> None:
         super().__init__(bus, clock, reset, target)
         self.faults = faults
+        self.offset = offset
+        self.addr_mask = faults.addr_mask
         self.access_watch: AccessWatch | None = None
         self._fault: Fault | None = None
         self.channels = [self.aw_channel, self.w_channel, self.b_channel]
@@ -95,6 +106,8 @@ class WatchedSlaveWrite(AxiSlaveWrite):
             txn.bresp = self._fault.resp
 
     async def _write(self, address: int, data: bytes) -> None:
+        if self.offset:
+            address = (address - self.offset) & self.addr_mask
         if self.access_watch is not None:
             self.access_watch(address, len(data), True)
         if self._fault is not None:
@@ -103,12 +116,13 @@ class WatchedSlaveWrite(AxiSlaveWrite):
 
 
 class WatchedAxiSlave:
-    """The memory's AXI4 slave: cocotbext-axi's AxiSlave with the halves above."""
+    """The memory's AXI4 slave: cocotbext-axi's AxiSlave with the halves above; `offset`: the
+    port's controller sees memory at CPU address + offset (`faults` translates likewise)."""
 
-    def __init__(self, bus: AxiBus, clock, reset, target, faults: FaultInjector) -> None:
+    def __init__(self, bus: AxiBus, clock, reset, target, faults: FaultInjector, offset: int = 0) -> None:
         # the same halves, built in the same order, as cocotbext-axi's AxiSlave
-        self.write_if = WatchedSlaveWrite(bus.write, clock, reset, target, faults)
-        self.read_if = WatchedSlaveRead(bus.read, clock, reset, target, faults)
+        self.write_if = WatchedSlaveWrite(bus.write, clock, reset, target, faults, offset)
+        self.read_if = WatchedSlaveRead(bus.read, clock, reset, target, faults, offset)
 
     def channels(self) -> list:
         """AW, W, B, AR, R: the channels that take pause generators."""

@@ -20,12 +20,19 @@ AccessWatch = Callable[[int, int, bool], None]  # (address, length, is_write)
 
 class MemoryModel(ABC):
     """Owns the clock (where it is made), the memory, its stalls, bus-error injection,
-    access watching and the port that serves the peripherals' registers."""
+    access watching and the port that serves the peripherals' registers.
+
+    A two-controller top (tb/dual) has one AXI port per controller on the same memory: port
+    0 is dma0's, port 1 dma1's, which sees memory at `dma1_offset` (bus address = CPU address
+    + offset; the memory, the watches and the fault rules see CPU addresses). Stalls apply to
+    every port; faults and watches are per port."""
 
     name: str  # "python" or "native", as `--mem` / `MEM=` name it
     memory: SimMemory  # the bytes, allocation, CPU access (`pydma.memory.DmaMemory`)
-    core: object  # the controller instance in the design (its ports and checkers)
-    faults: FaultInjector | NativeFaultInjector
+    core: object  # the controller instance in the design (its ports and checkers): dma0's
+    cores: list  # every controller instance, by port
+    faults: FaultInjector | NativeFaultInjector  # port 0's
+    port_faults: list  # every port's
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng  # the testbench's: seeds of stall patterns and latencies come from it
@@ -40,10 +47,11 @@ class MemoryModel(ABC):
             raise ValueError(f"memory latency is a native-memory setting (--mem native), not {self.name}")
 
     @abstractmethod
-    def watch_accesses(self, watch: AccessWatch) -> Callable[[], None] | None:
-        """Show `watch` every beat the controller reads and every strobed byte run it writes
-        (behind fault injection). Returns the call that hands over accesses logged but not
-        shown yet, to be made before judging them (None: each is shown as it happens)."""
+    def watch_accesses(self, watch: AccessWatch, port: int = 0) -> Callable[[], None] | None:
+        """Show `watch` every beat port `port`'s controller reads and every strobed byte run
+        it writes (behind fault injection), at CPU addresses. Returns the call that hands over
+        accesses logged but not shown yet, to be made before judging them (None: each is shown
+        as it happens)."""
 
     @abstractmethod
     def map_peripheral(self, region: Region, address: int) -> None:

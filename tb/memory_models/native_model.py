@@ -18,12 +18,18 @@ from tb.memory_models.base import AccessWatch, MemoryModel
 class NativeMemoryModel(MemoryModel):
     name = "native"
 
-    def __init__(self, dut, base: int, size: int, addr_width: int, rng: random.Random) -> None:
+    def __init__(
+        self, dut, base: int, size: int, addr_width: int, rng: random.Random, dual: bool = False, dma1_offset: int = 0
+    ) -> None:
         super().__init__(rng)
         self.dut = dut
-        self.core = dut.u_dmac
+        self.core = dut.u_dma0 if dual else dut.u_dmac
         self.memory = NativeMemory(size=size, base=base, addr_width=addr_width)
         self.faults = NativeFaultInjector(self.memory)
+        # a two-controller top: dma1's axi_native_mem (PORT 1) on the same store, behind the
+        # top's address-offset adapter (its DMA1_OFFSET parameter, dma1_offset here)
+        self.cores = [self.core, dut.u_dma1] if dual else [self.core]
+        self.port_faults = [self.faults, NativeFaultInjector(self.memory, 1)] if dual else [self.faults]
         # made with the first peripheral: until then no Python waits on the pass-through port
         self.passthrough: AxiSlave | None = None
 
@@ -34,10 +40,10 @@ class NativeMemoryModel(MemoryModel):
     def set_latency(self, cycles: int) -> None:
         self.memory.set_timing(cycles, cycles)
 
-    def watch_accesses(self, watch: AccessWatch) -> Callable[[], None] | None:
+    def watch_accesses(self, watch: AccessWatch, port: int = 0) -> Callable[[], None] | None:
         # logged in C++; the debug mode takes the log before each change of the state it
         # judges the accesses against, and the driver's interrupt handler before it runs
-        self.memory.watch_accesses(watch)
+        self.memory.watch_accesses(watch, port)
         return self.memory.drain_accesses
 
     def map_peripheral(self, region: Region, address: int) -> None:

@@ -12,7 +12,10 @@
 // over an AddressSpace) answers them. A faulted burst is answered here and forwarded to
 // nobody, so it changes nothing. Random pauses apply to forwarded bursts too, so the Python
 // side needs no per-cycle pause generators. Supports INCR, FIXED and WRAP, narrow beats.
+// PORT numbers this slave among those on the same store (a two-controller top has two): its
+// burst counts, fault rules, pauses and logged accesses are its own.
 module axi_native_mem #(
+    parameter int PORT = 0,
     parameter int DATA_W = 64,
     parameter int ADDR_W = 32,
     parameter int ID_W = 4,
@@ -82,12 +85,13 @@ module axi_native_mem #(
     input  logic              x_rvalid,
     output logic              x_rready
 );
-    import "DPI-C" function longint pnm_burst(input longint addr, input int len, input int size,
-                                              input int burst, input int is_write);
-    import "DPI-C" function int pnm_read(input longint addr, input int nbytes, output bit [255:0] data);
-    import "DPI-C" function int pnm_write(input longint addr, input int nbytes, input bit [255:0] data,
-                                          input int strb);
-    import "DPI-C" function int pnm_stalls();  // bit c: channel c pauses (AW, W, B, AR, R)
+    import "DPI-C" function longint pnm_burst(input int port, input longint addr, input int len,
+                                              input int size, input int burst, input int is_write);
+    import "DPI-C" function int pnm_read(input int port, input longint addr, input int nbytes,
+                                         output bit [255:0] data);
+    import "DPI-C" function int pnm_write(input int port, input longint addr, input int nbytes,
+                                          input bit [255:0] data, input int strb);
+    import "DPI-C" function int pnm_stalls(input int port);  // bit c: channel c pauses (AW, W, B, AR, R)
 
     localparam int QW = $clog2(QDEPTH);
     localparam logic [1:0] OKAY = 2'b00;
@@ -112,7 +116,7 @@ module axi_native_mem #(
             pause <= '0;
         end else begin
             now <= now + 1;
-            pause <= 5'(pnm_stalls());
+            pause <= 5'(pnm_stalls(PORT));
         end
     end
 
@@ -139,7 +143,7 @@ module axi_native_mem #(
         /* verilator lint_off UNUSEDSIGNAL */  // spare bits of the packed answer
         longint info;
         /* verilator lint_on UNUSEDSIGNAL */
-        info = pnm_burst(64'(addr), 32'(len), 32'(size), 32'(burst), 32'(is_write));
+        info = pnm_burst(PORT, 64'(addr), 32'(len), 32'(size), 32'(burst), 32'(is_write));
         r.id = id;
         r.addr = addr;
         r.len = len;
@@ -224,7 +228,7 @@ module axi_native_mem #(
                 a = (r_beat == 0) ? rh.addr : r_addr;
                 st = OKAY;
                 rword = '0;
-                if (rh.resp == OKAY) st = 2'(pnm_read(64'(a), STRB_W, rword));
+                if (rh.resp == OKAY) st = 2'(pnm_read(PORT, 64'(a), STRB_W, rword));
                 s_rvalid <= 1'b1;
                 s_rid <= rh.id;
                 s_rdata <= rword[DATA_W-1:0];
@@ -332,7 +336,7 @@ module axi_native_mem #(
                 a = (w_beat == 0) ? wh.addr : w_addr;
                 st = OKAY;
                 if (!wh.ext && wh.resp == OKAY)
-                    st = 2'(pnm_write(64'(a), STRB_W, 256'(s_wdata), 32'(s_wstrb)));
+                    st = 2'(pnm_write(PORT, 64'(a), STRB_W, 256'(s_wdata), 32'(s_wstrb)));
                 w_addr <= next_addr(a, wh.size, wh.burst, wh.len, wh.addr);
                 if (s_wlast) begin
                     b_q[b_wp] <= '{id: wh.id, resp: (wh.resp != OKAY) ? wh.resp : (w_err | st),
