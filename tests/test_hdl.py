@@ -244,5 +244,7 @@ def test_demo(mem: str, seed: int) -> None:
 @pytest.mark.parametrize("mem", MEMS)
 @pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.py")))
 def test_examples(example: str, mem: str, seed: int) -> None:
-    """The README's examples run as printed (`make sim TEST=examples/...`)."""
-    run(EXAMPLES / example, seed=seed, results_name=f"example-{Path(example).stem}", mem=mem)
+    """The README's examples run as printed (`make sim TEST=examples/...`); the ones whose
+    docstring says `DEVICES=2` on the two-controller build."""
+    devices = 2 if "DEVICES=2" in (EXAMPLES / example).read_text() else 1
+    run(EXAMPLES / example, seed=seed, results_name=f"example-{Path(example).stem}", mem=mem, devices=devices)
