@@ -8,9 +8,9 @@ import cocotb
 from cocotb.triggers import ClockCycles, with_timeout
 
 from pydma import (
+    DMA_INTERLEAVE,
     DMA_MEMCPY,
     DMA_PREP_INTERRUPT,
-    DMA_XOR,
     Device,
     DmaApiMisuse,
     DmaCapMask,
@@ -126,7 +126,7 @@ async def test_channel_requests(dut):
     except DmaError as exc:
         assert exc.errno == ENODEV
     # by mask and filter
-    assert dma_request_channel(DmaCapMask(DMA_XOR)) is None, "the controller cannot XOR"
+    assert dma_request_channel(DmaCapMask(DMA_INTERLEAVE)) is None, "the controller has no 2D transfers"
     odd = dma_request_channel(DmaCapMask(DMA_MEMCPY), lambda c, p: c.chan_id % 2 == p, 1)
     assert odd.name == "dma0chan1"
     rest = [dma_request_chan_by_mask(DmaCapMask(DMA_MEMCPY)) for _ in range(2)]
