@@ -13,6 +13,8 @@ from pydma.enums import DmaTransactionType
 from pydma.errors import DmaApiMisuse
 
 _state = {"ref_count": 0}
+# dma_cap_mask_all: every type but these (an interrupt goes on the dependency's channel)
+_NOT_IN_TABLE = (DmaTransactionType.DMA_INTERRUPT, DmaTransactionType.DMA_PRIVATE, DmaTransactionType.DMA_SLAVE)
 _channel_table: dict[DmaTransactionType, DmaChan] = {}
 
 
@@ -27,7 +29,7 @@ def dma_channel_rebalance() -> None:
         return
     uses: dict[int, int] = {}
     for cap in DmaTransactionType:
-        if cap in (DmaTransactionType.DMA_PRIVATE, DmaTransactionType.DMA_SLAVE):
+        if cap in _NOT_IN_TABLE:
             continue
         best = None
         for device in dmaengine.dma_devices():
@@ -41,6 +43,13 @@ def dma_channel_rebalance() -> None:
             uses[id(best)] = uses.get(id(best), 0) + 1
 
 
+def _take_public(device: DmaDevice) -> None:
+    for chan in device.channels:
+        if chan.client_count == 0 and device.device_alloc_chan_resources(chan) < 0:
+            continue
+        chan.client_count += 1
+
+
 def dmaengine_get() -> None:
     """Take a reference on every channel of every public device (allocating their
     resources on the first) and build the table."""
@@ -48,13 +57,23 @@ def dmaengine_get() -> None:
     if _state["ref_count"] > 1:
         return
     for device in dmaengine.dma_devices():
-        if not _public(device):
-            continue
-        for chan in device.channels:
-            if chan.client_count == 0 and device.device_alloc_chan_resources(chan) < 0:
-                continue
-            chan.client_count += 1
+        if _public(device):
+            _take_public(device)
     dma_channel_rebalance()
+
+
+def device_added(device: DmaDevice) -> None:
+    """dma_async_device_register: with clients holding the table, a new public device's
+    channels join it."""
+    if _state["ref_count"] and _public(device):
+        _take_public(device)
+    dma_channel_rebalance()
+
+
+def reset() -> None:
+    """Forget every reference (a test environment after a failure; nothing in the kernel)."""
+    _state["ref_count"] = 0
+    _channel_table.clear()
 
 
 async def dmaengine_put() -> None:

@@ -408,6 +408,7 @@ class DmaDevice:
         self.max_pq = 0  # sources of one PQ descriptor, with DMA_HAS_PQ_CONTINUE (dma_set_maxpq)
         self.filter: DmaFilter | None = None
         self.registered = False
+        self.privatecnt = 0  # channels taken by dma_request_channel
 
     def __repr__(self) -> str:
         return f"<DmaDevice {self.name}>"
@@ -507,9 +508,25 @@ def dma_async_device_register(device: DmaDevice) -> int:
             return EIO
     if device in _dma_device_list:
         return EINVAL
+    if all(cap in device.cap_mask for cap in _ALL_TX_TYPES):  # never a channel switch on it
+        device.cap_mask.bits |= 1 << DmaTransactionType.DMA_ASYNC_TX
     _dma_device_list.append(device)
     device.registered = True
+    from pydma import channel_table  # (it imports this module)
+
+    channel_table.device_added(device)
     return 0
+
+
+# device_has_all_tx_types: what async_tx may ask for (with every ASYNC_* option built in)
+_ALL_TX_TYPES = (
+    DmaTransactionType.DMA_INTERRUPT,
+    DmaTransactionType.DMA_MEMCPY,
+    DmaTransactionType.DMA_XOR,
+    DmaTransactionType.DMA_XOR_VAL,
+    DmaTransactionType.DMA_PQ,
+    DmaTransactionType.DMA_PQ_VAL,
+)
 
 
 def dma_devices() -> list[DmaDevice]:
@@ -526,6 +543,9 @@ def dma_async_device_unregister(device: DmaDevice) -> None:
     if device in _dma_device_list:
         _dma_device_list.remove(device)
     device.registered = False
+    from pydma import channel_table
+
+    channel_table.dma_channel_rebalance()
 
 
 # -- channel request -----------------------------------------------------------------------------
@@ -549,6 +569,9 @@ class DmaFilter:
 def _private_candidate(mask: DmaCapMask | None, device: DmaDevice, fn: Callable | None, param: Any):
     if mask is not None and not mask.issubset(device.cap_mask):
         return None
+    # a device is all private or all public: none of a publicly held device's channels
+    if DmaTransactionType.DMA_PRIVATE not in device.cap_mask and any(c.client_count for c in device.channels):
+        return None
     for chan in device.channels:
         if chan.client_count:
             continue
@@ -564,6 +587,7 @@ def _take(chan: DmaChan) -> DmaChan | None:
         return None
     chan.client_count = 1
     chan.device.cap_mask.bits |= 1 << DmaTransactionType.DMA_PRIVATE
+    chan.device.privatecnt += 1
     return chan
 
 
@@ -608,6 +632,10 @@ async def dma_release_channel(chan: DmaChan) -> None:
     strict.synchronized(chan)
     chan.device.device_free_chan_resources(chan)
     chan.client_count = 0
+    device = chan.device
+    device.privatecnt = max(device.privatecnt - 1, 0)
+    if device.privatecnt == 0:  # the last private channel: the device may be public again
+        device.cap_mask.bits &= ~(1 << DmaTransactionType.DMA_PRIVATE)
 
 
 # -- waiting --------------------------------------------------------------------------------------
@@ -692,19 +720,27 @@ def dma_run_dependencies(tx: DmaAsyncTxDescriptor) -> None:
 
 def dma_abort_dependencies(tx: DmaAsyncTxDescriptor) -> None:
     """pydma: tx was terminated, so what waits for it never runs. Each dependent in its
-    chain is marked aborted (dma_wait_for_async_tx returns DMA_ERROR for it at once instead
-    of waiting for a submission that never comes), its callback_result is invoked with
-    DMA_TRANS_ABORTED, its unmap reference dropped and it is freed."""
-    from pydma.dmaengine_unmap import dma_descriptor_unmap
-
+    chain is aborted (dma_abort_one: dma_wait_for_async_tx returns DMA_ERROR for it at once
+    instead of waiting for a submission that never comes) and freed."""
     dep, tx.next = tx.next, None
-    while dep is not None:
+    while dep is not None and not dep.freed:
         nxt, dep.next, dep.parent = dep.next, None, None
-        dep.aborted = True
-        dma_descriptor_unmap(dep)
-        dmaengine_desc_callback_invoke(dep, DmaengineResult(DmaengineTxResult.DMA_TRANS_ABORTED, 0))
+        dma_abort_one(dep)
         dep.desc_free_unsubmitted()
         dep = nxt
+
+
+def dma_abort_one(dep: DmaAsyncTxDescriptor) -> None:
+    """A dependent that will never run: marked, its unmap reference dropped, and a
+    `callback_result` told DMA_TRANS_ABORTED (a legacy `callback` is not called: it could
+    only say the operation completed, and a terminated descriptor's callback does not run)."""
+    from pydma.dmaengine_unmap import dma_descriptor_unmap
+
+    dep.aborted = True
+    dma_descriptor_unmap(dep)
+    if dep.callback_result is not None:
+        strict.callback_invoking(dep)
+        dep.callback_result(dep.callback_param, DmaengineResult(DmaengineTxResult.DMA_TRANS_ABORTED, 0))
 
 
 def dma_async_issue_pending(chan: DmaChan) -> None:

@@ -43,10 +43,11 @@ class DmaengineUnmapData:
 
 
 def dmaengine_get_unmap_data(dev: Device, nr: int, flags: int = 0) -> DmaengineUnmapData | None:
-    """Room for nr addresses with one reference held, or None when nr is larger than the
-    largest pool (256), as the kernel returns."""
+    """Room for nr addresses with one reference held. More than the largest pool holds (256)
+    is the kernel's BUG() in __get_unmap_pool: DmaApiMisuse here. (None, the kernel's failed
+    GFP_NOWAIT allocation, never happens on this machine.)"""
     if nr < 1 or nr > _POOL_SIZES[-1]:
-        return None
+        raise DmaApiMisuse(f"dmaengine_get_unmap_data for {nr} addresses: 1 to {_POOL_SIZES[-1]} (the kernel BUGs)")
     return DmaengineUnmapData(dev, nr)
 
 

@@ -235,6 +235,10 @@ class Dmatest:
         buf_size = p.test_buf_size
         is_memset = thread.type == T.DMA_MEMSET
         align, src_cnt, dst_cnt = self._shape(thread)
+        if src_cnt + dst_cnt >= 255:  # the unmap data's counters are u8
+            self._pr(thread, f"too many buffers ({src_cnt + dst_cnt} of 255 supported)", warn=True)
+            thread.ret = -22
+            return
         if p.transfer_size and p.transfer_size >= buf_size:
             self._pr(thread, "transfer_size must be lower than test_buf_size", warn=True)
             thread.ret = -22
@@ -277,21 +281,24 @@ class Dmatest:
 
             um = dmaengine_get_unmap_data(ddev, src_cnt + dst_cnt)
             um.len = buf_size
-            mapping_failed = False
-            for b in src_bufs:
-                um.addr[um.to_cnt] = dma_map_page(ddev, b, 0, buf_size, DmaDataDirection.DMA_TO_DEVICE)
-                mapping_failed |= dma_mapping_error(ddev, um.addr[um.to_cnt])
+            failed = None
+            for i, b in enumerate(src_bufs):
+                um.addr[i] = dma_map_page(ddev, b, 0, buf_size, DmaDataDirection.DMA_TO_DEVICE)
+                if dma_mapping_error(ddev, um.addr[i]):
+                    failed = "src mapping error"
+                    break
                 um.to_cnt += 1
             # map the destinations bidirectional: dmatest "forces writeback/invalidate"
-            for b in dst_bufs:
-                i = src_cnt + um.bidi_cnt
-                um.addr[i] = dma_map_page(ddev, b, 0, buf_size, DmaDataDirection.DMA_BIDIRECTIONAL)
-                mapping_failed |= dma_mapping_error(ddev, um.addr[i])
+            for i, b in enumerate(dst_bufs if failed is None else ()):
+                um.addr[src_cnt + i] = dma_map_page(ddev, b, 0, buf_size, DmaDataDirection.DMA_BIDIRECTIONAL)
+                if dma_mapping_error(ddev, um.addr[src_cnt + i]):
+                    failed = "dst mapping error"
+                    break
                 um.bidi_cnt += 1
-            if mapping_failed:
-                self._result(thread, "DMA mapping error", n, src_off, dst_off, length, -12)
-                thread.failed_tests += 1
+            if failed is not None:  # what was mapped is unmapped; the rest never was
+                self._result(thread, failed, n, src_off, dst_off, length, -12)
                 dmaengine_unmap_put(um)
+                thread.failed_tests += 1
                 continue
             srcs = [a + src_off for a in um.addr[:src_cnt]]
             dsts = [a + dst_off for a in um.addr[src_cnt : src_cnt + dst_cnt]]
@@ -380,14 +387,18 @@ class Dmatest:
         return not (p.device and chan.device.name != p.device)
 
     def _request_channels(self, cap: DmaTransactionType, channels: list[DmaChan]) -> None:
+        """request_channels: every free channel that can do `cap`, up to max_channels
+        (checked after each one added, as the kernel does)."""
         p = self.params
         mask = DmaCapMask(cap)
-        while not p.max_channels or len(channels) < p.max_channels:
+        while True:
             chan = dma_request_channel(mask, self._filter)
             if chan is None:
                 break
             channels.append(chan)
             self._add_channel(chan)
+            if p.max_channels and len(channels) >= p.max_channels:
+                break
 
     def _add_channel(self, chan: DmaChan) -> None:
         """dmatest_add_channel: copy or set threads (as `dmatest` says), xor and pq threads
@@ -408,9 +419,8 @@ class Dmatest:
         if p.dmatest not in (0, 1):
             raise ValueError(f"dmatest: dmatest={p.dmatest}: 0 (memcpy) or 1 (memset)")
         channels: list[DmaChan] = []
-        self._request_channels(T.DMA_MEMSET if p.dmatest == 1 else T.DMA_MEMCPY, channels)
-        self._request_channels(T.DMA_XOR, channels)
-        self._request_channels(T.DMA_PQ, channels)
+        for cap in (T.DMA_MEMCPY, T.DMA_MEMSET, T.DMA_XOR, T.DMA_PQ):  # add_threaded_test's order
+            self._request_channels(cap, channels)
         if not channels:
             log.info("dmatest: Could not start test, no channels configured")
             return []

@@ -78,13 +78,12 @@ class Raid6Test:
         for page in self.data:
             kfree(page)
 
-    async def _wait(self, done, what: str) -> bool:
-        """wait_for_completion_timeout(&cmp, 3000 ms)."""
+    async def _wait(self, done) -> bool:
+        """wait_for_completion_timeout(&cmp, 3000 ms) != 0."""
         try:
             await self.runtime.wait_for(done.wait(), 3_000_000_000)
             return True
         except TimeoutError:
-            pr("%s: timeout!", what)
             return False
 
     async def dual_recov(self, disks: int, nbytes: int, faila: int, failb: int) -> None:
@@ -113,8 +112,8 @@ class Raid6Test:
         init_async_submit(submit, AsyncTxFlags.ASYNC_TX_ACK, tx, _complete, done, self.addr_conv)
         await async_syndrome_val(ptrs, offs, disks, nbytes, result, self.spare, 0, submit)
         async_tx_issue_pending_all()
-        if not await self._wait(done, f"raid6_dual_recov: faila: {faila} failb: {failb} disks: {disks}"):
-            return
+        if not await self._wait(done):
+            pr("raid6_dual_recov: timeout! (faila: %d failb: %d disks: %d)", faila, failb, disks)
         if result.value != 0:
             pr(
                 "raid6_dual_recov: validation failure! faila: %d failb: %d sum_check_flags: %x",
@@ -151,7 +150,8 @@ class Raid6Test:
         submit = init_async_submit(None, AsyncTxFlags.ASYNC_TX_ACK, None, _complete, done, self.addr_conv)
         await async_gen_syndrome(self.dataptrs, self.dataoffs, disks, size, submit)
         async_tx_issue_pending_all()
-        if not await self._wait(done, f"error: initial gen_syndrome({disks})"):
+        if not await self._wait(done):
+            pr("error: initial gen_syndrome(%d) timed out", disks)
             return 1
         pr("testing the %d-disk case...", disks)
         err = 0

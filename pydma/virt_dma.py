@@ -9,7 +9,7 @@ Every list operation happens with `vc.lock` held; callbacks run in the tasklet w
 dropped, so a client may prep, submit and issue from its callback.
 
 For async_tx clients the tasklet also does what the kernel's async_tx providers (mv_xor,
-ioatdma) do in their cleanup and virt-dma leaves to them: drop the descriptor's unmap
+fsldma) do in their cleanup and virt-dma leaves to them: drop the descriptor's unmap
 reference before its callback, and submit its dependents after it (dma_run_dependencies).
 A terminated descriptor's unmap reference is dropped too, and its dependents are aborted
 (dma_abort_dependencies), so nothing waits for them.
@@ -26,6 +26,7 @@ from pydma.dmaengine import (
     DmaDevice,
     DmaengineResult,
     dma_abort_dependencies,
+    dma_abort_one,
     dma_run_dependencies,
     dmaengine_desc_callback_invoke,
 )
@@ -167,6 +168,8 @@ class VirtDmaChan(DmaChan):
             self._free(vd)
 
     def _free(self, vd: VirtDmaDesc) -> None:
+        if vd.freed:
+            raise DmaApiMisuse(f"{self.name}: {vd!r} freed twice")
         vd.freed = True
         self.desc_free_hw(vd)
 
@@ -188,11 +191,21 @@ class VirtDmaChan(DmaChan):
 
     def vchan_dma_desc_free_list(self, descs: Iterable[VirtDmaDesc]) -> None:
         """Free, or give back to their client the ones marked for reuse (terminated: what
-        waits for them is aborted, their unmap reference dropped)."""
+        waits for them is aborted, their unmap reference dropped). A prepared async_tx
+        dependent still waiting for its dependency (on another channel, or earlier on this
+        one) is taken out of that chain first, so the dependency's completion cannot submit
+        a descriptor freed here."""
         for vd in descs:
+            if vd.parent is not None:
+                if vd.parent.next is vd:
+                    vd.parent.next = None
+                vd.parent = None
+                if not vd.aborted:
+                    dma_abort_one(vd)
             dma_descriptor_unmap(vd)
             dma_abort_dependencies(vd)
-            self.vchan_vdesc_fini(vd)
+            if not vd.freed:
+                self.vchan_vdesc_fini(vd)
 
     async def vchan_synchronize(self) -> None:
         await self.tasklet.kill()

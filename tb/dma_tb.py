@@ -37,7 +37,7 @@ import cocotb
 from cocotb.triggers import ClockCycles
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
-from pydma import dma_debug, dmaengine, reports, strict
+from pydma import channel_table, dma_debug, dmaengine, reports, strict
 from pydma.dma_mapping import Device
 from pydma.drivers.pydma_dmac import PydmaDevice
 from pydma.sim.backend import CocotbBackend
@@ -189,6 +189,7 @@ class DmaTb:
         # test's channel requests cannot land on a dead simulation's driver
         for stale in dmaengine.dma_devices():
             dmaengine.dma_async_device_unregister(stale)
+        channel_table.reset()  # a failed test's async_tx references
         await self.reset()
         self.dma = await PydmaDevice.probe(self.dev, self.backend, "dma0", max_hw_desc=max_hw_desc, slave_map=slave_map)
         if self.dual:  # registered second: dma_find_channel takes dma0's channels first

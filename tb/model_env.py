@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pydma import (
     Device,
     MemView,
+    channel_table,
     dma_debug,
     dma_map_single,
     dma_sync_single_for_cpu,
@@ -86,6 +87,7 @@ class ModelEnv:
 
     def close(self) -> None:
         """After a failure: leave no module state behind, judge nothing."""
+        channel_table.reset()
         for d in self._devices():
             with contextlib.suppress(Exception):
                 dmaengine.dma_async_device_unregister(d)

@@ -16,6 +16,7 @@ from pydma import (
     DMA_PREP_FENCE,
     DMA_TO_DEVICE,
     DMA_TRANS_ABORTED,
+    DmaApiMisuse,
     DmaCapMask,
     DmaStatus,
     SumCheckResult,
@@ -30,6 +31,7 @@ from pydma import (
 )
 from pydma.async_tx import (
     AsyncTxFlags,
+    async_gen_syndrome,
     async_memcpy,
     async_trigger_callback,
     async_tx_issue_pending_all,
@@ -300,5 +302,98 @@ def test_trigger_callback_after_a_dependency_and_without_one(seed: int) -> None:
             await dmaengine_put()
             for p in (src, dst):
                 kfree(p)
+
+    run(body())
+
+
+def test_gen_syndrome_without_q_longer_than_max_pq(seed: int) -> None:
+    """Q omitted and more sources than one PQ takes: the continuation carries P only."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started(max_pq=4) as env:
+            dmaengine_get()
+            data = _pages(env, rng, 7, 1024)
+            p = kmalloc(env.dev, 1024, 64)
+            submit = init_async_submit(None, AsyncTxFlags.ASYNC_TX_ACK, None, None, None, [0] * 9)
+            tx = await async_gen_syndrome([*data, p, None], [0] * 9, 9, 1024, submit)
+            async_tx_issue_pending_all()
+            assert await dma_wait_for_async_tx(tx) == DmaStatus.DMA_COMPLETE
+            assert p.read() == xor_blocks([d.read() for d in data])
+            await dmaengine_put()
+            for page in (*data, p):
+                kfree(page)
+
+    run(body())
+
+
+def test_a_freed_dependency_and_a_split_xor_keep_the_kernel_rules(seed: int) -> None:
+    """A dependency that completed (freed by the provider) cannot take a dependent; the
+    last operation of a split XOR keeps the FENCE the first one had (flags accumulate)."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started(max_xor=2) as env:
+            dmaengine_get()
+            srcs, dest = _pages(env, rng, 4, 512), kmalloc(env.dev, 512, 64)
+            flags = AsyncTxFlags.ASYNC_TX_XOR_ZERO_DST | AsyncTxFlags.ASYNC_TX_FENCE
+            submit = init_async_submit(None, flags, None, None, None, [0] * 5)
+            tx = await async_xor(dest, srcs, 0, 4, 512, submit)  # 3 operations of 2 sources
+            assert tx.flags & DMA_PREP_FENCE
+            async_tx_issue_pending_all()
+            await dma_wait_for_async_tx(tx)
+            await env.backend.runtime.sleep_ns(100)  # the tasklet freed it
+            assert dest.read() == xor_blocks([s.read() for s in srcs])
+            init_async_submit(submit, AsyncTxFlags.ASYNC_TX_XOR_DROP_DST, tx, None, None, [0] * 5)
+            with pytest.raises(DmaApiMisuse, match="completed and was freed"):
+                await async_xor(dest, [dest, srcs[0]], 0, 2, 512, submit)
+            await dmaengine_put()
+            for page in (*srcs, dest):
+                kfree(page)
+
+    run(body())
+
+
+def test_terminating_the_waiting_dependents_channel(seed: int) -> None:
+    """The dependent waits on dma1 for a copy on dma0; dma1 is terminated: the dependent is
+    taken out of the chain and aborted (a legacy callback does not run), and the copy's
+    completion later submits nothing."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started(second={}, **MEMCPY_ONLY) as env:
+            dmaengine_get()
+            src, dst, other = _pages(env, rng, 3, 40000)
+            submit = init_async_submit(None, AsyncTxFlags.ASYNC_TX_FENCE, None, None, None, [0] * 4)
+            tx1 = await async_memcpy(dst, src, 0, 0, 40000, submit)
+            called = []
+            init_async_submit(submit, AsyncTxFlags.ASYNC_TX_XOR_DROP_DST, tx1, called.append, "cb", [0] * 4)
+            tx2 = await async_xor(dst, [dst, other], 0, 2, 40000, submit)
+            assert tx2.cookie < 0 and tx2.chan.device is env.dma1
+            async_tx_issue_pending_all()
+            assert await tx2.chan.terminate_sync() == 0
+            assert tx2.aborted and called == []
+            assert await dma_wait_for_async_tx(tx1) == DmaStatus.DMA_COMPLETE
+            await env.backend.runtime.sleep_ns(1000)
+            assert dst.read() == src.read(), "the copy ran; the XOR did not"
+            assert _streaming(env) == []
+            await dmaengine_put()
+            for page in (src, dst, other):
+                kfree(page)
+
+    run(body())
+
+
+def test_a_released_private_channel_makes_the_device_public_again(seed: int) -> None:
+    async def body() -> None:
+        async with started() as env:
+            chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
+            assert T.DMA_PRIVATE in env.dma.cap_mask
+            await chan.release()
+            assert T.DMA_PRIVATE not in env.dma.cap_mask
+            dmaengine_get()
+            assert dma_find_channel(T.DMA_XOR) is not None, "async_tx would run in software"
+            assert dma_request_channel(DmaCapMask(DMA_MEMCPY)) is None, "a public device's channels are not private"
+            await dmaengine_put()
 
     run(body())

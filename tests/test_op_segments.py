@@ -107,3 +107,17 @@ def test_what_each_operation_reads_and_writes() -> None:
     assert list(fence_check.writes(pq)) == [(0xA000, 64)]
     (fill,) = ops.memset(0x5000, 1, 8, A32)
     assert (list(fence_check.reads(fill)), list(fence_check.writes(fill))) == ([], [(0x5000, 8)])
+
+
+def test_pq_continuation_with_q_disabled_carries_p_only() -> None:
+    """ioat_prep_pq: with Q disabled the carried Q is P (dst[1] = dst[0]); never address 0."""
+    flags = F.DMA_PREP_CONTINUE | F.DMA_PREP_PQ_DISABLE_Q
+    (seg,) = ops.pq([0x9000, 0xA000], [0x1000], 1, [3], 64, flags, 8, A32)
+    assert list(zip(seg.operands.srcs, seg.operands.coefs, strict=True)) == [
+        (0x1000, 3), (0x9000, 0), (0x9000, 1), (0x9000, 0)
+    ]  # fmt: skip
+
+
+def test_p_and_q_at_one_address_are_refused() -> None:
+    with pytest.raises(PrepRefused, match="P and Q both at"):
+        ops.pq([0x9000, 0x9000], [0x1000], 1, [3], 64, 0, 8, A32)

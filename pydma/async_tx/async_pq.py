@@ -144,9 +144,10 @@ async def async_gen_syndrome(
                 unmap.addr[j] = 0
                 dma_flags |= disable
             j += 1
-        tx = await _do_async_gen_syndrome(chan, coefs, j, unmap, dma_flags, submit)
-        dmaengine_unmap_put(unmap)
-        return tx
+        try:
+            return await _do_async_gen_syndrome(chan, coefs, j, unmap, dma_flags, submit)
+        finally:
+            dmaengine_unmap_put(unmap)
     dmaengine_unmap_put(unmap)
     submit.depend_tx = await async_tx_quiesce(submit.depend_tx)
     blocks = list(blocks)
@@ -216,13 +217,17 @@ async def async_syndrome_val(
                 j += 1
         if submit.flags & AsyncTxFlags.ASYNC_TX_FENCE:
             dma_flags |= DmaCtrlFlags.DMA_PREP_FENCE
-        tx = await prep_until_done(
-            chan,
-            submit,
-            lambda: device.device_prep_dma_pq_val(
-                chan, pq, unmap.addr[:src_cnt], src_cnt, coefs, length, pqres, dma_flags
-            ),
-        )
+        try:
+            tx = await prep_until_done(
+                chan,
+                submit,
+                lambda: device.device_prep_dma_pq_val(
+                    chan, pq, unmap.addr[:src_cnt], src_cnt, coefs, length, pqres, dma_flags
+                ),
+            )
+        except BaseException:
+            dmaengine_unmap_put(unmap)
+            raise
         dma_set_unmap(tx, unmap)
         await async_tx_submit(chan, tx, submit)
     else:

@@ -112,7 +112,7 @@ async def dma_wait_for_async_tx(tx: DmaAsyncTxDescriptor | None, timeout_ns: int
             log.error("%s: timeout waiting for descriptor submission of %r", tx.chan.name, tx)
             return DmaStatus.DMA_ERROR
         await rt.sleep_ns(100)
-    return await dma_sync_wait(tx.chan, tx.cookie, max(deadline - rt.now_ns(), 1))
+    return await dma_sync_wait(tx.chan, tx.cookie, timeout_ns)  # its own budget, as the kernel's
 
 
 async def async_tx_quiesce(tx: DmaAsyncTxDescriptor | None) -> None:
@@ -178,6 +178,13 @@ async def async_tx_submit(chan: DmaChan, tx: DmaAsyncTxDescriptor, submit: Async
     tx.callback = submit.cb_fn
     tx.callback_param = submit.cb_param
     if depend_tx is not None:
+        if depend_tx.freed:
+            # in C the descriptor's memory is gone: the pydma provider, like virt-dma, frees a
+            # completed descriptor after its callback, acked or not (docs/async-tx.md)
+            raise DmaApiMisuse(
+                f"async_tx_submit of {tx!r} behind {depend_tx!r}, which completed and was freed: "
+                "attach dependents before the dependency completes (use after free in C)"
+            )
         # 1: an acked dependency may already be another operation; 2: dependencies are 1:1
         if async_tx_test_ack(depend_tx) or depend_tx.next is not None or tx.parent is not None:
             raise DmaApiMisuse(

@@ -38,9 +38,9 @@ async def _do_async_xor(chan: DmaChan, unmap: DmaengineUnmapData, submit: AsyncS
     src_list = list(unmap.addr[: unmap.to_cnt])
     tx = None
     first = True
+    dma_flags = DmaCtrlFlags(0)  # (declared once, as in the kernel: a FENCE stays set)
     while src_cnt:
         submit.flags = flags_orig
-        dma_flags = DmaCtrlFlags(0)
         xor_src_cnt = min(src_cnt, dma.max_xor)
         if src_cnt > xor_src_cnt:  # more to come: keep the chain open, no callback yet
             submit.flags &= ~AsyncTxFlags.ASYNC_TX_ACK
@@ -114,9 +114,10 @@ async def async_xor_offs(
         # bidirectional: it may be used as a source again
         unmap.addr[j] = dma_map_page(device.dev, dest, offset, length, DmaDataDirection.DMA_BIDIRECTIONAL)
         unmap.bidi_cnt = 1
-        tx = await _do_async_xor(chan, unmap, submit)
-        dmaengine_unmap_put(unmap)
-        return tx
+        try:
+            return await _do_async_xor(chan, unmap, submit)
+        finally:
+            dmaengine_unmap_put(unmap)
     dmaengine_unmap_put(unmap)
     # in the synchronous case the destination is an implied source (assumed the first)
     if submit.flags & AsyncTxFlags.ASYNC_TX_XOR_DROP_DST:
@@ -166,11 +167,15 @@ async def async_xor_val_offs(
             unmap.addr[i] = dma_map_page(device.dev, s, o, length, DmaDataDirection.DMA_TO_DEVICE)
             unmap.to_cnt += 1
         unmap.len = length
-        tx = await prep_until_done(
-            chan,
-            submit,
-            lambda: device.device_prep_dma_xor_val(chan, unmap.addr[:src_cnt], src_cnt, length, result, dma_flags),
-        )
+        try:
+            tx = await prep_until_done(
+                chan,
+                submit,
+                lambda: device.device_prep_dma_xor_val(chan, unmap.addr[:src_cnt], src_cnt, length, result, dma_flags),
+            )
+        except BaseException:
+            dmaengine_unmap_put(unmap)
+            raise
         dma_set_unmap(tx, unmap)
         await async_tx_submit(chan, tx, submit)
     else:

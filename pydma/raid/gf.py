@@ -31,8 +31,10 @@ raid6_gfmul: tuple[bytes, ...] = tuple(bytes(_mul(a, b) for b in range(256)) for
 def _exp() -> bytes:
     out, v = bytearray(256), 1
     for i in range(256):
-        out[i] = v if i < 255 else 1  # 2**255 = 1; mktables.c writes the wrapped value
+        out[i] = v
         v = _mul(v, 2)
+        if v == 1:
+            v = 0  # mktables.c: "For entry 255, not a real entry"
     return bytes(out)
 
 

@@ -102,8 +102,12 @@ def pq(
     srcs = _check_sources(call, src, src_cnt, 1, max_pq)
     coefs = _coefs(call, scf, src_cnt)
     p_dst, q_dst = (0 if no_p else int(dst[0])), (0 if no_q else int(dst[1]))
+    if not no_p and not no_q and p_dst == q_dst:
+        raise PrepRefused(f"{call}: P and Q both at 0x{p_dst:x}")
     if flags & DmaCtrlFlags.DMA_PREP_CONTINUE:
-        extra = [(q_dst, 1)] if no_p else [(p_dst, 0), (q_dst, 1), (q_dst, 0)]
+        # with Q disabled the carried Q is P again (ioat_prep_pq: dst[1] = dst[0])
+        q_src = p_dst if no_q else q_dst
+        extra = [(q_src, 1)] if no_p else [(p_dst, 0), (q_src, 1), (q_src, 0)]
         if src_cnt + len(extra) > max_pq:
             raise PrepRefused(f"{call}: {src_cnt} sources and a continuation exceed {max_pq} (see dma_maxpq)")
         srcs += [a for a, _ in extra]
