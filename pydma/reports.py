@@ -29,6 +29,7 @@ FREE_MAPPED = "free-mapped"  # kfree of a buffer that is still mapped
 CALLBACK_AFTER_SYNC = "callback-after-synchronize"
 COOKIE_ORDER = "cookie-order"
 MISSING_FENCE = "missing-fence"  # a transaction reads what an unfenced one before it writes
+DOUBLE_FREE = "descriptor-double-free"  # a provider freed a descriptor it had freed already
 
 
 class DmaDebugError(DmaApiMisuse):

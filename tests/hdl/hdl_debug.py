@@ -305,6 +305,7 @@ async def test_strict_reports_callback_after_synchronize(dut):
     await Timer(1, "us")
     assert calls == ["late"], "the buggy provider was meant to call it"
     expect(tb, reports.CALLBACK_AFTER_SYNC, f"cookie {cookie}", "buggychan0")
+    expect(tb, reports.DOUBLE_FREE, "buggychan0", "freed twice")  # terminate had freed it
     # without the bug the callback is gone for good
     prov.lazy = False
     calls.clear()
