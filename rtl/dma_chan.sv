@@ -60,6 +60,7 @@ module dma_chan
     output logic              fetch_valid,
     output fetch_req_t        fetch_req,
     input  desc_fetch_rsp_t   fetch_rsp,
+    input  desc_words_t       fetch_desc,  // (every channel's) with fetch_rsp.done
     // data mover, one chunk per command
     output logic              cmd_valid,
     input  logic              cmd_ready,
@@ -302,7 +303,7 @@ module dma_chan
             .start_table(f_src[ADDR_W-1:0]),
             .fetch_req(op_fetch_req), .fetch_addr(op_fetch_addr), .fetch_gnt(fetch_rsp.gnt),
             .fetch_done(fetch_rsp.done && op_fetching), .fetch_err(fetch_rsp.err),
-            .fetch_desc(fetch_rsp.desc),
+            .fetch_desc,
             .loading(op_loading), .fetching(op_fetching), .load_fail(op_fail), .load_code(op_code),
             .go(issuing && d_multi && !cfg.pause), .go_on(issuing && d_multi),
             .off(src_p), .dst(dst_p), .len(this_chunk[CL_W-1:0]), .seq(c_seq),
@@ -318,7 +319,7 @@ module dma_chan
     dma_desc_prefetch u_prefetch (
         .clk, .rst, .en(active), .want(pf_want), .next_is_tail(d_next == tail), .req(pf_req),
         .fetch_gnt(fetch_rsp.gnt && !op_fetch_req), .fetch_done(fetch_rsp.done && !op_fetching),
-        .fetch_err(fetch_rsp.err), .fetch_desc(fetch_rsp.desc),
+        .fetch_err(fetch_rsp.err), .fetch_desc,
         .drop((state == S_FETCH_WAIT && f_arrived) || waitq_done || abort_done),
         .idle(pf_idle), .busy(pf_busy), .on(pf_on), .next_was_tail(pf_next_was_tail),
         .arrived(f_arrived), .arrived_err(f_err), .arrived_desc(f_desc)

@@ -1,7 +1,7 @@
 // Shared descriptor fetch engine: grants one channel at a time (round robin), reads the
 // first DESC_FETCH_BYTES of its descriptor in one AXI burst and hands the words back.
 // Each channel's port is a request (valid and its payload, req_t: the address) and a
-// response (desc_fetch_rsp_t: grant, done, error and the words).
+// response (desc_fetch_rsp_t: grant, done, error); the words (desc) go to every channel.
 module dma_desc_fetch
     import pydma_layout_pkg::*;
     import dma_types_pkg::*;
@@ -19,6 +19,7 @@ module dma_desc_fetch
     input  logic [NUM_CH-1:0]        req_valid,
     input  req_t                     req [NUM_CH],
     output desc_fetch_rsp_t          rsp [NUM_CH],
+    output desc_words_t              desc,
     // AXI read address / data (ID is added by the mux)
     output logic                     ar_valid,
     input  logic                     ar_ready,
@@ -37,7 +38,6 @@ module dma_desc_fetch
     logic [CW-1:0] arb_idx;
     logic [NUM_CH-1:0] gnt, done;
     logic err;
-    logic [255:0] desc;
 
     dma_rr_arb #(.N(NUM_CH)) u_arb (
         .clk, .rst, .req(state == S_IDLE ? req_valid : '0), .advance(state == S_IDLE), .lock(1'b0),
@@ -55,9 +55,8 @@ module dma_desc_fetch
         gnt = '0;
         if (state == S_IDLE && arb_valid) gnt[arb_idx] = 1'b1;
     end
-    // the words and the error go to every channel; the one whose done is set takes them
     for (genvar c = 0; c < NUM_CH; c++) begin : g_rsp
-        assign rsp[c] = '{gnt: gnt[c], done: done[c], err: err, desc: desc};
+        assign rsp[c] = '{gnt: gnt[c], done: done[c], err: err};
     end
 
     always_ff @(posedge clk) begin

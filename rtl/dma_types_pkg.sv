@@ -84,12 +84,15 @@ package dma_types_pkg;
 
     // ---- a channel's ports on the shared descriptor engines (their requests' payloads carry
     // addresses: declared in pydma_dmac) --------------------------------------------------
-    typedef struct packed {  // dma_desc_fetch to a channel (the descriptor on word boundaries)
-        logic         gnt;     // the request is taken: its words arrive with done
-        logic         done;    // (one cycle) the words of this channel's fetch
-        logic         err;     // with done: a beat came back with an error
-        logic [255:0] desc;    // with done: the first DESC_FETCH_BYTES at the address
+    typedef struct packed {  // dma_desc_fetch to a channel
+        logic gnt;             // the request is taken: its words arrive with done
+        logic done;            // (one cycle) this channel's words are in desc_words_t
+        logic err;             // with done: a beat came back with an error
     } desc_fetch_rsp_t;
+    // the words fetched, the first DESC_FETCH_BYTES at the address: one value that every
+    // channel reads (the one whose done is set takes it); a copy in each channel's response
+    // would cost a simulator 256 bits per channel and cycle
+    typedef logic [255:0] desc_words_t;
 
     typedef struct packed {  // dma_desc_wb to a channel
         logic gnt;             // the request is taken

@@ -137,7 +137,8 @@ module pydma_dmac
         logic [ADDR_W-1:0] dst;
     } chunk_cmd_t;
     // a channel's requests to the shared descriptor engines (their responses,
-    // desc_fetch_rsp_t and desc_wb_rsp_t, are of fixed width: dma_types_pkg)
+    // desc_fetch_rsp_t and desc_wb_rsp_t, and the words fetched, desc_words_t, are of fixed
+    // width: dma_types_pkg)
     typedef struct packed {  // fetch the first DESC_FETCH_BYTES at addr (a descriptor, a table row)
         logic [ADDR_W-1:0] addr;
     } desc_fetch_req_t;
@@ -218,6 +219,7 @@ module pydma_dmac
     logic [NUM_CH-1:0]        fetch_valid;
     desc_fetch_req_t          fetch_req [NUM_CH];
     desc_fetch_rsp_t          fetch_rsp [NUM_CH];
+    desc_words_t              fetch_desc;
     logic [NUM_CH-1:0]        wb_valid;
     desc_wb_req_t             wb_req [NUM_CH];
     desc_wb_rsp_t             wb_rsp [NUM_CH];
@@ -252,6 +254,7 @@ module pydma_dmac
             .clk, .rst,
             .reg_acc(ch_acc[c]), .reg_rd_data(ch_rd_data[c]),
             .fetch_valid(fetch_valid[c]), .fetch_req(fetch_req[c]), .fetch_rsp(fetch_rsp[c]),
+            .fetch_desc,
             .cmd_valid(cmd_valid[c]),
             .cmd_ready(cmd_arb_valid && cmd_arb_idx == CW'(c) && mv_cmd_ready),
             .cmd(cmd[c]), .kill(kill[c]),
@@ -299,7 +302,7 @@ module pydma_dmac
         .ax_t(axi_ax_t), .r_t(axi_r_t), .req_t(desc_fetch_req_t), .NUM_CH(NUM_CH),
         .ADDR_W(ADDR_W), .DATA_W(DATA_W)
     ) u_fetch (
-        .clk, .rst, .req_valid(fetch_valid), .req(fetch_req), .rsp(fetch_rsp),
+        .clk, .rst, .req_valid(fetch_valid), .req(fetch_req), .rsp(fetch_rsp), .desc(fetch_desc),
         .ar_valid(d_ar_valid), .ar_ready(d_ar_ready), .ar(d_ar),
         .r_valid(d_r_valid), .r_ready(d_r_ready), .r(axi_r)
     );
