@@ -39,6 +39,8 @@ module dma_chan
 #(
     parameter type cmd_t = logic,   // chunk command and completion (pydma_dmac)
     parameter type done_t = logic,
+    parameter type fetch_req_t = logic,  // descriptor fetch and status write-back requests
+    parameter type wb_req_t = logic,     // (pydma_dmac: their addresses follow ADDR_W)
     parameter int ADDR_W = 32,
     parameter int CL_W   = 13,   // width of a chunk length (CHUNK_BYTES and a burst fit)
     parameter int CHUNK_BYTES = 4096,
@@ -52,19 +54,13 @@ module dma_chan
     input  logic              clk,
     input  logic              rst,
     // register access from dma_regs
-    input  logic              reg_wr,
-    input  logic [5:0]        reg_wr_off,
-    input  logic [31:0]       reg_wr_data,
-    input  logic              reg_rd,     // a read of this channel's registers is taken
-    input  logic [5:0]        reg_rd_off,
-    output logic [31:0]       reg_rd_data, // the register read, from the cycle after the read
+    input  chan_reg_acc_t     reg_acc,
+    output reg_word_t         reg_rd_data, // the register read, from the cycle after the read
     // descriptor fetch engine
-    output logic              fetch_req,
-    output logic [ADDR_W-1:0] fetch_addr,
-    input  logic              fetch_gnt,
-    input  logic              fetch_done,
-    input  logic              fetch_err,
-    input  logic [255:0]      fetch_desc,
+    output logic              fetch_valid,
+    output fetch_req_t        fetch_req,
+    input  desc_fetch_rsp_t   fetch_rsp,
+    input  desc_words_t       fetch_desc,  // (every channel's) with fetch_rsp.done
     // data mover, one chunk per command
     output logic              cmd_valid,
     input  logic              cmd_ready,
@@ -73,12 +69,9 @@ module dma_chan
     input  logic              chunk_done,
     input  done_t             chunk,
     // status write-back engine
-    output logic              wb_req,
-    output logic [ADDR_W-1:0] wb_addr,
-    output logic [63:0]       wb_data,
-    input  logic              wb_gnt,
-    input  logic              wb_done,
-    input  logic              wb_err,
+    output logic              wb_valid,
+    output wb_req_t           wb_req,
+    input  desc_wb_rsp_t      wb_rsp,
     // peripheral request line selected by SLAVE_CFG.REQ_LINE
     output logic [3:0]        req_line,
     output logic              req_used,   // a slave direction is configured
@@ -235,9 +228,9 @@ module dma_chan
                 && !d_ctrl[DCTRL_EOC_BIT] && !was_tail && !addr_bad(d_next, 1'b1)
                 && !abort_req && !err_known && xerr == ERR_NONE && !op_loading;
     // the fetch port: descriptors, the prefetch, and the operand table's rows
-    assign fetch_req  = state == S_FETCH && !addr_bad(cur, 1'b1) && !abort_req && !err_known || pf_req
-                     || op_fetch_req;
-    assign fetch_addr = op_fetch_req ? op_fetch_addr : pf_req ? d_next[ADDR_W-1:0] : cur[ADDR_W-1:0];
+    assign fetch_valid = state == S_FETCH && !addr_bad(cur, 1'b1) && !abort_req && !err_known || pf_req
+                      || op_fetch_req;
+    assign fetch_req.addr = op_fetch_req ? op_fetch_addr : pf_req ? d_next[ADDR_W-1:0] : cur[ADDR_W-1:0];
     wire issuing = state == S_ISSUE && !abort_req && !(fenced && !q_empty);
     assign cmd_valid  = issuing && (d_multi ? op_valid : !cfg.pause)
                      || hs_cmd_valid;
@@ -262,9 +255,9 @@ module dma_chan
     wire chunk_take = cmd_take && !cmd.more;
     // status write-back: the completion queue's head (memory copies) or the current
     // descriptor (slave transfers, which run one descriptor at a time)
-    assign wb_req     = (state == S_WB && !abort_req) || q_wb_req;
-    assign wb_addr    = q_wb_sel ? q_wb_addr : cur[ADDR_W-1:0] + ADDR_W'(DESC_STATUS_OFF);
-    assign wb_data    = q_wb_sel ? q_wb_data : {xferred, 22'd0, (xerr == ERR_NONE) ? d_sum : 2'b00, xerr, 2'd0, eop, 1'b1};
+    assign wb_valid     = (state == S_WB && !abort_req) || q_wb_req;
+    assign wb_req.addr  = q_wb_sel ? q_wb_addr : cur[ADDR_W-1:0] + ADDR_W'(DESC_STATUS_OFF);
+    assign wb_req.data  = q_wb_sel ? q_wb_data : {xferred, 22'd0, (xerr == ERR_NONE) ? d_sum : 2'b00, xerr, 2'd0, eop, 1'b1};
     // XFERRED belongs to descriptor number DONE_CNT: the queue's head, else the current one
     wire [31:0] xferred_rd = !q_empty ? q_head_xferred : xferred;
     // kill: also in the cycle a failed chunk completes, which is the first cycle the write
@@ -280,7 +273,7 @@ module dma_chan
     // An idle or halted channel changes nothing until a register write, an abort, a doorbell
     // with RUN set, or a late completion, TC pulse or prefetch reaches it: the register bank
     // below is enabled only then (the same logic; simulators skip the idle channels' work)
-    wire active = busy || reg_wr || abort_req || (cfg.run && doorbell) || chunk_done || hs_active
+    wire active = busy || reg_acc.wr || abort_req || (cfg.run && doorbell) || chunk_done || hs_active
                || !q_empty || q_wb || !pf_idle;
 
     wire drained = outstanding == 0 && !chunk_done;  // no chunk of the channel's on the bus
@@ -308,8 +301,9 @@ module dma_chan
             .clk, .rst, .en(active),
             .start(f_take && f_multi && !desc_bad()), .start_ctrl(f_ctrl),
             .start_table(f_src[ADDR_W-1:0]),
-            .fetch_req(op_fetch_req), .fetch_addr(op_fetch_addr), .fetch_gnt,
-            .fetch_done(fetch_done && op_fetching), .fetch_err, .fetch_desc,
+            .fetch_req(op_fetch_req), .fetch_addr(op_fetch_addr), .fetch_gnt(fetch_rsp.gnt),
+            .fetch_done(fetch_rsp.done && op_fetching), .fetch_err(fetch_rsp.err),
+            .fetch_desc,
             .loading(op_loading), .fetching(op_fetching), .load_fail(op_fail), .load_code(op_code),
             .go(issuing && d_multi && !cfg.pause), .go_on(issuing && d_multi),
             .off(src_p), .dst(dst_p), .len(this_chunk[CL_W-1:0]), .seq(c_seq),
@@ -324,8 +318,8 @@ module dma_chan
 
     dma_desc_prefetch u_prefetch (
         .clk, .rst, .en(active), .want(pf_want), .next_is_tail(d_next == tail), .req(pf_req),
-        .fetch_gnt(fetch_gnt && !op_fetch_req), .fetch_done(fetch_done && !op_fetching),
-        .fetch_err, .fetch_desc,
+        .fetch_gnt(fetch_rsp.gnt && !op_fetch_req), .fetch_done(fetch_rsp.done && !op_fetching),
+        .fetch_err(fetch_rsp.err), .fetch_desc,
         .drop((state == S_FETCH_WAIT && f_arrived) || waitq_done || abort_done),
         .idle(pf_idle), .busy(pf_busy), .on(pf_on), .next_was_tail(pf_next_was_tail),
         .arrived(f_arrived), .arrived_err(f_err), .arrived_desc(f_desc)
@@ -339,7 +333,8 @@ module dma_chan
         .room(q_room),
         .chunk_done, .chunk, .to_cur(q_to_cur),
         .abort_req, .wb_req(q_wb_req), .wb_sel(q_wb_sel), .wb_addr(q_wb_addr), .wb_data(q_wb_data),
-        .wb_gnt, .wb_done, .wb_err, .retired(q_retired), .retired_ioc(q_retired_ioc),
+        .wb_gnt(wb_rsp.gnt), .wb_done(wb_rsp.done), .wb_err(wb_rsp.err),
+        .retired(q_retired), .retired_ioc(q_retired_ioc),
         .empty(q_empty), .wb_busy(q_wb), .err_known, .stop(q_stop), .stop_code,
         .head_xferred(q_head_xferred),
         .flush(waitq_done || abort_done), .stop_ack((waitq_done && q_stop) || abort_done),
@@ -347,7 +342,7 @@ module dma_chan
     );
 
     dma_chan_regs u_regs (
-        .clk, .rst, .reg_wr, .reg_wr_off, .reg_wr_data, .reg_rd, .reg_rd_off, .reg_rd_data,
+        .clk, .rst, .acc(reg_acc), .rd_data(reg_rd_data),
         .cfg, .ctl,
         .status('{
             busy: busy, halted: state == S_HALT, paused: paused,
@@ -457,7 +452,7 @@ module dma_chan
                             end_code <= ERR_DESC;
                             state <= S_WAITQ;
                         end
-                    end else if (fetch_gnt) begin
+                    end else if (fetch_rsp.gnt) begin
                         was_tail <= cur == tail && !cfg.cyclic;
                         state <= S_FETCH_WAIT;
                     end
@@ -559,11 +554,11 @@ module dma_chan
                 S_DRAIN: if (drained) state <= abort_req ? S_ABORT : S_WB;
                 S_WB: begin
                     if (abort_req) state <= S_ABORT;
-                    else if (wb_gnt) state <= S_WB_WAIT;
+                    else if (wb_rsp.gnt) state <= S_WB_WAIT;
                 end
-                S_WB_WAIT: if (wb_done) begin
+                S_WB_WAIT: if (wb_rsp.done) begin
                     xferred <= '0;  // XFERRED now belongs to descriptor number DONE_CNT
-                    if (wb_err) halt(ERR_WRITEBACK);
+                    if (wb_rsp.err) halt(ERR_WRITEBACK);
                     else begin
                         done_cnt <= done_cnt + 1'b1;
                         if (d_ctrl[DCTRL_IOC_BIT]) begin

@@ -1,11 +1,14 @@
 // Shared descriptor fetch engine: grants one channel at a time (round robin), reads the
 // first DESC_FETCH_BYTES of its descriptor in one AXI burst and hands the words back.
+// Each channel's port is a request (valid and its payload, req_t: the address) and a
+// response (desc_fetch_rsp_t: grant, done, error); the words (desc) go to every channel.
 module dma_desc_fetch
     import pydma_layout_pkg::*;
     import dma_types_pkg::*;
 #(
     parameter type ax_t = logic,   // AR and R payloads (pydma_dmac)
     parameter type r_t = logic,
+    parameter type req_t = logic,  // a channel's fetch request (pydma_dmac: its address)
     parameter int NUM_CH = 4,
     parameter int ADDR_W = 32,
     parameter int DATA_W = 64,
@@ -13,12 +16,10 @@ module dma_desc_fetch
 ) (
     input  logic                     clk,
     input  logic                     rst,
-    input  logic [NUM_CH-1:0]        req,
-    input  logic [NUM_CH-1:0][ADDR_W-1:0] req_addr,
-    output logic [NUM_CH-1:0]        gnt,
-    output logic [NUM_CH-1:0]        done,
-    output logic                     err,
-    output logic [255:0]             desc,
+    input  logic [NUM_CH-1:0]        req_valid,
+    input  req_t                     req [NUM_CH],
+    output desc_fetch_rsp_t          rsp [NUM_CH],
+    output desc_words_t              desc,
     // AXI read address / data (ID is added by the mux)
     output logic                     ar_valid,
     input  logic                     ar_ready,
@@ -35,9 +36,11 @@ module dma_desc_fetch
     logic [$clog2(BEATS+1)-1:0] beat;
     logic arb_valid;
     logic [CW-1:0] arb_idx;
+    logic [NUM_CH-1:0] gnt, done;
+    logic err;
 
     dma_rr_arb #(.N(NUM_CH)) u_arb (
-        .clk, .rst, .req(state == S_IDLE ? req : '0), .advance(state == S_IDLE), .lock(1'b0),
+        .clk, .rst, .req(state == S_IDLE ? req_valid : '0), .advance(state == S_IDLE), .lock(1'b0),
         .gnt_valid(arb_valid), .gnt_idx(arb_idx)
     );
 
@@ -51,6 +54,9 @@ module dma_desc_fetch
     always_comb begin
         gnt = '0;
         if (state == S_IDLE && arb_valid) gnt[arb_idx] = 1'b1;
+    end
+    for (genvar c = 0; c < NUM_CH; c++) begin : g_rsp
+        assign rsp[c] = '{gnt: gnt[c], done: done[c], err: err};
     end
 
     always_ff @(posedge clk) begin
@@ -66,7 +72,7 @@ module dma_desc_fetch
             unique case (state)
                 S_IDLE: if (arb_valid) begin
                     ch <= arb_idx;
-                    ar_addr <= req_addr[arb_idx];
+                    ar_addr <= req[arb_idx].addr;
                     beat <= '0;
                     err <= 1'b0;
                     state <= S_AR;

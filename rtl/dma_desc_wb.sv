@@ -1,10 +1,13 @@
 // Shared status write-back engine: writes a channel's 64-bit status word (STATUS and
-// XFERRED) into its descriptor in one AXI burst and reports the write response.
+// XFERRED) into its descriptor in one AXI burst and reports the write response. Each
+// channel's port is a request (valid and its payload, req_t: the address and the word)
+// and a response (desc_wb_rsp_t: grant, done, error).
 module dma_desc_wb
     import dma_types_pkg::*;
 #(
     parameter type ax_t = logic,   // AW and W payloads (pydma_dmac)
     parameter type w_t = logic,
+    parameter type req_t = logic,  // a channel's write-back request (pydma_dmac)
     parameter int NUM_CH = 4,
     parameter int ADDR_W = 32,
     parameter int DATA_W = 64,
@@ -13,12 +16,9 @@ module dma_desc_wb
 ) (
     input  logic                     clk,
     input  logic                     rst,
-    input  logic [NUM_CH-1:0]        req,
-    input  logic [NUM_CH-1:0][ADDR_W-1:0] req_addr,
-    input  logic [NUM_CH-1:0][63:0]  req_data,  // STATUS and XFERRED
-    output logic [NUM_CH-1:0]        gnt,
-    output logic [NUM_CH-1:0]        done,
-    output logic                     err,
+    input  logic [NUM_CH-1:0]        req_valid,
+    input  req_t                     req [NUM_CH],  // where, and STATUS and XFERRED
+    output desc_wb_rsp_t             rsp [NUM_CH],
     output logic                     aw_valid,
     input  logic                     aw_ready,
     output ax_t                      aw,
@@ -39,15 +39,20 @@ module dma_desc_wb
     logic [$clog2(BEATS+1)-1:0] beat;
     logic arb_valid;
     logic [CW-1:0] arb_idx;
+    logic [NUM_CH-1:0] gnt, done;
+    logic err;
 
     dma_rr_arb #(.N(NUM_CH)) u_arb (
-        .clk, .rst, .req(state == S_IDLE ? req : '0), .advance(state == S_IDLE), .lock(1'b0),
+        .clk, .rst, .req(state == S_IDLE ? req_valid : '0), .advance(state == S_IDLE), .lock(1'b0),
         .gnt_valid(arb_valid), .gnt_idx(arb_idx)
     );
 
     always_comb begin
         gnt = '0;
         if (state == S_IDLE && arb_valid) gnt[arb_idx] = 1'b1;
+    end
+    for (genvar c = 0; c < NUM_CH; c++) begin : g_rsp
+        assign rsp[c] = '{gnt: gnt[c], done: done[c], err: err};
     end
 
     logic [ADDR_W-1:0] aw_addr;
@@ -85,8 +90,8 @@ module dma_desc_wb
             unique case (state)
                 S_IDLE: if (arb_valid) begin
                     ch <= arb_idx;
-                    aw_addr <= req_addr[arb_idx];
-                    data <= req_data[arb_idx];
+                    aw_addr <= req[arb_idx].addr;
+                    data <= req[arb_idx].data;
                     beat <= '0;
                     state <= S_AW;
                 end

@@ -6,6 +6,7 @@
 // RESET that must come first: a new chain written there would be lost without a word).
 module dma_regs
     import pydma_layout_pkg::*;
+    import dma_types_pkg::*;
 #(
     parameter int NUM_CH = 4,
     parameter int DATA_W = 64,
@@ -40,13 +41,9 @@ module dma_regs
     output logic [1:0]             s_axil_rresp,
     output logic                   s_axil_rvalid,
     input  logic                   s_axil_rready,
-    // to the channels
-    output logic [NUM_CH-1:0]      ch_wr,
-    output logic [5:0]             ch_wr_off,
-    output logic [31:0]            ch_wr_data,
-    output logic [NUM_CH-1:0]      ch_rd,
-    output logic [5:0]             ch_rd_off,
-    input  logic [NUM_CH*32-1:0]   ch_rd_data,
+    // to the channels: each one's register access, and its read data in the next cycle
+    output chan_reg_acc_t          ch_acc [NUM_CH],
+    input  reg_word_t [NUM_CH-1:0] ch_rd_data,
     input  logic [NUM_CH-1:0]      ch_busy,
     input  logic [NUM_CH-1:0]      ch_halted,
     input  logic [NUM_CH-1:0]      irq
@@ -110,13 +107,6 @@ module dma_regs
 
     assign s_axil_awready = wr_take;
     assign s_axil_wready  = wr_take;
-    assign ch_wr_off  = wd.off;
-    assign ch_wr_data = s_axil_wdata;
-
-    always_comb begin
-        ch_wr = '0;
-        if (wr_take && wr_ok) ch_wr[int'(wd.ch)] = 1'b1;
-    end
 
     always_ff @(posedge clk) begin
         if (rst) begin
@@ -139,10 +129,15 @@ module dma_regs
     end
     wire rd_take = s_axil_arvalid && !s_axil_rvalid;
     assign s_axil_arready = rd_take;
-    assign ch_rd_off = rd.off;
-    always_comb begin  // the channel read: only it drives its read data (zero otherwise)
-        ch_rd = '0;
-        if (rd_take && rd.ok && !rd.global_reg) ch_rd[int'(rd.ch)] = 1'b1;
+
+    // each channel's access: the write taken for it, the read taken for it (it registers
+    // its read data), the offsets and the write data
+    wire wr_ch = wr_take && wr_ok;
+    wire rd_ch_take = rd_take && rd.ok && !rd.global_reg;
+    for (genvar c = 0; c < NUM_CH; c++) begin : g_acc
+        assign ch_acc[c] = '{wr: wr_ch && wd.ch == 8'(c), wr_off: wd.off,
+                             rd: rd_ch_take && rd.ch == 8'(c), rd_off: rd.off,
+                             wr_data: s_axil_wdata};
     end
 
     // The answer is taken at the AR handshake and shown with RVALID in the next cycle: a
@@ -178,7 +173,7 @@ module dma_regs
             s_axil_rvalid <= 1'b0;
         end
     end
-    assign s_axil_rdata = rd_from_ch ? ch_rd_data[32 * int'(rd_ch) +: 32] : rd_global;
+    assign s_axil_rdata = rd_from_ch ? ch_rd_data[int'(rd_ch)] : rd_global;
 
     wire unused = ^{s_axil_awprot, s_axil_arprot};
 endmodule

@@ -72,6 +72,34 @@ package dma_types_pkg;
         logic [31:0] xferred;   // of descriptor number DONE_CNT
     } chan_status_t;
 
+    // ---- a channel's register access (dma_regs to dma_chan) ------------------------------
+    typedef logic [31:0] reg_word_t;
+    typedef struct packed {  // (the write data on a word boundary)
+        logic        wr;       // a write to this channel's registers is taken ...
+        logic [5:0]  wr_off;   // ... at this offset in its block
+        logic        rd;       // a read is taken (the channel answers in the next cycle)
+        logic [5:0]  rd_off;
+        reg_word_t   wr_data;
+    } chan_reg_acc_t;
+
+    // ---- a channel's ports on the shared descriptor engines (their requests' payloads carry
+    // addresses: declared in pydma_dmac) --------------------------------------------------
+    typedef struct packed {  // dma_desc_fetch to a channel
+        logic gnt;             // the request is taken: its words arrive with done
+        logic done;            // (one cycle) this channel's words are in desc_words_t
+        logic err;             // with done: a beat came back with an error
+    } desc_fetch_rsp_t;
+    // the words fetched, the first DESC_FETCH_BYTES at the address: one value that every
+    // channel reads (the one whose done is set takes it); a copy in each channel's response
+    // would cost a simulator 256 bits per channel and cycle
+    typedef logic [255:0] desc_words_t;
+
+    typedef struct packed {  // dma_desc_wb to a channel
+        logic gnt;             // the request is taken
+        logic done;            // (one cycle) its write response came
+        logic err;             // with done: the write failed
+    } desc_wb_rsp_t;
+
     // ---- a memory-copy descriptor whose chunks are all issued, completing in order ---------
     typedef struct packed {  // (the wide fields on word boundaries: cheap to pack)
         logic        ioc;      // interrupt on completion

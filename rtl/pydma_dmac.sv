@@ -136,6 +136,16 @@ module pydma_dmac
         logic [ADDR_W-1:0] src;        // (EMIT, CHECK: the group's alignment, its P destination)
         logic [ADDR_W-1:0] dst;
     } chunk_cmd_t;
+    // a channel's requests to the shared descriptor engines (their responses,
+    // desc_fetch_rsp_t and desc_wb_rsp_t, and the words fetched, desc_words_t, are of fixed
+    // width: dma_types_pkg)
+    typedef struct packed {  // fetch the first DESC_FETCH_BYTES at addr (a descriptor, a table row)
+        logic [ADDR_W-1:0] addr;
+    } desc_fetch_req_t;
+    typedef struct packed {  // write a descriptor's status word (the word on a word boundary)
+        logic [63:0]       data;       // STATUS and XFERRED
+        logic [ADDR_W-1:0] addr;
+    } desc_wb_req_t;
     typedef struct packed {  // a chunk's completion, to its channel
         sum_check_t        sum;        // CHECK: SUM_CHECK_Q, SUM_CHECK_P
         dma_err_t          err;
@@ -187,11 +197,9 @@ module pydma_dmac
     assign m_axi_arprot  = 3'b000;
 
     // ---- registers -------------------------------------------------------------------------
-    logic [NUM_CH-1:0]    ch_wr;
-    logic [5:0]           ch_wr_off, ch_rd_off;
-    logic [31:0]          ch_wr_data;
-    logic [NUM_CH*32-1:0] ch_rd_data;
-    logic [NUM_CH-1:0]    ch_busy, ch_halted, ch_rd;
+    chan_reg_acc_t          ch_acc [NUM_CH];
+    reg_word_t [NUM_CH-1:0] ch_rd_data;
+    logic [NUM_CH-1:0]      ch_busy, ch_halted;
 
     dma_regs #(
         .NUM_CH(NUM_CH), .DATA_W(DATA_W), .ADDR_W(ADDR_W), .MAX_BURST(MAX_BURST),
@@ -204,18 +212,17 @@ module pydma_dmac
         .s_axil_bresp, .s_axil_bvalid, .s_axil_bready,
         .s_axil_araddr, .s_axil_arprot, .s_axil_arvalid, .s_axil_arready,
         .s_axil_rdata, .s_axil_rresp, .s_axil_rvalid, .s_axil_rready,
-        .ch_wr, .ch_wr_off, .ch_wr_data, .ch_rd, .ch_rd_off, .ch_rd_data, .ch_busy, .ch_halted, .irq
+        .ch_acc, .ch_rd_data, .ch_busy, .ch_halted, .irq
     );
 
     // ---- channels ----------------------------------------------------------------------------
-    logic [NUM_CH-1:0]        fetch_req, fetch_gnt, fetch_done;
-    logic [NUM_CH-1:0][ADDR_W-1:0] fetch_addr;
-    logic                     fetch_err;
-    logic [255:0]             fetch_desc;
-    logic [NUM_CH-1:0]        wb_req, wb_gnt, wb_done;
-    logic [NUM_CH-1:0][ADDR_W-1:0] wb_addr;
-    logic [NUM_CH-1:0][63:0]  wb_data;
-    logic                     wb_err;
+    logic [NUM_CH-1:0]        fetch_valid;
+    desc_fetch_req_t          fetch_req [NUM_CH];
+    desc_fetch_rsp_t          fetch_rsp [NUM_CH];
+    desc_words_t              fetch_desc;
+    logic [NUM_CH-1:0]        wb_valid;
+    desc_wb_req_t             wb_req [NUM_CH];
+    desc_wb_rsp_t             wb_rsp [NUM_CH];
     logic [NUM_CH-1:0]        cmd_valid;
     chunk_cmd_t               cmd [NUM_CH];  // (one word-aligned value per channel)
     logic [NUM_CH-1:0]        kill;
@@ -239,22 +246,20 @@ module pydma_dmac
         wire [3:0] line = req_line[c];
         wire line_ok = 32'(line) < NUM_REQ;  // an absent line never requests
         dma_chan #(
-            .cmd_t(chunk_cmd_t), .done_t(chunk_done_t),
-            .ADDR_W(ADDR_W), .CL_W(CL_W), .CHUNK_BYTES(CHUNK_BYTES),
+            .cmd_t(chunk_cmd_t), .done_t(chunk_done_t), .fetch_req_t(desc_fetch_req_t),
+            .wb_req_t(desc_wb_req_t), .ADDR_W(ADDR_W), .CL_W(CL_W), .CHUNK_BYTES(CHUNK_BYTES),
             .BUS_BYTES_LOG2($clog2(STRB_W)), .MAX_XOR(MAX_XOR), .MAX_PQ(MAX_PQ), .FILL(FILL),
             .ACC_BYTES(ACC_BYTES)
         ) u_chan (
             .clk, .rst,
-            .reg_wr(ch_wr[c]), .reg_wr_off(ch_wr_off), .reg_wr_data(ch_wr_data),
-            .reg_rd(ch_rd[c]), .reg_rd_off(ch_rd_off), .reg_rd_data(ch_rd_data[c*32 +: 32]),
-            .fetch_req(fetch_req[c]), .fetch_addr(fetch_addr[c]),
-            .fetch_gnt(fetch_gnt[c]), .fetch_done(fetch_done[c]), .fetch_err, .fetch_desc,
+            .reg_acc(ch_acc[c]), .reg_rd_data(ch_rd_data[c]),
+            .fetch_valid(fetch_valid[c]), .fetch_req(fetch_req[c]), .fetch_rsp(fetch_rsp[c]),
+            .fetch_desc,
             .cmd_valid(cmd_valid[c]),
             .cmd_ready(cmd_arb_valid && cmd_arb_idx == CW'(c) && mv_cmd_ready),
             .cmd(cmd[c]), .kill(kill[c]),
             .chunk_done(mv_done_valid && mv_done_ch == CW'(c)), .chunk(mv_done),
-            .wb_req(wb_req[c]), .wb_addr(wb_addr[c]),
-            .wb_data(wb_data[c]), .wb_gnt(wb_gnt[c]), .wb_done(wb_done[c]), .wb_err,
+            .wb_valid(wb_valid[c]), .wb_req(wb_req[c]), .wb_rsp(wb_rsp[c]),
             .req_line(req_line[c]), .req_used(req_used[c]),
             .req('{breq: line_ok && breq16[line], sreq: line_ok && sreq16[line],
                    lreq: line_ok && lreq16[line]}),
@@ -294,19 +299,19 @@ module pydma_dmac
     logic    d_b_valid, d_b_ready;
 
     dma_desc_fetch #(
-        .ax_t(axi_ax_t), .r_t(axi_r_t), .NUM_CH(NUM_CH), .ADDR_W(ADDR_W), .DATA_W(DATA_W)
+        .ax_t(axi_ax_t), .r_t(axi_r_t), .req_t(desc_fetch_req_t), .NUM_CH(NUM_CH),
+        .ADDR_W(ADDR_W), .DATA_W(DATA_W)
     ) u_fetch (
-        .clk, .rst, .req(fetch_req), .req_addr(fetch_addr), .gnt(fetch_gnt),
-        .done(fetch_done), .err(fetch_err), .desc(fetch_desc),
+        .clk, .rst, .req_valid(fetch_valid), .req(fetch_req), .rsp(fetch_rsp), .desc(fetch_desc),
         .ar_valid(d_ar_valid), .ar_ready(d_ar_ready), .ar(d_ar),
         .r_valid(d_r_valid), .r_ready(d_r_ready), .r(axi_r)
     );
 
     dma_desc_wb #(
-        .ax_t(axi_ax_t), .w_t(axi_w_t), .NUM_CH(NUM_CH), .ADDR_W(ADDR_W), .DATA_W(DATA_W)
+        .ax_t(axi_ax_t), .w_t(axi_w_t), .req_t(desc_wb_req_t), .NUM_CH(NUM_CH),
+        .ADDR_W(ADDR_W), .DATA_W(DATA_W)
     ) u_wb (
-        .clk, .rst, .req(wb_req), .req_addr(wb_addr), .req_data(wb_data), .gnt(wb_gnt),
-        .done(wb_done), .err(wb_err),
+        .clk, .rst, .req_valid(wb_valid), .req(wb_req), .rsp(wb_rsp),
         .aw_valid(d_aw_valid), .aw_ready(d_aw_ready), .aw(d_aw),
         .w_valid(d_w_valid), .w_ready(d_w_ready), .w(d_w),
         .b_valid(d_b_valid), .b_ready(d_b_ready), .b_err(m_axi_bresp[1])
