@@ -20,12 +20,13 @@ from pydma import (
     SUM_CHECK_Q_RESULT,
     DmaCapMask,
     DmaStatus,
+    DmaTxState,
     SumCheckResult,
     dma_request_channel,
 )
 from pydma.raid import pq_blocks, xor_blocks
 from pydma.raid6test import raid6test
-from tb.testenv import started
+from tb.testenv import started, wait_paused
 
 
 def _chan(*caps):
@@ -113,6 +114,46 @@ async def test_fence_orders_a_dependent_copy(dut):
             buf.check_guards()
             buf.free()
     await chan.release()
+    await tb.stop()
+
+
+@cocotb.test()
+async def test_pause_and_resume_in_a_pq(dut):
+    """A long PQ paused in the middle: the channel holds at a group boundary (PAUSED with
+    nothing in flight, tx_status DMA_PAUSED, residue still), resumes, and P and Q come out
+    whole; with a copy on another channel running beside it all the time."""
+    tb = await started(dut)
+    chan, other = _chan(DMA_PQ), _chan(DMA_MEMCPY)
+    n, length = 4, 48 * 1024
+    srcs = [tb.alloc_guarded(length) for _ in range(n)]
+    p, q = (tb.alloc_guarded(length, fill=bytes(length)) for _ in range(2))
+    a, b = tb.alloc_guarded(length), tb.alloc_guarded(length, fill=bytes(length))
+    coefs = [tb.rng.randrange(1, 256) for _ in range(n)]
+    tx = chan.prep_dma_pq([p.addr, q.addr], [s.addr for s in srcs], n, coefs, length, 0)
+    cookie = tx.submit()
+    copy = other.prep_dma_memcpy(b.addr, a.addr, length, 0)
+    copy_cookie = copy.submit()
+    chan.issue_pending()
+    other.issue_pending()
+    await tb.idle_cycles(3000)
+    chan.pause()
+    await wait_paused(tb, chan)
+    state = DmaTxState()
+    assert chan.tx_status(cookie, state) == DmaStatus.DMA_PAUSED
+    held = state.residue
+    assert 0 < held < length, f"paused at residue {held} of {length}"
+    await tb.idle_cycles(2000)
+    assert chan.tx_status(cookie, state) == DmaStatus.DMA_PAUSED and state.residue == held, "moved while paused"
+    chan.resume()
+    assert await chan.sync_wait(cookie, 50_000_000) == DmaStatus.DMA_COMPLETE
+    assert await other.sync_wait(copy_cookie, 50_000_000) == DmaStatus.DMA_COMPLETE
+    want_p, want_q = pq_blocks([s.view.read() for s in srcs], coefs)
+    assert p.view.read() == want_p and q.view.read() == want_q
+    assert b.view.read() == a.view.read()
+    for buf in (*srcs, p, q, a, b):
+        buf.check_guards()
+    await chan.release()
+    await other.release()
     await tb.stop()
 
 
