@@ -18,7 +18,7 @@ SIM_PARAMS := $(foreach p,DATA_W ADDR_W NUM_CH,$(if $($(p)),--param $(p)=$($(p))
 SIM_OPTS := $(if $(WAVES),--waves) $(if $(SEED),--seed $(SEED)) $(SIM_PARAMS) $(if $(DEVICES),--devices $(DEVICES))
 MEM_OPT = --mem $(or $(MEM),$(1)) $(if $(filter 1,$(PGO)),$(if $(filter native,$(or $(MEM),$(1))),--pgo))
 
-.PHONY: all sim test soak coverage lint dmatest raid6test gen venv clean bench
+.PHONY: all sim test soak coverage lint dmatest raid6test gen venv clean bench synth
 
 all: test
 
@@ -39,6 +39,17 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.lock
 # bench/results.md and bench/*.png (runs make test too, for its wall time)
 bench: $(BENCH_STAMP)
 	$(PY) -m tb.bench.run $(BENCH_ARGS)
+
+SYNTH_STAMP := $(VENV)/.synth-installed
+$(SYNTH_STAMP): $(STAMP) requirements-synth.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-synth.lock
+	@touch $@
+
+# make synth [SYNTH_ARGS="--only ch4_d64 --seeds 1"]: Yosys (slang front end) and nextpnr-ecp5
+# over the configuration matrix, 3 seeds each; writes the Implementation tables
+# (bench/results.md, docs/performance.md). Cached per configuration in build/synth.
+synth: $(SYNTH_STAMP)
+	$(PY) -m tools.synth --jobs $(JOBS) $(SYNTH_ARGS)
 
 sim: $(STAMP)
 ifeq ($(TEST),)

@@ -301,6 +301,10 @@ def report(make_test: dict) -> str:
             "Budget: 15 minutes.",
             "",
         ]
+    # the implementation figures are make synth's (tools/synth.py), kept in bench/synth.json
+    from tools.synth_report import bench_section
+
+    lines.append(bench_section())
     return "\n".join(lines)
 
 
