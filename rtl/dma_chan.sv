@@ -120,6 +120,8 @@ module dma_chan
     logic [7:0]  d_fill;       // MEMSET: the fill byte
     sum_check_t  d_sum;        // CHECK results of the current descriptor
     logic [31:0] c_left;       // chunks of the current descriptor in flight
+    logic [CL_W-1:0] c_len;    // the next chunk's length: up to the next seam, or the rest
+    logic        c_last;       // ... and it is the descriptor's last
     logic [1:0]  c_seq;        // the current descriptor's number
 
     // descriptor prefetch (memory copies, dma_desc_prefetch)
@@ -216,9 +218,14 @@ module dma_chan
     // (multi-source chunks end on ACC_BYTES-aligned destination addresses: a chunk is one
     // accumulator window)
     localparam int ACC_LOG2 = $clog2(ACC_BYTES);
-    wire [31:0] to_seam = (HAS_OPS && d_multi) ? 32'(ACC_BYTES) - 32'(dst_p[ACC_LOG2-1:0])
-                                               : CHUNK - 32'(dst_p[CHUNK_LOG2-1:0]);
-    wire [31:0] this_chunk = (rem < to_seam) ? rem : to_seam;
+    // The chunk to issue is kept in registers (c_len, c_last), worked out when the descriptor
+    // arrives and after each chunk is taken, so the command leaves from registers: after a
+    // chunk that ends on a seam the next one is a whole seam away, so only the arrival
+    // looks at the destination's low bits.
+    wire [31:0] f_seam = (HAS_OPS && f_multi) ? 32'(ACC_BYTES) - 32'(f_dst[ACC_LOG2-1:0])
+                                              : CHUNK - 32'(f_dst[CHUNK_LOG2-1:0]);
+    wire [31:0] seam = (HAS_OPS && d_multi) ? 32'(ACC_BYTES) : CHUNK;
+    wire [31:0] rem_after = rem - 32'(c_len);  // the rest after the chunk being issued
     wire paused = cfg.pause && (state == S_IDLE || state == S_HALT
                  || ((state == S_ISSUE || hs_waiting) && outstanding == 0 && q_empty && !op_mid));
 
@@ -239,7 +246,7 @@ module dma_chan
         own_cmd = '0;
         own_cmd.src    = (slave && !to_dev) ? cfg.slave.dev_addr[ADDR_W-1:0] : src_p;
         own_cmd.dst    = (slave && to_dev) ? cfg.slave.dev_addr[ADDR_W-1:0] : dst_p;
-        own_cmd.len    = hs_cmd_phase ? hs_len : this_chunk[CL_W-1:0];
+        own_cmd.len    = hs_cmd_phase ? hs_len : c_len;
         own_cmd.fixed_src = slave && !to_dev;
         own_cmd.fixed_dst = slave && to_dev;
         own_cmd.size   = cfg.slave.width;
@@ -297,7 +304,9 @@ module dma_chan
     );
 
     if (HAS_OPS) begin : g_ops
-        dma_operands #(.cmd_t(cmd_t), .ADDR_W(ADDR_W), .CL_W(CL_W)) u_operands (
+        dma_operands #(
+            .cmd_t(cmd_t), .ADDR_W(ADDR_W), .CL_W(CL_W), .MAX_SRC(MAX_XOR > MAX_PQ ? MAX_XOR : MAX_PQ)
+        ) u_operands (
             .clk, .rst, .en(active),
             .start(f_take && f_multi && !desc_bad()), .start_ctrl(f_ctrl),
             .start_table(f_src[ADDR_W-1:0]),
@@ -306,7 +315,7 @@ module dma_chan
             .fetch_desc,
             .loading(op_loading), .fetching(op_fetching), .load_fail(op_fail), .load_code(op_code),
             .go(issuing && d_multi && !cfg.pause), .go_on(issuing && d_multi),
-            .off(src_p), .dst(dst_p), .len(this_chunk[CL_W-1:0]), .seq(c_seq),
+            .off(src_p), .dst(dst_p), .len(c_len), .seq(c_seq),
             .cmd_valid(op_valid), .cmd(op_cmd), .cmd_ready, .mid(op_mid)
         );
     end else begin : g_no_ops
@@ -391,7 +400,7 @@ module dma_chan
             outstanding <= '0;
             {d_next, d_ctrl, was_tail, refetch, eop, skip} <= '0;
             {rem, xferred, src_p, dst_p, xerr} <= '0;
-            {end_code, c_left, c_seq, d_multi, d_fill, d_sum} <= '0;
+            {end_code, c_left, c_seq, d_multi, d_fill, d_sum, c_len, c_last} <= '0;
         end else if (active) begin
             // ---- register writes that act here ------------------------------------------
             if (ctl.abort_wr) abort_req <= 1'b1;
@@ -478,6 +487,8 @@ module dma_chan
                         // multi-source: the offset into the sources (the table is the operand block's)
                         src_p <= f_multi ? '0 : f_src[ADDR_W-1:0];
                         dst_p <= f_dst[ADDR_W-1:0];
+                        c_len <= (f_len < f_seam) ? f_len[CL_W-1:0] : f_seam[CL_W-1:0];
+                        c_last <= f_len <= f_seam;
                         d_multi <= HAS_OPS && f_multi;
                         d_fill <= f_src[7:0];
                         d_sum <= '0;
@@ -501,10 +512,12 @@ module dma_chan
                     else if (xerr != ERR_NONE || (cur_chunk_done && chunk.err != ERR_NONE)) begin
                         state <= S_RETIRE;  // stop issuing after an error
                     end else if (chunk_take) begin
-                        rem   <= rem - this_chunk;
-                        src_p <= src_p + ADDR_W'(this_chunk);
-                        dst_p <= dst_p + ADDR_W'(this_chunk);
-                        if (rem == this_chunk) state <= S_RETIRE;
+                        rem   <= rem_after;
+                        src_p <= src_p + ADDR_W'(c_len);
+                        dst_p <= dst_p + ADDR_W'(c_len);
+                        c_len <= (rem_after < seam) ? rem_after[CL_W-1:0] : seam[CL_W-1:0];
+                        c_last <= rem_after <= seam;
+                        if (c_last) state <= S_RETIRE;
                     end
                 end
                 S_RETIRE: begin

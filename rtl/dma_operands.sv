@@ -18,7 +18,8 @@ module dma_operands
 #(
     parameter type cmd_t = logic,   // chunk command (pydma_dmac)
     parameter int ADDR_W = 32,
-    parameter int CL_W = 13
+    parameter int CL_W = 13,
+    parameter int MAX_SRC = OPND_MAX_SRC  // the most sources a descriptor may have (OPS_CONFIG)
 ) (
     input  logic              clk,
     input  logic              rst,
@@ -50,7 +51,9 @@ module dma_operands
     input  logic              cmd_ready,
     output logic              mid          // a group is partly issued
 );
-    localparam int NS = OPND_MAX_SRC;
+    // the rows of sources a descriptor may use, and no more, are held (4 sources a row)
+    localparam int NS = (MAX_SRC + 3) / 4 * 4;
+    localparam int IW = $clog2(NS);
 
     // the descriptor
     logic [3:0]  op;
@@ -62,12 +65,17 @@ module dma_operands
     logic [ADDR_W-1:0] q_dst;
     logic [7:0]  coefs [NS];
     // loading it, row by row (32 bytes each)
-    typedef enum logic [1:0] {L_IDLE, L_REQ, L_WAIT, L_DONE} ld_state_t;
+    typedef enum logic [2:0] {L_IDLE, L_REQ, L_WAIT, L_PRIME, L_DONE} ld_state_t;
     ld_state_t   ld;
     logic [2:0]  row;
     // the group: source k, then the remaining tail passes
     logic [4:0]  k;
     logic [4:0]  tmask, rmask;  // ACC_P, ACC_Q, EMIT_P, EMIT_Q, CHECK
+    // source k's address and coefficient, kept in registers beside k (L_PRIME loads them for
+    // k = 0 once the table is in), so a pass leaves without a table look-up on its path
+    logic [ADDR_W-1:0] src_k;
+    logic [7:0]  coef_k;
+    wire [4:0] k_inc = k + 5'd1;
 
     wire is_pq = op == OP_PQ || op == OP_PQ_VAL;
     wire [2:0] src_rows = 3'((nsrc + 5'd3) >> 2);
@@ -92,12 +100,12 @@ module dma_operands
         cmd.dst = (!src_pass && t[3]) ? q_at : dst;
         if (src_pass) begin
             cmd.kind = PASS_ACC;
-            cmd.src = srcs[k[3:0]] + off;
+            cmd.src = src_k + off;
             cmd.load = k == 0;
             cmd.last = op == OP_XOR_VAL && k == nsrc - 5'd1;
             cmd.to_p = !is_pq || !dis_p;
             cmd.to_q = is_pq && !dis_q;
-            cmd.coef = is_pq ? coefs[k[3:0]] : 8'd0;
+            cmd.coef = is_pq ? coef_k : 8'd0;
         end else begin
             cmd.kind = (t[0] || t[1]) ? PASS_ACC : t[2] ? PASS_EMIT_P : t[3] ? PASS_EMIT_Q
                      : PASS_CHECK;
@@ -111,16 +119,36 @@ module dma_operands
         end
     end
 
+    // The table's rows as they arrive: written under the row's arrival alone (the descriptor
+    // checks that start a load are a long path, and are not in this one's enable)
+    wire row_in = ld == L_WAIT && fetch_done;
     always_ff @(posedge clk) begin
-        load_fail <= 1'b0;
         if (rst) begin
-            {op, nsrc, dis_p, dis_q, table_addr, q_dst, row, k, tmask, rmask, mid} <= '0;
-            load_code <= ERR_NONE;
-            ld <= L_IDLE;
+            q_dst <= '0;
             for (int i = 0; i < NS; i++) begin
                 srcs[i] <= '0;
                 coefs[i] <= '0;
             end
+        end else if (row_in) begin
+            if (row[2]) begin
+                q_dst <= fetch_desc[0 +: ADDR_W];
+                for (int i = 0; i < NS; i++) coefs[i] <= fetch_desc[64 + 8*i +: 8];
+            end else begin
+                for (int j = 0; j < 4; j++) begin
+                    logic [3:0] i;
+                    i = {row[1:0], 2'(j)};
+                    if (32'(i) < NS) srcs[i[IW-1:0]] <= fetch_desc[64*j +: ADDR_W];
+                end
+            end
+        end
+    end
+
+    always_ff @(posedge clk) begin
+        load_fail <= 1'b0;
+        if (rst) begin
+            {op, nsrc, dis_p, dis_q, table_addr, row, k, tmask, rmask, mid, src_k, coef_k} <= '0;
+            load_code <= ERR_NONE;
+            ld <= L_IDLE;
         end else if (en) begin
             if (start) begin
                 logic [3:0] o;
@@ -151,13 +179,10 @@ module dma_operands
                 if (ld == L_WAIT && fetch_done) begin
                     logic wide;
                     wide = 1'b0;
-                    if (row[2]) begin  // Q_DST and the coefficients
-                        q_dst <= fetch_desc[0 +: ADDR_W];
-                        for (int i = 0; i < NS; i++) coefs[i] <= fetch_desc[64 + 8*i +: 8];
+                    if (row[2]) begin  // Q_DST and the coefficients (the table block below)
                         if (ADDR_W < 64 && !dis_q) wide = fetch_desc[63:32] != '0;
                     end else begin
                         for (int j = 0; j < 4; j++) begin
-                            srcs[{row[1:0], 2'(j)}] <= fetch_desc[64*j +: ADDR_W];
                             if (ADDR_W < 64 && {1'b0, row[1:0], 2'(j)} < nsrc)
                                 wide = wide || fetch_desc[64*j + 32 +: 32] != '0;
                         end
@@ -173,23 +198,37 @@ module dma_operands
                         row <= 3'd4;
                         ld <= L_REQ;
                     end else begin
-                        ld <= L_DONE;
+                        ld <= L_PRIME;
                     end
+                end
+                if (ld == L_PRIME) begin
+                    src_k <= srcs[0];
+                    coef_k <= coefs[0];
+                    ld <= L_DONE;
                 end
                 if (mid && !go_on) begin  // the channel stopped in the middle of a group
                     k <= '0;
+                    src_k <= srcs[0];
+                    coef_k <= coefs[0];
                     rmask <= tmask;
                     mid <= 1'b0;
                 end
                 if (cmd_valid && cmd_ready) begin
                     if (last_pass) begin
                         k <= '0;
+                        src_k <= srcs[0];
+                        coef_k <= coefs[0];
                         rmask <= tmask;
                         mid <= 1'b0;
                     end else begin
                         mid <= 1'b1;
-                        if (src_pass) k <= k + 5'd1;
-                        else rmask <= rmask & ~t;
+                        if (src_pass) begin
+                            k <= k_inc;
+                            src_k <= srcs[k_inc[IW-1:0]];
+                            coef_k <= coefs[k_inc[IW-1:0]];
+                        end else begin
+                            rmask <= rmask & ~t;
+                        end
                     end
                 end
             end
