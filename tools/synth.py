@@ -93,13 +93,14 @@ def rtl_digest() -> str:
     return h.hexdigest()[:16]
 
 
-def yosys_script(files: list[str], top: str, params: dict[str, int]) -> str:
+def yosys_script(files: list[str], top: str, params: dict[str, int], blocks: bool = False) -> str:
     gparams = " ".join(f"-G {k}={v}" for k, v in params.items())
     srcs = " ".join(f"rtl/{n}" for n in files)
+    keep = " --keep-hierarchy" if blocks else ""
     lines = [
-        f"read_slang -j 1 {srcs} --top {top} {gparams}",
+        f"read_slang -j 1 {srcs} --top {top} {gparams}{keep}",
         f"hierarchy -check -top {top}",
-        f"synth_ecp5 -top {top} -json netlist.json",
+        f"synth_ecp5 -top {top} -json netlist.json{' -noflatten' if blocks else ''}",
         # latches, combinational loops, multiply driven nets: an error, not a note
         "check -assert",
         "tee -q -o stat.json stat -json",
@@ -126,10 +127,11 @@ def yosys_warnings(log: str) -> list[str]:
     return [line for line in log.splitlines() if line.startswith("Warning:")]
 
 
-def run_yosys(work: Path, src: Path, files: list[str], top: str, params: dict[str, int]) -> dict:
-    """Synthesize `top` from `files` in `src`; the slang and Yosys diagnostics and the cells."""
+def run_yosys(work: Path, src: Path, files: list[str], top: str, params: dict[str, int], blocks: bool = False) -> dict:
+    """Synthesize `top` from `files` in `src`; the slang and Yosys diagnostics and the cells
+    (with `blocks`, of every block instance, hierarchy kept, in rec["blocks"])."""
     prepare(work, src, files)
-    (work / "synth.ys").write_text(yosys_script(files, top, params))
+    (work / "synth.ys").write_text(yosys_script(files, top, params, blocks))
     (work / "yosys.log").unlink(missing_ok=True)
     t0 = time.monotonic()
     proc = subprocess.run(
@@ -150,6 +152,11 @@ def run_yosys(work: Path, src: Path, files: list[str], top: str, params: dict[st
     if rec["ok"] and (work / "stat.json").exists():
         stat = json.loads((work / "stat.json").read_text())
         rec["cells"] = stat["modules"][f"\\{top}"]["num_cells_by_type"]
+        if blocks:
+            rec["blocks"] = {
+                name.lstrip("\\").split("$", 1)[-1]: m.get("num_cells_by_type", {})
+                for name, m in stat["modules"].items()
+            }
     return rec
 
 
@@ -231,6 +238,23 @@ def print_path(report: Path) -> None:
             print(f"{t:7.2f} ns  {s['type']:8s} {cell_signal(s['to']['cell'])[:110]}")
 
 
+def print_blocks(cfg: Config) -> int:
+    """Cells per block instance, hierarchy kept (larger in sum than the flat build: flattening
+    optimizes across the blocks' boundaries), largest first."""
+    rec = run_yosys(WORK / f"{cfg.name}_blocks", RTL, rtl_files(), TOP, cfg.params, blocks=True)
+    if not rec["ok"]:
+        print(rec.get("error", "synthesis failed"))
+        return 1
+    rows = sorted(rec["blocks"].items(), key=lambda kv: -kv[1].get("LUT4", 0))
+    print(f"{'block instance':70s} {'LUT4':>6s} {'FF':>6s} {'CCU2C':>6s} {'DPR16X4':>7s}")
+    for name, c in rows:
+        print(
+            f"{name[:70]:70s} {c.get('LUT4', 0):6d} {c.get('TRELLIS_FF', 0):6d} {c.get('CCU2C', 0):6d} "
+            f"{c.get('TRELLIS_DPR16X4', 0):7d}"
+        )
+    return 0
+
+
 def run_config(cfg: Config, seeds: tuple[int, ...], force: bool, pnr: bool) -> dict:
     key_base = f"{rtl_digest()} {sorted(cfg.params.items())} {tool_versions()}"
     t0 = time.monotonic()
@@ -299,12 +323,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--force", action="store_true", help="ignore cached results")
     ap.add_argument("--check", action="store_true", help="the regression's synthesizability check")
     ap.add_argument("--path", type=Path, metavar="REPORT", help="print the worst path of a nextpnr report")
+    ap.add_argument("--blocks", metavar="CONFIG", help="cells per block instance of one configuration")
     args = ap.parse_args(argv)
     if args.check:
         return check()
     if args.path:
         print_path(args.path)
         return 0
+    if args.blocks:
+        by_name = {c.name: c for c in CONFIGS}
+        if args.blocks not in by_name:
+            ap.error(f"unknown configuration {args.blocks}")
+        return print_blocks(by_name[args.blocks])
     configs = CONFIGS
     if args.only:
         unknown = set(args.only) - {c.name for c in CONFIGS}
