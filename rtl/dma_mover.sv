@@ -13,11 +13,6 @@
 // burst that never reaches the bus, so that it completes in order with the writes. The
 // output stage (dma_acc, between the unpacker and the write FIFO) exists when the instance
 // has FILL or an accumulator (HAS_ACC); a copy goes through it without a register.
-//
-// A command enters through a two-entry register stage (full rate), then is decoded into the
-// dispatch register (beat counts, strobes, the carry test) from which it goes to the engines'
-// queues: the channels' chunk arithmetic, the arbiter's choice and the decoding each end at
-// a register. A chunk reaches the engines two cycles after the arbiter grants it.
 module dma_mover
     import dma_types_pkg::*;
 #(
@@ -43,10 +38,10 @@ module dma_mover
 ) (
     input  logic              clk,
     input  logic              rst,
-    input  logic              in_valid,
-    output logic              in_ready,
-    input  logic [CW-1:0]     in_ch,
-    input  cmd_t              in_cmd,    // len 1 .. CHUNK_BYTES, a multiple of size if fixed
+    input  logic              cmd_valid,
+    output logic              cmd_ready,
+    input  logic [CW-1:0]     cmd_ch,
+    input  cmd_t              cmd,       // len 1 .. CHUNK_BYTES, a multiple of size if fixed
     input  logic [NUM_CH-1:0] kill,
     output logic              ar_valid,
     input  logic              ar_ready,
@@ -67,18 +62,12 @@ module dma_mover
     output logic [CW-1:0]     done_ch,
     output done_t             done
 );
-    // ---- the input register stage ------------------------------------------------------------
-    logic          cmd_valid, cmd_ready;
-    logic [CW-1:0] cmd_ch;
-    cmd_t          cmd;
-    dma_fifo #(.WIDTH(CW + $bits(cmd_t)), .DEPTH(2)) u_in (
-        .clk, .rst, .in_valid, .in_ready, .in_data({in_ch, in_cmd}),
-        .out_valid(cmd_valid), .out_ready(cmd_ready), .out_data({cmd_ch, cmd})
-    );
-
-    // ---- decode: derive each engine's view of the chunk, into the dispatch register ---------
+    // ---- dispatch: derive each engine's view of the chunk ----------------------------------
     wire pass_kind_t kind = cmd.kind;
+    wire to_rd = kind == PASS_COPY || kind == PASS_ACC;   // read, pack, realign, unpack
+    wire to_wr = kind != PASS_ACC;                        // the write engine
     wire is_copy = kind == PASS_COPY;
+    wire is_check = kind == PASS_CHECK;
     wire [BW-1:0] s_lane = cmd.src[BW-1:0];
     wire [BW-1:0] d_lane = cmd.dst[BW-1:0];
     wire [BW-1:0] s_off = cmd.fixed_src ? '0 : s_lane;  // as the realigner sees it
@@ -88,7 +77,10 @@ module dma_mover
     wire [NB_W-1:0] n_wr = NB_W'((32'(d_off) + 32'(cmd.len) + B - 1) >> BW);  // realigner out
     wire [NB_W-1:0] n_ar = cmd.fixed_src ? n_elem : n_rd;  // AXI read beats
     wire [NB_W-1:0] n_aw = cmd.fixed_dst ? n_elem : n_wr;  // AXI write beats
+    wire [BW-1:0] shift = s_off - d_off;
     wire [BW-1:0] end_off = BW'(32'(d_off) + 32'(cmd.len) - 1);
+    wire [B-1:0] first_strb = {B{1'b1}} << d_off;
+    wire [B-1:0] last_strb = {B{1'b1}} >> (BW'(B - 1) - end_off);
     // Realigner carry: a chunk that continues the one dispatched just before it (same channel
     // and descriptor, memory on both sides, contiguous, the seam on a destination beat
     // boundary and inside a source beat) does not read that shared source beat again: the
@@ -100,74 +92,32 @@ module dma_mover
     wire carry = is_copy && last_valid && !cmd.fixed_src && !cmd.fixed_dst && cmd_ch == last_ch
               && cmd.seq == last_seq && cmd.src == last_src_end && cmd.dst == last_dst_end
               && d_lane == '0 && s_lane != '0 && n_rd > NB_W'(1);
-    wire [ADDR_W-1:0] src_al = cmd.fixed_src ? cmd.src : {cmd.src[ADDR_W-1:BW], {BW{1'b0}}};
-
-    // The dispatch register holds the decoded chunk until every engine's queue has room; the
-    // carry's consequences (one beat fewer, the address one beat on) are chosen there from
-    // values worked out beside it, so no adder follows the carry test.
-    typedef struct packed {
-        logic [CW-1:0]     ch;
-        pass_kind_t        kind;
-        logic              fixed_src, fixed_dst;
-        elem_size_t        size;
-        desc_seq_t         seq;
-        logic              load, last, to_p, to_q, tally;
-        logic [7:0]        coef;
-        logic [CL_W-1:0]   len;
-        logic [BW-1:0]     s_lane, d_lane, shift;
-        logic              s_gt_d, carry;
-        logic [NB_W-1:0]   n_ar, n_ar_m1, n_rd, n_rd_m1, n_wr, n_aw;
-        logic [ADDR_W-1:0] src_al, src_al_next, dst_al, base;
-        logic [B-1:0]      first_strb, last_strb;
-    } dq_t;
-    dq_t  dq;
-    logic dq_valid;
-    wire dq_t dq_in = '{
-        ch: cmd_ch, kind: kind, fixed_src: cmd.fixed_src, fixed_dst: cmd.fixed_dst,
-        size: cmd.size, seq: cmd.seq, load: cmd.load, last: cmd.last, to_p: cmd.to_p,
-        to_q: cmd.to_q, tally: cmd.tally, coef: cmd.coef, len: cmd.len,
-        s_lane: s_lane, d_lane: d_lane, shift: s_off - d_off, s_gt_d: s_off > d_off,
-        carry: carry, n_ar: n_ar, n_ar_m1: n_ar - NB_W'(1), n_rd: n_rd, n_rd_m1: n_rd - NB_W'(1),
-        n_wr: n_wr, n_aw: n_aw, src_al: src_al, src_al_next: src_al + ADDR_W'(B),
-        dst_al: cmd.fixed_dst ? cmd.dst : {cmd.dst[ADDR_W-1:BW], {BW{1'b0}}},
-        // ACC: its destination beat in the accumulator window; EMIT: the group's (its source)
-        base: (kind == PASS_ACC) ? cmd.dst : cmd.src,
-        first_strb: {B{1'b1}} << d_off, last_strb: {B{1'b1}} >> (BW'(B - 1) - end_off)
-    };
-
-    // ---- dispatch: from the register to the engines' queues ----------------------------------
-    wire to_rd = dq.kind == PASS_COPY || dq.kind == PASS_ACC;  // read, pack, realign, unpack
-    wire to_wr = dq.kind != PASS_ACC;                          // the write engine
-    wire is_check = dq.kind == PASS_CHECK;
-    wire [ADDR_W-1:0] src_at = dq.carry ? dq.src_al_next : dq.src_al;
-    wire [NB_W-1:0] n_ar_c = dq.carry ? dq.n_ar_m1 : dq.n_ar;  // AXI read beats, less the carried one
-    wire [NB_W-1:0] n_rd_c = dq.carry ? dq.n_rd_m1 : dq.n_rd;  // realigner input beats, likewise
-    wire axi_size_t rd_size = dq.fixed_src ? axi_size_t'(dq.size) : axi_size_t'(BW);
-    wire axi_size_t wr_size = dq.fixed_dst ? axi_size_t'(dq.size) : axi_size_t'(BW);
+    wire [ADDR_W-1:0] src_al = cmd.fixed_src ? cmd.src
+                             : {cmd.src[ADDR_W-1:BW], {BW{1'b0}}} + (carry ? ADDR_W'(B) : '0);
+    wire [NB_W-1:0] n_ar_c = n_ar - NB_W'(carry);  // AXI read beats, less the carried one
+    wire [NB_W-1:0] n_rd_c = n_rd - NB_W'(carry);  // realigner input beats, likewise
+    wire [ADDR_W-1:0] dst_al = cmd.fixed_dst ? cmd.dst : {cmd.dst[ADDR_W-1:BW], {BW{1'b0}}};
+    wire axi_size_t rd_size = cmd.fixed_src ? axi_size_t'(cmd.size) : axi_size_t'(BW);
+    wire axi_size_t wr_size = cmd.fixed_dst ? axi_size_t'(cmd.size) : axi_size_t'(BW);
 
     logic rc_ready, pc_ready, ac_ready, uc_ready, wc_ready;
     logic xc_ready;
-    wire push = dq_valid && rc_ready && pc_ready && ac_ready && uc_ready && wc_ready && xc_ready;
+    assign cmd_ready = rc_ready && pc_ready && ac_ready && uc_ready && wc_ready && xc_ready;
+    wire push = cmd_valid && cmd_ready;
     wire push_rd = push && to_rd;
     wire push_wr = push && to_wr;
-    assign cmd_ready = !dq_valid || push;
-    wire take = cmd_valid && cmd_ready;
     wire unused_r_last = r.last;  // bursts are counted: the engines know where they end
     wire unused_more = cmd.more;  // (the arbiter's: a group comes whole)
 
     always_ff @(posedge clk) begin
         if (rst) begin
-            dq_valid <= 1'b0;
-            dq <= '0;
             last_valid <= 1'b0;
             last_ch <= '0;
             last_seq <= '0;
             last_src_end <= '0;
             last_dst_end <= '0;
         end else begin
-            if (cmd_ready) dq_valid <= cmd_valid;
-            if (take) begin
-                dq <= dq_in;
+            if (push) begin
                 last_valid <= is_copy && !cmd.fixed_src && !cmd.fixed_dst;
                 last_ch <= cmd_ch;
                 last_seq <= cmd.seq;
@@ -185,7 +135,7 @@ module dma_mover
     axi_size_t rc_size;
     dma_fifo #(.WIDTH(ADDR_W + NB_W + 4), .DEPTH(4)) u_rcmd (
         .clk, .rst, .in_valid(push_rd), .in_ready(rc_ready),
-        .in_data({src_at, n_ar_c, dq.fixed_src, rd_size}),
+        .in_data({src_al, n_ar_c, cmd.fixed_src, rd_size}),
         .out_valid(rc_valid), .out_ready(rc_pop), .out_data({rc_addr, rc_beats, rc_fixed, rc_size})
     );
 
@@ -195,7 +145,7 @@ module dma_mover
     logic [NB_W-1:0] pc_count;
     dma_fifo #(.WIDTH(3 + BW + NB_W), .DEPTH(4)) u_pcmd (
         .clk, .rst, .in_valid(push_rd), .in_ready(pc_ready),
-        .in_data({dq.fixed_src, dq.size, dq.s_lane, n_ar_c}),
+        .in_data({cmd.fixed_src, cmd.size, s_lane, n_ar_c}),
         .out_valid(pc_valid), .out_ready(pc_pop), .out_data({pc_fixed, pc_size, pc_lane, pc_count})
     );
 
@@ -205,7 +155,7 @@ module dma_mover
     logic [NB_W-1:0] uc_count;
     dma_fifo #(.WIDTH(3 + BW + NB_W), .DEPTH(4)) u_ucmd (
         .clk, .rst, .in_valid(push_rd), .in_ready(uc_ready),
-        .in_data({dq.fixed_dst, dq.size, dq.d_lane, dq.n_aw}),
+        .in_data({cmd.fixed_dst, cmd.size, d_lane, n_aw}),
         .out_valid(uc_valid), .out_ready(uc_pop), .out_data({uc_fixed, uc_size, uc_lane, uc_count})
     );
 
@@ -215,8 +165,7 @@ module dma_mover
     logic [B-1:0] ac_first, ac_last;
     dma_fifo #(.WIDTH(BW + 2 + 2 * NB_W + 2 * B), .DEPTH(4)) u_acmd (
         .clk, .rst, .in_valid(push_rd), .in_ready(ac_ready),
-        .in_data({dq.shift, dq.s_gt_d && !dq.carry, dq.carry, n_rd_c, dq.n_wr, dq.first_strb,
-                  dq.last_strb}),
+        .in_data({shift, s_off > d_off && !carry, carry, n_rd_c, n_wr, first_strb, last_strb}),
         .out_valid(ac_valid), .out_ready(ac_pop),
         .out_data({ac_shift, ac_prime, ac_carry, ac_nin, ac_nout, ac_first, ac_last})
     );
@@ -231,11 +180,11 @@ module dma_mover
     desc_seq_t wc_seq;
     // a CHECK is one beat (the output stage's verdict) that never reaches the bus; a pass
     // whose bytes do not count (the second output of a group) completes with 0 bytes
-    wire [NB_W-1:0] wc_n = is_check ? NB_W'(1) : dq.n_aw;
-    wire [CL_W-1:0] wc_l = dq.tally ? dq.len : '0;
+    wire [NB_W-1:0] wc_n = is_check ? NB_W'(1) : n_aw;
+    wire [CL_W-1:0] wc_l = cmd.tally ? cmd.len : '0;
     dma_fifo #(.WIDTH(CW + ADDR_W + NB_W + CL_W + 7), .DEPTH(4)) u_wcmd (
         .clk, .rst, .in_valid(push_wr), .in_ready(wc_ready),
-        .in_data({dq.ch, dq.dst_al, wc_n, wc_l, dq.fixed_dst, wr_size, dq.seq, is_check}),
+        .in_data({cmd_ch, dst_al, wc_n, wc_l, cmd.fixed_dst, wr_size, cmd.seq, is_check}),
         .out_valid(wc_valid), .out_ready(wc_pop),
         .out_data({wc_ch, wc_addr, wc_beats, wc_len, wc_fixed, wc_size, wc_seq, wc_nop})
     );
@@ -312,10 +261,12 @@ module dma_mover
         logic [7:0] xc_coef;
         logic [BW-1:0] xc_shift;
         logic [B-1:0] xc_first, xc_last_strb;
+        // ACC: its destination beat in the window; EMIT: the group's (its source here)
+        wire [AIW-1:0] base = (kind == PASS_ACC) ? cmd.dst[BW +: AIW] : cmd.src[BW +: AIW];
         dma_fifo #(.WIDTH(3 + 2 * NB_W + AIW + 5 + 8 + BW + 2 * B), .DEPTH(4)) u_xcmd (
             .clk, .rst, .in_valid(push), .in_ready(xc_ready),
-            .in_data({dq.kind, wc_n, dq.n_rd, dq.base[BW +: AIW], dq.load, dq.last, dq.to_p,
-                      dq.to_q, dq.s_gt_d, dq.coef, dq.shift, dq.first_strb, dq.last_strb}),
+            .in_data({kind, wc_n, n_rd, base, cmd.load, cmd.last, cmd.to_p, cmd.to_q,
+                      s_off > d_off, cmd.coef, shift, first_strb, last_strb}),
             .out_valid(xc_valid), .out_ready(xc_pop),
             .out_data({xc_kind, xc_count, xc_nin, xc_base, xc_load, xc_last, xc_to_p, xc_to_q,
                        xc_prime, xc_coef, xc_shift, xc_first, xc_last_strb})
@@ -335,7 +286,7 @@ module dma_mover
         assign xc_ready = 1'b1;
         assign {xo_valid, xo_data, xo_strb, xo_err} = {up_valid, up_data, up_strb, up_err};
         assign up_ready = wf_ready;
-        wire unused_cmd = ^{dq.load, dq.last, dq.to_p, dq.to_q, dq.coef, dq.base};
+        wire unused_cmd = ^{cmd.load, cmd.last, cmd.to_p, cmd.to_q, cmd.coef};
     end
 
     // ---- write side ------------------------------------------------------------------------

@@ -65,14 +65,14 @@ module dma_operands
     logic [ADDR_W-1:0] q_dst;
     logic [7:0]  coefs [NS];
     // loading it, row by row (32 bytes each)
-    typedef enum logic [2:0] {L_IDLE, L_REQ, L_WAIT, L_PRIME, L_DONE} ld_state_t;
+    typedef enum logic [1:0] {L_IDLE, L_REQ, L_WAIT, L_DONE} ld_state_t;
     ld_state_t   ld;
     logic [2:0]  row;
     // the group: source k, then the remaining tail passes
     logic [4:0]  k;
     logic [4:0]  tmask, rmask;  // ACC_P, ACC_Q, EMIT_P, EMIT_Q, CHECK
-    // source k's address and coefficient, kept in registers beside k (L_PRIME loads them for
-    // k = 0 once the table is in), so a pass leaves without a table look-up on its path
+    // source k's address and coefficient, kept in registers beside k (loaded for k = 0 with
+    // the rows that hold them), so a pass leaves without a table look-up on its path
     logic [ADDR_W-1:0] src_k;
     logic [7:0]  coef_k;
     wire [4:0] k_inc = k + 5'd1;
@@ -143,10 +143,28 @@ module dma_operands
         end
     end
 
+    // source k's registers follow k: row 0 and the coefficients' row load them for k = 0 as
+    // they arrive; a pass taken moves them to k + 1, a group's end or a stop back to 0
+    always_ff @(posedge clk) begin
+        if (rst) begin
+            {src_k, coef_k} <= '0;
+        end else if (en) begin
+            if (row_in && !row[2] && row[1:0] == 2'd0) src_k <= fetch_desc[0 +: ADDR_W];
+            if (row_in && row[2]) coef_k <= fetch_desc[64 +: 8];
+            if ((mid && !go_on) || (cmd_valid && cmd_ready && last_pass)) begin
+                src_k <= srcs[0];
+                coef_k <= coefs[0];
+            end else if (cmd_valid && cmd_ready && src_pass) begin
+                src_k <= srcs[k_inc[IW-1:0]];
+                coef_k <= coefs[k_inc[IW-1:0]];
+            end
+        end
+    end
+
     always_ff @(posedge clk) begin
         load_fail <= 1'b0;
         if (rst) begin
-            {op, nsrc, dis_p, dis_q, table_addr, row, k, tmask, rmask, mid, src_k, coef_k} <= '0;
+            {op, nsrc, dis_p, dis_q, table_addr, row, k, tmask, rmask, mid} <= '0;
             load_code <= ERR_NONE;
             ld <= L_IDLE;
         end else if (en) begin
@@ -198,37 +216,23 @@ module dma_operands
                         row <= 3'd4;
                         ld <= L_REQ;
                     end else begin
-                        ld <= L_PRIME;
+                        ld <= L_DONE;
                     end
-                end
-                if (ld == L_PRIME) begin
-                    src_k <= srcs[0];
-                    coef_k <= coefs[0];
-                    ld <= L_DONE;
                 end
                 if (mid && !go_on) begin  // the channel stopped in the middle of a group
                     k <= '0;
-                    src_k <= srcs[0];
-                    coef_k <= coefs[0];
                     rmask <= tmask;
                     mid <= 1'b0;
                 end
                 if (cmd_valid && cmd_ready) begin
                     if (last_pass) begin
                         k <= '0;
-                        src_k <= srcs[0];
-                        coef_k <= coefs[0];
                         rmask <= tmask;
                         mid <= 1'b0;
                     end else begin
                         mid <= 1'b1;
-                        if (src_pass) begin
-                            k <= k_inc;
-                            src_k <= srcs[k_inc[IW-1:0]];
-                            coef_k <= coefs[k_inc[IW-1:0]];
-                        end else begin
-                            rmask <= rmask & ~t;
-                        end
+                        if (src_pass) k <= k_inc;
+                        else rmask <= rmask & ~t;
                     end
                 end
             end

@@ -332,8 +332,8 @@ module pydma_dmac
         .HAS_ACC(HAS_ACC), .HAS_FILL(FILL), .ACC_BYTES(ACC_BYTES)
     ) u_mover (
         .clk, .rst,
-        .in_valid(cmd_arb_valid), .in_ready(mv_cmd_ready), .in_ch(cmd_arb_idx),
-        .in_cmd(cmd[cmd_arb_idx]), .kill,
+        .cmd_valid(cmd_arb_valid), .cmd_ready(mv_cmd_ready), .cmd_ch(cmd_arb_idx),
+        .cmd(cmd[cmd_arb_idx]), .kill,
         .ar_valid(m_ar_valid), .ar_ready(m_ar_ready), .ar(m_ar),
         .r_valid(m_r_valid), .r_ready(m_r_ready), .r(axi_r),
         .aw_valid(m_aw_valid), .aw_ready(m_aw_ready), .aw(m_aw),
