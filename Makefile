@@ -58,8 +58,11 @@ else
 	$(PY) -m tb.runner --test $(abspath $(TEST)) $(SIM_OPTS) $(call MEM_OPT,python)
 endif
 
+# make test [SEED=n] [SHARD=k/N] [PYTEST_ARGS=...]: JUnit XML in build/reports/junit.xml;
+# SHARD=k/N runs the k-th of N deterministic parts (pytest-split), for a CI matrix
+SHARD_ARGS = $(if $(SHARD),--splits $(word 2,$(subst /, ,$(SHARD))) --group $(word 1,$(subst /, ,$(SHARD))))
 test: $(STAMP)
-	$(PY) -m pytest -n $(JOBS) -ra $(if $(SEED),--seed $(SEED)) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) -ra $(if $(SEED),--seed $(SEED)) --junitxml=build/reports/junit.xml $(SHARD_ARGS) $(PYTEST_ARGS)
 
 # make soak [SOAK_OPS=1000] [SEED=n] [DATA_W=..] [STALLS=0.2]: operations per channel
 SOAK_OPS ?= 1000
