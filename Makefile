@@ -58,14 +58,24 @@ else
 	$(PY) -m tb.runner --test $(abspath $(TEST)) $(SIM_OPTS) $(call MEM_OPT,python)
 endif
 
+# make test [SEED=n] [SHARD=k/N] [PYTEST_ARGS=...]: JUnit XML in build/reports/junit.xml;
+# SHARD=k/N runs the k-th of N deterministic parts (pytest-split), for a CI matrix
+SHARD_ARGS = $(if $(SHARD),--splits $(word 2,$(subst /, ,$(SHARD))) --group $(word 1,$(subst /, ,$(SHARD))))
 test: $(STAMP)
-	$(PY) -m pytest -n $(JOBS) -ra $(if $(SEED),--seed $(SEED)) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) -ra $(if $(SEED),--seed $(SEED)) --junitxml=build/reports/junit.xml $(SHARD_ARGS) $(PYTEST_ARGS)
 
 # make soak [SOAK_OPS=1000] [SEED=n] [DATA_W=..] [STALLS=0.2]: operations per channel
+# make soak SEEDS=a-b [SOAK_OPS=..]: one soak per seed over pytest-xdist's JOBS workers; the
+# failed seeds are listed with the command that reruns each (tb/sweep)
 SOAK_OPS ?= 1000
 STALLS ?= 0.2
 soak: $(STAMP)
+ifeq ($(SEEDS),)
 	$(PY) -m tb.runner --test tests/hdl/hdl_soak.py --env PYDMA_SOAK_OPS=$(SOAK_OPS) --env PYDMA_STALLS=$(STALLS) $(SIM_OPTS) $(call MEM_OPT,native)
+else
+	SOAK_OPS=$(SOAK_OPS) STALLS=$(STALLS) $(PY) -m pytest -n $(JOBS) -q tb/sweep --rootdir tb/sweep \
+	  --seeds $(SEEDS) --rerun "make soak SOAK_OPS=$(SOAK_OPS) STALLS=$(STALLS)" $(SWEEP_ARGS)
+endif
 
 # make coverage: the simulation regression on coverage builds, then line and toggle
 # coverage of rtl/ (build/reports/coverage.md); fails below 90% line coverage

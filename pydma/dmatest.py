@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
 from pydma.dma_mapping import Device, dma_map_page, dma_mapping_error, kfree, kmalloc
@@ -139,6 +140,9 @@ class Dmatest:
         self.dev = dev
         self.rng = random.Random(params.seed)
         self.threads: list[DmatestThread] = []
+        # progress of a long run, if the caller wants it: called with (tests begun, of total)
+        self.on_progress: Callable[[int, int], None] | None = None
+        self._begun = 0
 
     def _pr(self, thread: DmatestThread | None, text: str, warn: bool = False) -> None:
         line = f"dmatest: {thread.name + ': ' if thread else ''}{text}"
@@ -257,6 +261,9 @@ class Dmatest:
         while thread.total_tests < p.iterations:
             thread.total_tests += 1
             n = thread.total_tests
+            self._begun += 1
+            if self.on_progress is not None:
+                self.on_progress(self._begun, p.iterations * len(self.threads))
             if p.transfer_size:
                 length = p.transfer_size
             elif p.norandom:

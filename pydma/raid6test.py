@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 
 from pydma.async_tx import (
     AsyncTxFlags,
@@ -73,6 +74,7 @@ class Raid6Test:
         self.dataoffs = [0] * ndisks
         self.addr_conv = [0] * ndisks  # the scribble: async_tx may keep the table as it is
         self.spare = self.recovi = self.recovj = None
+        self.on_pair: Callable[[], None] | None = None  # after each pair of failed blocks
 
     def free(self) -> None:
         for page in self.data:
@@ -159,6 +161,8 @@ class Raid6Test:
             for j in range(i + 1, disks):
                 counts[0] += 1
                 err += await self.test_disks(i, j, disks)
+                if self.on_pair is not None:
+                    self.on_pair()
         return err
 
 
@@ -173,13 +177,18 @@ async def raid6test(
     disk_counts: list[int] | None = None,
     page_size: int = PAGE_SIZE,
     seed: int = 1,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> tuple[int, int]:
     """Run the port; returns (tests, failures). `dev` is the struct device the pages are
-    allocated with (the CPU's memory); async_tx maps them for each operation's device."""
+    allocated with (the CPU's memory); async_tx maps them for each operation's device.
+    `on_progress(done, total)`, if given, is called after each pair of failed blocks."""
     counts = disk_counts or kernel_disk_counts()
     ndisks = max(counts)
     dmaengine_get()  # async_tx's module init (async_dmaengine_get)
     t = Raid6Test(dev, runtime, ndisks, page_size, seed)
+    if on_progress is not None:
+        total = sum(d * (d - 1) // 2 for d in counts)
+        t.on_pair = lambda: on_progress(tests[0], total)
     tests, err = [0], 0
     try:
         for disks in counts:

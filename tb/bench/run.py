@@ -22,6 +22,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from tb.progress import Progress
 from tb.runner import ROOT, run
 
 MODULE = Path(__file__).resolve().parent / "bench_hdl.py"
@@ -46,25 +47,31 @@ LATENCIES = (1, 10, 50)
 
 
 def run_benchmarks(only: set[str] | None, seed: int | None) -> None:
-    for name, test, builds, env in PLAN:
-        if only and name not in only:
-            continue
-        for lat in LATENCIES if name == "memlat" else (1,):
-            for mem, data_w, *kind in builds:
-                pgo = kind == ["pgo"]
-                print(f"bench {name}: {mem} memory{' (pgo)' * pgo}, DATA_W={data_w}, latency {lat}", flush=True)
-                extra = {"PYDMA_BENCH_OUT": str(RAW / name), "PYDMA_BENCH_LATENCY": str(lat), **env}
-                extra["PYDMA_BENCH_BUILD"] = "profile-guided" if pgo else "plain"
-                run(
-                    MODULE_OF.get(name, MODULE),
-                    params={"DATA_W": data_w},
-                    testcase=test,
-                    seed=seed,
-                    extra_env=extra,
-                    results_name=f"bench-{name}-{lat}",
-                    mem=mem,
-                    pgo=pgo,
-                )
+    plan = [
+        (name, test, env, lat, mem, data_w, kind == ["pgo"])
+        for name, test, builds, env in PLAN
+        if not only or name in only
+        for lat in (LATENCIES if name == "memlat" else (1,))
+        for mem, data_w, *kind in builds
+    ]
+    # each run prints its own output: a plain progress line after each, terminal or not
+    progress = Progress("bench", len(plan), unit="runs")
+    for name, test, env, lat, mem, data_w, pgo in plan:
+        print(f"bench {name}: {mem} memory{' (pgo)' * pgo}, DATA_W={data_w}, latency {lat}", flush=True)
+        extra = {"PYDMA_BENCH_OUT": str(RAW / name), "PYDMA_BENCH_LATENCY": str(lat), **env}
+        extra["PYDMA_BENCH_BUILD"] = "profile-guided" if pgo else "plain"
+        run(
+            MODULE_OF.get(name, MODULE),
+            params={"DATA_W": data_w},
+            testcase=test,
+            seed=seed,
+            extra_env=extra,
+            results_name=f"bench-{name}-{lat}",
+            mem=mem,
+            pgo=pgo,
+        )
+        progress.done += 1
+        print(progress.line(), flush=True)
 
 
 def make_test_time(skip: bool) -> dict:

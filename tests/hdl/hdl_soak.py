@@ -41,6 +41,7 @@ from pydma.enums import DmaengineTxResult as R
 from tb.dma_tb import DmaTb
 from tb.faults import Fault
 from tb.peripherals import Pacing, element
+from tb.progress import Progress
 from tb.testenv import configure, stall_setting, started
 
 GUARD = 64
@@ -95,10 +96,13 @@ class Soak:
         self.ops = ops
         self.faults = tb.fault_injector()
         self.counts: dict[str, int] = {}
+        self.progress: Progress | None = None
         self.width = min(4, tb.bus_bytes)
 
-    def count(self, what: str) -> None:
+    def count(self, what: str) -> None:  # (once per operation, as it starts)
         self.counts[what] = self.counts.get(what, 0) + 1
+        if self.progress is not None:
+            self.progress.advance()
 
     def fault(self, direction: str, lo: int, hi: int) -> Fault:
         resp = self.rng.choice((AxiResp.SLVERR, AxiResp.DECERR))
@@ -289,10 +293,12 @@ async def test_soak(dut):
     mem_chans = [dma_request_channel(DmaCapMask(DMA_MEMCPY)) for _ in range(tb.num_ch - 2)]
     assert tx_chan and rx_chan and all(mem_chans)
     tb.log.info("soak: %d operations per channel on %d channels", ops, tb.num_ch)
+    soak.progress = Progress("soak", ops * tb.num_ch, unit="operations started")
     workers = [cocotb.start_soon(soak.memcpy_worker(c)) for c in mem_chans]
     workers += [cocotb.start_soon(soak.tx_worker(tx_chan, txd)), cocotb.start_soon(soak.rx_worker(rx_chan, rxd))]
     for t in workers:
         await t
+    soak.progress.finish()
     tb.log.info("soak done at cycle %d: %s", tb.cycles(), dict(sorted(soak.counts.items())))
     tb.log.info("faults hit: %d bursts; %s", len(soak.faults.log), soak.faults.log[:8])
     tb.check_peripherals()
