@@ -46,21 +46,21 @@ def target_lines(rows: list[dict]) -> list[str]:
             lines.append(f"- {what}: not measured (target {op} {goal:g} {unit})".rstrip())
             continue
         met = v >= goal if op == ">=" else v <= goal
-        lines.append(f"- {what}: {v:g} {unit} (target {op} {goal:g}): {'met' if met else 'NOT MET'}")
+        lines.append(f"- {what}: {f'{v:g} {unit}'.strip()} (target {op} {goal:g}): {'met' if met else 'NOT MET'}")
     return lines
 
 
 def table(rows: list[dict]) -> str:
     head = (
         "| build | LUT4 | FF | carry (CCU2C) | block RAM (DP16KD) | distributed RAM (DPR16X4) "
-        "| Fmax, median over the seeds (each seed) | longest path (seed of the lowest Fmax) |\n"
+        "| Fmax, median over the seeds (each seed) | worst path (of the seed with the lowest Fmax) |\n"
         "|---|---|---|---|---|---|---|---|\n"
     )
     body = ""
     for r in rows:
         fmax = f"{r['fmax']:.1f} MHz ({', '.join(f'{f:.1f}' for f in r['fmax_seeds'])})" if "fmax" in r else "-"
         p = r.get("path") or {}
-        path = f"`{p['from']}` → `{p['to']}` ({p['logic_levels']} logic levels)" if p else "-"
+        path = f"`{p['from']}` → `{p['to']}` ({p['logic_levels']} cells, carry-chain cells included)" if p else "-"
         body += (
             f"| {r['label']} | {r['lut4']:,} | {r['ff']:,} | {r['carry']:,} | {r['bram']} | {r['dram']} "
             f"| {fmax} | {path} |\n"
