@@ -186,10 +186,10 @@ async def raid6test(
     ndisks = max(counts)
     dmaengine_get()  # async_tx's module init (async_dmaengine_get)
     t = Raid6Test(dev, runtime, ndisks, page_size, seed)
-    if on_progress is not None:
-        total = sum(d * (d - 1) // 2 for d in counts)
-        t.on_pair = lambda: on_progress(tests[0], total)
     tests, err = [0], 0
+    if on_progress is not None:
+        total = sum(d * (d - 1) // 2 for d in counts)  # every pair i < j of each disk count
+        t.on_pair = lambda: on_progress(tests[0], total)
     try:
         for disks in counts:
             err += await t.test(disks, tests)

@@ -194,7 +194,7 @@ module dma_operands
                 rmask <= m;
             end else begin
                 if (fetch_req && fetch_gnt) ld <= L_WAIT;
-                if (ld == L_WAIT && fetch_done) begin
+                if (row_in) begin
                     logic wide;
                     wide = 1'b0;
                     if (row[2]) begin  // Q_DST and the coefficients (the table block below)

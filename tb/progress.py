@@ -59,3 +59,21 @@ class Progress:
         elif self._printed != self.done:
             self.stream.write(self.line() + "\n")
         self.stream.flush()
+
+
+class ProgressCallback:
+    """A progress callback `(done, total)` for a run that learns its total as it goes (the
+    dmatest and raid6test ports' `on_progress`): the first call starts the line."""
+
+    def __init__(self, what: str, unit: str) -> None:
+        self.what, self.unit = what, unit
+        self.progress: Progress | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.progress is None:
+            self.progress = Progress(self.what, total, unit=self.unit)
+        self.progress.advance(done - self.progress.done)
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress.finish()

@@ -43,3 +43,18 @@ def test_terminal_rewrites_one_line():
     p.finish()
     text = out.getvalue()
     assert text.count("\n") == 1 and text.startswith("\r") and "bench: 4/4 runs (100%)" in text
+
+
+def test_callback_starts_at_the_first_call_and_follows_done():
+    from tb.progress import ProgressCallback
+
+    cb = ProgressCallback("raid6test", unit="pairs")
+    out = io.StringIO()
+    cb.finish()  # never called: nothing to say
+    cb(1, 4)
+    cb.progress.stream = out
+    for done in (2, 3, 4):
+        cb(done, 4)
+    cb.finish()
+    assert cb.progress.done == 4
+    assert out.getvalue().splitlines()[-1].startswith("raid6test: 4/4 pairs (100%)")

@@ -36,7 +36,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RTL = ROOT / "rtl"
 WORK = ROOT / "build" / "synth"
-RESULTS_JSON = ROOT / "bench" / "synth.json"
 TOP = "pydma_dmac"
 DEVICE = ["--85k", "--package", "CABGA381"]
 TARGET_MHZ = 90  # the placer's timing target (the goal at DATA_W=64, NUM_CH=4)

@@ -8,7 +8,7 @@ import os
 import cocotb
 
 from pydma.dmatest import Dmatest, DmatestParams
-from tb.progress import Progress
+from tb.progress import ProgressCallback
 from tb.testenv import started
 
 # Two threads per channel: completions of one thread's copies race the other's preps, which
@@ -32,17 +32,9 @@ async def dmatest(dut):
     if params.seed is None:
         params.seed = tb.rng.randrange(2**32)
     test = Dmatest(params, tb.dev)
-    progress: list[Progress] = []
-
-    def on_progress(done: int, total: int) -> None:
-        if not progress:
-            progress.append(Progress("dmatest", total, unit="tests begun"))
-        progress[0].advance()
-
-    test.on_progress = on_progress
+    test.on_progress = progress = ProgressCallback("dmatest", unit="tests begun")
     threads = await test.run()
-    if progress:
-        progress[0].finish()
+    progress.finish()
     await tb.stop()
     assert threads, "dmatest found no channel"
     for t in threads:
