@@ -12,7 +12,11 @@ JOBS ?= 2
 #          build is profile-guided unless PGO=0: about 40 s more to build, a quarter faster)
 #          [DEVICES=2]   (two controllers on the memory: dma0 memcpy/slave/cyclic, dma1
 #          memcpy/XOR/PQ/memset at its own DMA offset; tb/dual)
+#          [TRACE=1]   (a timeline trace for Perfetto and its PNG in the run directory, paths
+#          printed; make sim's demo always writes them. TRACE=1 works for make test, soak,
+#          dmatest and raid6test too: docs/trace.md)
 TEST ?=
+TRACE_ENV := $(if $(filter 1,$(TRACE)),PYDMA_TRACE=1)
 PGO ?= 1
 SIM_PARAMS := $(foreach p,DATA_W ADDR_W NUM_CH,$(if $($(p)),--param $(p)=$($(p))))
 SIM_OPTS := $(if $(WAVES),--waves) $(if $(SEED),--seed $(SEED)) $(SIM_PARAMS) $(if $(DEVICES),--devices $(DEVICES))
@@ -30,14 +34,9 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP)
 
-BENCH_STAMP := $(VENV)/.bench-installed
-$(BENCH_STAMP): $(STAMP) requirements-bench.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.lock
-	@touch $@
-
 # make bench [BENCH_ARGS="--only memcpy --skip-make-test"]: every benchmark, then
 # bench/results.md and bench/*.png (runs make test too, for its wall time)
-bench: $(BENCH_STAMP)
+bench: $(STAMP)
 	$(PY) -m tb.bench.run $(BENCH_ARGS)
 
 SYNTH_STAMP := $(VENV)/.synth-installed
@@ -53,16 +52,16 @@ synth: $(SYNTH_STAMP)
 
 sim: $(STAMP)
 ifeq ($(TEST),)
-	$(PY) -m tb.runner --test tb/demo.py $(SIM_OPTS) $(call MEM_OPT,python)
+	$(PY) -m tb.runner --test tb/demo.py --trace $(SIM_OPTS) $(call MEM_OPT,python)
 else
-	$(PY) -m tb.runner --test $(abspath $(TEST)) $(SIM_OPTS) $(call MEM_OPT,python)
+	$(TRACE_ENV) $(PY) -m tb.runner --test $(abspath $(TEST)) $(SIM_OPTS) $(call MEM_OPT,python)
 endif
 
 # make test [SEED=n] [SHARD=k/N] [PYTEST_ARGS=...]: JUnit XML in build/reports/junit.xml;
 # SHARD=k/N runs the k-th of N deterministic parts (pytest-split), for a CI matrix
 SHARD_ARGS = $(if $(SHARD),--splits $(word 2,$(subst /, ,$(SHARD))) --group $(word 1,$(subst /, ,$(SHARD))))
 test: $(STAMP)
-	$(PY) -m pytest -n $(JOBS) -ra $(if $(SEED),--seed $(SEED)) --junitxml=build/reports/junit.xml $(SHARD_ARGS) $(PYTEST_ARGS)
+	$(TRACE_ENV) $(PY) -m pytest -n $(JOBS) -ra $(if $(SEED),--seed $(SEED)) --junitxml=build/reports/junit.xml $(SHARD_ARGS) $(PYTEST_ARGS)
 
 # make soak [SOAK_OPS=1000] [SEED=n] [DATA_W=..] [STALLS=0.2]: operations per channel
 # make soak SEEDS=a-b [SOAK_OPS=..]: one soak per seed over pytest-xdist's JOBS workers; the
@@ -71,7 +70,7 @@ SOAK_OPS ?= 1000
 STALLS ?= 0.2
 soak: $(STAMP)
 ifeq ($(SEEDS),)
-	$(PY) -m tb.runner --test tests/hdl/hdl_soak.py --env PYDMA_SOAK_OPS=$(SOAK_OPS) --env PYDMA_STALLS=$(STALLS) $(SIM_OPTS) $(call MEM_OPT,native)
+	$(TRACE_ENV) $(PY) -m tb.runner --test tests/hdl/hdl_soak.py --env PYDMA_SOAK_OPS=$(SOAK_OPS) --env PYDMA_STALLS=$(STALLS) $(SIM_OPTS) $(call MEM_OPT,native)
 else
 	SOAK_OPS=$(SOAK_OPS) STALLS=$(STALLS) $(PY) -m pytest -n $(JOBS) -q tb/sweep --rootdir tb/sweep \
 	  --seeds $(SEEDS) --rerun "make soak SOAK_OPS=$(SOAK_OPS) STALLS=$(STALLS)" $(SWEEP_ARGS)
@@ -86,12 +85,12 @@ coverage: $(STAMP)
 
 # make dmatest ARGS="iterations=20 test_buf_size=4096 threads_per_chan=2"
 dmatest: $(STAMP)
-	$(PY) -m tb.runner --test tests/hdl/hdl_dmatest.py --env 'DMATEST_ARGS=$(ARGS)' $(SIM_OPTS) $(call MEM_OPT,native)
+	$(TRACE_ENV) $(PY) -m tb.runner --test tests/hdl/hdl_dmatest.py --env 'DMATEST_ARGS=$(ARGS)' $(SIM_OPTS) $(call MEM_OPT,native)
 
 # make raid6test [DISKS="4 5 11 12 24 64"]: the kernel's raid6test (async_tx RAID-6 syndrome
 # and the recovery of every pair of failed blocks), on the controller
 raid6test: $(STAMP)
-	$(PY) -m tb.runner --test tests/hdl/hdl_raid6test.py --env 'RAID6TEST_DISKS=$(DISKS)' $(SIM_OPTS) $(call MEM_OPT,native)
+	$(TRACE_ENV) $(PY) -m tb.runner --test tests/hdl/hdl_raid6test.py --env 'RAID6TEST_DISKS=$(DISKS)' $(SIM_OPTS) $(call MEM_OPT,native)
 
 lint: $(STAMP)
 	$(PY) -m tools.lint

@@ -27,6 +27,7 @@ from pydma.enums import (
 from pydma.errors import EINVAL, EIO, ENODEV, ENOSYS, ENXIO, EPERM, DmaApiMisuse, DmaError
 from pydma.kcontext import might_sleep
 from pydma.runtime import Runtime
+from pydma.trace import tracer
 
 log = logging.getLogger("pydma")
 
@@ -329,6 +330,8 @@ class DmaChan:
     # -- running ------------------------------------------------------------------------------------
     def issue_pending(self) -> None:
         self._check_live("dma_async_issue_pending")
+        if tracer.enabled:
+            tracer.mark(self, "issue_pending")
         self.device.device_issue_pending(self)
 
     def tx_status(self, cookie: int, state: DmaTxState | None = None) -> DmaStatus:
@@ -348,24 +351,35 @@ class DmaChan:
 
     def pause(self) -> int:
         self._check_live("dmaengine_pause")
-        return self.device.device_pause(self)
+        ret = self.device.device_pause(self)
+        if tracer.enabled:
+            tracer.mark(self, "pause", ret=ret)
+        return ret
 
     def resume(self) -> int:
         self._check_live("dmaengine_resume")
-        return self.device.device_resume(self)
+        ret = self.device.device_resume(self)
+        if tracer.enabled:
+            tracer.mark(self, "resume", ret=ret)
+        return ret
 
     def terminate_async(self) -> int:
         self._check_live("dmaengine_terminate_async")
         ret = self.device.device_terminate_all(self)
         if ret == 0:
             strict.terminated(self)
+        if tracer.enabled:
+            tracer.mark(self, "terminate_all", ret=ret)
         return ret
 
     async def synchronize(self) -> None:
         might_sleep("dmaengine_synchronize")
         self._check_live("dmaengine_synchronize")
+        start = self.device.runtime.now_ns()
         await self.device.device_synchronize(self)
         strict.synchronized(self)
+        if tracer.enabled:
+            tracer.mark(self, "synchronize", start)
 
     async def terminate_sync(self) -> int:
         might_sleep("dmaengine_terminate_sync")

@@ -35,6 +35,7 @@ from pydma.dmaengine_unmap import dma_descriptor_unmap
 from pydma.enums import DmaCtrlFlags
 from pydma.errors import DmaApiMisuse
 from pydma.kcontext import SpinLock, Tasklet
+from pydma.trace import tracer
 
 
 class VirtDmaDesc(DmaAsyncTxDescriptor):
@@ -94,6 +95,8 @@ class VirtDmaChan(DmaChan):
         vd.tx_result = DmaengineResult()
         with self.lock:
             self.desc_allocated.append(vd)
+        if tracer.enabled:
+            tracer.phase(vd, "prepared")
         return vd
 
     def vchan_tx_submit(self, vd: VirtDmaDesc) -> int:
@@ -104,6 +107,8 @@ class VirtDmaChan(DmaChan):
             cookie = _cookie.dma_cookie_assign(vd)
             self.desc_allocated.remove(vd)
             self.desc_submitted.append(vd)
+        if tracer.enabled:
+            tracer.phase(vd, "submitted", cookie=cookie)
         return cookie
 
     def vchan_tx_desc_free(self, vd: VirtDmaDesc) -> int:
@@ -111,11 +116,16 @@ class VirtDmaChan(DmaChan):
             if vd not in self.desc_allocated:
                 raise DmaApiMisuse(f"dmaengine_desc_free of {vd!r}, which is still in flight")
             self.desc_allocated.remove(vd)
+        if tracer.enabled:
+            tracer.end(vd, "freed by its client")
         self._free(vd)
         return 0
 
     def vchan_issue_pending(self) -> bool:
         self.lock.assert_held()
+        if tracer.enabled:
+            for vd in self.desc_submitted:
+                tracer.phase(vd, "issued")
         self.desc_issued.extend(self.desc_submitted)
         self.desc_submitted.clear()
         return bool(self.desc_issued)
@@ -135,6 +145,8 @@ class VirtDmaChan(DmaChan):
     def vchan_cookie_complete(self, vd: VirtDmaDesc) -> None:
         self.lock.assert_held()
         _cookie.dma_cookie_complete(vd)
+        if tracer.enabled:
+            tracer.phase(vd, "completed", result=vd.tx_result.result.name, residue=vd.tx_result.residue)
         self._unlink(vd)
         self.desc_completed.append(vd)
         self.progress.set()
@@ -154,11 +166,18 @@ class VirtDmaChan(DmaChan):
             self.desc_completed.clear()
             cyclic, self.cyclic = self.cyclic, None
         if cyclic is not None:
+            start = tracer.enabled and tracer._now(self)
             dmaengine_desc_callback_invoke(cyclic, cyclic.tx_result)
+            if tracer.enabled:
+                tracer.mark(self, "period callback", start, cookie=cyclic.cookie)
         for vd in done:
             dma_descriptor_unmap(vd)
+            if tracer.enabled:
+                tracer.phase(vd, "callback")
             dmaengine_desc_callback_invoke(vd, vd.tx_result)
             dma_run_dependencies(vd)
+            if tracer.enabled:
+                tracer.end(vd, "completed")
             self.vchan_vdesc_fini(vd)
 
     def vchan_vdesc_fini(self, vd: VirtDmaDesc) -> None:
@@ -201,6 +220,8 @@ class VirtDmaChan(DmaChan):
         one) is taken out of that chain first, so the dependency's completion cannot submit
         a descriptor freed here."""
         for vd in descs:
+            if tracer.enabled:
+                tracer.end(vd, "terminated")
             if vd.parent is not None:
                 if vd.parent.next is vd:
                     vd.parent.next = None

@@ -29,6 +29,7 @@ on purpose takes it with `tb.reports.take(kind)`; any report left fails the test
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import random
@@ -41,6 +42,7 @@ from pydma import channel_table, dma_debug, dmaengine, reports, strict
 from pydma.dma_mapping import Device
 from pydma.drivers.pydma_dmac import PydmaDevice
 from pydma.sim.backend import CocotbBackend
+from pydma.trace import tracer
 from tb.faults import FaultInjector, NativeFaultInjector
 from tb.guarded import GuardedBuffer
 from tb.memory_models import is_dual, memory_model_for
@@ -48,6 +50,7 @@ from tb.peripherals import Pacing, RxDevice, TxDevice
 from tb.protocol import ProtocolWatch
 from tb.request_lines import RequestLinesDriver, RequestMonitor
 from tb.runner import CLK_PS, DMA1_OFFSET
+from tb.trace import DRIVER_FILE
 
 CLK_NS = CLK_PS // 1000
 MEM_BASE = 0x1000_0000
@@ -141,6 +144,12 @@ class DmaTb:
         else:
             dma_debug.disable()
         strict.enable() if os.environ.get("PYDMA_STRICT", "1") != "0" else strict.disable()
+        # the timeline trace (TRACE=1): the driver's events of every test of the run, dumped
+        # at each stop() and when the simulation ends (a failed test never reaches stop())
+        self.trace_dir = os.environ.get("PYDMA_TRACE_DIR")
+        if self.trace_dir and not tracer.enabled:
+            tracer.enable()
+            atexit.register(self.dump_trace)
 
     def _device_watch(self, dev: Device):
         """The debug mode's watch of one controller's port: CPU addresses, as the memory sees
@@ -210,7 +219,12 @@ class DmaTb:
             self.protocol1.check()
         if self.dma_debug is not None:
             self.dma_debug.check_leaks()
+        self.dump_trace()
         self.reports.check()
+
+    def dump_trace(self) -> None:
+        if self.trace_dir and tracer.enabled:
+            tracer.dump(os.path.join(self.trace_dir, DRIVER_FILE), cocotb.simtime.get_sim_time("ns"))
 
     def cycles(self) -> int:
         return int(cocotb.simtime.get_sim_time("ns")) // CLK_NS

@@ -31,6 +31,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from tb import trace
 from tools import pgo as pgo_build
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,6 +106,7 @@ def sources(toplevel: str = TOPLEVEL) -> list[Path]:
     names = (RTL / "filelist.f").read_text().split()
     public = [TB / "public.vlt", TB / f"public_ports_{toplevel}.vlt"]
     srcs = [RTL / "lint.vlt", *public] + [RTL / n for n in names] + CHECKERS + [TB / "checkers_bind.sv"]
+    srcs += [TB / "bus_trace.sv", TB / "bus_trace_bind.sv"]  # the timeline's bus recorder (TRACE=1)
     if toplevel == NATIVE_TOPLEVEL:
         srcs += NATIVE_SOURCES
     elif toplevel == DUAL_TOPLEVEL:
@@ -299,19 +301,31 @@ def _run_cocotb(
     if test_dir.exists():
         shutil.rmtree(test_dir)
     test_dir.mkdir(parents=True)
+    plusargs: list[str] = []
+    if trace.trace_on():  # the bus recorders write into the run directory, the driver too
+        plusargs = trace.plusargs(test_dir)
+        env["PYDMA_TRACE_DIR"] = str(test_dir)
     runner = _verilator_runner(public_all=True)  # the flag only matters when building
-    results = runner.test(
-        test_module=module,
-        hdl_toplevel=toplevel,
-        hdl_toplevel_lang="verilog",
-        build_dir=build_dir,
-        test_dir=test_dir,
-        test_filter=testcase,
-        seed=seed,
-        waves=waves,
-        extra_env=env,
-        test_args=["--trace-file", str(test_dir / "dump.vcd")] if waves else [],
-    )
+    try:
+        results = runner.test(
+            test_module=module,
+            hdl_toplevel=toplevel,
+            hdl_toplevel_lang="verilog",
+            build_dir=build_dir,
+            test_dir=test_dir,
+            test_filter=testcase,
+            seed=seed,
+            waves=waves,
+            extra_env=env,
+            test_args=["--trace-file", str(test_dir / "dump.vcd")] if waves else [],
+            plusargs=plusargs,
+        )
+    finally:  # a failed run's trace is the one most wanted
+        if trace.trace_on():
+            written = trace.write(test_dir, CLK_PS / 1000)
+            print(f"trace: {written[0]} (open it in https://ui.perfetto.dev or chrome://tracing)")
+            for extra in written[1:]:
+                print(f"timeline: {extra}")
     if waves:
         print(f"waveform: {test_dir / 'dump.vcd'}")
     return test_dir, results
@@ -363,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--toplevel", default=None, help="HDL toplevel (a protocol checker's own bench)")
     ap.add_argument("--mem", default="python", choices=MEMS, help="memory model on the AXI master port")
     ap.add_argument("--waves", action="store_true", help="write a VCD waveform")
+    ap.add_argument("--trace", action="store_true", help="write a timeline trace (Perfetto) and its PNG")
     ap.add_argument("--pgo", action="store_true", help="profile-guided build (native memory; long runs)")
     ap.add_argument("--devices", type=int, default=1, choices=(1, 2), help="controllers on the memory (tb/dual)")
     ap.add_argument("--param", action="append", default=[], help="HDL parameter, NAME=VALUE")
@@ -373,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         name, _, value = p.partition("=")
         params[name] = int(value, 0)
     env = dict(e.partition("=")[::2] for e in args.env)
+    if args.trace:
+        os.environ["PYDMA_TRACE"] = "1"
     run(
         args.test,
         params,

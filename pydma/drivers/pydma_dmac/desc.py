@@ -31,6 +31,7 @@ class PydmaDesc(VirtDmaDesc):
         self.total = sum(h.length for h in hw)
         self.setup = setup  # (SLAVE_CFG, DEV_ADDR) the channel needs for it
         self.cyclic = cyclic
+        self.op = "memcpy"  # the operation the client prepared (set by the prep)
         self.on_hw = False  # issued and handed to the controller, not yet completed
         self.hw_base = 0  # DONE_CNT number of its first hardware descriptor
         self.moved = 0  # bytes its retired hardware descriptors report moved

@@ -208,6 +208,7 @@ class PydmaDevice(DmaDevice):
         setup: tuple[int, int] = MEM_TO_MEM_CFG,
         cyclic: bool = False,
         sum_check=None,
+        op: str = "memcpy",
     ) -> PydmaDesc | None:
         """A transaction of one hardware descriptor per segment, or None (logged) when the
         segment builder refuses the arguments or the ring has too few descriptors (or
@@ -227,6 +228,7 @@ class PydmaDevice(DmaDevice):
             return None
         link(hw, segs, cyclic, fence=bool(flags & DmaCtrlFlags.DMA_PREP_FENCE))
         desc = PydmaDesc(chan, flags, hw, setup, cyclic)
+        desc.op = op  # its operation, as the client asked for it (trace, summary)
         desc.sum_check = sum_check
         desc.segs = segs  # what each descriptor reads and writes (strict mode's fence check)
         return chan.vchan_tx_prep(desc)
@@ -239,6 +241,7 @@ class PydmaDevice(DmaDevice):
             chan,
             lambda: segments.memcpy_sg(dst_sg, dst_nents, src_sg, src_nents, self.addr_width),
             flags,
+            op="memcpy_sg",
         )
 
     # the operations beyond copies (capabilities from OPS_CONFIG; a prep the device lacks
@@ -247,7 +250,7 @@ class PydmaDevice(DmaDevice):
         if cap not in self.cap_mask:
             log.error("%s: %s is not a capability of %s", chan.name, cap.name, self.name)
             return None
-        return self._build(chan, make_segs, flags, sum_check=sum_check)
+        return self._build(chan, make_segs, flags, sum_check=sum_check, op=cap.name.removeprefix("DMA_").lower())
 
     def device_prep_dma_xor(self, chan, dest, src, src_cnt, length, flags):
         return self._build_op(
@@ -338,6 +341,7 @@ class PydmaDevice(DmaDevice):
             flags,
             (setup.cfg_word, setup.dev_addr),
             cyclic,
+            op=("cyclic " if cyclic else "slave_sg ") + ("to device" if to_dev else "from device"),
         )
 
     def device_prep_slave_sg(self, chan, sgl, sg_len, direction, flags):

@@ -16,6 +16,7 @@ from pydma.enums import DmaengineTxResult, SumCheckFlags
 from pydma.errors import EIO, DmaError
 from pydma.hw import layout
 from pydma.kcontext import HARDIRQ, running_in
+from pydma.trace import tracer
 
 log = logging.getLogger("pydma.dmac")
 
@@ -47,10 +48,13 @@ async def irq_thread(chan: PydmaChan) -> None:
     backend = chan.device.backend
     while True:
         await backend.wait_irq(chan.index)
+        start = chan.device.runtime.now_ns()
         status, done_cnt = await chan.regs.take_irq()
         chan.stats["irqs"] += 1
         with running_in(HARDIRQ), chan.lock:
             irq_handler_locked(chan, status, done_cnt)
+        if tracer.enabled:  # from the line's wake-up: the status reads take bus time
+            tracer.mark(chan, "irq handler", start, status=hex(status), done_cnt=done_cnt)
 
 
 def irq_handler_locked(chan: PydmaChan, status: int, done_cnt: int) -> None:

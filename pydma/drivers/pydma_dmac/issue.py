@@ -15,6 +15,7 @@ from pydma import strict
 from pydma.drivers.pydma_dmac import fence_check
 from pydma.drivers.pydma_dmac.chan import ChanState, PydmaChan
 from pydma.drivers.pydma_dmac.desc import PydmaDesc
+from pydma.trace import tracer
 
 
 def start_locked(chan: PydmaChan) -> None:
@@ -43,6 +44,8 @@ def start_locked(chan: PydmaChan) -> None:
         desc.moved = 0  # a reused transaction starts over
         desc.sum_bits = 0
         desc.hw_base = chan.hw_handed
+        if tracer.enabled:
+            tracer.phase(desc, "on hardware", hw_descriptors=len(desc.hw), appended=not idle)
         if desc.cyclic:
             chan.hw_ring = desc
         else:
