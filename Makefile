@@ -77,10 +77,12 @@ else
 endif
 
 # make coverage: the simulation regression on coverage builds, then line and toggle
-# coverage of rtl/ (build/reports/coverage.md); fails below 90% line coverage
+# coverage of rtl/ (build/reports/coverage.md); fails below 90% line coverage. Progress
+# (simulations done of total, elapsed, left) from the tb.pytest_progress plugin
+COVERAGE_PROGRESS := -p tb.pytest_progress --progress-what "make coverage" --progress-unit simulations
 coverage: $(STAMP)
 	rm -rf build/sim/*_cov/runs
-	PYDMA_COVERAGE=1 $(PY) -m pytest -n $(JOBS) -q tests/test_hdl.py $(if $(SEED),--seed $(SEED)) $(PYTEST_ARGS); \
+	PYDMA_COVERAGE=1 $(PY) -m pytest -n $(JOBS) -q $(COVERAGE_PROGRESS) tests/test_hdl.py $(if $(SEED),--seed $(SEED)) $(PYTEST_ARGS); \
 	  status=$$?; $(PY) -m tools.coverage --min-line 90 && exit $$status
 
 # make dmatest ARGS="iterations=20 test_buf_size=4096 threads_per_chan=2"

@@ -1,7 +1,8 @@
-"""Progress of a long run (make soak, make dmatest, make raid6test, make bench): operations
-done of total, elapsed wall time and an estimate of what remains. On a terminal it is one
-line rewritten in place (at most twice a second); in a log (CI) a plain line every tenth of
-the run or every minute, whichever comes first."""
+"""Progress of a long run (make soak, make dmatest, make raid6test, make bench, and make
+coverage through the pytest plugin tb/pytest_progress.py): operations done of total,
+elapsed wall time and an estimate of what remains. On a terminal it is one line rewritten
+in place (at most twice a second); in a log (CI) a plain line every tenth of the run or
+every minute, whichever comes first."""
 
 from __future__ import annotations
 
