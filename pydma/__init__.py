@@ -3,9 +3,11 @@
 Kernel names in snake_case. Client API: `pydma.dmaengine`; DMA mapping API:
 `pydma.dma_mapping`; provider framework: `pydma.virt_dma`; the controller's driver:
 `pydma.drivers.pydma_dmac`; the dmatest port: `pydma.dmatest`; async_tx: `pydma.async_tx`;
-unmap data: `pydma.dmaengine_unmap`; the public channel table: `pydma.channel_table`.
+unmap data: `pydma.dmaengine_unmap`; the public channel table: `pydma.channel_table`; the
+per-channel sysfs attributes and the debugfs summary: `pydma.sysfs`.
 """
 
+from pydma import sysfs
 from pydma.channel_table import dma_find_channel, dmaengine_get, dmaengine_put
 from pydma.cookie import DMA_MIN_COOKIE, dma_async_is_complete, dma_submit_error
 from pydma.dma_mapping import (

@@ -30,6 +30,9 @@ def dma_cookie_assign(tx: DmaAsyncTxDescriptor) -> int:
     if cookie > DMA_MAX_COOKIE:  # the s32 overflow the kernel handles with "< DMA_MIN_COOKIE"
         cookie = DMA_MIN_COOKIE
     tx.cookie = tx.last_cookie = chan.cookie = cookie
+    if tx.memcpy_len is not None:  # a memcpy submitted: the channel's sysfs counters (pydma/sysfs.py)
+        chan.local.memcpy_count += 1
+        chan.local.bytes_transferred += tx.memcpy_len
     return cookie
 
 

@@ -8,8 +8,9 @@ dma_sync_wait, dma_release_channel).
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,6 +106,7 @@ class DmaAsyncTxDescriptor:
         self.next: DmaAsyncTxDescriptor | None = None  # async_tx: submitted when this completes
         self.parent: DmaAsyncTxDescriptor | None = None  # async_tx: what this one waits for
         self.aborted = False  # async_tx: it waited behind a terminated descriptor; never runs
+        self.memcpy_len: int | None = None  # a DMA_MEMCPY prep's length: counted at each submit (sysfs)
 
     # tx->tx_submit, filled in by the provider (vchan_tx_prep)
     def tx_submit(self) -> int:
@@ -239,6 +241,15 @@ def dma_get_slave_caps(chan: DmaChan, caps: DmaSlaveCaps) -> int:
 # -- channels and devices ------------------------------------------------------------------------
 
 
+@dataclass
+class DmaChanPercpu:
+    """struct dma_chan_percpu (`chan.local`): one CPU here, so one of them. dma_cookie_assign
+    counts each memcpy descriptor submitted; pydma.sysfs shows them."""
+
+    memcpy_count: int = 0
+    bytes_transferred: int = 0
+
+
 class DmaChan:
     """struct dma_chan. Client calls are methods here and module-level functions below."""
 
@@ -251,6 +262,8 @@ class DmaChan:
         self.progress = device.runtime.event()  # set whenever a cookie completes (for dma_sync_wait)
         self.terminated_upto = 0  # cookies up to this were terminated (strict mode)
         self.synced_upto = 0  # ... and synchronized: their callbacks must not run any more
+        self.local = DmaChanPercpu()  # the sysfs counters, for the channel's whole life
+        self.dbg_client_name: str | None = None  # "<dev>:<name>" while dma_request_chan's (debugfs)
 
     @property
     def name(self) -> str:
@@ -400,6 +413,19 @@ class DmaDevice:
     """struct dma_device: capabilities, slave limits, and the provider ops (overridden).
     `runtime` schedules its channels' tasklets and waits (the provider's backend's)."""
 
+    # debugfs dmaengine/summary (pydma.sysfs): the provider's lines for its channels,
+    # `dbg_summary_show(s, hw=None)`, instead of the core's line per channel in use; and
+    # (pydma) `await dbg_summary_read()`, what it shows of the hardware, read over the bus by
+    # the asynchronous summary and handed to dbg_summary_show as `hw`
+    dbg_summary_show: Callable[..., None] | None = None
+    dbg_summary_read: Callable[[], Awaitable[Any]] | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        op = cls.__dict__.get("device_prep_dma_memcpy")
+        if op is not None:
+            cls.device_prep_dma_memcpy = _memcpy_counted(op)
+
     def __init__(self, name: str, dev: Device, runtime: Runtime) -> None:
         self.name = name
         self.dev = dev
@@ -490,6 +516,22 @@ class DmaDevice:
 
     def device_issue_pending(self, chan: DmaChan) -> None:
         raise NotImplementedError
+
+
+def _memcpy_counted(op: Callable) -> Callable:
+    """A provider's device_prep_dma_memcpy, wrapped when its class is made: the descriptor it
+    returns carries its length, which dma_cookie_assign adds to the channel's counters at
+    each submit, whoever called the op (chan.prep_dma_memcpy, async_memcpy, dmatest). See
+    pydma/sysfs.py for why there."""
+
+    @functools.wraps(op)
+    def prep(self, chan, dest, src, length, flags):
+        tx = op(self, chan, dest, src, length, flags)
+        if tx is not None:
+            tx.memcpy_len = length
+        return tx
+
+    return prep
 
 
 # -- registration ---------------------------------------------------------------------------------
@@ -635,6 +677,7 @@ def dma_request_chan(dev: Device, name: str) -> DmaChan:
             if entry.devname == dev.name and entry.slave == name:
                 chan = _private_candidate(None, device, filt.fn, entry.param)
                 if chan is not None and _take(chan) is not None:
+                    chan.dbg_client_name = f"{dev.name}:{name}"
                     return chan
     raise DmaError(ENODEV, f"no DMA channel '{name}' for device '{dev.name}'")
 
@@ -646,6 +689,7 @@ async def dma_release_channel(chan: DmaChan) -> None:
     strict.synchronized(chan)
     chan.device.device_free_chan_resources(chan)
     chan.client_count = 0
+    chan.dbg_client_name = None
     device = chan.device
     device.privatecnt = max(device.privatecnt - 1, 0)
     if device.privatecnt == 0:  # the last private channel: the device may be public again

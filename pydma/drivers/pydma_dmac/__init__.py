@@ -12,7 +12,8 @@ period). The driver is split along its jobs, as drivers/dma/ drivers with severa
 - `chan`: the channel and its explicit state machine (`ChanState`);
 - `regs`: the channel's register programming;
 - `issue`: handing issued transactions to the hardware (start, append);
-- `irq`: the interrupt handler: completion, halt, abort.
+- `irq`: the interrupt handler: completion, halt, abort;
+- `debugfs`: its lines in the debugfs summary (dbg_summary_show, dbg_summary_read).
 """
 
 from pydma.drivers.pydma_dmac.chan import ChanState, PydmaChan

@@ -23,7 +23,7 @@ from pydma.dmaengine import (
     dma_async_device_unregister,
 )
 from pydma.dmaengine_raid import SumCheckResult, dma_set_maxpq
-from pydma.drivers.pydma_dmac import op_segments, segments
+from pydma.drivers.pydma_dmac import debugfs, op_segments, segments
 from pydma.drivers.pydma_dmac.chan import ChanState, PydmaChan
 from pydma.drivers.pydma_dmac.desc import PydmaDesc, link
 from pydma.drivers.pydma_dmac.irq import abort_locked, irq_thread
@@ -165,6 +165,13 @@ class PydmaDevice(DmaDevice):
                 await chan.release()
             chan.irq_task.cancel()
             chan.tasklet.stop()
+
+    # -- debugfs (pydma.sysfs: dmaengine/summary) -------------------------------------------------
+    def dbg_summary_show(self, s, hw=None) -> None:
+        debugfs.summary_show(self, s, hw)
+
+    async def dbg_summary_read(self) -> dict[int, dict[str, int]]:
+        return await debugfs.summary_read(self)
 
     # -- channel resources -------------------------------------------------------------------
     def descriptors_at(self, addr: int) -> list[str]:

@@ -80,6 +80,10 @@ class ChanRegs:
         done_cnt = await self.backend.readl(self.addr("DONE_CNT"))  # also flushes the W1C
         return status, done_cnt
 
+    async def dump(self) -> dict[str, int]:
+        """Every channel register by name, read over the bus (debugfs; reads clear nothing)."""
+        return {r.name: await self.backend.readl(self.addr(r.name)) for r in layout.CHAN_REGS}
+
     def peek_progress(self) -> tuple[int, int] | None:
         """DONE_CNT and XFERRED read in one instant, where the backend can read from
         atomic context (DmaBackendCaps.PEEK_REGS); None where it cannot."""
