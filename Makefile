@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JOBS ?= 2
 
-# make sim [TEST=path/to/my_test.py] [WAVES=1] [SEED=n] [DATA_W=..] [ADDR_W=..] [NUM_CH=..]
+# make sim [TEST=path/to/my_test.py] [WAVES=1|fst|vcd] [SEED=n] [DATA_W=..] [ADDR_W=..] [NUM_CH=..]
 #          [MEM=python|native] [PGO=0]   (memory model; long runs default to native, whose
 #          build is profile-guided unless PGO=0: about 40 s more to build, a quarter faster)
 #          [DEVICES=2]   (two controllers on the memory: dma0 memcpy/slave/cyclic, dma1
@@ -19,7 +19,7 @@ TEST ?=
 TRACE_ENV := $(if $(filter 1,$(TRACE)),PYDMA_TRACE=1)
 PGO ?= 1
 SIM_PARAMS := $(foreach p,DATA_W ADDR_W NUM_CH,$(if $($(p)),--param $(p)=$($(p))))
-SIM_OPTS := $(if $(WAVES),--waves) $(if $(SEED),--seed $(SEED)) $(SIM_PARAMS) $(if $(DEVICES),--devices $(DEVICES))
+SIM_OPTS := $(if $(WAVES),--waves $(WAVES)) $(if $(SEED),--seed $(SEED)) $(SIM_PARAMS) $(if $(DEVICES),--devices $(DEVICES))
 MEM_OPT = --mem $(or $(MEM),$(1)) $(if $(filter 1,$(PGO)),$(if $(filter native,$(or $(MEM),$(1))),--pgo))
 
 .PHONY: all sim test soak coverage lint dmatest raid6test gen venv clean bench synth

@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tb import trace
+from tb import waves as waves_
 from tools import pgo as pgo_build
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,7 +162,7 @@ def coverage_on() -> bool:
     return os.environ.get("PYDMA_COVERAGE", "0") == "1"
 
 
-def _build_args(waves: bool, toplevel: str = TOPLEVEL) -> list[str]:
+def _build_args(waves: str | None, toplevel: str = TOPLEVEL) -> list[str]:
     args = ["-Wall", "-Wno-fatal", "-O3", "--x-assign", "fast", "--x-initial", "fast"]
     if is_native(toplevel):
         # the store is compiled into the model and exported, so Python's ctypes finds the
@@ -175,8 +176,8 @@ def _build_args(waves: bool, toplevel: str = TOPLEVEL) -> list[str]:
         args += ["-CFLAGS", "-Dvpi_register_cb=pydma_vl_vpi_register_cb"]
         args += ["-CFLAGS", "-Dvpi_remove_cb=pydma_vl_vpi_remove_cb"]
         args += ["-CFLAGS", "-Dvpi_get_value=pydma_vl_vpi_get_value"]
-    if waves:  # VCD: FST would need Debian's liblz4-dev; the runner adds --trace itself
-        args += ["--trace-structs"]
+    if waves:  # cocotb's runner adds --trace itself (VCD); --trace-fst makes it FST (tb/waves.py)
+        args += ["--trace-structs"] + (["--trace-fst"] if waves == "fst" else [])
     if coverage_on():
         args += ["--coverage-line", "--coverage-toggle"]
     return args
@@ -210,7 +211,7 @@ def _verilator_runner(public_all: bool, main: Path | None = None):
 
 
 def build(
-    params: Mapping[str, int] | None = None, waves: bool = False, toplevel: str = TOPLEVEL, pgo: bool = False
+    params: Mapping[str, int] | None = None, waves: str | None = None, toplevel: str = TOPLEVEL, pgo: bool = False
 ) -> Path:
     """Build (if needed) and return the build directory for `params`."""
 
@@ -218,7 +219,7 @@ def build(
     if pgo and not is_native(toplevel):
         raise SystemExit("--pgo applies to the native-memory build only (--mem native)")
     params = {**DEFAULT_PARAMS, **(params or {})} if is_controller(toplevel) else dict(params or {})
-    tag = "_".join(f"{k}{v}" for k, v in sorted(params.items())) + ("_waves" if waves else "")
+    tag = "_".join(f"{k}{v}" for k, v in sorted(params.items())) + (f"_waves_{waves}" if waves else "")
     tag += "_cov" if coverage_on() else ""
     tag += "_pgo" if pgo else ""
     if toplevel != TOPLEVEL:
@@ -242,7 +243,7 @@ def build(
             return build_dir
         stamp.unlink(missing_ok=True)
         runner = _verilator_runner(
-            public_all=not is_controller(toplevel) or waves,
+            public_all=not is_controller(toplevel) or bool(waves),
             main=NATIVE_MAIN if is_native(toplevel) else None,
         )
 
@@ -253,7 +254,7 @@ def build(
                 parameters=params,
                 build_args=args + extra,
                 build_dir=build_dir,
-                waves=waves,
+                waves=bool(waves),
                 timescale=("1ns", "1ps"),
             )
 
@@ -279,7 +280,7 @@ def _run_cocotb(
     results_name: str | None = None,
     testcase: str | None = None,
     seed: int | None = None,
-    waves: bool = False,
+    waves: str | None = None,
     extra_env: Mapping[str, str] | None = None,
 ) -> tuple[Path, Path]:
     """Run a cocotb test module on the build in `build_dir`: its run directory and results file."""
@@ -315,9 +316,9 @@ def _run_cocotb(
             test_dir=test_dir,
             test_filter=testcase,
             seed=seed,
-            waves=waves,
+            waves=bool(waves),
             extra_env=env,
-            test_args=["--trace-file", str(test_dir / "dump.vcd")] if waves else [],
+            test_args=["--trace-file", str(test_dir / waves_.dump_file(waves))] if waves else [],
             plusargs=plusargs,
         )
     finally:  # a failed run's trace is the one most wanted
@@ -327,7 +328,10 @@ def _run_cocotb(
             for extra in written[1:]:
                 print(f"timeline: {extra}")
     if waves:
-        print(f"waveform: {test_dir / 'dump.vcd'}")
+        dump = test_dir / waves_.dump_file(waves)
+        print(f"waveform: {dump}")
+        if dump.exists():
+            print(f"GTKWave save file: {waves_.save_file(dump, waves_.dump_signals(dump))}")
     return test_dir, results
 
 
@@ -347,7 +351,7 @@ def run(
     params: Mapping[str, int] | None = None,
     testcase: str | None = None,
     seed: int | None = None,
-    waves: bool = False,
+    waves: bool | str | None = None,
     extra_env: Mapping[str, str] | None = None,
     results_name: str | None = None,
     toplevel: str | None = None,
@@ -360,6 +364,7 @@ def run(
     with `devices=2`), or on another `toplevel` (a checker's own bench). Raises SystemExit if any cocotb test failed.
     Returns the results directory."""
     toplevel = toplevel or toplevel_for(mem, devices)
+    waves = waves_.resolve(waves)
     build_dir = build(params, waves, toplevel, pgo)
     params = {**DEFAULT_PARAMS, **(params or {})} if is_controller(toplevel) else dict(params or {})
     test_dir, results = _run_cocotb(
@@ -376,7 +381,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int)
     ap.add_argument("--toplevel", default=None, help="HDL toplevel (a protocol checker's own bench)")
     ap.add_argument("--mem", default="python", choices=MEMS, help="memory model on the AXI master port")
-    ap.add_argument("--waves", action="store_true", help="write a VCD waveform")
+    ap.add_argument(
+        "--waves", nargs="?", const="1", default=None, help="waves: FST where the machine can, else VCD (or fst, vcd)"
+    )
     ap.add_argument("--trace", action="store_true", help="write a timeline trace (Perfetto) and its PNG")
     ap.add_argument("--pgo", action="store_true", help="profile-guided build (native memory; long runs)")
     ap.add_argument("--devices", type=int, default=1, choices=(1, 2), help="controllers on the memory (tb/dual)")
