@@ -73,7 +73,7 @@ ifeq ($(SEEDS),)
 	$(TRACE_ENV) $(PY) -m tb.runner --test tests/hdl/hdl_soak.py --env PYDMA_SOAK_OPS=$(SOAK_OPS) --env PYDMA_STALLS=$(STALLS) $(SIM_OPTS) $(call MEM_OPT,native)
 else
 	$(TRACE_ENV) SOAK_OPS=$(SOAK_OPS) STALLS=$(STALLS) $(PY) -m pytest -n $(JOBS) -q tb/sweep --rootdir tb/sweep \
-	  --seeds $(SEEDS) --rerun "make soak SOAK_OPS=$(SOAK_OPS) STALLS=$(STALLS)" $(SWEEP_ARGS)
+	  --seeds $(SEEDS) --rerun "make soak SOAK_OPS=$(SOAK_OPS) STALLS=$(STALLS)$(if $(TRACE), TRACE=$(TRACE))" $(SWEEP_ARGS)
 endif
 
 # make coverage: the simulation regression on coverage builds, then line and toggle

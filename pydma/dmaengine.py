@@ -388,7 +388,7 @@ class DmaChan:
     async def synchronize(self) -> None:
         might_sleep("dmaengine_synchronize")
         self._check_live("dmaengine_synchronize")
-        start = self.device.runtime.now_ns()
+        start = self.device.runtime.now_ns() if tracer.enabled else None
         await self.device.device_synchronize(self)
         strict.synchronized(self)
         if tracer.enabled:
@@ -795,6 +795,8 @@ def dma_abort_one(dep: DmaAsyncTxDescriptor) -> None:
     from pydma.dmaengine_unmap import dma_descriptor_unmap
 
     dep.aborted = True
+    if tracer.enabled:
+        tracer.end(dep, "aborted")
     dma_descriptor_unmap(dep)
     if dep.callback_result is not None:
         strict.callback_invoking(dep)

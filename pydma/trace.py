@@ -4,8 +4,10 @@ Each transaction's life on its channel is recorded as phases, in the words of vi
 lists: prepared (prep .. submit), submitted (.. issue_pending), issued (.. handed to the
 controller), on hardware (.. the interrupt handler completes it), completed (.. its callback
 runs in the tasklet), callback (the callback itself); a life ends when the tasklet is done
-with it, or when terminate frees it. The interrupt handler's runs and the client's channel
-calls (issue_pending, terminate, pause, resume, synchronize) are recorded too.
+with it, when terminate frees it, or when the async_tx dependency it waited for was
+terminated ("aborted"). The interrupt handler's runs (on the channel's "irq" track) and the
+client's channel calls (issue_pending, terminate, pause, resume, synchronize) are recorded
+too.
 
 `events()` gives them as Chrome trace-event records (the JSON that ui.perfetto.dev and
 chrome://tracing open): one process per device, one thread per channel for its calls and
@@ -20,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydma.trace_events import TraceEvents
+
 # Chrome trace-event process ids: a device's driver side, and its controller's bus side
 DRIVER_PID_BASE = 100
 BUS_PID_BASE = 200
-US = 1000.0  # trace-event times are microseconds; pydma's are nanoseconds
 
 
 @dataclass
@@ -52,7 +55,7 @@ class Tracer:
         self.reset()
 
     def reset(self) -> None:
-        self._open: dict[int, Life] = {}
+        self._open: dict[int, tuple[Any, Life]] = {}  # id(vd) -> (vd, its open life): vd kept alive
         self.lives: list[Life] = []
         self.marks: list[tuple[str, str, str, float, float, dict[str, Any]]] = []  # dev, chan, name, t, dur, args
         self.devices: dict[str, list[str]] = {}
@@ -78,8 +81,8 @@ class Tracer:
         """`vd` enters phase `name` now; a descriptor without an open life (a reused one,
         submitted again) starts one."""
         chan = vd.chan
-        life = self._open.get(id(vd))
-        if life is None:
+        entry = self._open.get(id(vd))
+        if entry is None:
             self._chan_seen(chan)
             life = Life(
                 chan.name,
@@ -88,54 +91,45 @@ class Tracer:
                 getattr(vd, "total", None),
                 int(vd.flags),
             )
-            self._open[id(vd)] = life
+            self._open[id(vd)] = (vd, life)  # (holding vd: its id is not reused while open)
+        else:
+            life = entry[1]
         life.phases.append((name, self._now(chan)))
         life.args.update(args)
 
     def end(self, vd: Any, how: str, **args: Any) -> None:
-        life = self._open.pop(id(vd), None)
-        if life is not None:
+        entry = self._open.pop(id(vd), None)
+        if entry is not None:
+            life = entry[1]
             life.end = self._now(vd.chan)
             life.how = how
             life.args.update(args)
             self.lives.append(life)
 
-    def mark(self, chan: Any, name: str, start: float | None = None, **args: Any) -> None:
-        """A channel event: an instant, or a slice from `start` until now."""
+    def mark(self, chan: Any, name: str, start: float | None = None, track: str = "", **args: Any) -> None:
+        """A channel event: an instant, or a slice from `start` until now; on the channel's
+        track, or its track `track` ("irq": the interrupt handler's, which can overlap a
+        client call such as synchronize without nesting in it)."""
         self._chan_seen(chan)
         now = self._now(chan)
         t = now if start is None else start
-        self.marks.append((chan.device.name, chan.name, name, t, now - t, args))
+        self.marks.append((chan.device.name, f"{chan.name} {track}".strip(), name, t, now - t, args))
 
     # -- output ------------------------------------------------------------------------------
     def events(self, now_ns: float | None = None) -> list[dict[str, Any]]:
         """Chrome trace-event records; lives still open end at `now_ns` (or their last phase)
         as "unfinished"."""
         lives = list(self.lives)
-        for life in self._open.values():
+        for _, life in self._open.values():
             end = now_ns if now_ns is not None else life.phases[-1][1]
             lives.append(Life(**{**life.__dict__, "end": max(end, life.phases[-1][1]), "how": "unfinished"}))
-        out: list[dict[str, Any]] = []
-        tids: dict[tuple[int, str], int] = {}
-
-        def tid(pid: int, thread: str, sort: int) -> int:
-            key = (pid, thread)
-            if key not in tids:
-                tids[key] = len([k for k in tids if k[0] == pid]) + 1
-                out.append({"ph": "M", "name": "thread_name", "pid": pid, "tid": tids[key], "args": {"name": thread}})
-                out.append(
-                    {"ph": "M", "name": "thread_sort_index", "pid": pid, "tid": tids[key], "args": {"sort_index": sort}}
-                )
-            return tids[key]
-
+        ev = TraceEvents()
         for dev, chans in self.devices.items():
             pid = DRIVER_PID_BASE + _device_index(dev)
-            out.append({"ph": "M", "name": "process_name", "pid": pid, "args": {"name": f"{dev} driver"}})
-            out.append(
-                {"ph": "M", "name": "process_sort_index", "pid": pid, "args": {"sort_index": 2 * _device_index(dev)}}
-            )
+            ev.process(pid, f"{dev} driver", 2 * _device_index(dev))
             for c, chan in enumerate(chans):
-                tid(pid, chan, 100 * c)
+                ev.track(pid, chan, 100 * c)
+                ev.track(pid, f"{chan} irq", 100 * c + 1)
 
         # lanes: each channel's transactions, overlapping ones on separate lanes
         lane_ends: dict[str, list[float]] = {}
@@ -147,29 +141,24 @@ class Tracer:
             if lane == len(ends):
                 ends.append(0.0)
             ends[lane] = life.end
-            chans = self.devices[life.device]
-            t = tid(pid, f"{life.chan} transactions {lane}", 100 * chans.index(life.chan) + 1 + lane)
+            track = f"{life.chan} transactions {lane}"
+            ev.track(pid, track, 100 * self.devices[life.device].index(life.chan) + 2 + lane)
             cookie = life.args.get("cookie")
             title = f"{life.op} #{cookie}" if cookie is not None else f"{life.op} (never submitted)"
             args = {"op": life.op, "flags": hex(life.flags), "end": life.how, **life.args}
             if life.length is not None:
                 args["bytes"] = life.length
-            out.append({"ph": "X", "name": title, "cat": "transaction", "pid": pid, "tid": t,
-                        "ts": start / US, "dur": (life.end - start) / US, "args": args})  # fmt: skip
+            ev.slice(pid, track, title, "transaction", start, life.end, args)
             bounds = [*life.phases[1:], ("", life.end)]
             for (name, t0), (_, t1) in zip(life.phases, bounds, strict=True):
-                out.append({"ph": "X", "name": name, "cat": "phase", "pid": pid, "tid": t,
-                            "ts": t0 / US, "dur": (t1 - t0) / US, "args": {"cookie": cookie}})  # fmt: skip
-        for dev, chan, name, t0, dur, args in self.marks:
+                ev.slice(pid, track, name, "phase", t0, t1, {"cookie": cookie})
+        for dev, track, name, t0, dur, args in self.marks:
             pid = DRIVER_PID_BASE + _device_index(dev)
-            t = tid(pid, chan, 100 * self.devices[dev].index(chan))
             if dur > 0:
-                out.append({"ph": "X", "name": name, "cat": "driver", "pid": pid, "tid": t,
-                            "ts": t0 / US, "dur": dur / US, "args": args})  # fmt: skip
+                ev.slice(pid, track, name, "driver", t0, t0 + dur, args)
             else:
-                out.append({"ph": "i", "s": "t", "name": name, "cat": "driver", "pid": pid, "tid": t,
-                            "ts": t0 / US, "args": args})  # fmt: skip
-        return out
+                ev.instant(pid, track, name, "driver", t0, args)
+        return ev.out
 
     def dump(self, path: str | Path, now_ns: float | None = None) -> None:
         Path(path).write_text(json.dumps(self.events(now_ns)))

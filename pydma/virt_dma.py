@@ -166,7 +166,7 @@ class VirtDmaChan(DmaChan):
             self.desc_completed.clear()
             cyclic, self.cyclic = self.cyclic, None
         if cyclic is not None:
-            start = tracer.enabled and tracer._now(self)
+            start = tracer._now(self) if tracer.enabled else None
             dmaengine_desc_callback_invoke(cyclic, cyclic.tx_result)
             if tracer.enabled:
                 tracer.mark(self, "period callback", start, cookie=cyclic.cookie)

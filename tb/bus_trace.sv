@@ -7,6 +7,7 @@
 // Lines (times in ns, addresses in hex; tb/trace/bus_log.py reads them):
 //   H <num_ch> <num_req> <data_w>                   header
 //   F <ch> <addr> <beats> <t_ar> <t_r0> <t_rlast> <resp>      descriptor fetch (ID 1)
+//     (<resp>: the worst of the burst's beats; <ch> "-" if the recorder could not tell)
 //   R <ch> <addr> <beats> <t_ar> <t_r0> <t_rlast> <resp>      data read burst (ID 0)
 //   W <ch> <addr> <beats> <t_aw> <t_w0> <t_wlast> <t_b> <resp> data write burst (ID 0)
 //   S <ch> <addr> <beats> <t_aw> <t_w0> <t_wlast> <t_b> <resp> status write-back (ID 1)
@@ -90,6 +91,8 @@ module bus_trace #(
         longint            t_d0;   // first data beat
         longint            t_dl;   // last data beat
         int                seen;   // data beats so far
+        logic [1:0]        resp;   // the worst response of its beats so far
+        logic              known;  // its channel is known (a data read: a command was seen)
         logic              w_done;
     } burst_t;
     typedef struct {
@@ -104,6 +107,19 @@ module bus_trace #(
     logic [NUM_CH-1:0] busy_q = '0, irq_q = '0;
     logic [NUM_REQ-1:0][4:0] line_q = '0;
 
+    function automatic string chan(burst_t b);
+        return b.known ? $sformatf("%0d", b.ch) : "-";
+    endfunction
+
+    // A reset drops whatever was in flight, in the controller and in the memory: so do the
+    // records (the lines and the interrupts are low from here, as their next change shows).
+    task automatic reset_records();
+        rd_cmds.delete();
+        wr_owners.delete();
+        reads.delete();
+        writes.delete();
+    endtask
+
     // one clock edge's events (a task: queues and counters change in place, in order)
     task automatic step();
         longint t;
@@ -115,12 +131,15 @@ module bus_trace #(
             if (wr_issue) wr_owners.push_back(wr_issue_ch);
 
             if (arvalid && arready) begin
-                b = '{ch: fetch_ch, desc: arid != '0, addr: araddr, beats: int'(arlen) + 1,
-                              t_a: t, t_d0: 0, t_dl: 0, seen: 0, w_done: 1'b0};
-                if (!b.desc && rd_cmds.size() != 0) begin
-                    b.ch = rd_cmds[0].ch;
-                    rd_cmds[0].beats -= b.beats;
-                    if (rd_cmds[0].beats <= 0) void'(rd_cmds.pop_front());
+                b = '{ch: fetch_ch, desc: arid == ID_W'(1), addr: araddr, beats: int'(arlen) + 1,
+                              t_a: t, t_d0: 0, t_dl: 0, seen: 0, resp: '0, known: 1'b1, w_done: 1'b0};
+                if (!b.desc) begin
+                    b.known = rd_cmds.size() != 0;  // (never otherwise: written as channel -)
+                    if (b.known) begin
+                        b.ch = rd_cmds[0].ch;
+                        rd_cmds[0].beats -= b.beats;
+                        if (rd_cmds[0].beats <= 0) void'(rd_cmds.pop_front());
+                    end
                 end
                 reads.push_back(b);
             end
@@ -128,13 +147,14 @@ module bus_trace #(
                 // in order within an ID; the descriptor side (ID 1) and the data side (ID 0)
                 // may interleave
                 for (int i = 0; i < reads.size(); i++) begin
-                    if (reads[i].desc == (rid != '0)) begin
+                    if (reads[i].desc == (rid == ID_W'(1))) begin
                         if (reads[i].seen == 0) reads[i].t_d0 = t;
                         reads[i].seen++;
+                        if (rresp > reads[i].resp) reads[i].resp = rresp;
                         if (rlast) begin
                             b = reads[i];
-                            $fwrite(fd, "%s %0d %0h %0d %0d %0d %0d %0d\n", b.desc ? "F" : "R", b.ch,
-                                    b.addr, b.beats, b.t_a, b.t_d0, t, rresp);
+                            $fwrite(fd, "%s %s %0h %0d %0d %0d %0d %0d\n", b.desc ? "F" : "R", chan(b),
+                                    b.addr, b.beats, b.t_a, b.t_d0, t, b.resp);
                             reads.delete(i);
                         end
                         break;
@@ -143,9 +163,12 @@ module bus_trace #(
             end
 
             if (awvalid && awready) begin
-                b = '{ch: wb_ch, desc: awid != '0, addr: awaddr, beats: int'(awlen) + 1,
-                              t_a: t, t_d0: 0, t_dl: 0, seen: 0, w_done: 1'b0};
-                if (!b.desc && wr_owners.size() != 0) b.ch = wr_owners.pop_front();
+                b = '{ch: wb_ch, desc: awid == ID_W'(1), addr: awaddr, beats: int'(awlen) + 1,
+                              t_a: t, t_d0: 0, t_dl: 0, seen: 0, resp: '0, known: 1'b1, w_done: 1'b0};
+                if (!b.desc) begin
+                    b.known = wr_owners.size() != 0;
+                    if (b.known) b.ch = wr_owners.pop_front();
+                end
                 writes.push_back(b);
             end
             if (wvalid && wready) begin
@@ -164,9 +187,9 @@ module bus_trace #(
             end
             if (bvalid && bready) begin
                 for (int i = 0; i < writes.size(); i++) begin
-                    if ((writes[i].desc ? 1 : 0) == (bid != '0 ? 1 : 0)) begin
+                    if (writes[i].desc == (bid == ID_W'(1))) begin
                         b = writes[i];
-                        $fwrite(fd, "%s %0d %0h %0d %0d %0d %0d %0d %0d\n", b.desc ? "S" : "W", b.ch,
+                        $fwrite(fd, "%s %s %0h %0d %0d %0d %0d %0d %0d\n", b.desc ? "S" : "W", chan(b),
                                 b.addr, b.beats, b.t_a, b.t_d0, b.t_dl, t, bresp);
                         writes.delete(i);
                         break;
@@ -189,5 +212,10 @@ module bus_trace #(
         end
     endtask
 
-    always @(posedge clk) if (fd != 0 && !rst) step();
+    always @(posedge clk) begin
+        if (fd != 0) begin
+            if (rst) reset_records();
+            else step();
+        end
+    end
 endmodule

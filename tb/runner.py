@@ -323,16 +323,26 @@ def _run_cocotb(
         )
     finally:  # a failed run's trace is the one most wanted
         if trace.trace_on():
-            written = trace.write(test_dir, CLK_PS / 1000)
-            print(f"trace: {written[0]} (open it in https://ui.perfetto.dev or chrome://tracing)")
-            for extra in written[1:]:
-                print(f"timeline: {extra}")
+            _write_trace(test_dir)
     if waves:
         dump = test_dir / waves_.dump_file(waves)
         print(f"waveform: {dump}")
         if dump.exists():
             print(f"GTKWave save file: {waves_.save_file(dump, waves_.dump_signals(dump))}")
     return test_dir, results
+
+
+def _write_trace(test_dir: Path) -> None:
+    """The run's timeline; a problem with it is reported, never raised over the run's own
+    outcome."""
+    try:
+        written = trace.write(test_dir, CLK_PS / 1000)
+    except Exception as exc:  # whatever it is, the run's own result comes first
+        print(f"trace: not written ({type(exc).__name__}: {exc})")
+        return
+    print(f"trace: {written[0]} (open it in https://ui.perfetto.dev or chrome://tracing)")
+    for extra in written[1:]:
+        print(f"timeline: {extra}")
 
 
 def _check(results: Path, always: bool = False) -> None:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydma.trace import BUS_PID_BASE, US
+from pydma.trace import BUS_PID_BASE
+from pydma.trace_events import TraceEvents
 
 RESP = {0: "OKAY", 1: "EXOKAY", 2: "SLVERR", 3: "DECERR"}
 
@@ -21,21 +22,20 @@ RESP = {0: "OKAY", 1: "EXOKAY", 2: "SLVERR", 3: "DECERR"}
 @dataclass
 class Burst:
     kind: str  # F (descriptor fetch), R (data read), W (data write), S (status write-back)
-    ch: int
+    ch: int  # -1: the recorder could not tell
     addr: int
     beats: int
     t_addr: int  # address phase accepted
     t_first: int  # first data beat
     t_last: int  # last data beat
     t_resp: int  # B (writes); the last beat for reads
-    resp: int
+    resp: int  # the worst of its beats
 
 
 @dataclass
 class BusLog:
-    instance: str
+    instance: str  # the recorder's hierarchical name (which controller)
     num_ch: int
-    num_req: int
     data_w: int
     bursts: list[Burst]
     busy: list[tuple[int, int, int]]  # (ch, level, t)
@@ -44,31 +44,36 @@ class BusLog:
     end: int  # the last time in the log
 
 
+FIELDS = {"H": 4, "F": 8, "R": 8, "W": 9, "S": 9, "B": 4, "I": 4, "L": 8}
+
+
 def read(path: Path) -> BusLog:
+    """The log of one recorder. A line that is not a whole record (the simulation was killed
+    while writing it) is skipped, with a warning."""
     instance = path.name.removeprefix("bus.").removesuffix(".log")
-    log = BusLog(instance, 0, 0, 0, [], [], [], [], 0)
+    log = BusLog(instance, 0, 0, [], [], [], [], 0)
     for raw in path.read_text().splitlines():
         f = raw.split()
         if not f:
             continue
         kind = f[0]
+        if FIELDS.get(kind) != len(f):
+            print(f"trace: {path.name}: skipped an incomplete line {raw!r}")
+            continue
         if kind == "H":
-            log.num_ch, log.num_req, log.data_w = (int(x) for x in f[1:4])
-        elif kind in "FR":
-            ch, addr, beats, t_a, t0, tl, resp = int(f[1]), int(f[2], 16), *(int(x) for x in f[3:8])
-            log.bursts.append(Burst(kind, ch, addr, beats, t_a, t0, tl, tl, resp))
-        elif kind in "WS":
-            ch, addr, beats, t_a, t0, tl, tb, resp = int(f[1]), int(f[2], 16), *(int(x) for x in f[3:9])
-            log.bursts.append(Burst(kind, ch, addr, beats, t_a, t0, tl, tb, resp))
+            log.num_ch, log.data_w = int(f[1]), int(f[3])
+        elif kind in "FRWS":
+            ch = -1 if f[1] == "-" else int(f[1])
+            addr, (beats, t_a, t0, tl, *rest) = int(f[2], 16), (int(x) for x in f[3:])
+            t_resp, resp = rest if kind in "WS" else (tl, rest[0])
+            log.bursts.append(Burst(kind, ch, addr, beats, t_a, t0, tl, t_resp, resp))
         elif kind == "B":
             log.busy.append((int(f[1]), int(f[2]), int(f[3])))
         elif kind == "I":
             log.irq.append((int(f[1]), int(f[2]), int(f[3])))
-        elif kind == "L":
+        else:  # L
             line, *state, t = (int(x) for x in f[1:])
             log.lines.append((line, tuple(state), t))
-        else:
-            raise ValueError(f"{path}: unknown line {raw!r}")
         if kind != "H":  # the record's latest time: B, I, L end with it; F, R, W, S before resp
             log.end = max(log.end, int(f[-1]) if kind in "BIL" else int(f[-2]))
     return log
@@ -96,41 +101,16 @@ def _levels(changes: list[tuple[int, int]], end: int) -> list[tuple[int, int]]:
 def events(log: BusLog, device: int, clk_ns: float) -> list[dict[str, Any]]:
     """Chrome trace-event records of one controller (process "dma<device> controller")."""
     pid = BUS_PID_BASE + device
-    out: list[dict[str, Any]] = [
-        {"ph": "M", "name": "process_name", "pid": pid, "args": {"name": f"dma{device} controller (bus)"}},
-        {"ph": "M", "name": "process_sort_index", "pid": pid, "args": {"sort_index": 2 * device + 1}},
-    ]
-    tids: dict[str, int] = {}
-
-    def tid(name: str) -> int:
-        if name not in tids:
-            tids[name] = len(tids) + 1
-            out.append({"ph": "M", "name": "thread_name", "pid": pid, "tid": tids[name], "args": {"name": name}})
-            out.append(
-                {
-                    "ph": "M",
-                    "name": "thread_sort_index",
-                    "pid": pid,
-                    "tid": tids[name],
-                    "args": {"sort_index": tids[name]},
-                }
-            )
-        return tids[name]
-
-    def slice_(track: str, name: str, t0: float, t1: float, cat: str, args: dict[str, Any]) -> None:
-        out.append(
-            {"ph": "X", "name": name, "cat": cat, "pid": pid, "tid": tid(track), "ts": t0 / US,
-             "dur": (t1 - t0) / US, "args": args}
-        )  # fmt: skip
-
+    ev = TraceEvents()
+    ev.process(pid, f"dma{device} controller (bus): {log.instance.removesuffix('.u_bus_trace')}", 2 * device + 1)
     for c in range(log.num_ch):  # the tracks in a fixed order
         for track in ("busy", "fetch", "read", "write", "write-back"):
-            tid(f"ch{c} {track}")
+            ev.track(pid, f"ch{c} {track}")
     for c in range(log.num_ch):
         for t0, t1 in _levels([(lv, t) for ch, lv, t in log.busy if ch == c], log.end):
-            slice_(f"ch{c} busy", "busy", t0, t1, "channel", {})
+            ev.slice(pid, f"ch{c} busy", "busy", "channel", t0, t1, {})
         for t0, t1 in _levels([(lv, t) for ch, lv, t in log.irq if ch == c], log.end):
-            slice_(f"irq {c}", "irq", t0, t1, "irq", {"line": c})
+            ev.slice(pid, f"irq {c}", "irq", "irq", t0, t1, {"line": c})
     names = {"F": "fetch", "R": "read", "W": "write", "S": "write-back"}
     for b in log.bursts:
         args = {"addr": hex(b.addr), "beats": b.beats, "bytes": b.beats * log.data_w // 8, "resp": RESP[b.resp],
@@ -144,15 +124,15 @@ def events(log: BusLog, device: int, clk_ns: float) -> list[dict[str, Any]]:
         label = f"{names[b.kind]} {b.beats}" if b.kind in "RW" else names[b.kind]
         if b.resp >= 2:
             label += f" {RESP[b.resp]}"
-        slice_(f"ch{b.ch} {names[b.kind]}", label, t0, t1, "bus", args)
+        owner = f"ch{b.ch}" if b.ch >= 0 else "unknown channel"
+        ev.slice(pid, f"{owner} {names[b.kind]}", label, "bus", t0, t1, args)
     for line in sorted({ln for ln, _, _ in log.lines}):
         changes = [(s, t) for ln, s, t in log.lines if ln == line]
-        req = _levels([(int(s[0] or s[1]), t) for s, t in changes], log.end)
-        for t0, t1 in req:
+        for t0, t1 in _levels([(int(s[0] or s[1]), t) for s, t in changes], log.end):
             kind = next(s for s, t in changes if t == t0)
             name = ("breq" if kind[0] else "sreq") + (" +lreq" if kind[2] else "")
-            slice_(f"line {line} request", name, t0, t1, "request", {"line": line})
+            ev.slice(pid, f"line {line} request", name, "request", t0, t1, {"line": line})
         for t0, t1 in _levels([(s[3], t) for s, t in changes], log.end):
             tc = any(s[4] for s, t in changes if t0 <= t < max(t1, t0 + 1))
-            slice_(f"line {line} ack", "ack+tc" if tc else "ack", t0, t1, "request", {"line": line, "tc": tc})
-    return out
+            ev.slice(pid, f"line {line} ack", "ack+tc" if tc else "ack", "request", t0, t1, {"line": line, "tc": tc})
+    return ev.out

@@ -48,13 +48,13 @@ async def irq_thread(chan: PydmaChan) -> None:
     backend = chan.device.backend
     while True:
         await backend.wait_irq(chan.index)
-        start = chan.device.runtime.now_ns()
+        start = chan.device.runtime.now_ns() if tracer.enabled else None
         status, done_cnt = await chan.regs.take_irq()
         chan.stats["irqs"] += 1
         with running_in(HARDIRQ), chan.lock:
             irq_handler_locked(chan, status, done_cnt)
         if tracer.enabled:  # from the line's wake-up: the status reads take bus time
-            tracer.mark(chan, "irq handler", start, status=hex(status), done_cnt=done_cnt)
+            tracer.mark(chan, "irq handler", start, "irq", status=hex(status), done_cnt=done_cnt)
 
 
 def irq_handler_locked(chan: PydmaChan, status: int, done_cnt: int) -> None:
