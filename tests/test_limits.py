@@ -34,6 +34,7 @@ from pydma import (
     DmaCapMask,
     DmaSlaveConfig,
     DmaStatus,
+    SumCheckResult,
     dma_maxpq,
     dma_request_channel,
 )
@@ -777,3 +778,125 @@ MAXC = cookies.DMA_MAX_COOKIE
 def test_completion_is_judged_across_the_cookie_wrap(cookie: int, complete: int, used: int, done: bool) -> None:
     want = DmaStatus.DMA_COMPLETE if done else DmaStatus.DMA_IN_PROGRESS
     assert cookies.dma_async_is_complete(cookie, complete, used) == want
+
+
+# -- more descriptors than a channel holds, lengths beyond a size_t --------------------------------
+@pytest.fixture
+def seg_budget(monkeypatch):
+    """Fails the test the moment the builders have made more than 4 * RING segments: a
+    prep that lists every descriptor of a transaction the ring can never hold before
+    refusing it would take minutes and gigabytes for a long length or a short period."""
+    made = [0]
+
+    class Counted(Seg):
+        __slots__ = ()
+
+        def __new__(cls, *args, **kwargs):
+            made[0] += 1
+            if made[0] > 4 * RING:
+                raise AssertionError(f"more than {4 * RING} segments built")
+            return super().__new__(cls, *args, **kwargs)
+
+    pieces = ops._pieces
+
+    def counted_pieces(length: int):  # (the operations list their pieces before their segments)
+        if -(-length // HW) > 4 * RING:
+            raise AssertionError(f"{-(-length // HW)} pieces listed")
+        return pieces(length)
+
+    monkeypatch.setattr(segments, "Seg", Counted)
+    monkeypatch.setattr(ops, "Seg", Counted)
+    monkeypatch.setattr(ops, "_pieces", counted_pieces)
+    return made
+
+
+BIG = [
+    ("memcpy", lambda ch: ch.prep_dma_memcpy(1 << 63, 0, 1 << 63), 1 << 33),
+    ("memcpy_1tib", lambda ch: ch.prep_dma_memcpy(1 << 41, 0, 1 << 40), 1024),
+    ("memcpy_sg", lambda ch: ch.prep_dma_memcpy_sg(sgl([(1 << 62, 1 << 61)]), 1, sgl([(0, 1 << 61)]), 1), None),
+    ("slave_sg", lambda ch: ch.prep_slave_single(1 << 40, 1 << 62, DMA_MEM_TO_DEV), 1 << 32),
+    ("cyclic", lambda ch: ch.prep_dma_cyclic(1 << 40, GiB, 4, DMA_MEM_TO_DEV), GiB // 4),
+    ("cyclic_2", lambda ch: ch.prep_dma_cyclic(1 << 40, (RING + 1) * 8, 8, DMA_MEM_TO_DEV), RING + 1),
+    ("xor", lambda ch: ch.prep_dma_xor(1 << 62, [0, 1 << 61], 2, 1 << 61), 1 << 31),
+    ("xor_val", lambda ch: ch.prep_dma_xor_val([0, 1 << 61], 2, 1 << 61, SumCheckResult()), 1 << 31),
+    ("pq", lambda ch: ch.prep_dma_pq([1 << 62, 3 << 61], [0], 1, [1], 1 << 61), 1 << 31),
+    ("pq_val", lambda ch: ch.prep_dma_pq_val([1 << 62, 3 << 61], [0], 1, [1], 1 << 61, SumCheckResult()), 1 << 31),
+    ("memset", lambda ch: ch.prep_dma_memset(0, 0, 1 << 63), 1 << 33),
+    ("memset_sg", lambda ch: ch.prep_dma_memset_sg(sgl([(0, 1 << 62), (1 << 63, 1 << 62)]), 2, 0), 1 << 33),
+]
+
+
+@pytest.mark.parametrize(("name", "prep", "count"), BIG, ids=[b[0] for b in BIG])
+def test_more_descriptors_than_the_ring_holds_are_refused_before_building(name, prep, count, seg_budget, caplog):
+    """A transaction that needs more descriptors than max_hw_desc (a length of many
+    HW_SEG_MAX, or many short cyclic periods) is refused with the reason, at once: none of
+    its segments is listed first, no descriptor is held."""
+
+    def test(env, chan) -> None:
+        assert chan.slave_config(DmaSlaveConfig(dst_addr=DEV, dst_addr_width=4, dst_maxburst=8)) == 0
+        assert prep(chan) is None
+        want = f"{count} hardware descriptors" if count else "hardware descriptors"
+        assert want in caplog.text and f"the {RING} a channel has" in caplog.text, caplog.text
+        assert ring_held(chan) == (0, 0, 0)
+        assert seg_budget[0] <= RING + 1
+
+    with caplog.at_level(logging.ERROR, "pydma"):
+        on_device(test, probe={"max_hw_desc": RING}, slave_line=0, addr_width=64)
+
+
+MAX_SEGS_BUILDERS = [
+    ("memcpy", lambda n, m: segments.memcpy(1 << 62, 0, n * HW, 64, max_segs=m)),
+    (
+        "memcpy_sg",
+        lambda n, m: segments.memcpy_sg(sgl(laid_out(1 << 62, [HW] * n)), n, sgl([(0, n * HW)]), 1, 64, max_segs=m),
+    ),
+    (
+        "slave_sg",
+        lambda n, m: segments.slave_sg(sgl([(0, (n - 1) * HW), (1 << 62, 4)]), 2, True, DEV, 4, 64, max_segs=m),
+    ),
+    ("cyclic", lambda n, m: segments.cyclic(0, n * 8, 8, False, DEV, 8, 64, max_segs=m)),
+    ("xor", lambda n, m: ops.xor(1 << 62, [0, 1 << 61], 2, n * HW, 8, 64, max_segs=m)),
+    ("xor_val", lambda n, m: ops.xor_val([0, 1 << 61], 2, n * HW - 1, 8, 64, max_segs=m)),
+    ("pq", lambda n, m: ops.pq([1 << 62, 3 << 61], [0], 1, [1], n * HW, 0, 8, 64, max_segs=m)),
+    ("pq_val", lambda n, m: ops.pq_val([1 << 62, 3 << 61], [0], 1, [1], n * HW, 0, 8, 64, max_segs=m)),
+    ("memset", lambda n, m: ops.memset(0, 0, (n - 1) * HW + 1, 64, max_segs=m)),
+    ("memset_sg", lambda n, m: ops.memset_sg(sgl([(0, HW), (1 << 62, (n - 1) * HW)]), 2, 0, 64, max_segs=m)),
+]
+
+
+@pytest.mark.parametrize(("name", "build"), MAX_SEGS_BUILDERS, ids=[b[0] for b in MAX_SEGS_BUILDERS])
+@pytest.mark.parametrize("delta", [-1, 0, 1])
+def test_builders_refuse_counts_beyond_max_segs(name, build, delta: int, seg_budget) -> None:
+    """Each builder at max_segs descriptors, one fewer and one more (refused, nothing built)."""
+    n = RING + delta
+    if delta > 0:
+        with pytest.raises(PrepRefused, match=f"hardware descriptors, more than the {RING} a channel has"):
+            build(n, RING)
+        return
+    segs = build(n, RING)
+    assert len(segs) == n
+    well_formed(segs)
+
+
+SIZE_T_PREPS = [
+    ("memcpy", lambda ch: ch.prep_dma_memcpy(1 << 63, 0, 1 << 64)),
+    ("memset", lambda ch: ch.prep_dma_memset(0, 0, 1 << 64)),
+    ("xor", lambda ch: ch.prep_dma_xor(0, [0, 0], 2, 1 << 64)),
+    ("pq", lambda ch: ch.prep_dma_pq([0, 1 << 63], [0], 1, [1], 1 << 64)),
+    ("cyclic", lambda ch: ch.prep_dma_cyclic(0, 1 << 64, 1 << 20, DMA_MEM_TO_DEV)),
+]
+
+
+@pytest.mark.parametrize(("name", "prep"), SIZE_T_PREPS, ids=[p[0] for p in SIZE_T_PREPS])
+def test_a_length_beyond_a_size_t_is_refused(name, prep, seg_budget, caplog) -> None:
+    """2**64 bytes from address 0 reaches just to the top of a 64-bit bus, but no size_t
+    holds it: refused as such, before anything is built."""
+
+    def test(env, chan) -> None:
+        assert chan.slave_config(DmaSlaveConfig(dst_addr=DEV, dst_addr_width=4, dst_maxburst=8)) == 0
+        assert prep(chan) is None
+        assert "more than a size_t holds" in caplog.text, caplog.text
+        assert ring_held(chan) == (0, 0, 0) and seg_budget[0] == 0
+
+    with caplog.at_level(logging.ERROR, "pydma"):
+        on_device(test, slave_line=0, addr_width=64)
