@@ -14,6 +14,7 @@ issued, so no memory is touched but the descriptors' own.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import random
@@ -25,15 +26,19 @@ import pytest
 from pydma import (
     DMA_CTRL_REUSE,
     DMA_DEV_TO_MEM,
+    DMA_FROM_DEVICE,
     DMA_MEM_TO_DEV,
     DMA_MEMCPY,
     DMA_PREP_CONTINUE,
+    DMA_PREP_INTERRUPT,
     DMA_PREP_PQ_DISABLE_P,
     DMA_PREP_PQ_DISABLE_Q,
     DMA_SLAVE,
+    DMA_TO_DEVICE,
     DmaCapMask,
     DmaSlaveConfig,
     DmaStatus,
+    DmaTxState,
     SumCheckResult,
     dma_maxpq,
     dma_request_channel,
@@ -50,7 +55,7 @@ from pydma.enums import DmaCtrlFlags
 from pydma.errors import EINVAL
 from pydma.hw import layout
 from pydma.model import run
-from tb.model_env import started
+from tb.model_env import Guarded, started
 
 HW = HW_SEG_MAX
 GiB = 1 << 30
@@ -900,3 +905,54 @@ def test_a_length_beyond_a_size_t_is_refused(name, prep, seg_budget, caplog) -> 
 
     with caplog.at_level(logging.ERROR, "pydma"):
         on_device(test, slave_line=0, addr_width=64)
+
+
+# -- DONE_CNT wrapping at 2**32, through the driver on the model ------------------------------------
+MASK32 = 0xFFFF_FFFF
+
+
+def test_completions_across_the_done_cnt_wrap(seed: int) -> None:
+    """A channel that has completed 2**32 - 3 descriptors since reset (the model's DONE_CNT
+    and the driver's view of it set there while idle): three copies and a three-piece
+    scatter-gather copy take DONE_CNT from 0xFFFFFFFD through 0 to 3. Each completes once,
+    in order, with its data; afterwards the driver's count of descriptors handed over is
+    DONE_CNT's, as in a 32-bit register."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started() as env:
+            chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
+            hw = env.model.channels[chan.index]
+            start = MASK32 - 2
+            hw.done_cnt = chan.hw_done_cnt = chan.hw_handed = start
+            n = 3000
+            pairs = [(Guarded(env, n, DMA_TO_DEVICE, rng), Guarded(env, n, DMA_FROM_DEVICE, rng)) for _ in range(4)]
+            done: list[int] = []
+            txs = [chan.prep_dma_memcpy(d.addr, s.addr, n, DMA_PREP_INTERRUPT) for s, d in pairs[:3]]
+            s, d = pairs[3]
+            cuts = [(0, 1000), (1000, 1000), (2000, 1000)]
+            src_sg = sgl([(s.addr + o, k) for o, k in cuts])
+            dst_sg = sgl([(d.addr + o, k) for o, k in cuts])
+            txs.append(chan.prep_dma_memcpy_sg(dst_sg, 3, src_sg, 3, DMA_PREP_INTERRUPT))
+            assert [len(tx.hw) for tx in txs] == [1, 1, 1, 3]
+            cookies_ = []
+            for i, tx in enumerate(txs):
+                tx.callback = done.append
+                tx.callback_param = i
+                cookies_.append(tx.submit())
+            chan.issue_pending()
+            assert await chan.sync_wait(cookies_[-1]) == DmaStatus.DMA_COMPLETE
+            await asyncio.sleep(0)
+            assert done == [0, 1, 2, 3]
+            for c in cookies_:
+                state = DmaTxState()
+                assert chan.tx_status(c, state) == DmaStatus.DMA_COMPLETE and state.residue == 0
+            assert hw.done_cnt == (start + 6) & MASK32 == 3
+            assert chan.hw_done_cnt == 3
+            assert chan.hw_handed == 3, f"handed {chan.hw_handed:#x}: not in DONE_CNT numbering"
+            for s, d in pairs:
+                assert d.finish() == s.original
+                s.finish()
+            await chan.release()
+
+    run(body())
