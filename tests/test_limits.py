@@ -54,7 +54,7 @@ from pydma.drivers.pydma_slave import MAX_BURST, PydmaRequest
 from pydma.enums import DmaCtrlFlags
 from pydma.errors import EINVAL
 from pydma.hw import layout
-from pydma.model import run
+from pydma.model import TxFifo, run
 from tb.model_env import Guarded, started
 
 HW = HW_SEG_MAX
@@ -953,6 +953,51 @@ def test_completions_across_the_done_cnt_wrap(seed: int) -> None:
             for s, d in pairs:
                 assert d.finish() == s.original
                 s.finish()
+            await chan.release()
+
+    run(body())
+
+
+def test_cyclic_residue_after_done_cnt_wraps_many_times(seed: int) -> None:
+    """A ring of 3 periods runs long enough for DONE_CNT to wrap (2**32 is no multiple of
+    3): its position, and so the residue, stays right. The passage of time is made by
+    adding 3 * 2**30 completions (whole laps) to the model's DONE_CNT twice, each time
+    between two period interrupts, as if that many periods had elapsed in between."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started() as env:
+            dev = env.model.attach_device(1, TxFifo(0x0800_0000, width=4, maxburst=8, depth=32, ns_per_element=20))
+            chan = dma_request_channel(DmaCapMask(DMA_SLAVE), pydma_filter, PydmaRequest(line=1))
+            assert chan.slave_config(DmaSlaveConfig(dst_addr=dev.addr, dst_addr_width=4, dst_maxburst=8)) == 0
+            hw = env.model.channels[chan.index]
+            period, periods = 32 * 4, 3
+            ring = Guarded(env, period * periods, DMA_TO_DEVICE, rng)
+            dev.expect(ring.original * 60)
+            tx = chan.prep_dma_cyclic(ring.addr, ring.size, period, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT)
+            lap = periods << 30
+            bumped = [0]
+            checked: list[tuple[int, int]] = []
+
+            def on_period(param) -> None:
+                state = DmaTxState()
+                chan.tx_status(tx.cookie, state)
+                real = (hw.done_cnt - bumped[0]) & MASK32  # periods that really ran
+                want = (periods - real % periods) * period - hw.xferred
+                checked.append((state.residue, want))
+                if len(checked) in (5, 10):  # 3 * 2**30 more periods go by
+                    hw.done_cnt = (hw.done_cnt + lap) & MASK32
+                    bumped[0] += lap
+
+            tx.callback = on_period
+            tx.submit()
+            chan.issue_pending()
+            while len(checked) < 25:
+                await asyncio.sleep(1e-6)
+            assert await chan.terminate_sync() == 0
+            assert bumped[0] == 2 * lap and 2 * lap > 1 << 32
+            assert [got for got, _ in checked] == [want for _, want in checked]
+            assert ring.finish() == ring.original
             await chan.release()
 
     run(body())
