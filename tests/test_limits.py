@@ -42,6 +42,7 @@ from pydma import (
     SumCheckResult,
     dma_maxpq,
     dma_request_channel,
+    strict,
 )
 from pydma import cookie as cookies
 from pydma.dma_mapping import Scatterlist
@@ -1001,3 +1002,23 @@ def test_cyclic_residue_after_done_cnt_wraps_many_times(seed: int) -> None:
             await chan.release()
 
     run(body())
+
+
+# -- cookies wrapping: strict mode's order check ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("a", "b", "after"),
+    [
+        (1, MAXC, True),  # the first cookie after the wrap
+        (MAXC, 1, False),
+        (2, MAXC - 1, True),
+        ((1 << 30) - 1, MAXC, True),  # 2**30 - 1 cookies on, across the wrap
+        (1 << 30, MAXC, False),  # 2**30 on: too far to tell
+        ((1 << 30) + 6, 6, False),
+        ((1 << 30) + 5, 6, True),
+        (5, 5, False),
+    ],
+)
+def test_strict_cookie_order_across_the_wrap(a: int, b: int, after: bool) -> None:
+    """Strict mode's "assigned after" within half the cookie space: distances count the
+    2**31 - 1 cookie values (0 and the negative ones are never assigned)."""
+    assert strict._after(a, b) == after
