@@ -1004,7 +1004,47 @@ def test_cyclic_residue_after_done_cnt_wraps_many_times(seed: int) -> None:
     run(body())
 
 
-# -- cookies wrapping: strict mode's order check ---------------------------------------------------
+# -- cookies wrapping, through the driver on the model ------------------------------------------------
+def test_cookies_wrap_on_a_channel_and_an_old_failure_is_forgotten(seed: int) -> None:
+    """A copy fails (a read error) with cookie 2**31 - 3; 2**31 - 2 copies later (the
+    channel's cookies set there, as they would be) the cookie numbers come round again:
+    six copies get cookies 2**31 - 3 .. 2**31 - 1, then 1 and 2. Each completes, in order
+    (strict mode's order check across the wrap reports nothing), and tx_status says
+    DMA_COMPLETE for all of them, the reused number of the old failure included."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started() as env:
+            chan = dma_request_channel(DmaCapMask(DMA_MEMCPY))
+            chan.cookie = chan.completed_cookie = MAXC - 4
+            s, d = Guarded(env, 256, DMA_TO_DEVICE, rng), Guarded(env, 256, DMA_FROM_DEVICE, rng)
+            env.model.inject_fault("read", s.addr + 10, s.addr + 11, once=True)
+            failed = chan.prep_dma_memcpy(d.addr, s.addr, 256, DMA_PREP_INTERRUPT).submit()
+            assert failed == MAXC - 3
+            assert await chan.sync_wait(failed) == DmaStatus.DMA_ERROR
+            s.finish()
+            d.finish()
+
+            chan.cookie = chan.completed_cookie = MAXC - 4  # 2**31 - 2 good copies later
+            pairs = [(Guarded(env, 300, DMA_TO_DEVICE, rng), Guarded(env, 300, DMA_FROM_DEVICE, rng)) for _ in range(6)]
+            done: list[int] = []
+            got = []
+            for s, d in pairs:
+                tx = chan.prep_dma_memcpy(d.addr, s.addr, 300, DMA_PREP_INTERRUPT)
+                tx.callback, tx.callback_param = done.append, len(got)
+                got.append(tx.submit())
+            assert got == [MAXC - 3, MAXC - 2, MAXC - 1, MAXC, 1, 2]
+            assert await chan.sync_wait(got[-1]) == DmaStatus.DMA_COMPLETE
+            await asyncio.sleep(0)
+            assert done == [0, 1, 2, 3, 4, 5]
+            assert [chan.tx_status(c) for c in got] == [DmaStatus.DMA_COMPLETE] * 6, "an old failure's cookie"
+            for s, d in pairs:
+                assert d.finish() == s.finish()
+            await chan.release()
+
+    run(body())
+
+
 @pytest.mark.parametrize(
     ("a", "b", "after"),
     [
