@@ -1,10 +1,11 @@
 """The driver's descriptor building at its arithmetic limits, without a simulator (the
 simulated memories are far too small to reach them): splitting at the largest hardware
 segment (HW_SEG_MAX) and around its multiples up to lengths of many GiB, scatterlists whose
-pieces do not line up, zero lengths, the top of the 32- and 64-bit address spaces, slave
-set-ups at their largest burst and width, cyclic period counts, XOR and PQ at their source
-counts (PQ continuation included), the descriptor ring filled exactly, DONE_CNT wrapping at
-2**32 and cookies wrapping at 2**31 - 1.
+pieces do not line up, zero lengths and lengths beyond a size_t, the top of the 32- and
+64-bit address spaces, slave set-ups at their largest burst and width, cyclic period counts,
+XOR and PQ at their source counts (PQ continuation included), the descriptor ring filled
+exactly and transactions it can never hold, DONE_CNT wrapping at 2**32 (completions, and a
+cyclic ring's position) and cookies wrapping at 2**31 - 1.
 
 Each limit is tried at, just below and just above it. Expected segments are worked out here
 from where each piece must start and end, not by the builders. The builders take addresses
