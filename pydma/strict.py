@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from pydma.dmaengine import DmaAsyncTxDescriptor, DmaChan
 
 enabled = False
-_HALF = 1 << 30  # cookies are s32 counting up from 1 and wrapping: compare within half
+_COOKIES = (1 << 31) - 1  # cookies count up from 1 to 2**31 - 1 (an s32), then wrap to 1
+_HALF = 1 << 30  # compare within half of them
 
 
 def enable() -> None:
@@ -39,7 +40,7 @@ def disable() -> None:
 
 def _after(a: int, b: int) -> bool:
     """Cookie `a` was assigned after cookie `b` (across the wrap)."""
-    return 0 < (a - b) % (1 << 31) < _HALF
+    return 0 < (a - b) % _COOKIES < _HALF
 
 
 def terminated(chan: DmaChan) -> None:

@@ -102,11 +102,16 @@ class ModelEnv:
 
 @contextlib.asynccontextmanager
 async def started(
-    backend_cls: type[ModelBackend] = ModelBackend, second: dict | None = None, **model_args
+    backend_cls: type[ModelBackend] = ModelBackend,
+    second: dict | None = None,
+    probe: dict | None = None,
+    **model_args,
 ) -> AsyncIterator[ModelEnv]:
+    """The environment with the device probed (`probe`: PydmaDevice.probe's arguments, such
+    as max_hw_desc) and checked at the end; `model_args` go to ControllerModel."""
     env = ModelEnv(backend_cls, second, **model_args)
     try:
-        await env.start()
+        await env.start(**(probe or {}))
         yield env
     except BaseException:
         env.close()

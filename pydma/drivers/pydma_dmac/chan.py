@@ -101,6 +101,13 @@ class PydmaChan(VirtDmaChan):
             self.abort_done.set()
         self.state = new
 
+    def vchan_tx_submit(self, vd: PydmaDesc) -> int:
+        cookie = super().vchan_tx_submit(vd)
+        with self.lock:  # the number comes round again after the wrap: its old failure is not its own
+            if cookie in self.error_cookies:
+                self.error_cookies.remove(cookie)
+        return cookie
+
     def desc_free_hw(self, vd: PydmaDesc) -> None:
         self.ring.free(vd.hw)
         vd.hw = []

@@ -241,12 +241,12 @@ class PydmaDevice(DmaDevice):
         return chan.vchan_tx_prep(desc)
 
     def device_prep_dma_memcpy(self, chan, dest, src, length, flags):
-        return self._build(chan, lambda: segments.memcpy(dest, src, length, self.addr_width), flags)
+        return self._build(chan, lambda: segments.memcpy(dest, src, length, self.addr_width, self.max_hw_desc), flags)
 
     def device_prep_dma_memcpy_sg(self, chan, dst_sg, dst_nents, src_sg, src_nents, flags):
         return self._build(
             chan,
-            lambda: segments.memcpy_sg(dst_sg, dst_nents, src_sg, src_nents, self.addr_width),
+            lambda: segments.memcpy_sg(dst_sg, dst_nents, src_sg, src_nents, self.addr_width, self.max_hw_desc),
             flags,
             op="memcpy_sg",
         )
@@ -263,7 +263,7 @@ class PydmaDevice(DmaDevice):
         return self._build_op(
             chan,
             DmaTransactionType.DMA_XOR,
-            lambda: op_segments.xor(dest, src, src_cnt, length, self.max_xor, self.addr_width),
+            lambda: op_segments.xor(dest, src, src_cnt, length, self.max_xor, self.addr_width, self.max_hw_desc),
             flags,
         )
 
@@ -271,7 +271,7 @@ class PydmaDevice(DmaDevice):
         return self._build_op(
             chan,
             DmaTransactionType.DMA_XOR_VAL,
-            lambda: op_segments.xor_val(src, src_cnt, length, self.max_xor, self.addr_width),
+            lambda: op_segments.xor_val(src, src_cnt, length, self.max_xor, self.addr_width, self.max_hw_desc),
             flags,
             _checked(result),
         )
@@ -280,7 +280,9 @@ class PydmaDevice(DmaDevice):
         return self._build_op(
             chan,
             DmaTransactionType.DMA_PQ,
-            lambda: op_segments.pq(dst, src, src_cnt, scf, length, flags, self.hw_max_pq, self.addr_width),
+            lambda: op_segments.pq(
+                dst, src, src_cnt, scf, length, flags, self.hw_max_pq, self.addr_width, self.max_hw_desc
+            ),
             flags,
         )
 
@@ -288,21 +290,26 @@ class PydmaDevice(DmaDevice):
         return self._build_op(
             chan,
             DmaTransactionType.DMA_PQ_VAL,
-            lambda: op_segments.pq_val(pq, src, src_cnt, scf, length, flags, self.hw_max_pq, self.addr_width),
+            lambda: op_segments.pq_val(
+                pq, src, src_cnt, scf, length, flags, self.hw_max_pq, self.addr_width, self.max_hw_desc
+            ),
             flags,
             _checked(pqres),
         )
 
     def device_prep_dma_memset(self, chan, dest, value, length, flags):
         return self._build_op(
-            chan, DmaTransactionType.DMA_MEMSET, lambda: op_segments.memset(dest, value, length, self.addr_width), flags
+            chan,
+            DmaTransactionType.DMA_MEMSET,
+            lambda: op_segments.memset(dest, value, length, self.addr_width, self.max_hw_desc),
+            flags,
         )
 
     def device_prep_dma_memset_sg(self, chan, sg, nents, value, flags):
         return self._build_op(
             chan,
             DmaTransactionType.DMA_MEMSET_SG,
-            lambda: op_segments.memset_sg(sg, nents, value, self.addr_width),
+            lambda: op_segments.memset_sg(sg, nents, value, self.addr_width, self.max_hw_desc),
             flags,
         )
 
@@ -355,7 +362,9 @@ class PydmaDevice(DmaDevice):
         return self._build_slave(
             chan,
             direction,
-            lambda to_dev, dev_addr, width: segments.slave_sg(sgl, sg_len, to_dev, dev_addr, width, self.addr_width),
+            lambda to_dev, dev_addr, width: segments.slave_sg(
+                sgl, sg_len, to_dev, dev_addr, width, self.addr_width, self.max_hw_desc
+            ),
             flags,
         )
 
@@ -364,7 +373,7 @@ class PydmaDevice(DmaDevice):
             chan,
             direction,
             lambda to_dev, dev_addr, width: segments.cyclic(
-                buf_addr, buf_len, period_len, to_dev, dev_addr, width, self.addr_width
+                buf_addr, buf_len, period_len, to_dev, dev_addr, width, self.addr_width, self.max_hw_desc
             ),
             flags,
             cyclic=True,

@@ -68,7 +68,13 @@ def irq_handler_locked(chan: PydmaChan, status: int, done_cnt: int) -> None:
     failed_code = 0
     if chan.state is ChanState.CYCLIC:
         if newly:
-            chan.vchan_cyclic_callback(chan.hw_ring)
+            # the ring's base moves to the start of the current lap: the residue counts its
+            # position from there, and DONE_CNT wraps at 2**32, which the ring's length
+            # need not divide
+            ring = chan.hw_ring
+            lap = (done_cnt - ring.hw_base) & 0xFFFF_FFFF
+            ring.hw_base = (done_cnt - lap % len(ring.hw)) & 0xFFFF_FFFF
+            chan.vchan_cyclic_callback(ring)
     else:
         failed_code = complete_locked(chan, newly)
     if status & HALTED:

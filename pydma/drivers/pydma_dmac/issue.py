@@ -49,7 +49,7 @@ def start_locked(chan: PydmaChan) -> None:
         if desc.cyclic:
             chan.hw_ring = desc
         else:
-            chan.hw_handed += len(desc.hw)
+            chan.hw_handed = (chan.hw_handed + len(desc.hw)) & 0xFFFF_FFFF  # DONE_CNT wraps at 2**32
             chan.hw_queue.extend(desc.queue_entries())
     head, tail = batch[0].hw[0], batch[-1].hw[-1]
     if idle:

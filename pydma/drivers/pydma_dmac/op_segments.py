@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydma.drivers.pydma_dmac.segments import HW_SEG_MAX, Operands, PrepRefused, Seg, check_bus, sg_entries
+from pydma.drivers.pydma_dmac.segments import (
+    HW_SEG_MAX,
+    Operands,
+    PrepRefused,
+    Seg,
+    check_bus,
+    check_count,
+    check_length,
+    seg_count,
+    sg_entries,
+)
 from pydma.enums import DmaCtrlFlags
 from pydma.hw import layout
 
@@ -27,11 +37,13 @@ def _check_sources(call: str, src: Sequence[int] | None, src_cnt: int, least: in
     return [int(a) for a in src[:src_cnt]]
 
 
-def _check_ranges(call: str, dsts: Sequence[int], srcs: Sequence[int], length: int, addr_width: int) -> None:
+def _check_ranges(
+    call: str, dsts: Sequence[int], srcs: Sequence[int], length: int, addr_width: int, max_segs: int | None
+) -> None:
     """Every range on the bus; a destination may be a source exactly (an operation in
-    place, as async_tx chains do), but not overlap one or another destination partly."""
-    if length <= 0:
-        raise PrepRefused(f"{call} with length {length}")
+    place, as async_tx chains do), but not overlap one or another destination partly. Then
+    the descriptors `length` needs, against `max_segs`."""
+    check_length(call, length)
     for a in srcs:
         check_bus("source", a, length, addr_width)
     for a in dsts:
@@ -42,6 +54,7 @@ def _check_ranges(call: str, dsts: Sequence[int], srcs: Sequence[int], length: i
                 raise PrepRefused(
                     f"{call}: destination [0x{a:x}, +0x{length:x}) partly overlaps [0x{b:x}, +0x{length:x})"
                 )
+    check_count(call, seg_count(length), max_segs)
 
 
 def _pieces(length: int) -> list[tuple[int, int]]:
@@ -49,16 +62,20 @@ def _pieces(length: int) -> list[tuple[int, int]]:
     return [(off, min(HW_SEG_MAX, length - off)) for off in range(0, length, HW_SEG_MAX)]
 
 
-def xor(dest: int, src: Sequence[int], src_cnt: int, length: int, max_xor: int, addr_width: int) -> list[Seg]:
+def xor(
+    dest: int, src: Sequence[int], src_cnt: int, length: int, max_xor: int, addr_width: int, max_segs: int | None = None
+) -> list[Seg]:
     srcs = _check_sources("prep_dma_xor", src, src_cnt, 2, max_xor)
-    _check_ranges("prep_dma_xor", [dest], srcs, length, addr_width)
+    _check_ranges("prep_dma_xor", [dest], srcs, length, addr_width, max_segs)
     ctrl = _ctrl(Op.XOR, src_cnt)
     return [Seg(0, dest + off, n, ctrl, Operands(tuple(s + off for s in srcs))) for off, n in _pieces(length)]
 
 
-def xor_val(src: Sequence[int], src_cnt: int, length: int, max_xor: int, addr_width: int) -> list[Seg]:
+def xor_val(
+    src: Sequence[int], src_cnt: int, length: int, max_xor: int, addr_width: int, max_segs: int | None = None
+) -> list[Seg]:
     srcs = _check_sources("prep_dma_xor_val", src, src_cnt, 2, max_xor)
-    _check_ranges("prep_dma_xor_val", [], srcs, length, addr_width)
+    _check_ranges("prep_dma_xor_val", [], srcs, length, addr_width, max_segs)
     ctrl = _ctrl(Op.XOR_VAL, src_cnt)
     return [Seg(0, 0, n, ctrl, Operands(tuple(s + off for s in srcs))) for off, n in _pieces(length)]
 
@@ -90,6 +107,7 @@ def pq(
     flags: int,
     max_pq: int,
     addr_width: int,
+    max_segs: int | None = None,
 ) -> list[Seg]:
     """P to dst[0], Q to dst[1]. DMA_PREP_CONTINUE (the hardware has no native continuation,
     so dma_maxpq gives 3 fewer sources, 1 with P disabled): the previous P and Q become
@@ -113,7 +131,7 @@ def pq(
         srcs += [a for a, _ in extra]
         coefs += [c for _, c in extra]
     dsts = [a for a, off in ((p_dst, no_p), (q_dst, no_q)) if not off]
-    _check_ranges(call, dsts, srcs, length, addr_width)
+    _check_ranges(call, dsts, srcs, length, addr_width, max_segs)
     ctrl = _ctrl(Op.PQ, len(srcs), hw)
     return [
         Seg(
@@ -136,6 +154,7 @@ def pq_val(
     flags: int,
     max_pq: int,
     addr_width: int,
+    max_segs: int | None = None,
 ) -> list[Seg]:
     call = "prep_dma_pq_val"
     no_p, no_q, hw = _pq_flags(call, flags)
@@ -144,7 +163,7 @@ def pq_val(
     srcs = _check_sources(call, src, src_cnt, 1, max_pq)
     coefs = _coefs(call, scf, src_cnt)
     p, q = (0 if no_p else int(pqa[0])), (0 if no_q else int(pqa[1]))
-    _check_ranges(call, [], srcs + [a for a, off in ((p, no_p), (q, no_q)) if not off], length, addr_width)
+    _check_ranges(call, [], srcs + [a for a, off in ((p, no_p), (q, no_q)) if not off], length, addr_width, max_segs)
     ctrl = _ctrl(Op.PQ_VAL, src_cnt, hw)
     return [
         Seg(
@@ -158,16 +177,17 @@ def pq_val(
     ]
 
 
-def memset(dest: int, value: int, length: int, addr_width: int) -> list[Seg]:
+def memset(dest: int, value: int, length: int, addr_width: int, max_segs: int | None = None) -> list[Seg]:
     """The kernel passes an int; the pattern is its low byte (as every driver uses it)."""
-    _check_ranges("prep_dma_memset", [dest], [], length, addr_width)
+    _check_ranges("prep_dma_memset", [dest], [], length, addr_width, max_segs)
     return [Seg(value & 0xFF, dest + off, n, _ctrl(Op.MEMSET)) for off, n in _pieces(length)]
 
 
-def memset_sg(sgl, nents: int, value: int, addr_width: int) -> list[Seg]:
+def memset_sg(sgl, nents: int, value: int, addr_width: int, max_segs: int | None = None) -> list[Seg]:
     ents = sg_entries(sgl, nents)
     if not ents:
         raise PrepRefused("prep_dma_memset_sg with an empty or unmapped scatterlist")
+    check_count("prep_dma_memset_sg", sum(seg_count(n) for _, n in ents), max_segs)
     segs: list[Seg] = []
     for addr, n in ents:
         segs += memset(addr, value, n, addr_width)

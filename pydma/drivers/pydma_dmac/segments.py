@@ -19,6 +19,8 @@ from pydma.dma_mapping import Scatterlist
 
 # one hardware descriptor moves at most this much (its LEN field); longer pieces are split
 HW_SEG_MAX = 1 << 30
+# the kernel's size_t: no length a prep takes is longer
+SIZE_MAX = (1 << 64) - 1
 
 
 class Operands(NamedTuple):
@@ -44,6 +46,26 @@ class PrepRefused(ValueError):
 def check_bus(what: str, addr: int, length: int, addr_width: int) -> None:
     if addr < 0 or addr + length > 1 << addr_width:
         raise PrepRefused(f"{what} [0x{addr:x}, +0x{length:x}) is outside the {addr_width}-bit bus")
+
+
+def check_length(call: str, length: int, what: str = "length") -> None:
+    if length <= 0:
+        raise PrepRefused(f"{call} with {what} {length}")
+    if length > SIZE_MAX:
+        raise PrepRefused(f"{call} with {what} 0x{length:x}: more than a size_t holds")
+
+
+def seg_count(length: int) -> int:
+    """The descriptors one piece of `length` bytes is split into."""
+    return -(-length // HW_SEG_MAX)
+
+
+def check_count(call: str, count: int, max_segs: int | None) -> None:
+    """More descriptors than a channel ever holds (`max_segs`) are refused before any
+    segment is made: a long length or a short period would otherwise have every one of
+    them listed first, for minutes and gigabytes, only for the ring to refuse them."""
+    if max_segs is not None and count > max_segs:
+        raise PrepRefused(f"{call} needs {count} hardware descriptors, more than the {max_segs} a channel has")
 
 
 def check_overlap(call: str, dst: Sequence[tuple[int, int]], src: Sequence[tuple[int, int]]) -> None:
@@ -82,12 +104,12 @@ def _split(src: int, dst: int, length: int, src_inc: bool = True, dst_inc: bool 
     ]
 
 
-def memcpy(dest: int, src: int, length: int, addr_width: int) -> list[Seg]:
-    if length <= 0:
-        raise PrepRefused(f"prep_dma_memcpy with length {length}")
+def memcpy(dest: int, src: int, length: int, addr_width: int, max_segs: int | None = None) -> list[Seg]:
+    check_length("prep_dma_memcpy", length)
     check_bus("source", src, length, addr_width)
     check_bus("destination", dest, length, addr_width)
     check_overlap("prep_dma_memcpy", [(dest, length)], [(src, length)])
+    check_count("prep_dma_memcpy", seg_count(length), max_segs)
     return _split(src, dest, length)
 
 
@@ -97,6 +119,7 @@ def memcpy_sg(
     src_sg: Sequence[Scatterlist] | None,
     src_nents: int,
     addr_width: int,
+    max_segs: int | None = None,
 ) -> list[Seg]:
     """Both lists walked together, cut wherever either side's entry ends."""
     dst = sg_entries(dst_sg, dst_nents)
@@ -117,6 +140,10 @@ def memcpy_sg(
         d_addr, d_len = dst[di]
         n = min(s_len - s_off, d_len - d_off, HW_SEG_MAX)
         segs.append(Seg(s_addr + s_off, d_addr + d_off, n))
+        if max_segs is not None and len(segs) > max_segs:
+            raise PrepRefused(  # (at least that many: the rest is not walked)
+                f"prep_dma_memcpy_sg needs {len(segs)}+ hardware descriptors, more than the {max_segs} a channel has"
+            )
         s_off += n
         d_off += n
         if s_off == s_len:
@@ -127,7 +154,13 @@ def memcpy_sg(
 
 
 def slave_sg(
-    sgl: Sequence[Scatterlist] | None, sg_len: int, to_dev: bool, dev_addr: int, width: int, addr_width: int
+    sgl: Sequence[Scatterlist] | None,
+    sg_len: int,
+    to_dev: bool,
+    dev_addr: int,
+    width: int,
+    addr_width: int,
+    max_segs: int | None = None,
 ) -> list[Seg]:
     """Each memory entry against the fixed device address, in whole elements of `width`."""
     ents = sg_entries(sgl, sg_len)
@@ -135,17 +168,26 @@ def slave_sg(
         raise PrepRefused("prep_slave_sg with an empty or unmapped scatterlist")
     if not to_dev:
         check_overlap("prep_slave_sg", ents, [])  # sending the same memory twice is fine; receiving into it is not
-    segs: list[Seg] = []
     for addr, n in ents:
         if n % width:
             raise PrepRefused(f"prep_slave_sg entry of {n} bytes, not a multiple of width {width}")
         check_bus("buffer", addr, n, addr_width)
+    check_count("prep_slave_sg", sum(seg_count(n) for _, n in ents), max_segs)
+    segs: list[Seg] = []
+    for addr, n in ents:
         segs += _split(addr, dev_addr, n, dst_inc=False) if to_dev else _split(dev_addr, addr, n, src_inc=False)
     return segs
 
 
 def cyclic(
-    buf_addr: int, buf_len: int, period_len: int, to_dev: bool, dev_addr: int, width: int, addr_width: int
+    buf_addr: int,
+    buf_len: int,
+    period_len: int,
+    to_dev: bool,
+    dev_addr: int,
+    width: int,
+    addr_width: int,
+    max_segs: int | None = None,
 ) -> list[Seg]:
     """One segment per period; the device closes them into a ring."""
     if period_len <= 0 or buf_len <= 0 or buf_len % period_len or period_len % width:
@@ -153,9 +195,11 @@ def cyclic(
             f"prep_dma_cyclic: buffer {buf_len} and period {period_len} must be positive, the buffer a whole "
             f"number of periods and the period of elements of {width} bytes"
         )
+    check_length("prep_dma_cyclic", buf_len, "buffer length")
     if period_len > HW_SEG_MAX:
         raise PrepRefused(f"prep_dma_cyclic: period {period_len} longer than a descriptor's {HW_SEG_MAX}")
     check_bus("buffer", buf_addr, buf_len, addr_width)
+    check_count("prep_dma_cyclic", buf_len // period_len, max_segs)
     return [
         Seg(buf_addr + off, dev_addr, period_len) if to_dev else Seg(dev_addr, buf_addr + off, period_len)
         for off in range(0, buf_len, period_len)
