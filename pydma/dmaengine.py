@@ -410,7 +410,7 @@ class DmaChan:
         await self.synchronize()
         return 0
 
-    @sleeping("dma_sync_wait", spelled="chan.sync_wait", hint=_WAIT_HINT)
+    @sleeping("dma_sync_wait", spelled="chan.sync_wait", hint=_WAIT_HINT, kernel_sleeps=False)
     async def sync_wait(self, cookie: int, timeout_ns: int = 5_000_000) -> DmaStatus:
         return await dma_sync_wait(self, cookie, timeout_ns)
 
@@ -709,7 +709,7 @@ async def dma_release_channel(chan: DmaChan) -> None:
 # -- waiting --------------------------------------------------------------------------------------
 
 
-@sleeping("dma_sync_wait", hint=_WAIT_HINT)
+@sleeping("dma_sync_wait", hint=_WAIT_HINT, kernel_sleeps=False)
 async def dma_sync_wait(chan: DmaChan, cookie: int, timeout_ns: int = 5_000_000) -> DmaStatus:
     """Issue pending work and wait for `cookie`. Wakes on completions instead of polling
     every cycle. Returns DMA_ERROR on timeout, as the kernel. The kernel busy-polls for

@@ -84,8 +84,8 @@ def might_sleep(what: str, where: str | None = None, hint: str | None = None, ke
         kernel = "the kernel says 'BUG: sleeping function called from invalid context'"
     else:
         what_it_is = (
-            f"{what} is a coroutine in pydma (it awaits where the kernel may spin) and was called from "
-            f"{ctx} context ({_RUNS_THERE[ctx]}){at}"
+            f"{what} is a coroutine in pydma (it awaits where the kernel's busy-waits or spins) and was called "
+            f"from {ctx} context ({_RUNS_THERE[ctx]}){at}"
         )
         kernel = "C may make this call there, pydma cannot"
     msg = (
@@ -221,8 +221,9 @@ def sleeping(
 
     `what` is the kernel's name (`dmaengine_synchronize`); `spelled` how the call is written
     when it differs (`chan.synchronize`); `hint` what to do instead in atomic context;
-    `kernel_sleeps=False` for calls that are coroutines only in pydma (the async_tx
-    operations, which the kernel may call from atomic context)."""
+    `kernel_sleeps=False` for calls that do not sleep in the kernel and are coroutines in
+    pydma because they wait (the kernel busy-waits in dma_sync_wait, may spin in the async_tx
+    operations): C may make them in atomic context, pydma cannot."""
     name = f"{spelled}() ({what})" if spelled else f"{what}()"
 
     def wrap(fn: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., SleepingCall[T]]:
@@ -237,6 +238,7 @@ def sleeping(
             return SleepingCall(fn(*args, **kwargs), name, caller.f_code.co_filename, caller.f_lineno)
 
         call.sleeping = what  # type: ignore[attr-defined]
+        call.kernel_sleeps = kernel_sleeps  # type: ignore[attr-defined]
         SLEEPING_CALLS[f"{fn.__module__}.{fn.__qualname__}"] = call
         return call
 

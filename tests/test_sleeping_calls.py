@@ -194,8 +194,8 @@ def expect_refusal(message: str, key: str, ctx: str) -> None:
     assert f"called from {ctx} context" in message, message
     assert f"at {line_of(key)}:" in message, message
     assert "cannot await, so the call would do nothing" in message, message
-    if key.startswith("pydma.async_tx.") and name not in ("dma_wait_for_async_tx", "async_tx_quiesce"):
-        assert "is a coroutine in pydma" in message, message  # the kernel may call it there
+    if not kcontext.SLEEPING_CALLS[key].kernel_sleeps:  # the kernel's busy-waits or spins
+        assert "is a coroutine in pydma" in message and "C may make this call there" in message, message
     else:
         assert "sleeps" in message and "BUG: sleeping function called from invalid context" in message, message
 

@@ -97,7 +97,7 @@ def async_tx_find_channel(submit: AsyncSubmitCtl, tx_type: DmaTransactionType, *
 # -- waiting -----------------------------------------------------------------------------------------
 
 
-@sleeping("dma_wait_for_async_tx")
+@sleeping("dma_wait_for_async_tx", kernel_sleeps=False)
 async def dma_wait_for_async_tx(tx: DmaAsyncTxDescriptor | None, timeout_ns: int = 5_000_000) -> DmaStatus:
     """Wait until tx is submitted (a dependent is submitted when its parent completes) and
     then until it completes; DMA_ERROR after timeout_ns of the runtime's clock."""
@@ -115,7 +115,7 @@ async def dma_wait_for_async_tx(tx: DmaAsyncTxDescriptor | None, timeout_ns: int
     return await dma_sync_wait(tx.chan, tx.cookie, timeout_ns)  # its own budget, as the kernel's
 
 
-@sleeping("async_tx_quiesce")
+@sleeping("async_tx_quiesce", kernel_sleeps=False)
 async def async_tx_quiesce(tx: DmaAsyncTxDescriptor | None) -> None:
     """Wait until tx is complete and ack it. Returns None, so that
     `submit.depend_tx = await async_tx_quiesce(submit.depend_tx)` does what the kernel's
