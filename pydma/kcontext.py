@@ -171,9 +171,11 @@ class SleepingCall(Coroutine[Any, Any, T], Generic[T]):
         return f"<SleepingCall {self._what} at {self.where}, {state}>"
 
     def _report(self, until: str) -> None:
-        """Never started: the call did nothing. Filed once."""
+        """Never started: the call did nothing. Filed once; the coroutine is closed (it will
+        not run now, and its own "never awaited" warning would say it again)."""
         self._state = _DONE_WITH
         _pending.discard(self)
+        self._coro.close()
         msg = (
             f"{self._what} called at {self.where} and {until}: it did nothing "
             "(it is a coroutine: `await` it, from process context)"
@@ -202,7 +204,7 @@ def _sweep_pending(judge: bool) -> None:
             continue
         if judge:
             call._report("not awaited by the end of the test")
-        else:
+        else:  # (not closed: one made before a take() in the middle of a test may still run)
             call._state = _DONE_WITH
             _pending.discard(call)
 
