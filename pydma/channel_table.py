@@ -11,6 +11,7 @@ from pydma import dmaengine
 from pydma.dmaengine import DmaChan, DmaDevice
 from pydma.enums import DmaTransactionType
 from pydma.errors import DmaApiMisuse
+from pydma.kcontext import sleeping
 
 _state = {"ref_count": 0}
 # dma_cap_mask_all: every type but these (an interrupt goes on the dependency's channel)
@@ -76,6 +77,7 @@ def reset() -> None:
     _channel_table.clear()
 
 
+@sleeping("dmaengine_put")
 async def dmaengine_put() -> None:
     """Drop the reference taken by dmaengine_get; the last put releases the channels."""
     if _state["ref_count"] <= 0:

@@ -3,7 +3,8 @@
 
 Calls that cannot sleep in the kernel are synchronous here (prep, submit, issue_pending,
 tx_status, terminate_async); calls that sleep are coroutines (synchronize, terminate_sync,
-dma_sync_wait, dma_release_channel).
+dma_sync_wait, dma_release_channel), made with `pydma.kcontext.sleeping`: one made from a
+callback or an interrupt handler is refused at the call, and one never awaited is reported.
 """
 
 from __future__ import annotations
@@ -26,11 +27,18 @@ from pydma.enums import (
     DmaTransferDirection,
 )
 from pydma.errors import EINVAL, EIO, ENODEV, ENOSYS, ENXIO, EPERM, DmaApiMisuse, DmaError
-from pydma.kcontext import might_sleep
+from pydma.kcontext import sleeping
 from pydma.runtime import Runtime
 from pydma.trace import tracer
 
 log = logging.getLogger("pydma")
+
+# what to do instead, when a sleeping call is made from a callback or an interrupt handler
+_TERMINATE_HINT = (
+    "Call dmaengine_terminate_async() (chan.terminate_async()) there, and dmaengine_synchronize() later "
+    "from process context, before freeing what the callbacks use."
+)
+_WAIT_HINT = "A callback runs once its transaction completed: tx_status() tells, without waiting."
 
 # -- capability masks ------------------------------------------------------------------------
 
@@ -385,8 +393,8 @@ class DmaChan:
             tracer.mark(self, "terminate_all", ret=ret)
         return ret
 
+    @sleeping("dmaengine_synchronize", spelled="chan.synchronize")
     async def synchronize(self) -> None:
-        might_sleep("dmaengine_synchronize")
         self._check_live("dmaengine_synchronize")
         start = self.device.runtime.now_ns() if tracer.enabled else None
         await self.device.device_synchronize(self)
@@ -394,17 +402,19 @@ class DmaChan:
         if tracer.enabled:
             tracer.mark(self, "synchronize", start)
 
+    @sleeping("dmaengine_terminate_sync", spelled="chan.terminate_sync", hint=_TERMINATE_HINT)
     async def terminate_sync(self) -> int:
-        might_sleep("dmaengine_terminate_sync")
         ret = self.terminate_async()
         if ret:
             return ret
         await self.synchronize()
         return 0
 
+    @sleeping("dma_sync_wait", spelled="chan.sync_wait", hint=_WAIT_HINT, kernel_sleeps=False)
     async def sync_wait(self, cookie: int, timeout_ns: int = 5_000_000) -> DmaStatus:
         return await dma_sync_wait(self, cookie, timeout_ns)
 
+    @sleeping("dma_release_channel", spelled="chan.release")
     async def release(self) -> None:
         await dma_release_channel(self)
 
@@ -682,8 +692,8 @@ def dma_request_chan(dev: Device, name: str) -> DmaChan:
     raise DmaError(ENODEV, f"no DMA channel '{name}' for device '{dev.name}'")
 
 
+@sleeping("dma_release_channel")
 async def dma_release_channel(chan: DmaChan) -> None:
-    might_sleep("dma_release_channel")
     chan._check_live("dma_release_channel")
     await chan.device.device_synchronize(chan)
     strict.synchronized(chan)
@@ -699,12 +709,12 @@ async def dma_release_channel(chan: DmaChan) -> None:
 # -- waiting --------------------------------------------------------------------------------------
 
 
+@sleeping("dma_sync_wait", hint=_WAIT_HINT, kernel_sleeps=False)
 async def dma_sync_wait(chan: DmaChan, cookie: int, timeout_ns: int = 5_000_000) -> DmaStatus:
     """Issue pending work and wait for `cookie`. Wakes on completions instead of polling
     every cycle. Returns DMA_ERROR on timeout, as the kernel. The kernel busy-polls for
     5000 ms of wall time; the default here is 5 ms of the runtime's clock, which in a
     simulation is simulated time (millions of cycles): pass a longer one on wall time."""
-    might_sleep("dma_sync_wait")
     chan.issue_pending()
     rt = chan.device.runtime
     deadline = rt.now_ns() + timeout_ns
@@ -825,10 +835,12 @@ def dmaengine_terminate_async(chan: DmaChan) -> int:
     return chan.terminate_async()
 
 
+@sleeping("dmaengine_terminate_sync", hint=_TERMINATE_HINT)
 async def dmaengine_terminate_sync(chan: DmaChan) -> int:
     return await chan.terminate_sync()
 
 
+@sleeping("dmaengine_synchronize")
 async def dmaengine_synchronize(chan: DmaChan) -> None:
     await chan.synchronize()
 

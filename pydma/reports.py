@@ -12,6 +12,7 @@ device owns) also raise `DmaDebugError` there, so the traceback points at the bu
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydma.errors import DmaApiMisuse
@@ -30,6 +31,8 @@ CALLBACK_AFTER_SYNC = "callback-after-synchronize"
 COOKIE_ORDER = "cookie-order"
 MISSING_FENCE = "missing-fence"  # a transaction reads what an unfenced one before it writes
 DOUBLE_FREE = "descriptor-double-free"  # a provider freed a descriptor it had freed already
+SLEEP_IN_ATOMIC = "sleep-in-atomic"  # a sleeping call (a coroutine) made from a callback or IRQ handler
+NEVER_AWAITED = "never-awaited"  # a sleeping call made and never awaited: it did nothing
 
 
 class DmaDebugError(DmaApiMisuse):
@@ -48,6 +51,10 @@ class Report:
 class Reporter:
     def __init__(self) -> None:
         self.reports: list[Report] = []
+        # what else holds reports back until asked: called with True before check() (report
+        # what is still pending now), with False before take() of everything (forget it);
+        # pydma.kcontext's sleeping calls made and not awaited yet
+        self.pending: list[Callable[[bool], None]] = []
 
     def report(self, kind: str, message: str, *, raise_now: bool = False) -> Report:
         rep = Report(kind, message)
@@ -58,13 +65,19 @@ class Reporter:
         return rep
 
     def take(self, kind: str | None = None) -> list[Report]:
-        """Remove and return the reports of `kind` (all when None)."""
+        """Remove and return the reports of `kind` (all when None: what is still pending is
+        forgotten too, as a new test starts with nothing of an earlier one)."""
+        if kind is None:
+            for sweep in self.pending:
+                sweep(False)
         taken = [r for r in self.reports if kind is None or r.kind == kind]
         self.reports = [r for r in self.reports if r not in taken]
         return taken
 
     def check(self) -> None:
         """Raise if any report is left: what a test ends with."""
+        for sweep in self.pending:
+            sweep(True)
         if self.reports:
             left, self.reports = self.reports, []
             lines = "\n".join(f"  {r}" for r in left[:20])

@@ -1,11 +1,19 @@
 """Strict mode: the context and ordering rules of dmaengine, checked as they happen.
 
 Always on, whatever the mode: a sleeping call (`dmaengine_synchronize`,
-`dmaengine_terminate_sync`, `dma_sync_wait`, `dma_release_channel`) from a callback or an
-interrupt handler raises `DmaApiMisuse` at the call (`pydma.kcontext.might_sleep`).
+`dmaengine_terminate_sync`, `dma_sync_wait`, `dma_release_channel`, ...: every
+`pydma.kcontext.sleeping` call) from a callback or an interrupt handler raises
+`DmaApiMisuse` at the call.
 
-With strict mode on (the test environment turns it on), these provider bugs are reported
-through `pydma.reports`:
+With strict mode on (the test environment turns it on), these client bugs are reported
+through `pydma.reports` too (`pydma.kcontext` files them):
+
+- that sleeping call from a callback or an interrupt handler (`sleep-in-atomic`), also
+  raised at the call, so that a callback catching the exception does not hide it;
+- a sleeping call made without `await` and never started: it did nothing
+  (`never-awaited`, with the line that made it).
+
+And these provider bugs:
 
 - a completion callback that runs after `dmaengine_synchronize` (or `terminate_sync`)
   returned, for a descriptor submitted before the terminate it synchronized with: the

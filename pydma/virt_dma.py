@@ -34,7 +34,7 @@ from pydma.dmaengine import (
 from pydma.dmaengine_unmap import dma_descriptor_unmap
 from pydma.enums import DmaCtrlFlags
 from pydma.errors import DmaApiMisuse
-from pydma.kcontext import SpinLock, Tasklet
+from pydma.kcontext import SpinLock, Tasklet, sleeping
 from pydma.trace import tracer
 
 
@@ -233,6 +233,7 @@ class VirtDmaChan(DmaChan):
             if not vd.freed:
                 self.vchan_vdesc_fini(vd)
 
+    @sleeping("vchan_synchronize", spelled="chan.vchan_synchronize")
     async def vchan_synchronize(self) -> None:
         await self.tasklet.kill()
         with self.lock:

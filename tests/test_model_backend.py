@@ -42,7 +42,7 @@ from pydma import (
 from pydma.drivers.pydma_dmac import ChanState, pydma_filter
 from pydma.drivers.pydma_slave import PydmaRequest
 from pydma.hw import layout
-from pydma.model import ControllerModel, ModelBackend, ModelMemory, RxFifo, TxFifo, run
+from pydma.model import AsyncioRuntime, ControllerModel, ModelBackend, ModelMemory, RxFifo, TxFifo, run
 from tb.model_env import GUARD, Guarded, ModelEnv, started
 
 TX_ADDR, RX_ADDR = 0x0800_0000, 0x0800_1000  # device data registers, outside memory
@@ -488,6 +488,58 @@ def test_on_plain_asyncio_run(seed: int) -> None:
             await chan.release()
 
     asyncio.run(body())
+
+
+class Oops(Exception):
+    pass
+
+
+def test_an_exception_in_a_callback_fails_the_test(seed: int) -> None:
+    """A callback that raises kills the channel's tasklet, as an oops would. The test ends
+    with that exception, as cocotb ends a test whose task raised: not later with a confusing
+    consequence of the dead tasklet, and not silently. On a stock asyncio loop the test's task
+    is cancelled with the exception named."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started() as env:
+            chan = memcpy_channel()
+            src, dst = Guarded(env, 64, DMA_TO_DEVICE, rng), Guarded(env, 64, DMA_FROM_DEVICE, rng)
+            tx = chan.prep_dma_memcpy(dst.addr, src.addr, 64, DMA_PREP_INTERRUPT)
+
+            def callback(_param) -> None:
+                raise Oops("raised by the callback")
+
+            tx.callback = callback
+            assert await chan.sync_wait(tx.submit(), timeout_ns=10e9) == DmaStatus.DMA_COMPLETE
+            await asyncio.sleep(1e-3)  # the tasklet runs the callback, the test is stopped
+            raise AssertionError("the test went on after its callback raised")
+
+    with pytest.raises(Oops, match="raised by the callback"):
+        run(body())
+    with pytest.raises(
+        asyncio.CancelledError, match=r"ended with Oops\('raised by the callback'\) and nothing awaits it"
+    ):
+        asyncio.run(body())
+
+
+def test_an_exception_of_an_awaited_task_is_the_awaiters() -> None:
+    """A spawned task whose exception is taken by whoever awaits it does not fail the test."""
+
+    async def fails() -> None:
+        await asyncio.sleep(1e-9)
+        raise Oops("mine")
+
+    async def body() -> str:
+        rt = AsyncioRuntime()
+        with pytest.raises(Oops):
+            await rt.spawn(fails())
+        with pytest.raises(Oops):
+            await asyncio.gather(rt.spawn(fails()), rt.spawn(asyncio.sleep(1e-6)))
+        await asyncio.sleep(1e-6)
+        return "went on"
+
+    assert run(body()) == "went on"
 
 
 def test_register_port_refusals() -> None:

@@ -16,9 +16,11 @@ from pydma.dmaengine import DmaAsyncTxDescriptor
 from pydma.dmaengine_raid import is_dma_copy_aligned
 from pydma.dmaengine_unmap import dma_set_unmap, dmaengine_get_unmap_data, dmaengine_unmap_put
 from pydma.enums import DmaCtrlFlags, DmaDataDirection, DmaTransactionType
+from pydma.kcontext import sleeping
 from pydma.memory import MemView
 
 
+@sleeping("async_memcpy", kernel_sleeps=False)
 async def async_memcpy(
     dest: MemView, src: MemView, dest_offset: int, src_offset: int, length: int, submit: AsyncSubmitCtl
 ) -> DmaAsyncTxDescriptor | None:

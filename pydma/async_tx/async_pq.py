@@ -27,6 +27,7 @@ from pydma.dmaengine_raid import SumCheckResult, dma_maxpq, is_dma_pq_aligned
 from pydma.dmaengine_unmap import DmaengineUnmapData, dma_set_unmap, dmaengine_get_unmap_data, dmaengine_unmap_put
 from pydma.enums import DmaCtrlFlags, DmaDataDirection, DmaTransactionType, SumCheckFlags
 from pydma.errors import DmaApiMisuse
+from pydma.kcontext import sleeping
 from pydma.memory import MemView
 from pydma.raid import gen_syndrome, xor_syndrome
 from pydma.raid.gf import raid6_gfexp
@@ -104,6 +105,7 @@ def _do_sync_gen_syndrome(
     async_tx_sync_epilog(submit)
 
 
+@sleeping("async_gen_syndrome", kernel_sleeps=False)
 async def async_gen_syndrome(
     blocks: list[MemView | None], offsets: list[int], disks: int, length: int, submit: AsyncSubmitCtl
 ) -> DmaAsyncTxDescriptor | None:
@@ -173,6 +175,7 @@ class _Scratch:
         self.data[offset : offset + len(data)] = data
 
 
+@sleeping("async_syndrome_val", kernel_sleeps=False)
 async def async_syndrome_val(
     blocks: list[MemView | None],
     offsets: list[int],

@@ -24,6 +24,7 @@ from pydma.dmaengine import DmaAsyncTxDescriptor
 from pydma.dmaengine_unmap import dma_set_unmap, dmaengine_get_unmap_data, dmaengine_unmap_put
 from pydma.enums import DmaCtrlFlags, DmaDataDirection, DmaTransactionType
 from pydma.errors import DmaApiMisuse
+from pydma.kcontext import sleeping
 from pydma.memory import MemView
 from pydma.raid import raid6_2data_recov, raid6_datap_recov
 from pydma.raid.gf import gf_scale, raid6_gfexi, raid6_gfexp, raid6_gfinv, raid6_gfmul
@@ -174,6 +175,7 @@ def _pages(blocks, offs, disks, nbytes):
     return [blocks[i].read(offs[i], nbytes) if blocks[i] is not None else bytes(nbytes) for i in range(disks)]
 
 
+@sleeping("async_raid6_2data_recov", kernel_sleeps=False)
 async def async_raid6_2data_recov(
     disks: int,
     nbytes: int,
@@ -211,6 +213,7 @@ async def async_raid6_2data_recov(
     return await _2data_recov_n(disks, nbytes, faila, failb, blocks, offs, submit)
 
 
+@sleeping("async_raid6_datap_recov", kernel_sleeps=False)
 async def async_raid6_datap_recov(
     disks: int, nbytes: int, faila: int, blocks: list[MemView | None], offs: list[int], submit: AsyncSubmitCtl
 ) -> DmaAsyncTxDescriptor | None:

@@ -21,7 +21,7 @@ from pydma.channel_table import dma_find_channel
 from pydma.dmaengine import DmaAsyncTxDescriptor, DmaChan, dma_issue_pending_all, dma_sync_wait
 from pydma.enums import DmaStatus, DmaTransactionType
 from pydma.errors import EIO, DmaApiMisuse, DmaError
-from pydma.kcontext import might_sleep
+from pydma.kcontext import sleeping
 
 log = logging.getLogger("pydma.async_tx")
 
@@ -97,12 +97,12 @@ def async_tx_find_channel(submit: AsyncSubmitCtl, tx_type: DmaTransactionType, *
 # -- waiting -----------------------------------------------------------------------------------------
 
 
+@sleeping("dma_wait_for_async_tx", kernel_sleeps=False)
 async def dma_wait_for_async_tx(tx: DmaAsyncTxDescriptor | None, timeout_ns: int = 5_000_000) -> DmaStatus:
     """Wait until tx is submitted (a dependent is submitted when its parent completes) and
     then until it completes; DMA_ERROR after timeout_ns of the runtime's clock."""
     if tx is None:
         return DmaStatus.DMA_COMPLETE
-    might_sleep("dma_wait_for_async_tx")
     rt = tx.chan.device.runtime
     deadline = rt.now_ns() + timeout_ns
     while tx.cookie < 0:
@@ -115,6 +115,7 @@ async def dma_wait_for_async_tx(tx: DmaAsyncTxDescriptor | None, timeout_ns: int
     return await dma_sync_wait(tx.chan, tx.cookie, timeout_ns)  # its own budget, as the kernel's
 
 
+@sleeping("async_tx_quiesce", kernel_sleeps=False)
 async def async_tx_quiesce(tx: DmaAsyncTxDescriptor | None) -> None:
     """Wait until tx is complete and ack it. Returns None, so that
     `submit.depend_tx = await async_tx_quiesce(submit.depend_tx)` does what the kernel's
@@ -210,6 +211,7 @@ async def async_tx_submit(chan: DmaChan, tx: DmaAsyncTxDescriptor, submit: Async
         async_tx_ack(depend_tx)
 
 
+@sleeping("async_trigger_callback", kernel_sleeps=False)
 async def async_trigger_callback(submit: AsyncSubmitCtl) -> DmaAsyncTxDescriptor | None:
     """Run submit.cb_fn once the dependency completes: an interrupt descriptor on the
     dependency's channel, or (no dependency, no interrupt capability) synchronously now."""

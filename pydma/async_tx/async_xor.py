@@ -22,6 +22,7 @@ from pydma.dmaengine_raid import SumCheckResult, is_dma_xor_aligned
 from pydma.dmaengine_unmap import DmaengineUnmapData, dma_set_unmap, dmaengine_get_unmap_data, dmaengine_unmap_put
 from pydma.enums import DmaCtrlFlags, DmaDataDirection, DmaTransactionType, SumCheckFlags
 from pydma.errors import DmaApiMisuse
+from pydma.kcontext import sleeping
 from pydma.memory import MemView
 from pydma.raid import xor_blocks
 
@@ -84,6 +85,7 @@ def _do_sync_xor(
     async_tx_sync_epilog(submit)
 
 
+@sleeping("async_xor_offs", kernel_sleeps=False)
 async def async_xor_offs(
     dest: MemView,
     offset: int,
@@ -127,12 +129,14 @@ async def async_xor_offs(
     return None
 
 
+@sleeping("async_xor", kernel_sleeps=False)
 async def async_xor(
     dest: MemView, src_list: Sequence[MemView | None], offset: int, src_cnt: int, length: int, submit: AsyncSubmitCtl
 ) -> DmaAsyncTxDescriptor | None:
     return await async_xor_offs(dest, offset, src_list, None, src_cnt, length, submit)
 
 
+@sleeping("async_xor_val_offs", kernel_sleeps=False)
 async def async_xor_val_offs(
     dest: MemView,
     offset: int,
@@ -195,6 +199,7 @@ async def async_xor_val_offs(
     return tx
 
 
+@sleeping("async_xor_val", kernel_sleeps=False)
 async def async_xor_val(
     dest: MemView,
     src_list: Sequence[MemView],

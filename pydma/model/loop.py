@@ -7,6 +7,10 @@ that much modelled time passed, not that the machine was slow.
 
 A loop where every task waits and no timer is pending can never wake again (no I/O, no other
 thread in these tests): it raises `VirtualTimeDeadlock` instead of hanging the test.
+
+A task spawned through the runtime that ends with an exception nobody awaits (a callback
+raised in the tasklet, the interrupt handler raised) stops the main coroutine, and `run`
+raises that exception (`pydma.model.runtime`): a test fails with it, as under cocotb.
 """
 
 from __future__ import annotations
@@ -51,13 +55,36 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
     def time(self) -> float:
         return self._clock.now
 
+    # run()'s main task, and the first exception of a task nobody awaited
+    main: asyncio.Task | None = None
+    failure: BaseException | None = None
+
+    def fail(self, exc: BaseException, why: str) -> bool:
+        """A spawned task ended with `exc` and nothing awaits it: stop the main task (run()
+        raises `exc`). False when there is no main task to stop."""
+        if self.main is None or self.main.done():
+            return False
+        if self.failure is None:
+            self.failure = exc
+            self.main.cancel(why)
+        return True
+
 
 def run(main: Coroutine[Any, Any, T]) -> T:
     """asyncio.run(main) on a fresh `VirtualTimeLoop` (asyncio.Runner's loop_factory needs
     Python 3.11): tasks left at the end are cancelled, then the loop is closed."""
     loop = VirtualTimeLoop()
     try:
-        return loop.run_until_complete(main)
+        loop.main = loop.create_task(main)
+        try:
+            result = loop.run_until_complete(loop.main)
+        except BaseException:
+            if loop.failure is not None:
+                raise loop.failure from None  # what stopped the main task, not the cancellation
+            raise
+        if loop.failure is not None:  # the main task went on regardless
+            raise loop.failure
+        return result
     finally:
         try:
             tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
