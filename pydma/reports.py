@@ -3,7 +3,9 @@
 The DMA-API debug mode (`pydma.dma_debug`) and the strict mode (`pydma.strict`) file a
 `Report` for each bug they see. A report is logged at once as an error; the test
 environment fails the test at its end if any report is left (`check()`), and a test that
-provokes a bug on purpose takes the reports it expects (`take()`).
+provokes a bug on purpose takes the reports it expects (`take()`). Reports of the kinds a
+test says it provokes (`with reporter.provoking(kind):`) are logged at info, as what the
+test did on purpose, so a passing run prints no error.
 
 Bugs seen at a client's own call (an unmap with the wrong size, CPU access to a buffer the
 device owns) also raise `DmaDebugError` there, so the traceback points at the buggy line.
@@ -11,8 +13,9 @@ device owns) also raise `DmaDebugError` there, so the traceback points at the bu
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from pydma.errors import DmaApiMisuse
@@ -33,6 +36,12 @@ MISSING_FENCE = "missing-fence"  # a transaction reads what an unfenced one befo
 DOUBLE_FREE = "descriptor-double-free"  # a provider freed a descriptor it had freed already
 SLEEP_IN_ATOMIC = "sleep-in-atomic"  # a sleeping call (a coroutine) made from a callback or IRQ handler
 NEVER_AWAITED = "never-awaited"  # a sleeping call made and never awaited: it did nothing
+
+# what the driver logs as an error (its dev_err), tagged so that a test that provokes it can
+# say so (`provoking`, `provoke_for_test`): a bus error that halted a channel, a prep or
+# configuration the driver refused
+BUS_ERROR = "bus-error"
+REFUSED = "refused"
 
 
 class DmaDebugError(DmaApiMisuse):
@@ -55,11 +64,35 @@ class Reporter:
         # what is still pending now), with False before take() of everything (forget it);
         # pydma.kcontext's sleeping calls made and not awaited yet
         self.pending: list[Callable[[bool], None]] = []
+        self.provoked: frozenset[str] = frozenset()  # kinds the running test provokes on purpose
+        self.provoked_for_test: set[str] = set()  # ... for the rest of the test (take() of all ends it)
+
+    def provoke_for_test(self, *kinds: str) -> None:
+        """From now until the test ends, reports and driver errors of `kinds` are the test's
+        own doing (a fault injector armed: the channel halts it causes)."""
+        self.provoked_for_test.update(kinds)
+
+    def is_provoked(self, kind: str) -> bool:
+        return kind in self.provoked or kind in self.provoked_for_test
+
+    @contextlib.contextmanager
+    def provoking(self, *kinds: str) -> Iterator[None]:
+        """Inside, reports of `kinds` are the test's own doing: logged at info. They are still
+        kept until the test takes them."""
+        before = self.provoked
+        self.provoked = before | set(kinds)
+        try:
+            yield
+        finally:
+            self.provoked = before
 
     def report(self, kind: str, message: str, *, raise_now: bool = False) -> Report:
         rep = Report(kind, message)
         self.reports.append(rep)
-        log.error("DMA-API: %s", rep)
+        if self.is_provoked(kind):
+            log.info("DMA-API (provoked by the test on purpose): %s", rep)
+        else:
+            log.error("DMA-API: %s", rep)
         if raise_now:
             raise DmaDebugError(str(rep))
         return rep
@@ -70,6 +103,7 @@ class Reporter:
         if kind is None:
             for sweep in self.pending:
                 sweep(False)
+            self.provoked_for_test.clear()
         taken = [r for r in self.reports if kind is None or r.kind == kind]
         self.reports = [r for r in self.reports if r not in taken]
         return taken
@@ -87,3 +121,23 @@ class Reporter:
 
 # one for the process, as dmesg is one for the machine
 reporter = Reporter()
+
+
+class ProvokedFilter(logging.Filter):
+    """On a driver logger: an error record tagged `extra={"pydma_tag": kind}` that the test
+    provokes on purpose is logged at info, saying so (a passing run prints no error)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        tag = getattr(record, "pydma_tag", None)
+        if tag is not None and record.levelno > logging.INFO and reporter.is_provoked(tag):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg = f"(provoked by the test on purpose) {record.msg}"
+        return True
+
+
+def driver_logger(name: str) -> logging.Logger:
+    """A driver's logger, whose tagged errors a provoking test sees at info."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, ProvokedFilter) for f in logger.filters):
+        logger.addFilter(ProvokedFilter())
+    return logger

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from cocotb.triggers import ClockCycles
 from cocotbext.axi import AxiResp
 
+from pydma import reports
+
 
 class InjectedFault(Exception):
     """Raised inside the model's access path; cocotbext-axi answers SLVERR for it."""
@@ -79,6 +81,7 @@ class FaultInjector:
         self.bursts = {"read": 0, "write": 0}  # bursts begun so far, per direction
 
     def add(self, fault: Fault) -> Fault:
+        reports.reporter.provoke_for_test(reports.BUS_ERROR)  # the halts it causes are the test's
         fault.start = self.bursts[fault.direction]  # nth counts from now
         self.faults.append(fault)
         return fault
@@ -144,6 +147,7 @@ class NativeFaultInjector:
         self.max_latency = 0
 
     def add(self, fault: Fault) -> Fault:
+        reports.reporter.provoke_for_test(reports.BUS_ERROR)  # the halts it causes are the test's
         fid = self._next_id
         self._next_id += 1
         is_write = 1 if fault.direction == "write" else 0

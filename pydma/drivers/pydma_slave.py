@@ -4,14 +4,14 @@ SLAVE_CFG and DEV_ADDR register values a transaction needs."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from pydma.dmaengine import DmaSlaveConfig
 from pydma.enums import DmaTransferDirection
 from pydma.hw import layout
+from pydma.reports import REFUSED, driver_logger
 
-log = logging.getLogger("pydma.dmac")
+log = driver_logger("pydma.dmac")
 
 MAX_BURST = 1 << layout.reg("SLAVE_CFG").field("BURST_M1").width  # elements per burst request
 _CFG = layout.reg("SLAVE_CFG")
@@ -75,13 +75,22 @@ def check_config(name: str, config: DmaSlaveConfig, bus_bytes: int, addr_width: 
         burst = getattr(config, f"{side}_maxburst")
         addr = getattr(config, f"{side}_addr")
         if width and not widths_mask(bus_bytes) >> width & 1:
-            log.error("%s: %s_addr_width %d not supported (widths %s)", name, side, width, _widths(bus_bytes))
+            log.error(
+                "%s: %s_addr_width %d not supported (widths %s)",
+                name,
+                side,
+                width,
+                _widths(bus_bytes),
+                extra={"pydma_tag": REFUSED},
+            )
             ok = False
         if not 0 <= burst <= MAX_BURST:
-            log.error("%s: %s_maxburst %d outside 1..%d", name, side, burst, MAX_BURST)
+            log.error("%s: %s_maxburst %d outside 1..%d", name, side, burst, MAX_BURST, extra={"pydma_tag": REFUSED})
             ok = False
         if not 0 <= addr < 1 << addr_width:
-            log.error("%s: %s_addr 0x%x outside the %d-bit bus", name, side, addr, addr_width)
+            log.error(
+                "%s: %s_addr 0x%x outside the %d-bit bus", name, side, addr, addr_width, extra={"pydma_tag": REFUSED}
+            )
             ok = False
     return ok
 
@@ -97,27 +106,42 @@ def setup_for(
     """The set-up a slave transaction in `direction` needs, or None (logged) if the channel's
     configuration cannot do it."""
     if direction not in (DmaTransferDirection.DMA_MEM_TO_DEV, DmaTransferDirection.DMA_DEV_TO_MEM):
-        log.error("%s: direction %s is not a slave direction", name, direction.name)
+        log.error("%s: direction %s is not a slave direction", name, direction.name, extra={"pydma_tag": REFUSED})
         return None
     if config is None:
-        log.error("%s: slave transfer prepared before dmaengine_slave_config", name)
+        log.error("%s: slave transfer prepared before dmaengine_slave_config", name, extra={"pydma_tag": REFUSED})
         return None
     if req_line is None:
-        log.error("%s: no request line: request the channel with a PydmaRequest filter parameter", name)
+        log.error(
+            "%s: no request line: request the channel with a PydmaRequest filter parameter",
+            name,
+            extra={"pydma_tag": REFUSED},
+        )
         return None
     side = "dst" if direction == DmaTransferDirection.DMA_MEM_TO_DEV else "src"
     width = getattr(config, f"{side}_addr_width")
     burst = getattr(config, f"{side}_maxburst") or 1  # 0: single transfers only
     if not width or not widths_mask(bus_bytes) >> width & 1:
-        log.error("%s: %s_addr_width %d not usable (widths %s)", name, side, width, _widths(bus_bytes))
+        log.error(
+            "%s: %s_addr_width %d not usable (widths %s)",
+            name,
+            side,
+            width,
+            _widths(bus_bytes),
+            extra={"pydma_tag": REFUSED},
+        )
         return None
     dev_addr = getattr(config, f"{side}_addr")
     if dev_addr % width:
-        log.error("%s: device address 0x%x not aligned to its width %d", name, dev_addr, width)
+        log.error(
+            "%s: device address 0x%x not aligned to its width %d", name, dev_addr, width, extra={"pydma_tag": REFUSED}
+        )
         return None
     fc = bool(config.device_fc)
     if fc and direction != DmaTransferDirection.DMA_DEV_TO_MEM:
-        log.error("%s: device_fc (peripheral flow control) only works device to memory", name)
+        log.error(
+            "%s: device_fc (peripheral flow control) only works device to memory", name, extra={"pydma_tag": REFUSED}
+        )
         return None
     return SlaveSetup(direction, width, burst, dev_addr, req_line, fc, req_pipe)
 

@@ -101,8 +101,9 @@ async def test_callbacks_resubmit_from_tasklet(dut):
 
     d = chan.prep_dma_memcpy(arena.dst.addr, arena.src.addr, 8, 0)
     d.callback = bad_callback
-    await with_timeout(chan.sync_wait(d.submit()), 1_000, "us")
-    await ClockCycles(dut.clk, 3)
+    with tb.reports.provoking(reports.SLEEP_IN_ATOMIC):
+        await with_timeout(chan.sync_wait(d.submit()), 1_000, "us")
+        await ClockCycles(dut.clk, 3)
     assert refused and "chan.synchronize() (dmaengine_synchronize)" in refused[0] and "tasklet" in refused[0]
     assert len(tb.reports.take(reports.SLEEP_IN_ATOMIC)) == (1 if strict.enabled else 0)
     await chan.release()

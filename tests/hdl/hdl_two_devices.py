@@ -32,6 +32,7 @@ from pydma import (
     dmaengine_put,
     kfree,
     kmalloc,
+    reports,
 )
 from pydma.async_tx import (
     AsyncTxFlags,
@@ -173,7 +174,8 @@ async def test_another_devices_address_is_reported(dut):
         src = _Guarded(tb, owner, 4096, DMA_TO_DEVICE)  # mapped for the wrong device
         dst = _Guarded(tb, user.dev, 4096, DMA_FROM_DEVICE)
         tx = chan.prep_dma_memcpy(dst.addr, src.addr, 4096, 0)
-        status = await chan.sync_wait(tx.submit(), TIMEOUT_NS)
+        with tb.reports.provoking(reports.DEVICE_ACCESS, reports.BUS_ERROR):
+            status = await chan.sync_wait(tx.submit(), TIMEOUT_NS)
         assert status == DmaStatus.DMA_ERROR, f"{chan.name}: {status.name}"
         if tb.dma_debug is not None:
             found = tb.reports.take("device-access")

@@ -16,7 +16,6 @@ them (CTRL.PAUSE) and is kept beside it.
 from __future__ import annotations
 
 import enum
-import logging
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -24,13 +23,14 @@ from pydma.dmaengine import DmaSlaveConfig
 from pydma.drivers.pydma_dmac.hw_desc import HwDesc, HwDescRing
 from pydma.drivers.pydma_dmac.regs import ChanRegs
 from pydma.errors import EIO, DmaError
+from pydma.reports import driver_logger
 from pydma.virt_dma import VirtDmaChan
 
 if TYPE_CHECKING:
     from pydma.drivers.pydma_dmac.desc import PydmaDesc
     from pydma.drivers.pydma_dmac.device import PydmaDevice
 
-log = logging.getLogger("pydma.dmac")
+log = driver_logger("pydma.dmac")
 
 ERROR_COOKIES_KEPT = 256
 

@@ -6,7 +6,6 @@ backend can read registers from atomic context, segment-granular otherwise)."""
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Callable
 
 from pydma import cookie as _cookie
@@ -39,8 +38,9 @@ from pydma.enums import (
 )
 from pydma.errors import EINVAL, ENODEV, ENOMEM, DmaApiMisuse, DmaError
 from pydma.hw import layout
+from pydma.reports import REFUSED, driver_logger
 
-log = logging.getLogger("pydma.dmac")
+log = driver_logger("pydma.dmac")
 
 CAPABILITIES = (
     DmaTransactionType.DMA_MEMCPY,
@@ -223,7 +223,7 @@ class PydmaDevice(DmaDevice):
         try:
             segs: list[Seg] = make_segs()
         except PrepRefused as exc:
-            log.error("%s: %s", chan.name, exc)
+            log.error("%s: %s", chan.name, exc, extra={"pydma_tag": REFUSED})
             return None
         hw = chan.ring.alloc(len(segs))
         if hw is None:
@@ -255,7 +255,7 @@ class PydmaDevice(DmaDevice):
     # is refused with the reason, as a driver without the op would not have the hook)
     def _build_op(self, chan, cap: DmaTransactionType, make_segs, flags, sum_check=None):
         if cap not in self.cap_mask:
-            log.error("%s: %s is not a capability of %s", chan.name, cap.name, self.name)
+            log.error("%s: %s is not a capability of %s", chan.name, cap.name, self.name, extra={"pydma_tag": REFUSED})
             return None
         return self._build(chan, make_segs, flags, sum_check=sum_check, op=cap.name.removeprefix("DMA_").lower())
 
@@ -331,7 +331,7 @@ class PydmaDevice(DmaDevice):
         try:
             segments.check_bus("device address", setup.dev_addr, setup.width, self.addr_width)
         except PrepRefused as exc:
-            log.error("%s: %s", chan.name, exc)
+            log.error("%s: %s", chan.name, exc, extra={"pydma_tag": REFUSED})
             return None
         return setup
 
@@ -473,7 +473,13 @@ def pydma_filter(chan: DmaChan, param: object) -> bool:
         if param.chan is not None and chan.index != param.chan:
             return False
         if not 0 <= param.line < chan.device.num_req:
-            log.error("%s: request line %d does not exist (%d lines)", chan.name, param.line, chan.device.num_req)
+            log.error(
+                "%s: request line %d does not exist (%d lines)",
+                chan.name,
+                param.line,
+                chan.device.num_req,
+                extra={"pydma_tag": REFUSED},
+            )
             return False
         chan.req_line = param.line
         chan.req_pipe = param.pipelined

@@ -11,13 +11,12 @@ meanwhile leaves it orphaned, and the ring frees it when it is unpinned.
 
 from __future__ import annotations
 
-import logging
-
 from pydma.dma_mapping import Device, DmaPool, dma_pool_alloc, dma_pool_create, dma_pool_destroy, dma_pool_free
 from pydma.hw import layout
 from pydma.memory import MemView
+from pydma.reports import driver_logger
 
-log = logging.getLogger("pydma.dmac")
+log = driver_logger("pydma.dmac")
 
 OFF = {f.name: f.offset for f in layout.DESC_FIELDS}
 

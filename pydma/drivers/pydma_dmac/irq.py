@@ -7,8 +7,6 @@ hardware what it can take next, and leaves the callbacks to the tasklet (virt-dm
 
 from __future__ import annotations
 
-import logging
-
 from pydma.drivers.pydma_dmac.chan import ChanState, PydmaChan
 from pydma.drivers.pydma_dmac.issue import start_locked
 from pydma.drivers.pydma_dmac.regs import ABORT_IRQ, HALTED, err_code
@@ -16,9 +14,10 @@ from pydma.enums import DmaengineTxResult, SumCheckFlags
 from pydma.errors import EIO, DmaError
 from pydma.hw import layout
 from pydma.kcontext import HARDIRQ, running_in
+from pydma.reports import BUS_ERROR, driver_logger
 from pydma.trace import tracer
 
-log = logging.getLogger("pydma.dmac")
+log = driver_logger("pydma.dmac")
 
 ERR_RESULT = {
     layout.ErrCode.READ: DmaengineTxResult.DMA_TRANS_READ_FAILED,
@@ -142,7 +141,13 @@ def halted_locked(chan: PydmaChan, code: layout.ErrCode) -> None:
     head_failed = head is not None and (uncounted or head.tx_result.result != _NOERROR)
     failed = chan.hw_ring or (head if head_failed else None)
     culprit = failed.cookie if failed is not None else (chan.error_cookies[-1] if chan.error_cookies else None)
-    log.error("%s: channel halted on %s error in transaction %s", chan.name, code.name, culprit)
+    log.error(
+        "%s: channel halted on %s error in transaction %s",
+        chan.name,
+        code.name,
+        culprit,
+        extra={"pydma_tag": BUS_ERROR},
+    )
     if failed is not None and failed.tx_result.result == _NOERROR:
         failed.tx_result.result = _result(code)
     for desc in list(victims):
