@@ -36,6 +36,7 @@ MISSING_FENCE = "missing-fence"  # a transaction reads what an unfenced one befo
 DOUBLE_FREE = "descriptor-double-free"  # a provider freed a descriptor it had freed already
 SLEEP_IN_ATOMIC = "sleep-in-atomic"  # a sleeping call (a coroutine) made from a callback or IRQ handler
 NEVER_AWAITED = "never-awaited"  # a sleeping call made and never awaited: it did nothing
+FOREIGN_COOKIE = "foreign-cookie"  # a wait on a cookie its channel never assigned
 
 # what the driver logs as an error (its dev_err), tagged so that a test that provokes it can
 # say so (`provoking`, `provoke_for_test`): a bus error that halted a channel, a prep or

@@ -13,6 +13,10 @@ through `pydma.reports` too (`pydma.kcontext` files them):
 - a sleeping call made without `await` and never started: it did nothing
   (`never-awaited`, with the line that made it).
 
+- a `dma_sync_wait` on a cookie its channel never assigned (`foreign-cookie`): the kernel
+  answers DMA_COMPLETE at once, so the wait "succeeds" without anything done (a cookie of
+  another channel, or a stale one);
+
 And these provider bugs:
 
 - a completion callback that runs after `dmaengine_synchronize` (or `terminate_sync`)
@@ -78,4 +82,15 @@ def callback_invoking(desc: DmaAsyncTxDescriptor) -> None:
             reports.CALLBACK_AFTER_SYNC,
             f"{chan.name}: callback of cookie {desc.last_cookie} ({desc!r}) ran after dmaengine_synchronize "
             f"returned; it was submitted before the terminate (cookies up to {chan.synced_upto})",
+        )
+
+
+def sync_waiting(chan: DmaChan, cookie: int) -> None:
+    """A dma_sync_wait on `cookie` of `chan` starts."""
+    if enabled and (cookie < 1 or _after(cookie, chan.cookie)):
+        reports.reporter.report(
+            reports.FOREIGN_COOKIE,
+            f"dma_sync_wait on cookie {cookie} of {chan.name}, which that channel never assigned (its last is "
+            f"{chan.cookie}): the kernel says DMA_COMPLETE at once and nothing was waited for (a cookie of "
+            "another channel?)",
         )

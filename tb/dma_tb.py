@@ -21,7 +21,8 @@ interrupts (`tb.backend1`), and its struct device `tb.dev1`, which sees memory a
 is a wrong address on the other; `tb.fault_injector(1)` injects on its port. With one
 controller `tb.dma1`, `tb.dev1` and `tb.backend1` are None.
 
-Every test runs with the AXI protocol checkers, the DMA-API debug mode (`pydma.dma_debug`,
+Every test runs with the hang detector (`tb.watchdog`: a test that stops moving while work is
+held fails with a diagnosis, tb/watchdog.py), the AXI protocol checkers, the DMA-API debug mode (`pydma.dma_debug`,
 fed here with every beat the controller reads or writes) and strict mode (`pydma.strict`);
 `PYDMA_DMA_DEBUG=0` / `PYDMA_STRICT=0` turn the last two off. A test that provokes a report
 on purpose takes it with `tb.reports.take(kind)`; any report left fails the test at stop().
@@ -51,6 +52,7 @@ from tb.protocol import ProtocolWatch
 from tb.request_lines import RequestLinesDriver, RequestMonitor
 from tb.runner import CLK_PS, DMA1_OFFSET
 from tb.trace import DRIVER_FILE
+from tb.watchdog import Watchdog
 
 CLK_NS = CLK_PS // 1000
 MEM_BASE = 0x1000_0000
@@ -144,6 +146,8 @@ class DmaTb:
         else:
             dma_debug.disable()
         strict.enable() if os.environ.get("PYDMA_STRICT", "1") != "0" else strict.disable()
+        # the hang detector (tb/watchdog.py): runs from start() to stop()
+        self.watchdog = Watchdog(self)
         # the timeline trace (TRACE=1): the driver's events of every test of the run, dumped
         # at each stop() and when the simulation ends (a failed test never reaches stop())
         self.trace_dir = os.environ.get("PYDMA_TRACE_DIR")
@@ -205,9 +209,11 @@ class DmaTb:
             self.dma1 = await PydmaDevice.probe(self.dev1, self.backend1, "dma1", max_hw_desc=max_hw_desc)
         if self.dma_debug is not None:
             self.dma_debug.describe = self.descriptors_at if self.dual else self.dma.descriptors_at
+        self.watchdog.start()
         return self.dma
 
     async def stop(self) -> None:
+        self.watchdog.stop()
         if self.dma is not None:
             await self.dma.remove()
             self.dma = None

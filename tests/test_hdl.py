@@ -163,6 +163,13 @@ def test_hdl_idle_python(seed: int) -> None:
 
 
 @pytest.mark.parametrize("mem", MEMS)
+def test_hdl_watchdog(mem: str, seed: int) -> None:
+    """The hang detector against buggy clients (never issued, a peripheral that never asks,
+    a wait on a terminated cookie), leaving slow work and idle tests alone."""
+    run(HDL / "hdl_watchdog.py", params={"DATA_W": 64}, seed=seed, results_name="hdl_watchdog", mem=mem)
+
+
+@pytest.mark.parametrize("mem", MEMS)
 def test_hdl_debug(mem: str, seed: int) -> None:
     """Buggy clients and providers on purpose: DMA-API debug and strict-mode reports."""
     run(HDL / "hdl_debug.py", params={"DATA_W": 64}, seed=seed, results_name="hdl_debug", mem=mem)
