@@ -86,7 +86,7 @@ class DmaDebug:
     `MemView` report to it, the test environment feeds it the device's bus accesses."""
 
     def __init__(self, memory, reporter: reports.Reporter | None = None, bus_bytes: int | None = None) -> None:
-        self.memory = memory  # needs allocation_at(addr) -> (start, size) | None
+        self.memory = memory  # needs allocation_at, unallocated_at and contains (pydma.memory.DmaMemory)
         self.reporter = reporter or reports.reporter
         # the data bus's width in bytes: device accesses are judged per beat of it (None: each
         # access handed over is one beat)
@@ -235,8 +235,9 @@ class DmaDebug:
         found = self.memory.allocation_at(addr)
         if found is None:
             first = self._first_beat_end(addr, end)
-            if self.memory.contains(addr):
-                self._device_report(None, addr, first - addr, write, "memory that is not allocated (freed?)")
+            stretch = self.memory.unallocated_at(addr)
+            if stretch is not None:  # reported once per stretch between allocations
+                self._device_report(stretch[0], addr, first - addr, write, "memory that is not allocated (freed?)")
                 self.suppressed += self._beats(first, end)
             elif dev is not None:
                 self._foreign_address(addr, first - addr, write, dev)
@@ -318,17 +319,21 @@ class DmaDebug:
                 if other is dev or not hasattr(other, "to_bus"):
                     continue
                 if other.to_bus(m.addr) <= bus < other.to_bus(m.end):
+                    what = f"the dma_addr_t of a mapping for another device: {m}"
                     why = (
                         f"bus address 0x{bus:x} of {getattr(dev, 'name', dev)} is outside memory (it sees memory"
-                        f" at its own DMA offset); it is the dma_addr_t of a mapping for another device: {m}"
+                        f" at its own DMA offset); it is {what}"
                     )
-                    self._device_report(m.alloc, bus, length, write, why)
+                    self._device_report(m.alloc, bus, length, write, why, key=(dev, what))  # once per mapping
                     return
 
-    def _device_report(self, alloc: int | None, addr: int, length: int, write: bool, why: str) -> None:
-        """One report per allocation, direction and cause (a bad burst touches many beats)."""
+    def _device_report(
+        self, alloc: int | None, addr: int, length: int, write: bool, why: str, key: object = None
+    ) -> None:
+        """One report per allocation (or stretch of unallocated memory), direction and cause
+        (`key`, when the cause's text names the address: a bad burst touches many beats)."""
         op = "write" if write else "read"
-        key = (alloc if alloc is not None else addr, op, why)
+        key = (alloc if alloc is not None else addr, op, why if key is None else key)
         if key in self._reported:
             self.suppressed += 1
             return

@@ -216,6 +216,21 @@ def test_device_run_over_several_mappings(dev: Device) -> None:
     dev.memory.free(env)
 
 
+def test_device_run_into_freed_memory(dev: Device) -> None:
+    """Freed memory is reported once per stretch between allocations, beat by beat or merged."""
+    dbg = dma_debug.active
+    dbg.bus_bytes = 8
+    keep, gone = kmalloc(dev, 256), kmalloc(dev, 512)
+    addr = gone.addr
+    kfree(gone)
+    stretch = dev.memory.unallocated_at(addr + 100)
+    assert stretch is not None and stretch[0] <= addr and addr + 512 <= stretch[0] + stretch[1]
+    assert dev.memory.unallocated_at(keep.addr) is None
+    (msg,) = _both_ways(dbg, addr, addr + 512, write=True)
+    assert f"device write of [0x{addr:x}+0x8] outside any live mapping: memory that is not allocated" in msg, msg
+    kfree(keep)
+
+
 def test_device_run_wholly_mapped_is_cheap(dev: Device, monkeypatch: pytest.MonkeyPatch) -> None:
     """A long run the mappings cover is judged without looking at its beats."""
     dbg = dma_debug.active
