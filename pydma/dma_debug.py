@@ -13,7 +13,8 @@ descriptor:
   buffer the CPU filled stays readable, as its cache lines are clean);
 - the device touching memory outside any live mapping: memory that is not allocated (freed),
   `kmalloc` memory no live mapping covers, a mapping the CPU owns (synced for the CPU), or a
-  mapping of the other direction (a device write into DMA_TO_DEVICE memory);
+  mapping of the other direction (a device write into DMA_TO_DEVICE memory); judged per bus
+  beat, however the memory model hands the accesses over (beat by beat, or merged into runs);
 - `kfree` of a buffer that is still mapped, and mappings left at the end of a test.
 
 Memory the test environment allocates directly (guarded buffers, arenas) counts as
@@ -28,6 +29,7 @@ import sys
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from pydma import memory as _memory
 from pydma import reports
@@ -83,9 +85,12 @@ class DmaDebug:
     """The mapping tracker. One is active at a time (`enable`); `pydma.dma_mapping` and
     `MemView` report to it, the test environment feeds it the device's bus accesses."""
 
-    def __init__(self, memory, reporter: reports.Reporter | None = None) -> None:
-        self.memory = memory  # needs allocation_at(addr) -> (start, size) | None
+    def __init__(self, memory, reporter: reports.Reporter | None = None, bus_bytes: int | None = None) -> None:
+        self.memory = memory  # needs allocation_at, unallocated_at and contains (pydma.memory.DmaMemory)
         self.reporter = reporter or reports.reporter
+        # the data bus's width in bytes: device accesses are judged per beat of it (None: each
+        # access handed over is one beat)
+        self.bus_bytes = bus_bytes
         self.by_alloc: dict[int | None, list[Mapping]] = {}  # live mappings by allocation
         self.kmem: set[int] = set()  # kmalloc allocations: the device needs a mapping there
         self.unmapped: deque[tuple[int, str]] = deque(maxlen=256)  # (addr, where) for "double"
@@ -210,46 +215,85 @@ class DmaDebug:
                 )
 
     def device_access(self, addr: int, length: int, write: bool, dev: object = None) -> None:
-        """The device read (a whole beat) or wrote (strobed bytes) [addr, addr+length) of
-        memory (CPU addresses); `dev`, when known, is the struct device of the controller
-        that did it: a mapping made for another device does not cover its access."""
+        """The device read or wrote [addr, addr+length) of memory (CPU addresses), within one
+        allocation (or none): whole bus beats it read, or the strobed bytes it wrote, one beat
+        at a time (the Python memory model) or many beats merged into a run (the native model
+        logs them so); `dev`, when known, is the struct device of the controller that did it: a
+        mapping made for another device does not cover its access.
+
+        Judged per beat of `bus_bytes`, as the bus carried it: each beat read must overlap a
+        mapping that lets the device read (the controller reads the whole word holding a
+        buffer's first and last bytes), each byte written must lie in one that lets it write.
+        A run wholly covered costs a few checks whatever its length; one that is not is cut
+        where a mapping begins or ends into stretches whose beats all fare alike, and the first
+        beat of each stands for the stretch: reported as the beat-by-beat judgement would."""
         if write:
             self.device_writes += 1
         else:
             self.device_reads += 1
+        end = addr + length
         found = self.memory.allocation_at(addr)
         if found is None:
-            if self.memory.contains(addr):
-                self._device_report(None, addr, length, write, "memory that is not allocated (freed?)")
+            first = self._first_beat_end(addr, end)
+            stretch = self.memory.unallocated_at(addr)
+            if stretch is not None:  # reported once per stretch between allocations
+                self._device_report(stretch[0], addr, first - addr, write, "memory that is not allocated (freed?)")
+                self.suppressed += self._beats(first, end)
             elif dev is not None:
-                self._foreign_address(addr, length, write, dev)
+                self._foreign_address(addr, first - addr, write, dev)
             return
-        lst = self.by_alloc.get(found[0])
-        if not lst:
-            if found[0] in self.kmem:
-                self._device_report(found[0], addr, length, write, "kmalloc memory that no live mapping covers")
+        lst = self.by_alloc.get(found[0]) or []
+        if not lst and found[0] not in self.kmem:
+            return  # environment memory: coherent
+        beat = self.bus_bytes
+        if beat is None or addr % beat + length <= beat:  # one beat
+            self._judge_beat(found[0], addr, end, write, dev, lst)
             return
-        end = addr + length
         hits = [m for m in lst if m.addr < end and addr < m.end]
-        ok = _DEVICE_WRITES if write else _DEVICE_READS
-        good = [
-            m
-            for m in hits
-            if (dev is None or m.dev is dev) and (m.kind == "coherent" or (m.owner == "device" and m.direction in ok))
-        ]
+        good = [m for m in hits if _allows(m, write, dev)]
+        if _uncovered(addr, end, good, 1 if write else beat) is None:
+            return  # every byte written, or every beat read, is in a good mapping
+        # the beats holding a mapping's first or last byte, and the stretches between them
+        cuts = {addr, end}
+        for m in hits:
+            for edge in (m.addr, m.end):
+                down = edge - edge % beat
+                for cut in (down, down + beat) if down != edge else (edge,):
+                    if addr < cut < end:
+                        cuts.add(cut)
+        cuts = sorted(cuts)
+        for lo, hi in pairwise(cuts):
+            first = self._first_beat_end(lo, hi)
+            if self._judge_beat(found[0], lo, first, write, dev, hits):
+                self.suppressed += self._beats(first, hi)  # the same report, beat by beat
+
+    def _first_beat_end(self, addr: int, end: int) -> int:
+        beat = self.bus_bytes
+        return end if beat is None else min(end, addr - addr % beat + beat)
+
+    def _beats(self, lo: int, hi: int) -> int:
+        """How many beats of [lo, hi), which begins on a beat boundary."""
+        return 0 if self.bus_bytes is None or hi <= lo else -(-(hi - lo) // self.bus_bytes)
+
+    def _judge_beat(self, alloc: int, addr: int, end: int, write: bool, dev: object, hits: list[Mapping]) -> bool:
+        """One beat [addr, end) of allocation `alloc` (`hits`: the mappings there, or more):
+        report it if it is outside what a live mapping lets the device do; returns whether it
+        was (reported now, or once before)."""
+        hits = [m for m in hits if m.addr < end and addr < m.end]
+        good = [m for m in hits if _allows(m, write, dev)]
         bad = [m for m in hits if m not in good]
         if write:
             uncovered = _uncovered(addr, end, good)
             if uncovered is None:
-                return
+                return False
             culprit = next((m for m in bad if m.addr < uncovered[1] and uncovered[0] < m.end), None)
-            if culprit is None and found[0] not in self.kmem:
-                return  # the uncovered bytes are plain environment memory
         else:
-            if good or (not bad and found[0] not in self.kmem):
-                return
+            if good:
+                return False
             culprit = bad[0] if bad else None
         if culprit is None:
+            if alloc not in self.kmem:
+                return False  # the uncovered bytes are plain environment memory
             why = "kmalloc memory that no live mapping covers"
         elif dev is not None and culprit.dev is not dev:
             why = f"a mapping for another device, not for {getattr(dev, 'name', dev)}: {culprit}"
@@ -257,7 +301,8 @@ class DmaDebug:
             why = f"a mapping the CPU owns (synced for the CPU, not back for the device): {culprit}"
         else:
             why = f"a mapping of the other direction: {culprit}"
-        self._device_report(found[0], addr, length, write, why)
+        self._device_report(alloc, addr, end - addr, write, why)
+        return True
 
     def _foreign_address(self, addr: int, length: int, write: bool, dev) -> None:
         """`dev` touched an address outside memory: when its bus address is another
@@ -274,17 +319,21 @@ class DmaDebug:
                 if other is dev or not hasattr(other, "to_bus"):
                     continue
                 if other.to_bus(m.addr) <= bus < other.to_bus(m.end):
+                    what = f"the dma_addr_t of a mapping for another device: {m}"
                     why = (
                         f"bus address 0x{bus:x} of {getattr(dev, 'name', dev)} is outside memory (it sees memory"
-                        f" at its own DMA offset); it is the dma_addr_t of a mapping for another device: {m}"
+                        f" at its own DMA offset); it is {what}"
                     )
-                    self._device_report(m.alloc, bus, length, write, why)
+                    self._device_report(m.alloc, bus, length, write, why, key=(dev, what))  # once per mapping
                     return
 
-    def _device_report(self, alloc: int | None, addr: int, length: int, write: bool, why: str) -> None:
-        """One report per allocation, direction and cause (a bad burst touches many beats)."""
+    def _device_report(
+        self, alloc: int | None, addr: int, length: int, write: bool, why: str, key: object = None
+    ) -> None:
+        """One report per allocation (or stretch of unallocated memory), direction and cause
+        (`key`, when the cause's text names the address: a bad burst touches many beats)."""
         op = "write" if write else "read"
-        key = (alloc if alloc is not None else addr, op, why)
+        key = (alloc if alloc is not None else addr, op, why if key is None else key)
         if key in self._reported:
             self.suppressed += 1
             return
@@ -307,13 +356,22 @@ class DmaDebug:
         return len(left)
 
 
-def _uncovered(lo: int, hi: int, maps: list[Mapping]) -> tuple[int, int] | None:
-    """The first byte range of [lo, hi) no mapping in `maps` covers, or None."""
+def _allows(m: Mapping, write: bool, dev: object) -> bool:
+    """Whether mapping `m` lets `dev` (None: any device) read or write it now."""
+    if dev is not None and m.dev is not dev:
+        return False
+    return m.kind == "coherent" or (m.owner == "device" and m.direction in (_DEVICE_WRITES if write else _DEVICE_READS))
+
+
+def _uncovered(lo: int, hi: int, maps: list[Mapping], beat: int = 1) -> tuple[int, int] | None:
+    """The first byte range of [lo, hi) no mapping in `maps` covers, or None; with `beat`,
+    a mapping covers every beat-aligned beat it overlaps."""
     pos = lo
     for m in sorted(maps, key=lambda m: m.addr):
-        if m.addr > pos:
-            return pos, min(m.addr, hi)
-        pos = max(pos, m.end)
+        start = m.addr - m.addr % beat
+        if start > pos:
+            return pos, min(start, hi)
+        pos = max(pos, -(-m.end // beat) * beat)
         if pos >= hi:
             return None
     return (pos, hi) if pos < hi else None
@@ -322,10 +380,12 @@ def _uncovered(lo: int, hi: int, maps: list[Mapping]) -> tuple[int, int] | None:
 active: DmaDebug | None = None
 
 
-def enable(memory, reporter: reports.Reporter | None = None) -> DmaDebug:
-    """Start tracking (replacing any tracker before); CPU accesses through MemView report."""
+def enable(memory, reporter: reports.Reporter | None = None, bus_bytes: int | None = None) -> DmaDebug:
+    """Start tracking (replacing any tracker before); CPU accesses through MemView report.
+    `bus_bytes`: the width of the data bus the device accesses come over (None: each access
+    handed to `device_access` is one beat)."""
     global active
-    active = DmaDebug(memory, reporter)
+    active = DmaDebug(memory, reporter, bus_bytes)
     _memory.cpu_access_hook = active.cpu_access
     return active
 

@@ -39,6 +39,11 @@ class DmaMemory(Protocol):
     def allocation_at(self, addr: int) -> tuple[int, int] | None:
         """(start, size) of the allocation holding `addr`, or None."""
 
+    def unallocated_at(self, addr: int) -> tuple[int, int] | None:
+        """(start, size) of the unallocated stretch of this memory holding `addr` (from the
+        end of the allocation below, or the memory's start, to the next one, or the memory's
+        end), or None when `addr` is allocated or outside this memory."""
+
     def contains(self, addr: int) -> bool:
         """Whether `addr` is in this memory (allocated or not)."""
 

@@ -131,10 +131,11 @@ class DmaTb:
         self.reports.take()  # what an earlier test of this run left behind is not ours
         self.dma_debug = None
         if os.environ.get("PYDMA_DMA_DEBUG", "1") != "0":
-            self.dma_debug = dma_debug.enable(self.memory)
             # the debug mode sees every beat the controller reads and every strobed byte run it
-            # writes; a model that logs them hands them over before the debug mode judges them
-            # and before the driver's interrupt handler runs
+            # writes, judged beat by beat; a model that logs them (merged into runs of beats)
+            # hands them over before the debug mode judges them and before the driver's
+            # interrupt handler runs
+            self.dma_debug = dma_debug.enable(self.memory, bus_bytes=self.bus_bytes)
             if self.dual:  # each port's accesses judged for its own device
                 drain = self.model.watch_accesses(self._device_watch(self.dev), 0)
                 self.model.watch_accesses(self._device_watch(self.dev1), 1)

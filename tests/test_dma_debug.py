@@ -12,6 +12,7 @@ from pydma import (
     DMA_TO_DEVICE,
     Device,
     DmaDebugError,
+    MemView,
     dma_alloc_coherent,
     dma_debug,
     dma_map_sg,
@@ -148,6 +149,100 @@ def test_device_access_outside_live_mappings(dev: Device) -> None:
     _cpu, handle = dma_alloc_coherent(dev, 4096)
     dbg.device_access(handle, 64, write=True)
     assert reports.reporter.reports == []
+
+
+def _both_ways(dbg: dma_debug.DmaDebug, lo: int, hi: int, write: bool) -> list[str]:
+    """Hand the device access [lo, hi) over beat by beat (as the Python memory model does),
+    then as one run (as the native model's log merges it): the same reports either way, and
+    the same count of beats not reported again. Returns the messages."""
+    runs = []
+    for beats in (True, False):
+        dbg._reported.clear()
+        dbg.suppressed = 0
+        if beats:
+            for a in range(lo, hi, dbg.bus_bytes):
+                dbg.device_access(a, min(hi, a + dbg.bus_bytes) - a, write)
+        else:
+            dbg.device_access(lo, hi - lo, write)
+        runs.append(([r.message for r in reports.reporter.take(reports.DEVICE_ACCESS)], dbg.suppressed))
+    assert runs[0] == runs[1], runs
+    assert reports.reporter.reports == []
+    return runs[0][0]
+
+
+@pytest.mark.parametrize("mapped", [4096, 4096 + 5])
+def test_device_run_past_a_mapping_is_judged_per_beat(dev: Device, mapped: int) -> None:
+    """A read or write run that begins inside a mapping and goes on past its end: judged per
+    bus beat, as if the beats came one by one. A read beat that overlaps the mapping is fine
+    (the controller reads the whole word holding the buffer's last byte); a written byte
+    must be mapped."""
+    dbg = dma_debug.active
+    dbg.bus_bytes = 8
+    buf = kmalloc(dev, 8192)
+    addr = dma_map_single(dev, buf, mapped, DMA_TO_DEVICE)
+    (msg,) = _both_ways(dbg, addr, addr + 8192, write=False)
+    first_bad = -(-mapped // 8) * 8
+    assert f"device read of [0x{addr + first_bad:x}+0x8] outside any live mapping: kmalloc memory" in msg, msg
+    dma_unmap_single(dev, addr, mapped, DMA_TO_DEVICE)
+    addr = dma_map_single(dev, buf, mapped, DMA_FROM_DEVICE)
+    (msg,) = _both_ways(dbg, addr, addr + 8192, write=True)
+    first_bad = mapped // 8 * 8
+    assert f"device write of [0x{addr + first_bad:x}+0x8] outside any live mapping: kmalloc memory" in msg, msg
+    dma_unmap_single(dev, addr, mapped, DMA_FROM_DEVICE)
+
+
+def test_device_run_over_several_mappings(dev: Device) -> None:
+    """A run over mappings of both directions and unmapped bytes: each cause reported at its
+    first beat, as beat by beat; in environment memory the unmapped bytes between mappings are
+    fine, and a mapping of the wrong direction after them is still reported."""
+    dbg = dma_debug.active
+    dbg.bus_bytes = 16
+    buf = kmalloc(dev, 1024)
+    w = dma_map_single(dev, buf, 256, DMA_FROM_DEVICE)
+    r = dma_map_single(dev, buf.ptr(256, 256), 256, DMA_TO_DEVICE)
+    msgs = _both_ways(dbg, buf.addr, buf.addr + 1024, write=True)
+    assert len(msgs) == 2, msgs
+    assert f"[0x{buf.addr + 256:x}+0x10]" in msgs[0] and "other direction" in msgs[0], msgs
+    assert f"[0x{buf.addr + 512:x}+0x10]" in msgs[1] and "kmalloc memory" in msgs[1], msgs
+    dma_unmap_single(dev, w, 256, DMA_FROM_DEVICE)
+    dma_unmap_single(dev, r, 256, DMA_TO_DEVICE)
+    env = dev.memory.alloc(1024)  # the test environment's memory: coherent unless mapped
+    w = dma_map_single(dev, MemView(dev.memory, env, 100), 100, DMA_FROM_DEVICE)
+    r = dma_map_single(dev, MemView(dev.memory, env + 512, 256), 256, DMA_TO_DEVICE)
+    (msg,) = _both_ways(dbg, env, env + 1024, write=True)
+    assert f"device write of [0x{env + 512:x}+0x10]" in msg and "other direction" in msg, msg
+    dma_unmap_single(dev, w, 100, DMA_FROM_DEVICE)
+    dma_unmap_single(dev, r, 256, DMA_TO_DEVICE)
+    dev.memory.free(env)
+
+
+def test_device_run_into_freed_memory(dev: Device) -> None:
+    """Freed memory is reported once per stretch between allocations, beat by beat or merged."""
+    dbg = dma_debug.active
+    dbg.bus_bytes = 8
+    keep, gone = kmalloc(dev, 256), kmalloc(dev, 512)
+    addr = gone.addr
+    kfree(gone)
+    stretch = dev.memory.unallocated_at(addr + 100)
+    assert stretch is not None and stretch[0] <= addr and addr + 512 <= stretch[0] + stretch[1]
+    assert dev.memory.unallocated_at(keep.addr) is None
+    (msg,) = _both_ways(dbg, addr, addr + 512, write=True)
+    assert f"device write of [0x{addr:x}+0x8] outside any live mapping: memory that is not allocated" in msg, msg
+    kfree(keep)
+
+
+def test_device_run_wholly_mapped_is_cheap(dev: Device, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long run the mappings cover is judged without looking at its beats."""
+    dbg = dma_debug.active
+    dbg.bus_bytes = 8
+    judged = []
+    monkeypatch.setattr(dbg, "_judge_beat", lambda *a: judged.append(a))
+    buf = kmalloc(dev, 1 << 16)
+    addr = dma_map_single(dev, buf, 1 << 16, DMA_BIDIRECTIONAL)
+    dbg.device_access(addr, 1 << 16, write=False)
+    dbg.device_access(addr, 1 << 16, write=True)
+    assert judged == [] and reports.reporter.reports == []
+    dma_unmap_single(dev, addr, 1 << 16, DMA_BIDIRECTIONAL)
 
 
 def test_kfree_while_mapped_and_leaks(dev: Device) -> None:

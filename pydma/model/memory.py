@@ -80,6 +80,18 @@ class ModelMemory:
                 return start, self._sizes[start]
         return None
 
+    def unallocated_at(self, addr: int) -> tuple[int, int] | None:
+        if not self.contains(addr):
+            return None
+        i = bisect.bisect_right(self._starts, addr)
+        start = self.base
+        if i > 0:
+            start = self._starts[i - 1] + self._sizes[self._starts[i - 1]]
+            if addr < start:
+                return None  # allocated
+        end = self._starts[i] if i < len(self._starts) else self.base + self.size
+        return start, end - start
+
     def contains(self, addr: int) -> bool:
         return self.base <= addr < self.base + self.size
 

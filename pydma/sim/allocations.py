@@ -48,6 +48,18 @@ class AllocationTable:
                 return start, size
         return None
 
+    def unallocated_at(self, addr: int) -> tuple[int, int] | None:
+        if not self.contains(addr):
+            return None
+        i = bisect.bisect_right(self._starts, addr)
+        start = self.base
+        if i > 0:
+            start = self._starts[i - 1] + self._sizes[self._starts[i - 1]]
+            if addr < start:
+                return None  # allocated
+        end = self._starts[i] if i < len(self._starts) else self.base + self.size
+        return start, end - start
+
     def _within(self, addr: int, length: int) -> int:
         """The start of the one allocation holding [addr, addr+length), or ValueError."""
         found = self.allocation_at(addr)

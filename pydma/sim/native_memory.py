@@ -8,8 +8,9 @@ go into `space` (a cocotbext-axi AddressSpace) behind the slave's pass-through p
 
 The device's accesses are logged in C++ as merged byte runs, with the number of the AXI port
 that made them (a two-controller top has a port per controller); `drain_accesses()` hands
-them to the port's sink (the DMA-API debug mode, told which device it was). It runs before
-every change of the state they are judged against (allocations here, mappings in pydma.dma_debug) and at interrupts.
+them to the port's sink (the DMA-API debug mode, told which device it was, which judges each
+run beat by beat), split per allocation. It runs before every change of the state they are
+judged against (allocations here, mappings in pydma.dma_debug) and at interrupts.
 """
 
 from __future__ import annotations

@@ -49,9 +49,10 @@ class MemoryModel(ABC):
     @abstractmethod
     def watch_accesses(self, watch: AccessWatch, port: int = 0) -> Callable[[], None] | None:
         """Show `watch` every beat port `port`'s controller reads and every strobed byte run
-        it writes (behind fault injection), at CPU addresses. Returns the call that hands over
-        accesses logged but not shown yet, to be made before judging them (None: each is shown
-        as it happens)."""
+        it writes (behind fault injection), at CPU addresses: one at a time, or merged into
+        runs of adjacent beats (the watch judges them per beat of the data bus). Returns the
+        call that hands over accesses logged but not shown yet, to be made before judging them
+        (None: each is shown as it happens)."""
 
     @abstractmethod
     def map_peripheral(self, region: Region, address: int) -> None:
