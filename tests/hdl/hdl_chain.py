@@ -16,6 +16,7 @@ from pydma import (
     DmaTxState,
     dma_async_is_complete,
     dma_map_single,
+    reports,
     sg_init_table,
 )
 from pydma.cookie import DMA_MAX_COOKIE
@@ -296,6 +297,7 @@ async def test_prep_failure_when_descriptors_run_out(dut):
 async def test_bad_input(dut):
     """Invalid calls return None or raise a clear error and leave nothing queued or leaked."""
     tb = await started(dut)
+    tb.reports.provoke_for_test(reports.REFUSED)  # the driver's refusals are what this test asks for
     chan = memcpy_channel(DMA_MEMCPY_SG)
     arena = Arena(tb, 1 << 14)
     allocations = tb.memory.allocations()

@@ -50,6 +50,15 @@ def expect(tb: DmaTb, kind: str, *needles: str) -> list[reports.Report]:
     return got
 
 
+async def started_provoking(dut) -> DmaTb:
+    """A started testbench whose reports, and the bus errors they lead to, are this test's
+    own doing: logged at info (each is still taken and checked)."""
+    tb = await started(dut, stalls=0.0)
+    kinds = [getattr(reports, k) for k in dir(reports) if k.isupper() and isinstance(getattr(reports, k), str)]
+    tb.reports.provoke_for_test(*kinds)
+    return tb
+
+
 async def copy(chan, dst: int, src: int, length: int = SIZE):
     tx = chan.prep_dma_memcpy(dst, src, length, DMA_PREP_INTERRUPT)
     results = []
@@ -75,7 +84,7 @@ async def mapped_copy(tb: DmaTb, chan) -> tuple[int, int]:
 async def test_cpu_access_without_sync(dut):
     """A client that writes its source while the copy runs and reads the result without
     dma_sync_single_for_cpu: both raise at the client's line, naming the descriptor."""
-    tb = await started(dut, stalls=0.0)
+    tb = await started_provoking(dut)
     chan = memcpy_channel()
     src, dst = buffers(tb)
     s = dma_map_single(tb.dev, src, SIZE, DMA_TO_DEVICE)
@@ -106,7 +115,7 @@ async def test_cpu_access_without_sync(dut):
 async def test_device_reads_after_unmap(dut):
     """The classic: the client unmaps its source before the transfer ran. The device reads
     kmalloc memory that no live mapping covers; reported once, with the descriptor."""
-    tb = await started(dut, stalls=0.0)
+    tb = await started_provoking(dut)
     chan = memcpy_channel()
     src, dst = buffers(tb)
     s = dma_map_single(tb.dev, src, SIZE, DMA_TO_DEVICE)
@@ -133,7 +142,7 @@ async def test_device_reads_past_the_mapping(dut):
     Reported once per buffer, at the first bus beat outside the mapping (the beat holding the
     mapping's last byte is read whole, and that is fine), on both memory models: the native
     one logs the copy's reads merged into runs that begin inside the mapping."""
-    tb = await started(dut, stalls=0.0)
+    tb = await started_provoking(dut)
     chan = memcpy_channel()
     beat = tb.bus_bytes
     dst = kmalloc(tb.dev, BIG)
@@ -176,7 +185,7 @@ async def test_device_writes_past_the_mapping(dut):
     KiB and 5 bytes) are mapped, written whole by an 8 KiB copy. A written byte must be
     mapped: reported once per buffer at the first beat that writes outside the mapping (with
     the unaligned mapping, the beat holding its last byte), on both memory models."""
-    tb = await started(dut, stalls=0.0)
+    tb = await started_provoking(dut)
     chan = memcpy_channel()
     beat = tb.bus_bytes
     src = kmalloc(tb.dev, BIG)
@@ -216,7 +225,7 @@ async def test_device_writes_past_the_mapping(dut):
 async def test_device_writes_wrong_direction_and_freed_memory(dut):
     """A destination mapped DMA_TO_DEVICE, then one freed before the transfer: the device
     writes are reported; the freed one is also a bus error the driver reports."""
-    tb = await started(dut, stalls=0.0)
+    tb = await started_provoking(dut)
     chan = memcpy_channel()
     src, dst = buffers(tb)
     s = dma_map_single(tb.dev, src, SIZE, DMA_TO_DEVICE)
@@ -248,7 +257,7 @@ async def test_device_writes_wrong_direction_and_freed_memory(dut):
 
 @cocotb.test()
 async def test_unmap_mistakes_raise_at_the_call(dut):
-    tb = await started(dut, stalls=0.0)
+    tb = await started_provoking(dut)
     chan = memcpy_channel()
     s, d = await mapped_copy(tb, chan)
     with pytest.raises(DmaDebugError, match="different size"):
@@ -267,7 +276,7 @@ async def test_unmap_mistakes_raise_at_the_call(dut):
 @cocotb.test()
 async def test_leaked_mapping_fails_the_test(dut):
     """A mapping never unmapped: stop() fails the test and names where it was made."""
-    tb = await started(dut, stalls=0.0)
+    tb = await started_provoking(dut)
     chan = memcpy_channel()
     s, _forgotten = await mapped_copy(tb, chan)
     dma_unmap_single(tb.dev, s, SIZE, DMA_TO_DEVICE)  # the destination's mapping is not
@@ -368,7 +377,7 @@ async def three_copies(chan) -> list[int]:
 
 @cocotb.test()
 async def test_strict_reports_out_of_order_cookies(dut):
-    tb = await started(dut, stalls=0.0)
+    tb = await started_provoking(dut)
     prov, chan = await buggy_channel(tb, lifo=True)
     assert await three_copies(chan) == [2, 1, 0]
     got = expect(tb, reports.COOKIE_ORDER, "buggychan0", "completed after cookie 4")
@@ -384,7 +393,7 @@ async def test_strict_reports_out_of_order_cookies(dut):
 
 @cocotb.test()
 async def test_strict_reports_callback_after_synchronize(dut):
-    tb = await started(dut, stalls=0.0)
+    tb = await started_provoking(dut)
     prov, chan = await buggy_channel(tb, lazy=True)
     calls = []
     tx = chan.prep_dma_memcpy(0, 0, 64, DMA_PREP_INTERRUPT)
