@@ -28,6 +28,7 @@ import weakref
 from collections.abc import Callable, Coroutine, Generator, Iterator
 from typing import Any, Generic, TypeVar
 
+from pydma import jitter as _jitter
 from pydma import reports, strict
 from pydma.errors import DeadlockError, DmaApiMisuse
 from pydma.runtime import Runtime
@@ -276,6 +277,7 @@ class Tasklet:
     def __init__(self, name: str, func: Callable[[], None], runtime: Runtime) -> None:
         self.name = name
         self.func = func
+        self.runtime = runtime
         self.scheduled = False
         self.running = False
         self._wake = runtime.event()
@@ -292,6 +294,10 @@ class Tasklet:
     async def _run(self) -> None:
         while True:
             await self._wake.wait()
+            if _jitter.jitter is not None:  # a busy CPU runs it later (still scheduled meanwhile)
+                delay = _jitter.jitter.tasklet_ns()
+                if delay:
+                    await self.runtime.sleep_ns(delay)
             self._wake.clear()
             self.scheduled = False
             self.running = True

@@ -110,15 +110,16 @@ async def demo_sg_copy_and_reuse(dut):
                 b.view.write(o, rng.randbytes(n))
             dma_sync_sg_for_device(tb.dev, src_sg, len(src_sg), DMA_TO_DEVICE)
             dma_sync_sg_for_device(tb.dev, dst_sg, len(dst_sg), DMA_FROM_DEVICE)
-        callbacks = []
-        desc.callback = callbacks.append
+        callbacks, called = [], Event()
+        desc.callback = lambda param, cbs=callbacks, ev=called: (cbs.append(param), ev.set())
         desc.callback_param = run
         start = tb.cycles()
         cookie = desc.submit()
         chan.issue_pending()
         status = await with_timeout(chan.sync_wait(cookie), 10, "ms")
         cycles = tb.cycles() - start
-        await tb.idle_cycles(2)  # let the tasklet run the callback
+        # the callback runs in the tasklet, after the cookie completed (later on a busy machine)
+        await with_timeout(called.wait(), 100, "us")
         problems = []
         if status != DmaStatus.DMA_COMPLETE or chan.tx_status(cookie, DmaTxState()) != DmaStatus.DMA_COMPLETE:
             problems.append(f"status {status.name}")

@@ -39,7 +39,7 @@ import cocotb
 from cocotb.triggers import ClockCycles
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
-from pydma import channel_table, dma_debug, dmaengine, reports, strict
+from pydma import channel_table, dma_debug, dmaengine, jitter, reports, strict
 from pydma.dma_mapping import Device
 from pydma.drivers.pydma_dmac import PydmaDevice
 from pydma.sim.backend import CocotbBackend
@@ -147,6 +147,13 @@ class DmaTb:
         else:
             dma_debug.disable()
         strict.enable() if os.environ.get("PYDMA_STRICT", "1") != "0" else strict.disable()
+        # a loaded machine's interrupt and tasklet latencies (pydma/jitter.py; on in make test),
+        # drawn from the test's seed
+        if os.environ.get("PYDMA_JITTER", "0") == "1":
+            jitter.enable(random.Random(self.rng.getrandbits(64)))
+            self.log.info("jitter: interrupts and tasklets delayed at random, as on a loaded machine")
+        else:
+            jitter.disable()
         # the hang detector (tb/watchdog.py): runs from start() to stop()
         self.watchdog = Watchdog(self)
         # the timeline trace (TRACE=1): the driver's events of every test of the run, dumped

@@ -18,6 +18,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if seed is None:
         seed = int(os.environ.get("PYDMA_SEED", random.randrange(1, 2**31)))
     os.environ["PYDMA_SEED"] = str(seed)  # xdist workers inherit it
+    # PYDMA_JITTER=1 make test: a loaded machine's interrupt and tasklet latencies in every
+    # simulation (pydma/jitter.py); not on by default yet: tests that take a completed cookie
+    # for a run callback fail under it (docs/debug.md)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -170,6 +170,13 @@ def test_hdl_watchdog(mem: str, seed: int) -> None:
 
 
 @pytest.mark.parametrize("mem", MEMS)
+def test_hdl_jitter(mem: str, seed: int) -> None:
+    """The orderings a loaded machine exposes: complete before the callback, terminate right
+    after a completion (its callback never runs)."""
+    run(HDL / "hdl_jitter.py", params={"DATA_W": 64}, seed=seed, results_name="hdl_jitter", mem=mem)
+
+
+@pytest.mark.parametrize("mem", MEMS)
 def test_hdl_debug(mem: str, seed: int) -> None:
     """Buggy clients and providers on purpose: DMA-API debug and strict-mode reports."""
     run(HDL / "hdl_debug.py", params={"DATA_W": 64}, seed=seed, results_name="hdl_debug", mem=mem)

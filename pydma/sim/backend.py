@@ -12,9 +12,11 @@ from collections import deque
 
 import cocotb
 from cocotb.handle import LogicArrayObject
+from cocotb.triggers import Timer
 from cocotbext.axi import AxiLiteMaster
 from cocotbext.axi.constants import AxiResp
 
+from pydma import jitter
 from pydma.backend import DmaBackendCaps
 from pydma.errors import EIO, DmaError
 from pydma.hw import layout
@@ -102,5 +104,9 @@ class CocotbBackend:
     async def wait_irq(self, line: int) -> None:
         while not self.irq_asserted(line):
             await self.irq.value_change
+        if jitter.jitter is not None:  # a busy CPU takes the interrupt later
+            delay = round(jitter.jitter.irq_ns())
+            if delay > 0:
+                await Timer(delay, "ns")
         if self.on_irq is not None:
             self.on_irq()

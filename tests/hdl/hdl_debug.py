@@ -61,12 +61,12 @@ async def started_provoking(dut) -> DmaTb:
 
 async def copy(chan, dst: int, src: int, length: int = SIZE):
     tx = chan.prep_dma_memcpy(dst, src, length, DMA_PREP_INTERRUPT)
-    results = []
-    tx.callback_result = lambda _p, res: results.append(res.result)
+    results, called = [], Event()
+    tx.callback_result = lambda _p, res: (results.append(res.result), called.set())
     cookie = tx.submit()
     chan.issue_pending()
     status = await with_timeout(chan.sync_wait(cookie), 1, "ms")
-    await Timer(50, "ns")  # the callback runs in the tasklet
+    await with_timeout(called.wait(), 100, "us")  # the callback runs in the tasklet, after completion
     return status, results
 
 
