@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cocotbext.axi import AddressSpace, MemoryRegion
 
-from pydma.sim.allocations import AllocationTable, whole_lines
+from pydma.allocations import AllocationTable, whole_lines
 
 
 class AxiSimMemory(AllocationTable):

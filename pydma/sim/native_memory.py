@@ -22,7 +22,7 @@ from collections.abc import Callable
 from cocotbext.axi import AddressSpace
 from cocotbext.axi.buddy_allocator import BuddyAllocator
 
-from pydma.sim.allocations import AllocationTable, whole_lines
+from pydma.allocations import AllocationTable, whole_lines
 
 _u64, _int, _dbl = ctypes.c_uint64, ctypes.c_int, ctypes.c_double
 _SIGNATURES = {

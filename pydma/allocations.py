@@ -1,5 +1,6 @@
-"""The allocation table both memory models keep for CPU-side lookups: sorted starts and
-sizes of the live allocations, always whole bus lines."""
+"""The allocation table every memory keeps for CPU-side lookups (the simulations' Python and
+native memories, pydma/sim/, and the model's, pydma/model/memory.py): sorted starts and sizes
+of the live allocations, always whole bus lines."""
 
 from __future__ import annotations
 
