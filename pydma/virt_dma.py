@@ -8,9 +8,11 @@
 Every list operation happens with `vc.lock` held; callbacks run in the tasklet with the lock
 dropped, so a client may prep, submit and issue from its callback.
 
-For async_tx clients the tasklet also does what the kernel's async_tx providers (mv_xor,
-fsldma) do in their cleanup and virt-dma leaves to them: drop the descriptor's unmap
-reference before its callback, and submit its dependents after it (dma_run_dependencies).
+For async_tx clients this port also does what the kernel's async_tx providers (mv_xor,
+fsldma, ioat) do in their cleanup and virt-dma leaves to them: drop the descriptor's unmap
+reference as its cookie completes (before the cookie says so, so a client that sees
+DMA_COMPLETE may read its buffers), and, in the tasklet, submit its dependents after its
+callback (dma_run_dependencies).
 A terminated descriptor's unmap reference is dropped too, and its dependents are aborted
 (dma_abort_dependencies), so nothing waits for them.
 """
@@ -144,6 +146,10 @@ class VirtDmaChan(DmaChan):
     # -- completion --------------------------------------------------------------------------
     def vchan_cookie_complete(self, vd: VirtDmaDesc) -> None:
         self.lock.assert_held()
+        # the unmap reference goes before the cookie completes, as the async_tx providers'
+        # cleanup does (mv_xor, ioat): a client that sees DMA_COMPLETE (async_tx_quiesce) may
+        # read the buffers at once
+        dma_descriptor_unmap(vd)
         _cookie.dma_cookie_complete(vd)
         if tracer.enabled:
             tracer.phase(vd, "completed", result=vd.tx_result.result.name, residue=vd.tx_result.residue)
@@ -171,7 +177,6 @@ class VirtDmaChan(DmaChan):
             if tracer.enabled:
                 tracer.mark(self, "period callback", start, cookie=cyclic.cookie)
         for vd in done:
-            dma_descriptor_unmap(vd)
             if tracer.enabled:
                 tracer.phase(vd, "callback")
             dmaengine_desc_callback_invoke(vd, vd.tx_result)
