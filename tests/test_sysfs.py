@@ -8,7 +8,6 @@ paths that do not exist. On the controller model (no simulator) and on stub prov
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import re
 from types import SimpleNamespace
@@ -33,7 +32,6 @@ from pydma import (
     channel_table,
     dma_async_device_register,
     dma_async_device_unregister,
-    dma_debug,
     dma_devices,
     dma_map_sg,
     dma_release_channel,
@@ -48,7 +46,6 @@ from pydma import (
     kmalloc,
     sg_init_table,
     sg_set_buf,
-    strict,
     sysfs,
 )
 from pydma.async_tx import AsyncTxFlags, async_memcpy, async_xor, dma_wait_for_async_tx, init_async_submit
@@ -57,7 +54,7 @@ from pydma.drivers.pydma_dmac import pydma_filter
 from pydma.drivers.pydma_slave import PydmaRequest
 from pydma.model import ModelMemory, TxFifo, run
 from pydma.model.runtime import AsyncioRuntime
-from tb.model_env import Guarded, ModelEnv, started
+from tb.model_env import Guarded, started
 
 TX_ADDR = 0x0800_0000  # a peripheral's data register, outside memory
 
@@ -70,21 +67,9 @@ def counters(chan: DmaChan) -> tuple[int, int]:
     return sysfs.memcpy_count(chan), sysfs.bytes_transferred(chan)
 
 
-@contextlib.asynccontextmanager
-async def started_with(slave_map: list[DmaSlaveMap], **model_args):
+def started_with(slave_map: list[DmaSlaveMap], **model_args):
     """tb.model_env.started, with a board table for dma_request_chan and a second device."""
-    env = ModelEnv(second={}, **model_args)
-    try:
-        await env.start(slave_map=slave_map)
-        yield env
-    except BaseException:
-        env.close()
-        raise
-    else:
-        await env.stop()
-    finally:
-        dma_debug.disable()
-        strict.disable()
+    return started(second={}, probe={"slave_map": slave_map}, **model_args)
 
 
 # -- the counters ---------------------------------------------------------------------------------
