@@ -58,6 +58,8 @@ else
 endif
 
 # make test [SEED=n] [SHARD=k/N] [PYTEST_ARGS=...]: JUnit XML in build/reports/junit.xml;
+# interrupts and tasklets run after seeded random delays, as on a loaded machine
+# (PYDMA_JITTER=0 make test: without them; docs/debug.md);
 # SHARD=k/N runs the k-th of N deterministic parts (pytest-split), for a CI matrix
 SHARD_ARGS = $(if $(SHARD),--splits $(word 2,$(subst /, ,$(SHARD))) --group $(word 1,$(subst /, ,$(SHARD))))
 test: $(STAMP)

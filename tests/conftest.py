@@ -18,13 +18,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if seed is None:
         seed = int(os.environ.get("PYDMA_SEED", random.randrange(1, 2**31)))
     os.environ["PYDMA_SEED"] = str(seed)  # xdist workers inherit it
-    # PYDMA_JITTER=1 make test: a loaded machine's interrupt and tasklet latencies in every
-    # simulation (pydma/jitter.py); not on by default yet: tests that take a completed cookie
-    # for a run callback fail under it (docs/debug.md)
+    # a loaded machine's interrupt and tasklet latencies in every simulation, drawn from the
+    # seed (pydma/jitter.py, docs/debug.md); PYDMA_JITTER=0 make test runs without them
+    os.environ.setdefault("PYDMA_JITTER", "1")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"pydma seed: {os.environ['PYDMA_SEED']} (rerun with: make test SEED={os.environ['PYDMA_SEED']})"
+    jitter = "on" if os.environ["PYDMA_JITTER"] == "1" else "off"
+    return (
+        f"pydma seed: {os.environ['PYDMA_SEED']} (rerun with: make test SEED={os.environ['PYDMA_SEED']}); "
+        f"interrupt and tasklet jitter {jitter} (PYDMA_JITTER)"
+    )
 
 
 @pytest.fixture

@@ -734,7 +734,8 @@ def test_cyclic_periods_up_to_the_ring(periods: int, ok: bool) -> None:
 
 # -- DONE_CNT wrapping at 2**32 ---------------------------------------------------------------------
 def _fake_desc(lengths: list[int], hw_base: int, cyclic: bool = False):
-    desc = types.SimpleNamespace(hw=[types.SimpleNamespace(length=n) for n in lengths], hw_base=hw_base, cyclic=cyclic)
+    hw = [types.SimpleNamespace(length=n) for n in lengths]
+    desc = types.SimpleNamespace(hw=hw, hw_base=hw_base, cyclic=cyclic, total=sum(lengths))
     desc.remaining_from = types.MethodType(PydmaDesc.remaining_from, desc)
     return desc
 
@@ -750,6 +751,19 @@ def test_residue_across_the_done_cnt_wrap(base: int, done_so_far: int) -> None:
     chan = types.SimpleNamespace(regs=types.SimpleNamespace(peek_progress=lambda: (done, xferred)))
     got = PydmaDevice._residue_locked(None, chan, _fake_desc(lengths, base))
     assert got == sum(lengths[done_so_far:]) - xferred
+
+
+@pytest.mark.parametrize("laps", [0, 1, 7])
+@pytest.mark.parametrize(("done_in_lap", "xferred", "want"), [(0, 0, 0x400), (1, 0x40, 0x2C0), (3, 0x100, 0x400)])
+def test_cyclic_residue_is_a_ring_position(laps: int, done_in_lap: int, xferred: int, want: int) -> None:
+    """A ring of four 0x100 periods: the residue is buf_len - position, in (0, buf_len]. With
+    the lap's last period moved but not yet counted (XFERRED its whole length) the position
+    is the ring's start again: the residue is the whole ring, not 0 (ALSA's pointer callback
+    reads 0 < residue <= buffer; a late tasklet reads tx_status in that window)."""
+    done = laps * 4 + done_in_lap
+    chan = types.SimpleNamespace(regs=types.SimpleNamespace(peek_progress=lambda: (done, xferred)))
+    got = PydmaDevice._residue_locked(None, chan, _fake_desc([0x100] * 4, 0, cyclic=True))
+    assert got == want
 
 
 # -- cookies wrapping at 2**31 - 1 -------------------------------------------------------------------

@@ -6,7 +6,7 @@ slave-transfer set-up.
 """
 
 from tb.testenv.arena import Arena, Copy, layout, run_copies
-from tb.testenv.completion import run_to_completion, wait_complete
+from tb.testenv.completion import callbacks_ran, run_to_completion, wait_complete
 from tb.testenv.scatterlists import sg_at, sg_of, sg_over
 from tb.testenv.slave import LINE, PIPELINED, configure, slave_channel, started_for_slaves, stream, wait_paused
 from tb.testenv.started import memcpy_channel, stall_setting, started
@@ -16,6 +16,7 @@ __all__ = [
     "PIPELINED",
     "Arena",
     "Copy",
+    "callbacks_ran",
     "configure",
     "layout",
     "memcpy_channel",

@@ -29,3 +29,13 @@ async def wait_complete(chan: DmaChan, cookie: int, timeout_us: int = 50_000) ->
     """Issue pending work and wait for `cookie` (dma_sync_wait), which must be DMA_COMPLETE."""
     status = await with_timeout(chan.sync_wait(cookie), timeout_us, "us")
     assert status == DmaStatus.DMA_COMPLETE, status.name
+
+
+async def callbacks_ran(*chans: DmaChan) -> None:
+    """Wait until each channel's tasklet has run what is scheduled on it: the callbacks of its
+    completed cookies, and the frees of their descriptors. A cookie that reads DMA_COMPLETE
+    does not mean its callback ran: on a loaded machine (PYDMA_JITTER=1, on in make test) the
+    tasklet runs microseconds later. This is the tasklet_kill that dmaengine_synchronize
+    waits on, without its claim that nothing terminated runs afterwards."""
+    for chan in chans:
+        await chan.tasklet.kill()

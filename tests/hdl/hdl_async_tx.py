@@ -26,7 +26,7 @@ from pydma import (
 )
 from pydma.raid import pq_blocks, xor_blocks
 from pydma.raid6test import raid6test
-from tb.testenv import started, wait_paused
+from tb.testenv import callbacks_ran, started, wait_paused
 
 
 def _chan(*caps):
@@ -83,7 +83,7 @@ async def test_every_operation_through_the_driver(dut):
     irq = xor_chan.prep_dma_interrupt(0)
     irq.callback, irq.callback_param = called.append, "irq"
     await _done(xor_chan, irq)
-    await tb.idle_cycles(10)
+    await callbacks_ran(xor_chan)
     assert called == ["irq"]
     for b in (*srcs, x, p, q):
         b.check_guards()

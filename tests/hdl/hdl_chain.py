@@ -22,7 +22,7 @@ from pydma import (
 from pydma.cookie import DMA_MAX_COOKIE
 from pydma.errors import EPERM
 from pydma.hw import layout
-from tb.testenv import Arena, Copy, memcpy_channel, sg_over, started, wait_complete
+from tb.testenv import Arena, Copy, callbacks_ran, memcpy_channel, sg_over, started, wait_complete
 
 STATUS_OFF = layout.desc_field("STATUS").offset
 
@@ -58,7 +58,7 @@ async def test_sg_chains(dut):
         desc.callback_result = lambda p, r, results=results: results.append((p, r.result, r.residue))
         desc.callback_param = count
         await wait_complete(chan, desc.submit())
-        await ClockCycles(dut.clk, 2)
+        await callbacks_ran(chan)
         assert results == [(count, DMA_TRANS_NOERROR, 0)]
         arena.expect_sg(src_pieces, dst_pieces)
         arena.check([])
@@ -86,7 +86,7 @@ async def test_many_transactions(dut):
     assert cookies == list(range(cookies[0], cookies[0] + 1000)), "cookies must increase by one"
     chan.issue_pending()
     await wait_complete(chan, cookies[-1], 200_000)
-    await ClockCycles(dut.clk, 2)
+    await callbacks_ran(chan)
     assert order == list(range(1000)), "callbacks out of order"
     arena.check([])
     # the controller may still re-read the NEXT word of the descriptor it retired last
@@ -178,7 +178,7 @@ async def test_reuse(dut):
         stale = [h.phys for h in desc.hw if tb.memory.read(h.phys + STATUS_OFF, 8) != bytes(8)]
         assert not stale, f"run {run}: {len(stale)} of {len(desc.hw)} status words not cleared"
         await wait_complete(chan, cookie)
-        await ClockCycles(dut.clk, 2)
+        await callbacks_ran(chan)
         assert all(tb.memory.read(h.phys + STATUS_OFF, 4)[0] & 1 for h in desc.hw), "a status not written back"
         assert [h.phys for h in desc.hw] == hw_addrs, "reuse must not rebuild the chain"
         arena.expect_sg(src_pieces, dst_pieces)
@@ -284,7 +284,7 @@ async def test_prep_failure_when_descriptors_run_out(dut):
     cookie = first.submit()
     chan.issue_pending()
     await wait_complete(chan, cookie)
-    await ClockCycles(dut.clk, 2)  # tasklet frees the completed descriptor
+    await callbacks_ran(chan)  # the tasklet frees the completed descriptor
     assert chan.ring.in_use == 0
     again = chan.prep_dma_memcpy_sg(dst_sg, 10, src_sg, 10, 0)
     assert again is not None
@@ -347,7 +347,7 @@ async def test_bad_input(dut):
         assert "still on the hardware" in str(exc)
     assert chan.client_count == 1, "a refused release must leave the channel usable"
     await wait_complete(chan, cookie)
-    await ClockCycles(dut.clk, 2)
+    await callbacks_ran(chan)
     assert chan.ring.in_use == 0
 
     await chan.release()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import cocotb
 from cocotb.triggers import ClockCycles, Event, with_timeout
 
-from pydma import DMA_DEV_TO_MEM, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT, DmaStatus, DmaTxState
+from pydma import DMA_DEV_TO_MEM, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT, DmaStatus, DmaTxState, jitter
 from tb.peripherals import Pacing
 from tb.testenv import PIPELINED, Arena, Copy, configure, sg_of, slave_channel, started_for_slaves, wait_paused
 
@@ -42,9 +42,9 @@ async def test_cyclic_periods_pause_resume(dut):
     cookie = tx.submit()
     chan.issue_pending()
     paused_at = None
-    while len(calls) < 130:
+    while dev.transfers < 130 * PERIOD_ELEMS:
         await ClockCycles(dut.clk, 50)
-        if paused_at is None and len(calls) >= 50:
+        if paused_at is None and dev.transfers >= 50 * PERIOD_ELEMS:
             chan.pause()
             await wait_paused(tb, chan)
             paused_at = dev.transfers
@@ -65,9 +65,14 @@ async def test_cyclic_periods_pause_resume(dut):
     assert len(calls) == n_calls, "a period callback ran after terminate_sync"
     assert dev.transfers == moved, "the device was written after terminate_sync"
     periods_done = moved // PERIOD_ELEMS
-    # one callback per period: the interrupt path keeps up with a 64-cycle period
-    assert n_calls == periods_done, f"{n_calls} callbacks for {periods_done} periods"
-    assert all(0 < r <= ring.size for r in residues), "cyclic residue must stay within the ring"
+    if jitter.jitter is None:
+        # one callback per period: the interrupt path keeps up with a 64-cycle period
+        assert n_calls == periods_done, f"{n_calls} callbacks for {periods_done} periods"
+    else:
+        # a loaded CPU (PYDMA_JITTER) runs the tasklet late: the periods that elapsed
+        # meanwhile share one callback, as the kernel's vchan_cyclic_callback does
+        assert 0 < n_calls <= periods_done, f"{n_calls} callbacks for {periods_done} periods"
+    assert all(0 < r <= ring.size for r in residues), f"cyclic residue must stay within the ring: {residues}"
     ring.check_guards()
     tb.check_peripherals()  # order and value of every element, FIFO overflow
     await chan.release()

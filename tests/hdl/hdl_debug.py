@@ -31,7 +31,7 @@ from pydma.cookie import dma_cookie_init, dma_cookie_status
 from pydma.enums import DmaengineTxResult
 from pydma.virt_dma import VirtDmaChan, VirtDmaDesc
 from tb.dma_tb import DmaTb
-from tb.testenv import memcpy_channel, started
+from tb.testenv import callbacks_ran, memcpy_channel, started
 
 SIZE = 1000
 
@@ -246,7 +246,7 @@ async def test_device_writes_wrong_direction_and_freed_memory(dut):
     cookie = tx.submit()
     chan.issue_pending()
     assert await with_timeout(chan.sync_wait(cookie), 1, "ms") == DmaStatus.DMA_ERROR
-    await Timer(50, "ns")
+    await callbacks_ran(chan)
     assert results == [DmaengineTxResult.DMA_TRANS_WRITE_FAILED], results
     got = expect(tb, reports.DEVICE_ACCESS, "not allocated", f"[0x{gone.addr:x}+0x{tb.bus_bytes:x}]")
     assert len(got) == 1, got  # once for the freed stretch, on both memory models
@@ -402,7 +402,8 @@ async def test_strict_reports_callback_after_synchronize(dut):
     chan.issue_pending()
     assert await chan.terminate_sync() == 0
     # the client now frees what its callback uses: the callback must not run any more
-    await Timer(1, "us")
+    await Timer(1, "us")  # the buggy engine completes 200 ns after the issue
+    await callbacks_ran(chan)
     assert calls == ["late"], "the buggy provider was meant to call it"
     expect(tb, reports.CALLBACK_AFTER_SYNC, f"cookie {cookie}", "buggychan0")
     expect(tb, reports.DOUBLE_FREE, "buggychan0", "freed twice")  # terminate had freed it
@@ -415,6 +416,7 @@ async def test_strict_reports_callback_after_synchronize(dut):
     chan.issue_pending()
     assert await chan.terminate_sync() == 0
     await Timer(1, "us")
+    await callbacks_ran(chan)
     assert calls == [] and not tb.reports.reports
     await chan.release()
     prov.remove()

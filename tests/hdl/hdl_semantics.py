@@ -25,7 +25,7 @@ from pydma import (
 )
 from pydma.errors import ENODEV
 from pydma.kcontext import TASKLET, current_context
-from tb.testenv import Arena, Copy, started, wait_complete
+from tb.testenv import Arena, Copy, callbacks_ran, started, wait_complete
 
 
 def axi_activity(core) -> bool:
@@ -103,7 +103,7 @@ async def test_callbacks_resubmit_from_tasklet(dut):
     d.callback = bad_callback
     with tb.reports.provoking(reports.SLEEP_IN_ATOMIC):
         await with_timeout(chan.sync_wait(d.submit()), 1_000, "us")
-        await ClockCycles(dut.clk, 3)
+        await callbacks_ran(chan)
     assert refused and "chan.synchronize() (dmaengine_synchronize)" in refused[0] and "tasklet" in refused[0]
     assert len(tb.reports.take(reports.SLEEP_IN_ATOMIC)) == (1 if strict.enabled else 0)
     await chan.release()

@@ -454,7 +454,12 @@ class PydmaDevice(DmaDevice):
             k %= len(desc.hw)
         if k >= len(desc.hw):
             return 0
-        return desc.remaining_from(k) - xferred
+        residue = desc.remaining_from(k) - xferred
+        if desc.cyclic and residue == 0:
+            # the lap's last period has moved but is not counted yet: the position is the
+            # ring's start again, a whole ring ahead (ALSA reads 0 < residue <= buffer)
+            return desc.total
+        return residue
 
 
 def _checked(result: SumCheckResult) -> SumCheckResult:
