@@ -12,6 +12,8 @@ Split along its jobs, one module each; everything is imported from here
 - `capabilities`: `DmaCapMask` and the dma_cap_* helpers;
 - `descriptors`: `DmaAsyncTxDescriptor`, its result and tx state, submit, reuse, free, and
   the callback invocation;
+- `interleaved`: the interleaved (2D) template, its chunks and gaps, `DmaVec`, and the
+  reference model of what a template moves;
 - `slave`: `DmaSlaveConfig`, `DmaSlaveCaps`, dma_get_slave_caps;
 - `channel`: `DmaChan` and the client's calls on it;
 - `device`: `DmaDevice`, the memcpy-counting wrapper, the registered devices' list
@@ -49,6 +51,15 @@ from pydma.dmaengine.device import (
     dma_issue_pending_all,
     log,
 )
+from pydma.dmaengine.interleaved import (
+    DataChunk,
+    DmaInterleavedTemplate,
+    DmaVec,
+    dmaengine_get_dst_icg,
+    dmaengine_get_icg,
+    dmaengine_get_src_icg,
+    interleaved_chunks,
+)
 from pydma.dmaengine.request import (
     DmaFilter,
     DmaSlaveMap,
@@ -67,6 +78,8 @@ from pydma.dmaengine.wrappers import (
     dmaengine_pause,
     dmaengine_prep_dma_cyclic,
     dmaengine_prep_dma_memcpy,
+    dmaengine_prep_interleaved_dma,
+    dmaengine_prep_peripheral_dma_vec,
     dmaengine_prep_slave_sg,
     dmaengine_prep_slave_single,
     dmaengine_resume,

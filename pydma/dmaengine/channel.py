@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 from pydma import cookie as _cookie
 from pydma import strict
 from pydma.dma_mapping import Scatterlist
+from pydma.dmaengine.interleaved import DmaInterleavedTemplate, DmaVec
 from pydma.dmaengine.request import dma_release_channel
 from pydma.dmaengine.slave import DmaSlaveCaps, DmaSlaveConfig, dma_get_slave_caps
 from pydma.dmaengine.waits import _WAIT_HINT, dma_sync_wait
-from pydma.enums import DmaCtrlFlags, DmaStatus, DmaTransferDirection
+from pydma.enums import DmaCtrlFlags, DmaStatus, DmaTransactionType, DmaTransferDirection
 from pydma.errors import DmaApiMisuse, DmaError
 from pydma.kcontext import sleeping
 from pydma.trace import tracer
@@ -101,6 +102,23 @@ class DmaChan:
     ) -> DmaAsyncTxDescriptor | None:
         self._check_live("dmaengine_prep_dma_cyclic")
         return self.device.device_prep_dma_cyclic(self, buf_addr, buf_len, period_len, direction, DmaCtrlFlags(flags))
+
+    def prep_interleaved_dma(self, xt: DmaInterleavedTemplate, flags: int = 0) -> DmaAsyncTxDescriptor | None:
+        """dmaengine_prep_interleaved_dma: None, as the kernel returns, for DMA_PREP_REPEAT
+        on a device without the DMA_REPEAT capability, or a device without the op."""
+        self._check_live("dmaengine_prep_interleaved_dma")
+        flags = DmaCtrlFlags(flags)
+        if flags & DmaCtrlFlags.DMA_PREP_REPEAT and DmaTransactionType.DMA_REPEAT not in self.device.cap_mask:
+            return None
+        return self.device.device_prep_interleaved_dma(self, xt, flags)
+
+    def prep_peripheral_dma_vec(
+        self, vecs: list[DmaVec], nents: int, direction: DmaTransferDirection, flags: int = 0
+    ) -> DmaAsyncTxDescriptor | None:
+        """dmaengine_prep_peripheral_dma_vec: a slave transfer over (address, length)
+        vectors, without a scatterlist; None from a device without the op."""
+        self._check_live("dmaengine_prep_peripheral_dma_vec")
+        return self.device.device_prep_peripheral_dma_vec(self, vecs, nents, direction, DmaCtrlFlags(flags))
 
     def prep_dma_xor(self, dest: int, src: list[int], src_cnt: int, length: int, flags: int = 0):
         self._check_live("prep_dma_xor")

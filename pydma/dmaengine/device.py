@@ -88,6 +88,12 @@ class DmaDevice:
     def device_prep_dma_cyclic(self, chan, buf_addr, buf_len, period_len, direction, flags):
         return None
 
+    def device_prep_interleaved_dma(self, chan, xt, flags):
+        return None
+
+    def device_prep_peripheral_dma_vec(self, chan, vecs, nents, direction, flags):
+        return None
+
     def device_prep_dma_xor(self, chan, dest, src, src_cnt, length, flags):
         return None
 
@@ -159,6 +165,7 @@ _CAP_OPS = {
     DmaTransactionType.DMA_MEMCPY_SG: "device_prep_dma_memcpy_sg",
     DmaTransactionType.DMA_SLAVE: "device_prep_slave_sg",
     DmaTransactionType.DMA_CYCLIC: "device_prep_dma_cyclic",
+    DmaTransactionType.DMA_INTERLEAVE: "device_prep_interleaved_dma",
     DmaTransactionType.DMA_XOR: "device_prep_dma_xor",
     DmaTransactionType.DMA_XOR_VAL: "device_prep_dma_xor_val",
     DmaTransactionType.DMA_PQ: "device_prep_dma_pq",

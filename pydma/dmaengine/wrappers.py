@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pydma.dmaengine.channel import _TERMINATE_HINT, DmaChan
 from pydma.dmaengine.descriptors import DmaTxState
+from pydma.dmaengine.interleaved import DmaInterleavedTemplate, DmaVec
 from pydma.dmaengine.slave import DmaSlaveConfig
 from pydma.enums import DmaStatus
 from pydma.kcontext import sleeping
@@ -26,6 +27,14 @@ def dmaengine_prep_slave_single(chan: DmaChan, buf: int, length: int, direction,
 
 def dmaengine_prep_dma_cyclic(chan: DmaChan, buf_addr: int, buf_len: int, period_len: int, direction, flags=0):
     return chan.prep_dma_cyclic(buf_addr, buf_len, period_len, direction, flags)
+
+
+def dmaengine_prep_interleaved_dma(chan: DmaChan, xt: DmaInterleavedTemplate, flags: int = 0):
+    return chan.prep_interleaved_dma(xt, flags)
+
+
+def dmaengine_prep_peripheral_dma_vec(chan: DmaChan, vecs: list[DmaVec], nents: int, direction, flags: int = 0):
+    return chan.prep_peripheral_dma_vec(vecs, nents, direction, flags)
 
 
 def dma_async_issue_pending(chan: DmaChan) -> None:
