@@ -44,8 +44,8 @@ from pydma.dma_mapping import Device
 from pydma.drivers.pydma_dmac import PydmaDevice
 from pydma.sim.backend import CocotbBackend
 from pydma.trace import tracer
-from tb.fcov import hooks as fcov
 from tb.faults import FaultInjector, NativeFaultInjector
+from tb.fcov import hooks as fcov
 from tb.guarded import GuardedBuffer
 from tb.memory_models import is_dual, memory_model_for
 from tb.peripherals import Pacing, RxDevice, TxDevice
