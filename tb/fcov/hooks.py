@@ -28,7 +28,7 @@ from typing import Any
 from tb.fcov import model
 
 EXPORT_NAME = "fcov.yml"
-_state: dict[str, Any] = {"tb": None, "installed": False, "req_seen": 0, "line_dev": {}}
+_state: dict[str, Any] = {"tb": None, "installed": False, "req_seen": 0, "line_dev": {}, "orig": []}
 
 
 def enabled() -> bool:
@@ -202,7 +202,7 @@ def _wrap_prep(cls, meth: str, op: str) -> None:
                 _warn(f"{op}: {exc!r}")
         return desc
 
-    setattr(cls, meth, prep)
+    _replace(cls, meth, prep)
 
 
 def _wrap_slave(cls, meth: str, cyclic: bool) -> None:
@@ -218,7 +218,7 @@ def _wrap_slave(cls, meth: str, cyclic: bool) -> None:
                 _warn(f"{meth}: {exc!r}")
         return desc
 
-    setattr(cls, meth, prep)
+    _replace(cls, meth, prep)
 
 
 # -- terminate and pause points ---------------------------------------------------------------------
@@ -260,7 +260,7 @@ def _wrap_point(cls, meth: str, sample) -> None:
             _warn(f"{meth}: {exc!r}")
         return orig(self, chan, *args)
 
-    setattr(cls, meth, call)
+    _replace(cls, meth, call)
 
 
 # -- faults ------------------------------------------------------------------------------------------
@@ -298,7 +298,7 @@ def _wrap_halt() -> None:
             _warn(f"halt: {exc!r}")
         return orig(chan, code)
 
-    irq.halted_locked = halted_locked
+    _replace(irq, "halted_locked", halted_locked)
 
 
 # -- request lines -------------------------------------------------------------------------------------
@@ -329,14 +329,28 @@ def take_requests(tb) -> None:
 
 
 # -- installation ------------------------------------------------------------------------------------
+def _replace(owner: object, name: str, fn: object) -> None:
+    _state["orig"].append((owner, name, getattr(owner, name)))
+    setattr(owner, name, fn)
+
+
+def uninstall() -> None:
+    """Put the driver's entry points back (unit tests; a simulation keeps them to the end)."""
+    for owner, name, fn in reversed(_state["orig"]):
+        setattr(owner, name, fn)
+    atexit.unregister(export)
+    _state.update(orig=[], installed=False, tb=None)
+
+
 def _warn(text: str) -> None:
     import logging
 
     logging.getLogger("cocotb.tb.fcov").warning("functional coverage sample skipped: %s", text)
 
 
-def install(tb) -> None:
-    """Sample this DmaTb's run (once per process the driver's entry points are wrapped)."""
+def install(tb, at_exit: bool = True) -> None:
+    """Sample this DmaTb's run (once per process the driver's entry points are wrapped);
+    `at_exit`: export the database when the process ends, too."""
     _state["tb"] = tb
     _state["req_seen"] = 0
     _state["line_dev"] = {}
@@ -351,7 +365,8 @@ def install(tb) -> None:
     _wrap_point(PydmaDevice, "device_terminate_all", model.sample_terminate)
     _wrap_point(PydmaDevice, "device_pause", model.sample_pause)
     _wrap_halt()
-    atexit.register(export)
+    if at_exit:
+        atexit.register(export)
     _state["installed"] = True
 
 

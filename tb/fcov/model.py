@@ -58,7 +58,7 @@ KINDS = ("SLVERR", "DECERR", "malformed")
 CHANNELS = (0, 1, 2, 3)
 
 DIRECTIONS = ("to_dev", "from_dev")
-PERIPH_WIDTHS = (1, 2, 4, 8, 16)
+PERIPH_WIDTHS = (1, 2, 4, 8)  # the slave widths the driver offers (widths_mask: no 16-byte elements)
 MAXBURSTS = ("1", "2-8", "9-16", "17+")
 HANDSHAKES = ("four_phase", "pipelined")
 PACINGS = ("fixed_1", "fixed_slow", "random", "manual")
