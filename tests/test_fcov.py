@@ -96,9 +96,9 @@ def test_merge_adds_hits_across_runs(tmp_path) -> None:
 def test_unhit_bins_are_listed_with_their_reason(tmp_path) -> None:
     model.sample_terminate("idle")
     merged = export(tmp_path, "run.yml")
-    waivers = [("pydma.terminate.point", "halt*", "a reason given")]
+    waivers = [("pydma.terminate.point", "abort*", "a reason given")]
     text, figure = report.render(merged, 1, waivers)
-    assert "- pydma.terminate.point `halted` -- a reason given" in text
+    assert "- pydma.terminate.point `aborting` -- a reason given" in text
     assert "- pydma.terminate.point `cyclic` -- NOT EXPLAINED" in text
     assert "- pydma.terminate.point `idle`" not in text
     assert "| pydma.terminate.point | 1 | 8 | 12.5% |" in text
@@ -146,3 +146,14 @@ def test_prep_hook_samples_what_the_driver_prepared(seed: int) -> None:
     assert hits("pydma.xfer.op_width_stall")[("memcpy", 64, "stall")] == 1
     assert hits("pydma.terminate.point")["idle"] == 1
     assert sum(hits("pydma.xfer.op").values()) == 1
+
+
+def test_the_report_counts_the_current_models_bins(tmp_path) -> None:
+    model.sample_pause("idle")
+    merged = export(tmp_path, "run.yml")
+    merged["pydma.pause.point"]["gone"] = 3  # a bin of an older model
+    del merged["pydma.terminate.point"]  # an item no run wrote
+    fixed = report.conform(merged)
+    assert "gone" not in fixed["pydma.pause.point"] and fixed["pydma.pause.point"]["idle"] == 1
+    assert fixed["pydma.terminate.point"] == dict.fromkeys(model.TERMINATE_POINTS, 0)
+    assert report.totals(fixed)[1] == sum(item.size for item in model.items().values())

@@ -225,13 +225,14 @@ def _wrap_slave(cls, meth: str, cyclic: bool) -> None:
 def life_point(chan) -> str:
     """Where the channel's work stands: idle (nothing submitted or issued), submitted (not
     issued), before_data (on the hardware, nothing moved: fetching), mid_data, hw_done (the
-    hardware finished what it has; the interrupt not yet handled), paused, halted, cyclic."""
+    hardware finished what it has; the interrupt not yet handled), paused, aborting (halting
+    on an error, or an earlier abort not finished), cyclic."""
     from pydma.drivers.pydma_dmac.chan import ChanState
 
     if chan.paused:
         return "paused"
-    if chan.state is ChanState.HALTING:
-        return "halted"
+    if chan.state in (ChanState.HALTING, ChanState.ABORTING):
+        return "aborting"
     if chan.state is ChanState.CYCLIC:
         return "cyclic"
     on_hw = [d for d in chan.desc_issued if getattr(d, "on_hw", False)]

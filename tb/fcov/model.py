@@ -65,7 +65,7 @@ PACINGS = ("fixed_1", "fixed_slow", "random", "manual")
 REQ_KINDS = ("burst", "single")
 LASTS = ("lreq", "no_lreq")
 
-TERMINATE_POINTS = ("idle", "submitted", "before_data", "mid_data", "hw_done", "paused", "halted", "cyclic")
+TERMINATE_POINTS = ("idle", "submitted", "before_data", "mid_data", "hw_done", "paused", "aborting", "cyclic")
 PAUSE_POINTS = ("idle", "submitted", "before_data", "mid_data", "hw_done", "paused", "cyclic")
 
 CHUNK_BYTES = 4096  # the controller's arbitration granule (CHUNK_BYTES default)

@@ -161,7 +161,9 @@ async def test_peripheral_ends_packets(dut):
     chan = slave_channel()
     width, maxburst = min(4, tb.bus_bytes), 8
     rxd = tb.add_rx_device(3, width, maxburst, depth=32, pacing=Pacing.random(tb.rng), pipelined=PIPELINED)
-    lengths = [tb.rng.randint(1, 60) for _ in range(12)]
+    # one packet of whole bursts, so that its end comes with a burst request (LREQ with BREQ)
+    lengths = [tb.rng.randint(1, 60) for _ in range(11)] + [maxburst * tb.rng.randint(1, 7)]
+    tb.rng.shuffle(lengths)
     rxd.send_packets(lengths)  # before its first request: every request belongs to a packet
     configure(chan, DMA_DEV_TO_MEM, rxd.data_addr, width, maxburst, fc=True)
     first = 0
