@@ -194,11 +194,11 @@ async def one_shape(tb, chans: dict, op: str, src: str, dst: str, length: int, c
 
 
 async def _slave(tb, chan, op: str, align: str, length: int, cross: bool, places: list[Place]) -> None:
-    """A peripheral paced every cycle, of the widest element (up to 4 bytes) that divides the
+    """A peripheral paced every cycle, of the widest element (up to 8 bytes) that divides the
     length, on the memory range's side; a cyclic transfer is a ring of one period,
     terminated after its first period's callback."""
     to_dev, cyclic = op.endswith("tx"), op.startswith("cyclic")
-    width = next(w for w in (4, 2, 1) if w <= tb.bus_bytes and length % w == 0)
+    width = next(w for w in (8, 4, 2, 1) if w <= tb.bus_bytes and length % w == 0)
     mk = tb.add_tx_device if to_dev else tb.add_rx_device
     dev = mk(LINE, width, 16, depth=64, pacing=Pacing.fixed(1), pipelined=PIPELINED)
     buf = Place(tb, length, align, cross)
@@ -254,9 +254,13 @@ OPS = (
 )
 
 
-async def run_shapes(tb, short: bool = False, ops: tuple[str, ...] = OPS) -> int:
-    """Every shape of every op in `ops` the device offers, once; `short`: lengths near each
-    class's lower end (the Python memory, where every beat is Python). Returns the count."""
+async def run_shapes(
+    tb, short: bool = False, ops: tuple[str, ...] = OPS, part: tuple[int, int] = (0, 1), whole: tuple[str, ...] = ()
+) -> int:
+    """The shapes of every op in `ops` the device offers, once each: all of them for the ops
+    in `whole`, part k of n of them (every n-th, from the k-th) for the others; `short`:
+    lengths near each class's lower end (the Python memory, where every beat is Python).
+    Returns the count."""
     mem = dma_request_channel(DmaCapMask(DMA_MEMCPY, DMA_XOR, DMA_PQ, DMA_MEMSET))
     if mem is None:  # a device without the RAID operations: copies only
         mem = dma_request_channel(DmaCapMask(DMA_MEMCPY))
@@ -275,17 +279,19 @@ async def run_shapes(tb, short: bool = False, ops: tuple[str, ...] = OPS) -> int
     for op in ops:
         if chans[need[op]] is None:
             continue
-        for src, dst, cls in shapes(op):
-            length = pick_length(cls, tb.bus_bytes, tb.rng, short)
+        k, parts = (0, 1) if op in whole else part
+        for src, dst, cls in shapes(op)[k::parts]:
+            length = pick_length(cls, tb.bus_bytes, tb.rng, short or need[op] == "slave")
             if length is None:
                 continue
-            if need[op] == "slave":  # whole 4-byte elements (fewer cycles), in the same class
-                if cls in ("sub_burst", "multi_burst"):  # classes starting at a multiple of 4
-                    length -= length % 4
+            if need[op] == "slave":  # whole elements of up to 8 bytes (fewer cycles), in the same class
+                w = min(8, tb.bus_bytes)
+                if cls in ("sub_burst", "multi_burst"):  # classes starting at a multiple of w
+                    length -= length % w
                 elif cls == "cross_4k":
-                    length = min(length + (-length) % 4, PAGE)
+                    length = min(length + (-length) % w, PAGE)
                 elif cls == "multi_chunk":
-                    length += (-length) % 4
+                    length += (-length) % w
             await one_shape(tb, chans, op, src, dst, length, cls == "cross_4k")
             n += 1
     irq = chans["copy"].prep_dma_interrupt(0)
