@@ -10,6 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
+pytest.importorskip("cocotb_coverage")  # Python 3.11+ (requirements.lock)
+
 from pydma import DMA_FROM_DEVICE, DMA_PREP_INTERRUPT, DMA_TO_DEVICE, DmaStatus
 from pydma.model import run
 from tb.fcov import hooks, model, report

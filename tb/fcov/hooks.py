@@ -25,15 +25,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tb.fcov import model
+from tb.fcov import enabled, model
+
+__all__ = ["enabled", "export", "install", "stopped", "uninstall"]
 
 EXPORT_NAME = "fcov.yml"
 _state: dict[str, Any] = {"tb": None, "installed": False, "req_seen": 0, "line_dev": {}, "orig": []}
-
-
-def enabled() -> bool:
-    """Functional coverage is sampled under PYDMA_COVERAGE=1 (make coverage) or PYDMA_FCOV=1."""
-    return os.environ.get("PYDMA_COVERAGE", "0") == "1" or os.environ.get("PYDMA_FCOV", "0") == "1"
 
 
 def export(path: Path | None = None) -> Path:
