@@ -23,9 +23,14 @@ import atexit
 import functools
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tb.fcov import enabled, model
+
+if TYPE_CHECKING:
+    from pydma.drivers.pydma_dmac.chan import PydmaChan
+    from tb.dma_tb import DmaTb
+    from tb.peripherals import RxDevice, TxDevice
 
 __all__ = ["enabled", "export", "install", "stopped", "uninstall"]
 
@@ -219,7 +224,7 @@ def _wrap_slave(cls, meth: str, cyclic: bool) -> None:
 
 
 # -- terminate and pause points ---------------------------------------------------------------------
-def life_point(chan) -> str:
+def life_point(chan: PydmaChan) -> str:
     """Where the channel's work stands: idle (nothing submitted or issued), submitted (not
     issued), before_data (on the hardware, nothing moved: fetching), mid_data, hw_done (the
     hardware finished what it has; the interrupt not yet handled), paused, aborting (halting
@@ -300,13 +305,13 @@ def _wrap_halt() -> None:
 
 
 # -- request lines -------------------------------------------------------------------------------------
-def device_added(tb, dev) -> None:
+def device_added(tb: DmaTb, dev: TxDevice | RxDevice) -> None:
     """A peripheral joins a request line: the handshakes so far belong to the ones before it."""
     take_requests(tb)
     _state["line_dev"][dev.port.line] = dev
 
 
-def take_requests(tb) -> None:
+def take_requests(tb: DmaTb) -> None:
     """Sample the request-line handshakes since the last call, each for its line's device."""
     from tb.peripherals import TxDevice
 
@@ -346,7 +351,7 @@ def _warn(text: str) -> None:
     logging.getLogger("cocotb.tb.fcov").warning("functional coverage sample skipped: %s", text)
 
 
-def install(tb, at_exit: bool = True) -> None:
+def install(tb: DmaTb, at_exit: bool = True) -> None:
     """Sample this DmaTb's run (once per process the driver's entry points are wrapped);
     `at_exit`: export the database when the process ends, too."""
     _state["tb"] = tb
@@ -368,7 +373,7 @@ def install(tb, at_exit: bool = True) -> None:
     _state["installed"] = True
 
 
-def stopped(tb) -> None:
+def stopped(tb: DmaTb) -> None:
     """DmaTb.stop(): the last handshakes sampled, the database written."""
     if _state["tb"] is tb:
         take_requests(tb)

@@ -31,6 +31,7 @@ from pydma import (
 )
 from pydma.dma_mapping import Scatterlist
 from pydma.raid import pq_blocks, xor_blocks
+from tb.dma_tb import DmaTb
 from tb.peripherals import Pacing
 from tb.testenv.slave import LINE, PIPELINED, configure, slave_channel, stream
 
@@ -70,7 +71,7 @@ class Place:
     """A guarded buffer with room for one range of `length` at alignment `align`, crossing a
     4 KiB page when `cross` (and never otherwise, for lengths up to a page)."""
 
-    def __init__(self, tb, length: int, align: str, cross: bool, fill: bytes | None = None) -> None:
+    def __init__(self, tb: DmaTb, length: int, align: str, cross: bool, fill: bytes | None = None) -> None:
         b, rng = tb.bus_bytes, tb.rng
         self.buf = tb.alloc_guarded(length + 3 * PAGE, fill=fill)
         page = (self.buf.addr + PAGE) & ~(PAGE - 1)  # a page boundary, a page into the buffer
@@ -118,7 +119,7 @@ def _sg(entries: list[tuple[int, int]]) -> list[Scatterlist]:
     return [Scatterlist(dma_address=a, dma_length=n) for a, n in entries]
 
 
-async def one_shape(tb, chans: dict, op: str, src: str, dst: str, length: int, cross: bool) -> None:
+async def one_shape(tb: DmaTb, chans: dict, op: str, src: str, dst: str, length: int, cross: bool) -> None:
     """One transfer of `op` with its first source at `src`, its destination at `dst`."""
     rng = tb.rng
     what = f"{op} src {src} dst {dst} length {length}{' across a page' if cross else ''}"
@@ -193,7 +194,7 @@ async def one_shape(tb, chans: dict, op: str, src: str, dst: str, length: int, c
         p.free()
 
 
-async def _slave(tb, chan, op: str, align: str, length: int, cross: bool, places: list[Place]) -> None:
+async def _slave(tb: DmaTb, chan, op: str, align: str, length: int, cross: bool, places: list[Place]) -> None:
     """A peripheral paced every cycle, of the widest element (up to 8 bytes) that divides the
     length, on the memory range's side; a cyclic transfer is a ring of one period,
     terminated after its first period's callback."""
@@ -255,7 +256,11 @@ OPS = (
 
 
 async def run_shapes(
-    tb, short: bool = False, ops: tuple[str, ...] = OPS, part: tuple[int, int] = (0, 1), whole: tuple[str, ...] = ()
+    tb: DmaTb,
+    short: bool = False,
+    ops: tuple[str, ...] = OPS,
+    part: tuple[int, int] = (0, 1),
+    whole: tuple[str, ...] = (),
 ) -> int:
     """The shapes of every op in `ops` the device offers, once each: all of them for the ops
     in `whole`, part k of n of them (every n-th, from the k-th) for the others; `short`:
