@@ -44,6 +44,7 @@ from pydma.dma_mapping import Device
 from pydma.drivers.pydma_dmac import PydmaDevice
 from pydma.sim.backend import CocotbBackend
 from pydma.trace import tracer
+from tb import fcov
 from tb.faults import FaultInjector, NativeFaultInjector
 from tb.guarded import GuardedBuffer
 from tb.memory_models import is_dual, memory_model_for
@@ -156,6 +157,16 @@ class DmaTb:
             jitter.disable()
         # the hang detector (tb/watchdog.py): runs from start() to stop()
         self.watchdog = Watchdog(self)
+        # functional coverage (make coverage: tb/fcov), sampled at the driver's entry points
+        self.fcov = None
+        if fcov.enabled():
+            if fcov.available():
+                from tb.fcov import hooks
+
+                self.fcov = hooks
+                hooks.install(self)
+            else:
+                self.log.warning("functional coverage: cocotb-coverage is not installed (Python 3.11+): not sampled")
         # the timeline trace (TRACE=1): the driver's events of every test of the run, dumped
         # at each stop() and when the simulation ends (a failed test never reaches stop())
         self.trace_dir = os.environ.get("PYDMA_TRACE_DIR")
@@ -222,6 +233,8 @@ class DmaTb:
 
     async def stop(self) -> None:
         self.watchdog.stop()
+        if self.fcov:
+            self.fcov.stopped(self)
         if self.dma is not None:
             await self.dma.remove()
             self.dma = None
@@ -262,6 +275,8 @@ class DmaTb:
         )
         self.model.map_peripheral(dev, DEV_BASE + 0x1000 * len(self.devices))
         self.devices.append(dev)
+        if self.fcov:
+            self.fcov.device_added(self, dev)
         return dev
 
     def add_tx_device(self, line: int, width: int, maxburst: int, depth: int = 64, pacing=None, **kw) -> TxDevice:

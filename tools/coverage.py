@@ -20,6 +20,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from tb.fcov import report as fcov_report
+
 ROOT = Path(__file__).resolve().parents[1]
 RTL = ROOT / "rtl"
 BUILD = ROOT / "build" / "sim"
@@ -122,18 +124,24 @@ def report(files: list[Path]) -> tuple[str, float]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--min-line", type=float, default=0.0, help="fail below this line coverage (percent)")
+    ap.add_argument("--min-functional", type=float, default=0.0, help="fail below this functional coverage (%%)")
     args = ap.parse_args(argv)
     files = sorted(BUILD.glob("*_cov/runs/*/coverage.dat"))
     if not files:
         print("no coverage.dat under build/sim/*_cov/runs: run `make coverage`", file=sys.stderr)
         return 1
     text, line_pct = report(files)
+    fcov_text, fcov_pct = fcov_report.section()  # the functional coverage section (tb/fcov)
+    text += fcov_text
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(text)
     print(text)
     print(f"written to {REPORT.relative_to(ROOT)}")
     if line_pct < args.min_line:
         print(f"line coverage {line_pct:.1f}% is below {args.min_line}%", file=sys.stderr)
+        return 1
+    if args.min_functional and (fcov_pct or 0.0) < args.min_functional:
+        print(f"functional coverage {fcov_pct or 0.0:.1f}% is below {args.min_functional}%", file=sys.stderr)
         return 1
     return 0
 

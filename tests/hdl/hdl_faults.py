@@ -13,7 +13,7 @@ import cocotb
 from cocotb.triggers import Event, with_timeout
 from cocotbext.axi import AxiResp
 
-from pydma import DMA_MEMCPY, DMA_PREP_INTERRUPT, DmaCapMask, DmaStatus, dma_request_channel
+from pydma import DMA_MEMCPY, DMA_PREP_INTERRUPT, DmaCapMask, DmaStatus, dma_request_channel, reports
 from pydma.enums import DmaengineTxResult as R
 from pydma.hw import layout
 from tb.faults import Fault
@@ -322,4 +322,31 @@ async def test_work_issued_from_a_failed_callback_runs(dut):
     tb.log.info("failures counted ahead of the halt: %d of %d rounds", chan.stats["halts_ahead"], ROUNDS)
     assert chan.stats["halts_ahead"] > 0, "no round landed in the window: the sweep tests nothing"
     await chan.release()
+    await tb.stop()
+
+
+@cocotb.test()
+async def test_malformed_descriptor_on_every_channel(dut):
+    """A descriptor overwritten after prep (its LEN zeroed, as a stray CPU write would do):
+    whichever channel runs it refuses it with a descriptor error (ERR_CODE DESC); that
+    transaction reports DMA_TRANS_READ_FAILED, the one queued behind it DMA_TRANS_ABORTED,
+    nothing is written, and the channel works again."""
+    tb = await started(dut)
+    reports.reporter.provoke_for_test(reports.BUS_ERROR)  # the halts are this test's doing
+    chans = [dma_request_channel(DmaCapMask(DMA_MEMCPY)) for _ in range(tb.num_ch)]
+    assert all(chans)
+    length = layout.desc_field("LEN")
+    for chan in chans:
+        arena = Arena(tb, 2 * 4096)
+        victim = Tracked(chan, arena, Copy(5, 7, 1000))
+        behind = Tracked(chan, arena, Copy(2048, 2048, 500))
+        victim.tx.hw[0].view.write(length.offset, bytes(length.size))
+        chan.issue_pending()
+        assert await victim.wait() == R.DMA_TRANS_READ_FAILED, f"{chan.name}: {victim.results[0]}"
+        assert await behind.wait() == R.DMA_TRANS_ABORTED, f"{chan.name}: behind: {behind.results[0]}"
+        arena.check([victim.copy, behind.copy])  # nothing written
+        await check_recovers(chan, arena, Copy(100, 3000, 700))
+        arena.free()
+    for chan in chans:
+        await chan.release()
     await tb.stop()
