@@ -240,7 +240,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--only", nargs="+", metavar="ID", help="run only these mutations")
     ap.add_argument("--list", action="store_true", help="list the mutations and whether each applies")
     ap.add_argument("-j", "--jobs", type=int, default=1, help="mutants run at once (default 1)")
-    ap.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant before it counts as killed")
+    ap.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds per mutant before it counts as killed (default: 10 times the baseline's, at least 60)",
+    )
     ap.add_argument("--seed", type=int, default=1, help="the regression's seed (default 1; reproducible)")
     ap.add_argument("--min-killed", type=float, default=90.0, help="percent killed below which it fails")
     ap.add_argument("--report", type=Path, default=ROOT / "build/reports/mutation.md")
@@ -266,20 +271,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         mutations = [m for m in MUTATIONS if m.id in args.only]
     start = time.monotonic()
+    timeout = args.timeout
     if not args.no_baseline:
         base = make_scratch(ROOT, args.scratch / "baseline")
-        code, output, seconds = run_tests(base, DEFAULT_TESTS, args.timeout, args.seed)
+        code, output, seconds = run_tests(base, DEFAULT_TESTS, timeout or 600.0, args.seed)
         if code != 0:
             print(output[-4000:])
             print(f"mutate: the unmutated tree fails its regression subset (exit {code}); fix that first")
             return 2
-        print(f"mutate: baseline passes ({seconds:.1f} s); {len(mutations)} mutants, {args.jobs} at a time")
+        # a mutant that hangs a test (a callback that never comes, on the model's virtual
+        # clock) is stopped once it has taken far longer than the unmutated run
+        timeout = timeout or max(60.0, 10 * seconds)
+        print(
+            f"mutate: baseline passes ({seconds:.1f} s); {len(mutations)} mutants, {args.jobs} at a time, "
+            f"timeout {timeout:.0f} s"
+        )
+    timeout = timeout or 300.0
 
     def progress(o: Outcome, n: int, total: int) -> None:
         tail = f" ({o.killer})" if o.killer else ""
         print(f"[{n:3}/{total}] {o.mutation.id:36} {o.result}{tail} {o.seconds:.1f} s", flush=True)
 
-    outcomes = run_all(mutations, max(1, args.jobs), args.timeout, args.seed, args.scratch, progress)
+    outcomes = run_all(mutations, max(1, args.jobs), timeout, args.seed, args.scratch, progress)
     wall = time.monotonic() - start
     write_report(outcomes, args.report, wall, args.seed)
     counts = summary(outcomes)
