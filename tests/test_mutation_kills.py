@@ -11,17 +11,22 @@ import pytest
 
 from pydma import (
     DMA_FROM_DEVICE,
+    DMA_MEM_TO_DEV,
     DMA_MEMCPY,
     DMA_PREP_INTERRUPT,
+    DMA_SLAVE,
     DMA_TO_DEVICE,
     DmaCapMask,
+    DmaSlaveConfig,
     dma_request_channel,
 )
 from pydma import cookie as _cookie
 from pydma.dmaengine import DmaChanPercpu, DmaTxState
+from pydma.drivers.pydma_dmac import ChanState, pydma_filter
+from pydma.drivers.pydma_slave import PydmaRequest
 from pydma.enums import DmaStatus
-from pydma.errors import DmaApiMisuse
-from pydma.model import run
+from pydma.errors import EPERM, DmaApiMisuse
+from pydma.model import TxFifo, run
 from tb.model_env import Guarded, started
 
 
@@ -102,5 +107,140 @@ def test_tasklet_kill_waits_for_a_scheduled_tasklet() -> None:
         assert ran == ["ran"], "tasklet_kill returned before the scheduled tasklet ran"
         tasklet.stop()
         return ran
+
+    run(body())
+
+
+def test_terminate_frees_submitted_and_issued_work_not_yet_on_the_hardware(seed: int) -> None:
+    """terminate_all takes every list: work submitted but not issued, and work issued while the
+    channel was still aborting an earlier terminate (not handed to the hardware yet), is freed,
+    never run, its callback never called; the channel then runs new work alone."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started() as env:
+            chan = _memcpy_channel()
+            n = 64 * 1024
+            src = Guarded(env, n, DMA_TO_DEVICE, rng)
+            dsts = [Guarded(env, n, DMA_FROM_DEVICE, rng) for _ in range(4)]
+            called: list[str] = []
+
+            def prep(k: int):
+                tx = chan.prep_dma_memcpy(dsts[k].addr, src.addr, n, DMA_PREP_INTERRUPT)
+                tx.callback, tx.callback_param = called.append, "abcd"[k]
+                return tx
+
+            prep(0).submit()
+            chan.issue_pending()
+            await asyncio.sleep(2e-6)  # A runs
+            assert chan.terminate_async() == 0
+            assert chan.state is ChanState.ABORTING
+            prep(1).submit()
+            chan.issue_pending()  # B: issued, waits for the abort to end
+            prep(2).submit()  # C: submitted only
+            assert chan.terminate_async() == 0
+            await chan.synchronize()
+            d = prep(3)
+            assert await chan.sync_wait(d.submit()) == DmaStatus.DMA_COMPLETE
+            await asyncio.sleep(20e-6)
+            assert called == ["d"], f"callbacks run: {called} (only the copy issued after the terminates)"
+            got = [g.finish() for g in dsts]
+            assert got[3] == src.original
+            assert got[1] == dsts[1].original, "a copy issued before the terminate ran after it"
+            assert got[2] == dsts[2].original, "a copy submitted before the terminate ran after it"
+            src.finish()
+            await chan.release()
+
+    run(body())
+
+
+def test_a_period_pending_when_the_cyclic_transfer_is_terminated_has_no_callback(seed: int) -> None:
+    """A period interrupt that arrives just before terminate_all (its callback not run yet, the
+    tasklet only scheduled) must not call the terminated cyclic descriptor's callback: the
+    provider forgets vc->cyclic in the terminate (the 2017 stale-pointer crash)."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started() as env:
+            dev = env.model.attach_device(1, TxFifo(0x0800_0000, width=4, maxburst=8, depth=32, ns_per_element=20))
+            chan = dma_request_channel(DmaCapMask(DMA_SLAVE), pydma_filter, PydmaRequest(line=1))
+            assert chan.slave_config(DmaSlaveConfig(dst_addr=dev.addr, dst_addr_width=4, dst_maxburst=8)) == 0
+            period, periods = 128, 4
+            ring = Guarded(env, period * periods, DMA_TO_DEVICE, rng)
+            dev.expect(ring.original * 40)
+            tx = chan.prep_dma_cyclic(ring.addr, ring.size, period, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT)
+            calls: list[int] = []
+            tx.callback = lambda param: calls.append(1)
+            tx.submit()
+            chan.issue_pending()
+            while len(calls) < 3:
+                await asyncio.sleep(1e-6)
+            with chan.lock:  # a period elapsed: the interrupt handler's part, the tasklet not run yet
+                chan.vchan_cyclic_callback(tx)
+            n_calls = len(calls)
+            assert chan.terminate_async() == 0
+            await chan.synchronize()
+            await asyncio.sleep(5e-6)
+            assert len(calls) == n_calls, "the terminated cyclic descriptor's period callback ran"
+            ring.finish()
+            await chan.release()
+
+    run(body())
+
+
+def test_descriptor_reuse_rules(seed: int) -> None:
+    """DMA_CTRL_REUSE: refused by a provider without descriptor_reuse; dmaengine_desc_free
+    refuses a descriptor not marked for reuse; a reusable descriptor still held at release is
+    freed by free_chan_resources (which clears the flag first), so nothing leaks."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started() as env:
+            chan = _memcpy_channel()
+            src = Guarded(env, 512, DMA_TO_DEVICE, rng)
+            dst = Guarded(env, 512, DMA_FROM_DEVICE, rng)
+            plain = chan.prep_dma_memcpy(dst.addr, src.addr, 512, DMA_PREP_INTERRUPT)
+            assert plain.free() == EPERM, "dmaengine_desc_free of a descriptor not marked for reuse"
+            assert not plain.freed
+            chan.device.descriptor_reuse = False
+            try:
+                assert plain.set_reuse() == EPERM, "reuse on a provider without descriptor_reuse"
+                assert not plain.test_reuse()
+            finally:
+                chan.device.descriptor_reuse = True
+            assert plain.set_reuse() == 0
+            for _ in range(2):
+                assert await chan.sync_wait(plain.submit()) == DmaStatus.DMA_COMPLETE
+                await asyncio.sleep(0)
+            assert dst.finish() == src.finish()
+            ring = chan.ring
+            await chan.release()  # the reusable descriptor is still the client's: freed here
+            assert plain.freed and ring.in_use == 0
+
+    run(body())
+
+
+def test_release_right_after_terminate_async_synchronizes_first(seed: int) -> None:
+    """dma_release_channel calls dmaengine_synchronize before freeing the channel's resources:
+    released right after terminate_async (the abort still draining), it waits for the abort
+    instead of freeing descriptors the controller may still walk."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started() as env:
+            chan = _memcpy_channel()
+            n = 64 * 1024
+            src = Guarded(env, n, DMA_TO_DEVICE, rng)
+            dst = Guarded(env, n, DMA_FROM_DEVICE, rng)
+            tx = chan.prep_dma_memcpy(dst.addr, src.addr, n, DMA_PREP_INTERRUPT)
+            tx.submit()
+            chan.issue_pending()
+            await asyncio.sleep(2e-6)
+            assert chan.terminate_async() == 0
+            assert chan.state is ChanState.ABORTING
+            await chan.release()
+            assert chan.client_count == 0 and chan.state is ChanState.IDLE
+            src.finish()
+            dst.finish()
 
     run(body())

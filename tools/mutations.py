@@ -240,6 +240,10 @@ MUTATIONS: tuple[Mutation, ...] = (
         "        await self.tasklet.kill()\n",
         "",
         "vchan_synchronize without tasklet_kill: a callback may run after synchronize returned",
+        explained="equivalent in pydma: terminate_all itself takes everything the tasklet would run "
+        "(desc_completed and the cyclic pointer, under the lock), and a tasklet cannot be mid-run when "
+        "process context calls synchronize (one thread; a tasklet runs to completion). In C the tasklet "
+        "may be running on another CPU, which is what tasklet_kill waits for",
     ),
     M(
         "synchronize-leaks-terminated",
