@@ -19,9 +19,19 @@ from pydma import (
     DmaCapMask,
     DmaSlaveConfig,
     dma_request_channel,
+    reports,
 )
 from pydma import cookie as _cookie
-from pydma.dmaengine import DmaChanPercpu, DmaTxState
+from pydma.async_tx import (
+    AsyncTxFlags,
+    async_memcpy,
+    async_tx_issue_pending_all,
+    async_xor,
+    init_async_submit,
+)
+from pydma.channel_table import dmaengine_get, dmaengine_put
+from pydma.dma_mapping import kfree, kmalloc
+from pydma.dmaengine import DmaChanPercpu, DmaTxState, dmaengine_desc_callback_invoke
 from pydma.drivers.pydma_dmac import ChanState, pydma_filter
 from pydma.drivers.pydma_slave import PydmaRequest
 from pydma.enums import DmaStatus
@@ -242,5 +252,66 @@ def test_release_right_after_terminate_async_synchronizes_first(seed: int) -> No
             assert chan.client_count == 0 and chan.state is ChanState.IDLE
             src.finish()
             dst.finish()
+
+    run(body())
+
+
+def test_a_chain_switching_channels_completes_without_a_wait(seed: int) -> None:
+    """async_tx across a channel switch, waited for by its callback only (no dma_sync_wait,
+    which would issue pending work itself): the dependent that the switch's interrupt
+    descriptor submits must be issued by dma_run_dependencies too."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started(second={}, max_xor=0, max_pq=0, fill=False) as env:
+            dmaengine_get()
+            size = 4096
+            src, other, tmp = (kmalloc(env.dev, size, 64) for _ in range(3))
+            for p in (src, other, tmp):
+                p.write(0, rng.randbytes(size))
+            done: list[str] = []
+            submit = init_async_submit(None, AsyncTxFlags.ASYNC_TX_FENCE, None, None, None)
+            tx1 = await async_memcpy(tmp, src, 0, 0, size, submit)
+            flags = AsyncTxFlags.ASYNC_TX_XOR_DROP_DST | AsyncTxFlags.ASYNC_TX_ACK
+            init_async_submit(submit, flags, tx1, done.append, "xor")
+            tx2 = await async_xor(tmp, [tmp, other], 0, 2, size, submit)
+            assert tx2.chan.device is env.dma1, "the XOR runs on the other device (a channel switch)"
+            async_tx_issue_pending_all()
+            for _ in range(1000):
+                if done:
+                    break
+                await env.backend.runtime.sleep_ns(1000)
+            assert done == ["xor"], "the dependent on the other channel never ran (submitted, not issued)"
+            await dmaengine_put()
+            for p in (src, other, tmp):
+                kfree(p)
+
+    run(body())
+
+
+def test_strict_mode_reports_a_callback_run_after_synchronize(seed: int) -> None:
+    """The strict-mode check of the provider rule terminate_sync relies on: a callback of a
+    transaction submitted before the terminate, run after dmaengine_synchronize returned (as a
+    buggy provider would), is reported."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started() as env:
+            chan = _memcpy_channel()
+            n = 64 * 1024
+            src = Guarded(env, n, DMA_TO_DEVICE, rng)
+            dst = Guarded(env, n, DMA_FROM_DEVICE, rng)
+            tx = chan.prep_dma_memcpy(dst.addr, src.addr, n, DMA_PREP_INTERRUPT)
+            tx.callback = lambda param: None
+            tx.submit()
+            chan.issue_pending()
+            await asyncio.sleep(2e-6)
+            assert await chan.terminate_sync() == 0
+            with env.reports.provoking(reports.CALLBACK_AFTER_SYNC):
+                dmaengine_desc_callback_invoke(tx, None)  # the buggy provider's late callback
+            assert env.reports.take(reports.CALLBACK_AFTER_SYNC), "callback after synchronize not reported"
+            src.finish()
+            dst.finish()
+            await chan.release()
 
     run(body())
