@@ -13,10 +13,12 @@ from pydma import (
     DMA_FROM_DEVICE,
     DMA_MEM_TO_DEV,
     DMA_MEMCPY,
+    DMA_PREP_FENCE,
     DMA_PREP_INTERRUPT,
     DMA_SLAVE,
     DMA_TO_DEVICE,
     DmaCapMask,
+    DmaengineTxResult,
     DmaSlaveConfig,
     dma_request_channel,
     reports,
@@ -29,14 +31,17 @@ from pydma.async_tx import (
     async_xor,
     init_async_submit,
 )
+from pydma.backend import DmaBackendCaps
 from pydma.channel_table import dmaengine_get, dmaengine_put
 from pydma.dma_mapping import kfree, kmalloc
 from pydma.dmaengine import DmaChanPercpu, DmaTxState, dmaengine_desc_callback_invoke
 from pydma.drivers.pydma_dmac import ChanState, pydma_filter
+from pydma.drivers.pydma_dmac.hw_desc import OFF
 from pydma.drivers.pydma_slave import PydmaRequest
 from pydma.enums import DmaStatus
 from pydma.errors import EPERM, DmaApiMisuse
-from pydma.model import TxFifo, run
+from pydma.hw import layout
+from pydma.model import ModelBackend, TxFifo, run
 from tb.model_env import Guarded, started
 
 
@@ -312,6 +317,103 @@ def test_strict_mode_reports_a_callback_run_after_synchronize(seed: int) -> None
             assert env.reports.take(reports.CALLBACK_AFTER_SYNC), "callback after synchronize not reported"
             src.finish()
             dst.finish()
+            await chan.release()
+
+    run(body())
+
+
+class NoPeekBackend(ModelBackend):
+    """A backend that cannot read registers from atomic context (the simulator's Python
+    memory model): the driver's residue is segment granular, from the written-back status."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.caps = DmaBackendCaps.NONE
+
+
+def test_a_reused_transaction_starts_over(seed: int) -> None:
+    """DMA_CTRL_REUSE: a resubmitted transaction's written-back status words are zeroed and its
+    byte count reset, so its residue (segment granular here) is the whole length until it
+    runs, and each completion reports residue 0."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started(NoPeekBackend) as env:
+            chan = _memcpy_channel()
+            n = 3000
+            src = Guarded(env, n, DMA_TO_DEVICE, rng)
+            dst = Guarded(env, n, DMA_FROM_DEVICE, rng)
+            tx = chan.prep_dma_memcpy(dst.addr, src.addr, n, DMA_PREP_INTERRUPT)
+            assert tx.set_reuse() == 0
+            results = []
+            tx.callback_result = lambda param, result: results.append((result.result, result.residue))
+            for run_no in range(3):
+                cookie = tx.submit()
+                chan.issue_pending()
+                state = DmaTxState()
+                assert chan.tx_status(cookie, state) == DmaStatus.DMA_IN_PROGRESS
+                assert state.residue == n, f"run {run_no}: residue {state.residue} before the copy moved anything"
+                assert await chan.sync_wait(cookie) == DmaStatus.DMA_COMPLETE
+                await asyncio.sleep(0)
+            assert results == [(DmaengineTxResult.DMA_TRANS_NOERROR, 0)] * 3
+            assert dst.finish() == src.finish()
+            assert tx.free() == 0
+            await chan.release()
+
+    run(body())
+
+
+def test_the_descriptor_encoder_sets_ioc_and_fence_on_the_last_descriptor(seed: int) -> None:
+    """DMA_PREP_FENCE is written into the hardware descriptor (CTRL.FENCE on the last one),
+    and only when asked; the last descriptor interrupts (CTRL.IOC)."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started() as env:
+            chan = _memcpy_channel()
+            src = Guarded(env, 100, DMA_TO_DEVICE, rng)
+            dst = Guarded(env, 100, DMA_FROM_DEVICE, rng)
+
+            def ctrl(tx) -> int:
+                return int.from_bytes(tx.hw[-1].view.read(OFF["CTRL"], 4), "little")
+
+            fenced = chan.prep_dma_memcpy(dst.addr, src.addr, 100, DMA_PREP_INTERRUPT | DMA_PREP_FENCE)
+            plain = chan.prep_dma_memcpy(dst.addr, src.addr, 100, DMA_PREP_INTERRUPT)
+            assert ctrl(fenced) & layout.DescCtrl.FENCE, "DMA_PREP_FENCE not in the descriptor"
+            assert not ctrl(plain) & layout.DescCtrl.FENCE
+            assert ctrl(fenced) & ctrl(plain) & layout.DescCtrl.IOC
+            src.finish()
+            dst.finish()
+            await chan.release()
+
+    run(body())
+
+
+def test_work_with_another_setup_waits_for_the_running_chain(seed: int) -> None:
+    """A memcpy issued on a slave channel while its paced transmit runs is not appended to the
+    running chain (whose SLAVE_CFG and DEV_ADDR are the peripheral's): it starts once the
+    channel is idle, as a copy, and the peripheral gets only its own bytes."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started() as env:
+            uart = env.model.attach_device(3, TxFifo(0x0800_0000, width=4, maxburst=8, depth=16, ns_per_element=40))
+            chan = dma_request_channel(DmaCapMask(DMA_SLAVE), pydma_filter, PydmaRequest(line=3))
+            assert chan.slave_config(DmaSlaveConfig(dst_addr=uart.addr, dst_addr_width=4, dst_maxburst=8)) == 0
+            msg = Guarded(env, 4 * 200, DMA_TO_DEVICE, rng)
+            uart.expect(msg.original)
+            cookie = chan.prep_slave_single(msg.addr, msg.size, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT).submit()
+            chan.issue_pending()
+            await asyncio.sleep(1e-6)
+            assert chan.tx_status(cookie) == DmaStatus.DMA_IN_PROGRESS
+            src = Guarded(env, 512, DMA_TO_DEVICE, rng)
+            dst = Guarded(env, 512, DMA_FROM_DEVICE, rng)
+            copy = chan.prep_dma_memcpy(dst.addr, src.addr, 512, DMA_PREP_INTERRUPT)
+            assert await chan.sync_wait(copy.submit()) == DmaStatus.DMA_COMPLETE
+            assert chan.tx_status(cookie) == DmaStatus.DMA_COMPLETE
+            assert bytes(uart.received) == msg.original, "the peripheral got bytes of the copy"
+            assert dst.finish() == src.finish()
+            msg.finish()
             await chan.release()
 
     run(body())
