@@ -417,3 +417,33 @@ def test_work_with_another_setup_waits_for_the_running_chain(seed: int) -> None:
             await chan.release()
 
     run(body())
+
+
+def test_a_write_error_is_reported_as_a_write_failure(seed: int) -> None:
+    """A bus error on the destination completes the transaction with DMA_TRANS_WRITE_FAILED
+    (not READ_FAILED: a client retries or reports the side that failed), tx_status DMA_ERROR."""
+
+    async def body() -> None:
+        rng = random.Random(seed)
+        async with started() as env:
+            chan = _memcpy_channel()
+            src = Guarded(env, 3000, DMA_TO_DEVICE, rng)
+            dst = Guarded(env, 3000, DMA_FROM_DEVICE, rng)
+            env.model.inject_fault("write", dst.addr + 100, dst.addr + 101, once=True)
+            results = []
+            tx = chan.prep_dma_memcpy(dst.addr, src.addr, 3000, DMA_PREP_INTERRUPT)
+            tx.callback_result = lambda param, r: results.append(r.result)
+            with env.reports.provoking(reports.BUS_ERROR):
+                cookie = tx.submit()
+                assert await chan.sync_wait(cookie) == DmaStatus.DMA_ERROR
+                await asyncio.sleep(1e-6)
+            assert results == [DmaengineTxResult.DMA_TRANS_WRITE_FAILED]
+            src.finish()
+            dst.finish()
+            s2, d2 = Guarded(env, 64, DMA_TO_DEVICE, rng), Guarded(env, 64, DMA_FROM_DEVICE, rng)
+            t = chan.prep_dma_memcpy(d2.addr, s2.addr, 64, DMA_PREP_INTERRUPT)
+            assert await chan.sync_wait(t.submit()) == DmaStatus.DMA_COMPLETE
+            assert d2.finish() == s2.finish()
+            await chan.release()
+
+    run(body())
