@@ -447,3 +447,25 @@ def test_a_write_error_is_reported_as_a_write_failure(seed: int) -> None:
             await chan.release()
 
     run(body())
+
+
+def test_dma_pool_blocks_never_cross_the_boundary_and_a_double_free_is_refused() -> None:
+    """dma_pool_create(boundary): no block straddles a boundary, even when the block size does
+    not divide it and several boundaries fall inside one of the pool's pages."""
+    from pydma import Device
+    from pydma.dma_mapping import dma_pool_alloc, dma_pool_create, dma_pool_destroy, dma_pool_free
+    from pydma.model import ModelMemory
+
+    dev = Device("pool-test", ModelMemory())
+    size, boundary = layout.OPND_SIZE, 512
+    pool = dma_pool_create("opnd", dev, size, layout.OPND_ALIGN, boundary)
+    got = [dma_pool_alloc(pool) for _ in range(3 * boundary // size)]
+    for view, handle in got:
+        assert view is not None
+        assert handle // boundary == (handle + size - 1) // boundary, f"block 0x{handle:x}+{size} crosses a boundary"
+        assert handle % layout.OPND_ALIGN == 0
+    for view, handle in got:
+        dma_pool_free(pool, view, handle)
+    with pytest.raises(DmaApiMisuse, match="did not hand out"):
+        dma_pool_free(pool, *got[0])  # a double free
+    dma_pool_destroy(pool)

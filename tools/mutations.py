@@ -575,6 +575,9 @@ MUTATIONS: tuple[Mutation, ...] = (
         "            chan.hw_ring = None\n            chan.hw_tail = None\n"
         "            descs = chan.vchan_get_all_descriptors()",
         "terminate leaves the driver's queue of handed-over descriptors: later interrupts complete freed work",
+        explained="equivalent: hw_queue holds entries only of transactions on the hardware, and whenever there "
+        "is one the same terminate calls abort_locked, which clears hw_queue; a channel already aborting has "
+        "been handed nothing since its abort cleared it",
     ),
     M(
         "synchronize-no-abort-wait",
