@@ -281,6 +281,7 @@ def test_a_chain_switching_channels_completes_without_a_wait(seed: int) -> None:
             init_async_submit(submit, flags, tx1, done.append, "xor")
             tx2 = await async_xor(tmp, [tmp, other], 0, 2, size, submit)
             assert tx2.chan.device is env.dma1, "the XOR runs on the other device (a channel switch)"
+            assert tx1.test_ack(), "async_tx_submit acks the dependency once a dependent is attached"
             async_tx_issue_pending_all()
             for _ in range(1000):
                 if done:
@@ -469,3 +470,17 @@ def test_dma_pool_blocks_never_cross_the_boundary_and_a_double_free_is_refused()
     with pytest.raises(DmaApiMisuse, match="did not hand out"):
         dma_pool_free(pool, *got[0])  # a double free
     dma_pool_destroy(pool)
+
+
+def test_a_spinlock_taken_twice_is_a_deadlock() -> None:
+    """spin_lock on a lock already held (a provider invoking a callback with its lock held, the
+    callback resubmitting: the PL08x deadlock) raises instead of going on."""
+    from pydma.kcontext import DeadlockError, SpinLock
+
+    lock = SpinLock("chan.lock")
+    with lock:
+        lock.assert_held()
+        with pytest.raises(DeadlockError, match="already held"), lock:
+            pass
+    with pytest.raises(DmaApiMisuse, match="must be held"):
+        lock.assert_held()

@@ -710,8 +710,6 @@ MUTATIONS: tuple[Mutation, ...] = (
         "    if dep is not None and tx_type in dep.chan.device.cap_mask:\n        return dep.chan\n",
         "",
         "async_tx_find_channel ignores the dependency's channel: needless channel switches",
-        explained="the chain stays correct (a switch through an interrupt descriptor orders it): only a "
-        "performance difference, and the regression checks results, not which channel ran them",
     ),
     M(
         "async-tx-ack-dependency-skipped",
