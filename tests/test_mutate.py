@@ -78,6 +78,8 @@ def test_classify_timeouts_and_collection_errors() -> None:
     assert mutate.classify(m, None, "")[0] == mutate.TIMEOUT
     assert mutate.classify(m, 2, "ERROR tests/test_x.py - ImportError\n") == (mutate.KILLED, "tests/test_x.py")
     assert mutate.classify(m, 5, "no tests ran")[0] == mutate.ERROR
+    out = "FAILED tests/t.py::test_x[a b-c] - AssertionError: no\n"
+    assert mutate.classify(m, 1, out) == (mutate.KILLED, "tests/t.py::test_x[a b-c]")
 
 
 def test_report_counts(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ from tools.mutations import DEFAULT_TESTS, MUTATIONS, Mutation
 
 ROOT = Path(__file__).resolve().parent.parent
 KILLED, TIMEOUT, SURVIVED, EXPLAINED, ERROR = "killed", "timeout", "survived", "survived (explained)", "error"
-_FAILED = re.compile(r"^(FAILED|ERROR) (\S+)", re.M)
+_FAILED = re.compile(r"^(FAILED|ERROR) (.+?)(?: - .*)?$", re.M)  # a node id may hold spaces
 
 
 class MutationError(ValueError):
