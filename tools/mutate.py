@@ -36,7 +36,9 @@ from tools.mutations import DEFAULT_TESTS, MUTATIONS, Mutation
 
 ROOT = Path(__file__).resolve().parent.parent
 KILLED, TIMEOUT, SURVIVED, EXPLAINED, ERROR = "killed", "timeout", "survived", "survived (explained)", "error"
-_FAILED = re.compile(r"^(FAILED|ERROR) (.+?)(?: - .*)?$", re.M)  # a node id may hold spaces
+# pytest's short summary: "FAILED <node id> - <message>" (a node id may hold spaces), and
+# "ERROR <file>" for a collection error; not a captured log line ("ERROR    logger:...")
+_FAILED = re.compile(r"^(FAILED|ERROR) (\S+\.py(?:::.+?)?)(?: - .*)?$", re.M)
 
 
 class MutationError(ValueError):
@@ -161,28 +163,33 @@ def run_one(mutation: Mutation, work: Path, timeout: float, seed: int | None) ->
     return Outcome(mutation, result, killer, seconds)
 
 
+def subset(mutation: Mutation) -> tuple[str, ...]:
+    """The pytest arguments a mutant is run with."""
+    return tuple(mutation.tests or DEFAULT_TESTS)
+
+
 def run_all(
     mutations: Sequence[Mutation],
-    jobs: int,
-    timeout: float,
+    workers: Sequence[Path],
+    timeouts: dict[tuple[str, ...], float],
     seed: int | None,
-    scratch: Path,
     progress: Callable[[Outcome, int, int], None] | None = None,
 ) -> list[Outcome]:
-    """Every mutant over `jobs` scratch copies; outcomes in the list's order."""
-    workers: queue.Queue[Path] = queue.Queue()
-    for k in range(jobs):
-        workers.put(make_scratch(ROOT, scratch / f"w{k}"))
+    """Every mutant over the scratch trees `workers` (one mutant at a time in each), with
+    the timeout of its subset; outcomes in the list's order."""
+    free: queue.Queue[Path] = queue.Queue()
+    for w in workers:
+        free.put(w)
     done: list[Outcome] = []
 
     def task(m: Mutation) -> Outcome:
-        work = workers.get()
+        work = free.get()
         try:
-            return run_one(m, work, timeout, seed)
+            return run_one(m, work, timeouts[subset(m)], seed)
         finally:
-            workers.put(work)
+            free.put(work)
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(workers)) as pool:
         futures = [pool.submit(task, m) for m in mutations]
         for fut in concurrent.futures.as_completed(futures):
             outcome = fut.result()
@@ -250,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--min-killed", type=float, default=90.0, help="percent killed below which it fails")
     ap.add_argument("--report", type=Path, default=ROOT / "build/reports/mutation.md")
     ap.add_argument("--scratch", type=Path, default=ROOT / "build/mutate")
-    ap.add_argument("--no-baseline", action="store_true", help="skip the unmutated run of the default subset")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the unmutated run of each subset")
     args = ap.parse_args(argv)
 
     problems = check_all()
@@ -271,28 +278,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         mutations = [m for m in MUTATIONS if m.id in args.only]
     start = time.monotonic()
-    timeout = args.timeout
+    workers = [make_scratch(ROOT, args.scratch / f"w{k}") for k in range(max(1, args.jobs))]
+    subsets = list(dict.fromkeys(subset(m) for m in mutations))
+    timeouts = dict.fromkeys(subsets, args.timeout or 300.0)
     if not args.no_baseline:
-        base = make_scratch(ROOT, args.scratch / "baseline")
-        code, output, seconds = run_tests(base, DEFAULT_TESTS, timeout or 600.0, args.seed)
-        if code != 0:
-            print(output[-4000:])
-            print(f"mutate: the unmutated tree fails its regression subset (exit {code}); fix that first")
-            return 2
-        # a mutant that hangs a test (a callback that never comes, on the model's virtual
-        # clock) is stopped once it has taken far longer than the unmutated run
-        timeout = timeout or max(60.0, 10 * seconds)
-        print(
-            f"mutate: baseline passes ({seconds:.1f} s); {len(mutations)} mutants, {args.jobs} at a time, "
-            f"timeout {timeout:.0f} s"
-        )
-    timeout = timeout or 300.0
+        # each subset the mutants use passes on the unmutated tree (else a failure would
+        # "kill" every mutant), in the first scratch tree: a simulation subset builds its
+        # model there once. A mutant that hangs a test (a callback that never comes, on the
+        # model's virtual clock) is stopped once it has taken far longer than the baseline.
+        for sub in subsets:
+            code, output, seconds = run_tests(workers[0], sub, args.timeout or 1800.0, args.seed)
+            if code != 0:
+                print(output[-4000:])
+                print(f"mutate: the unmutated tree fails {' '.join(sub)} (exit {code}); fix that first")
+                return 2
+            timeouts[sub] = args.timeout or max(60.0, 10 * seconds)
+            print(f"mutate: baseline {' '.join(sub)[:60]}... passes ({seconds:.1f} s); timeout {timeouts[sub]:.0f} s")
+    print(f"mutate: {len(mutations)} mutants, {len(workers)} at a time")
 
     def progress(o: Outcome, n: int, total: int) -> None:
         tail = f" ({o.killer})" if o.killer else ""
         print(f"[{n:3}/{total}] {o.mutation.id:36} {o.result}{tail} {o.seconds:.1f} s", flush=True)
 
-    outcomes = run_all(mutations, max(1, args.jobs), timeout, args.seed, args.scratch, progress)
+    outcomes = run_all(mutations, workers, timeouts, args.seed, progress)
     wall = time.monotonic() - start
     write_report(outcomes, args.report, wall, args.seed)
     counts = summary(outcomes)

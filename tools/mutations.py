@@ -36,6 +36,15 @@ DEFAULT_TESTS: tuple[str, ...] = (
 )
 
 
+# simulations on native memory (one Verilator build per scratch tree, then seconds each):
+# for the cocotb backend, which the model-backend tests above never run
+SIM_TESTS: tuple[str, ...] = (
+    "tests/test_hdl.py",
+    "-k",
+    "hdl_semantics-64-nostall-native or hdl_memcpy-64-nostall-native or hdl_slave-64-nostall-native",
+)
+
+
 @dataclass(frozen=True)
 class Mutation:
     id: str
@@ -702,6 +711,30 @@ MUTATIONS: tuple[Mutation, ...] = (
         "        while self.scheduled or self.running:\n            await self._idle.wait()",
         "        while self.running:\n            await self._idle.wait()",
         "tasklet_kill does not wait for a scheduled (not yet running) tasklet",
+    ),
+    # -- the cocotb backend (simulation only) ----------------------------------------------------
+    M(
+        "sim-readl-no-flush",
+        "pydma/sim/backend.py",
+        "        self.reads += 1\n        await self.flush()\n",
+        "        self.reads += 1\n",
+        "a register read that does not wait for the posted writes before it (no read-back barrier): the "
+        "driver may read STATUS before its own CTRL write reached the controller",
+        tests=SIM_TESTS,
+        explained="out of the bench's reach: no read in these modules overtakes a posted write (cocotbext-axi "
+        "starts each write's task before the read's, and the controller's AXI-Lite slave takes the write in "
+        "the same cycles), so the missing barrier never shows; catching it needs a bus model that holds "
+        "writes back",
+    ),
+    M(
+        "sim-irq-line-unchecked",
+        "pydma/sim/backend.py",
+        "        while not self.irq_asserted(line):\n            await self.irq.value_change\n",
+        "        await self.irq.value_change\n",
+        "the interrupt taken on any change of the IRQ vector (another channel's line, a deassertion) instead "
+        "of its own line asserted: a shared-IRQ handler that does not check its source, and misses a level "
+        "already high",
+        tests=SIM_TESTS,
     ),
     # -- async_tx -------------------------------------------------------------------------------
     M(
