@@ -292,6 +292,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(output[-4000:])
                 print(f"mutate: the unmutated tree fails {' '.join(sub)} (exit {code}); fix that first")
                 return 2
+            if seconds > 60:  # the first run of a simulation subset builds its model: time a second
+                code, output, seconds = run_tests(workers[0], sub, args.timeout or 1800.0, args.seed)
+                if code != 0:
+                    print(output[-4000:])
+                    print(f"mutate: the unmutated tree fails {' '.join(sub)} on its second run (exit {code})")
+                    return 2
             timeouts[sub] = args.timeout or max(60.0, 10 * seconds)
             print(f"mutate: baseline {' '.join(sub)[:60]}... passes ({seconds:.1f} s); timeout {timeouts[sub]:.0f} s")
     print(f"mutate: {len(mutations)} mutants, {len(workers)} at a time")
