@@ -22,7 +22,7 @@ SIM_PARAMS := $(foreach p,DATA_W ADDR_W NUM_CH,$(if $($(p)),--param $(p)=$($(p))
 SIM_OPTS := $(if $(WAVES),--waves $(WAVES)) $(if $(SEED),--seed $(SEED)) $(SIM_PARAMS) $(if $(DEVICES),--devices $(DEVICES))
 MEM_OPT = --mem $(or $(MEM),$(1)) $(if $(filter 1,$(PGO)),$(if $(filter native,$(or $(MEM),$(1))),--pgo))
 
-.PHONY: all sim test soak coverage lint dmatest raid6test gen venv clean bench synth
+.PHONY: all sim test soak coverage lint dmatest raid6test gen venv clean bench synth mutate
 
 all: test
 
@@ -100,6 +100,12 @@ dmatest: $(STAMP)
 # and the recovery of every pair of failed blocks), on the controller
 raid6test: $(STAMP)
 	$(TRACE_ENV) $(PY) -m tb.runner --test tests/hdl/hdl_raid6test.py --env 'RAID6TEST_DISKS=$(DISKS)' $(SIM_OPTS) $(call MEM_OPT,native)
+
+# make mutate [MUTATE_ARGS="--only ID ... | --list | -j 2"]: each realistic single bug of
+# tools/mutations.py applied to a scratch copy of pydma/ (build/mutate), its regression subset
+# run against it; build/reports/mutation.md. Fails below 90% killed or on an unexplained survivor
+mutate: $(STAMP)
+	$(PY) -m tools.mutate $(MUTATE_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m tools.lint
