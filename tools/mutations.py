@@ -33,6 +33,7 @@ DEFAULT_TESTS: tuple[str, ...] = (
     "tests/test_raid_sw.py",
     "tests/test_zeroer.py",
     "tests/test_mutation_kills.py",
+    "tests/test_interleaved.py",
 )
 
 
@@ -333,6 +334,31 @@ MUTATIONS: tuple[Mutation, ...] = (
         "    rt = chan.device.runtime\n    deadline",
         "dma_sync_wait without dma_async_issue_pending: waits for work never started",
     ),
+    M(
+        "interleaved-repeat-not-gated",
+        "pydma/dmaengine/channel.py",
+        "if flags & DmaCtrlFlags.DMA_PREP_REPEAT and DmaTransactionType.DMA_REPEAT not in self.device.cap_mask:",
+        "if flags & DmaCtrlFlags.DMA_PREP_REPEAT and DmaTransactionType.DMA_REPEAT in self.device.cap_mask:",
+        "dmaengine_prep_interleaved_dma hands DMA_PREP_REPEAT to a provider without DMA_REPEAT "
+        "(and refuses it where allowed)",
+    ),
+    M(
+        "icg-common-before-own",
+        "pydma/dmaengine/interleaved.py",
+        "        if dir_icg:\n            return dir_icg\n        if sgl:\n            return icg\n",
+        "        if sgl:\n            return icg\n        if dir_icg:\n            return dir_icg\n",
+        "dmaengine_get_*_icg prefers the common icg over the side's own gap",
+    ),
+    M(
+        "interleaved-last-gap-dropped",
+        "pydma/dmaengine/interleaved.py",
+        "    for _ in range(xt.numf):\n        for chunk in frame:\n",
+        "    for _ in range(xt.numf):\n"
+        "        if out:\n"
+        "            src, dst = out[-1][0] + out[-1][2], out[-1][1] + out[-1][2]\n"
+        "        for chunk in frame:\n",
+        "a template's next frame starts right after the last chunk, without its gap",
+    ),
     # -- provider: prep and segments ---------------------------------------------------------
     M(
         "split-max-off-by-one",
@@ -544,9 +570,17 @@ MUTATIONS: tuple[Mutation, ...] = (
     M(
         "residue-xferred-ignored",
         DEV,
-        "        return desc.remaining_from(k) - xferred",
-        "        return desc.remaining_from(k)",
+        "        residue = desc.remaining_from(k) - xferred",
+        "        residue = desc.remaining_from(k)",
         "residue granularity claimed BURST but counted per segment (XFERRED ignored)",
+    ),
+    M(
+        "cyclic-residue-zero-at-lap-end",
+        DEV,
+        "if desc.cyclic and residue == 0:",
+        "if desc.cyclic and residue < 0:",
+        "cyclic residue 0 when the lap's last period has moved but is not yet counted "
+        "(ALSA reads 0 < residue <= buffer)",
     ),
     M(
         "residue-not-on-hw-zero",
