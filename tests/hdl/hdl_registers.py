@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import cocotb
 from cocotb.triggers import ClockCycles
-from cocotbext.axi.constants import AxiResp
+from cocotbext.axi.constants import AxiProt, AxiResp
 
 from pydma.hw import layout
 from pydma.memory import MemView
@@ -280,6 +280,22 @@ async def test_register_bits(dut):
             for r in regs:
                 want = (value ^ (0xFFFF_FFFF if ch % 2 else 0)) & read_back_mask(r)
                 assert await read(ch, r.name) == want, f"ch{ch} {r.name} after the other channels' writes ({i})"
+    # AWPROT/ARPROT are not decoded: every protection attribute reads and writes alike
+    tail = layout.chan_reg_addr(CH, "TAIL_DESC_LO")
+    for prot in (AxiProt.PRIVILEGED, AxiProt.INSTRUCTION, AxiProt.PRIVILEGED | AxiProt.INSTRUCTION, AxiProt.NONSECURE):
+        value = tb.rng.getrandbits(32)
+        wr = await axil.write(tail, value.to_bytes(4, "little"), prot=prot)
+        rd = await axil.read(tail, 4, prot=prot)
+        assert (wr.resp, rd.resp) == (AxiResp.OKAY, AxiResp.OKAY), f"prot {prot}: {wr.resp}, {rd.resp}"
+        assert int.from_bytes(rd.data, "little") == value, f"prot {prot}"
+    # every offset bit of the port reaches the decode: the top of the offset space is
+    # unmapped, and so is a byte or half-word off a register (SLVERR, nothing changes)
+    before = await read(CH, "TAIL_DESC_LO")
+    for addr, size in ((0x400, 4), (0x800, 4), (0xC00, 4), (0xFFC, 4), (tail + 1, 1), (tail + 2, 2)):
+        rd = await axil.read(addr, size)
+        wr = await axil.write(addr, b"\xa5" * size)
+        assert (rd.resp, wr.resp) == (AxiResp.SLVERR, AxiResp.SLVERR), f"0x{addr:x}: {rd.resp}, {wr.resp}"
+    assert await read(CH, "TAIL_DESC_LO") == before, "a refused write changed TAIL_DESC_LO"
     # the TAIL_DESC_LO writes rang doorbells, which a stopped channel holds (RUN = 1 would
     # start it): CTRL.RESET drops them with CUR_DESC and DONE_CNT, then CTRL's bits all at once
     for ch in range(tb.num_ch):
