@@ -15,10 +15,11 @@ Toggle points are keyed (file, line, signal[bit]:direction), also over instances
 parameter sets. Bits that cannot toggle in simulation (constant by construction, counters
 that cannot wrap, codes that never use a bit) are listed in `rtl/toggle_waivers.txt`; the
 report gives the raw toggle figure and the figure over the toggleable bits, with the
-excluded bits counted per class and reason. A waived bit that did toggle counts as covered
-and is reported (its waiver is wrong). `--toggle-detail` lists the bits left untoggled,
-grouped by file and signal; `--extra DIR` merges the runs of another checkout's build/sim
-(the same RTL, e.g. a full `make coverage` elsewhere) with this one's.
+excluded bits counted per class and reason. Only untoggled bits are left out: a matched bit
+that toggled counts as covered, and a waiver none of whose bits is left out is reported
+stale. `--toggle-detail` lists the bits left untoggled, grouped by file and signal;
+`--extra DIR` merges the runs of another checkout's build/sim (the same RTL, e.g. a full
+`make coverage` elsewhere) with this one's.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def waivers() -> dict[tuple[str, int], str]:
 
 
 TOGGLE_CLASSES = {
-    "addr": "address bits no configuration can drive",
+    "size": "address and length bits beyond the simulated memory",
     "counter": "upper bits of counters that cannot reach them in a simulation",
     "code": "bits of codes and enumerations that no value uses",
     "const": "constant by construction: tie-offs, parameters, AXI fields the controller fixes",
@@ -110,9 +111,10 @@ TOGGLE_CLASSES = {
 
 class ToggleWaiver:
     """One line of rtl/toggle_waivers.txt: `<file> <signal> <bits>[:<dir>] <class> <reason>`.
-    `signal` is the name before its last bit index (`*` matches any characters: `q_err[*]`);
+    `signal` is the name before its last bit index (`*` matches any characters: `q_err[*]`),
+    or a comma-separated list of such names;
     `bits` is `*` or a list of bits and ranges (`3`, `32-63`, `8-11,14`), optionally
-    restricted to one direction (`5-7:1->0`)."""
+    restricted to one direction (`5-7:1->0`, `*:1->0`)."""
 
     def __init__(self, raw: str, lineno: int) -> None:
         parts = raw.split(None, 4)
@@ -120,10 +122,11 @@ class ToggleWaiver:
             raise ValueError(f"{TOGGLE_WAIVERS.name}:{lineno}: want <file> <signal> <bits> <class> <reason>: {raw}")
         self.file, self.signal, bits, self.cls, self.reason = parts
         self.text = f"{self.file} {self.signal} {bits}"
-        self._sig = re.compile("^" + ".*".join(re.escape(x) for x in self.signal.split("*")) + "$")
+        alts = ("^" + ".*".join(re.escape(x) for x in alt.split("*")) + "$" for alt in self.signal.split(","))
+        self._sig = re.compile("|".join(alts))
         bits, _, self.dir = bits.partition(":")
         self.bits: set[int] | None = None
-        if bits != "*":
+        if bits not in ("*", ""):  # ("" before a direction: every bit)
             self.bits = set()
             for part in bits.split(","):
                 lo, _, hi = part.partition("-")
@@ -167,8 +170,9 @@ def bit_ranges(bits: list[int]) -> str:
 
 
 def classify_toggles(toggles: dict, rules: list[ToggleWaiver]) -> dict[tuple, ToggleWaiver | None]:
-    """For each toggle point, the waiver that excludes it (None: toggleable). A waived point
-    that toggled is counted against its waiver and stays in (it is toggleable after all)."""
+    """For each toggle point, the waiver that excludes it (None: toggleable). A matched point
+    that toggled stays in, counted as covered (a constant's one transition out of reset, or a
+    waiver that is too wide); a waiver whose every point toggled is stale."""
     out: dict[tuple, ToggleWaiver | None] = {}
     for key, count in toggles.items():
         sig, bit, direction = split_toggle(key[2])
@@ -265,9 +269,9 @@ def report(files: list[Path], detail: bool = False, sources: str = "") -> tuple[
         n = sum(w.hit - w.toggled for w in mine)
         out += [f"### {cls}: {title} ({n} bits)", ""]
         for w in mine:
-            note = f" **{w.toggled} of them toggled: the waiver is wrong there**" if w.toggled else ""
-            stale = " **matches no toggle point**" if not w.hit else ""
-            out.append(f"- rtl/{w.text} ({w.hit - w.toggled} bits){note}{stale} -- {w.reason}")
+            note = f"; {w.toggled} more matched and toggled, counted" if w.toggled else ""
+            stale = " **stale: no untoggled point matches**" if w.hit == w.toggled else ""
+            out.append(f"- rtl/{w.text} ({w.hit - w.toggled} bits left out{note}){stale} -- {w.reason}")
         out.append("")
     if detail:
         out += toggle_detail(toggles, excluded)

@@ -307,3 +307,34 @@ async def test_register_bits(dut):
         st = await read(ch, "STATUS")
         assert st & (layout.reg("STATUS").field("BUSY").mask | layout.reg("STATUS").field("HALTED").mask) == 0
         assert (await read(ch, "CUR_DESC_LO"), await read(ch, "CUR_DESC_HI"), await read(ch, "DONE_CNT")) == (0, 0, 0)
+
+
+@cocotb.test()
+async def test_reserved_ctrl_bits(dut):
+    """Each reserved bit of a descriptor's CTRL word (outside layout.DESC_CTRL_VALID_MASK)
+    alone makes the descriptor malformed: the channel halts with ERR_CODE DESC, writes the
+    error into the descriptor, moves nothing, and works again after CTRL.RESET."""
+    _tb, raw, descs, data = await setup(dut)
+    ctrl = layout.reg("CTRL")
+    run = ctrl.field("RUN").mask | ctrl.field("IOC_IRQ_EN").mask | ctrl.field("ERR_IRQ_EN").mask
+    reserved = [b for b in range(32) if not (layout.DESC_CTRL_VALID_MASK >> b) & 1]
+    assert len(reserved) >= 16, reserved
+    d = descs.ptr(0, 64)
+    for bit in reserved:
+        data.write(4096, bytes(64))
+        raw.desc(d, 0, data.addr, data.addr + 4096, 16, 1 << bit)
+        await raw.ring(d.addr, d.addr)
+        st = await raw.wait_idle()
+        assert raw.field(st, "STATUS", "HALTED"), f"CTRL bit {bit}: no halt"
+        assert raw.field(st, "STATUS", "ERR_CODE") == layout.ErrCode.DESC, f"CTRL bit {bit}"
+        want = layout.DescStatus.DONE | (layout.ErrCode.DESC << layout.DescStatus.ERR_SHIFT)
+        assert raw.status(d) == (want, 0), f"CTRL bit {bit}: written back {raw.status(d)}"
+        assert data.read(4096, 64) == bytes(64), f"CTRL bit {bit}: data moved"
+        raw.write("CTRL", ctrl.field("RESET").mask)
+        raw.write("STATUS", layout.reg("STATUS").field("ERR_IRQ").mask)
+        raw.write("CTRL", run)
+        d.write(0, bytes(64))
+    raw.desc(d, 0, data.addr, data.addr + 4096, 64, 0)  # and a good one after the resets
+    await raw.ring(d.addr, d.addr)
+    st = await raw.wait_idle()
+    assert not raw.field(st, "STATUS", "HALTED") and data.read(4096, 64) == data.read(0, 64)
