@@ -98,8 +98,10 @@ module axi4_checker #(
         aligned = start & ~((ADDR_W'(1) << size) - 1'b1);
         if (burst == 2'b10) return '1;  // WRAP: not used by the DUT, lanes not followed
         a = (burst == 2'b00 || beat == 0) ? start : aligned + (ADDR_W'(beat) << size);
-        lo = int'(a) % STRB_W;
-        hi = int'(a & ~((ADDR_W'(1) << size) - 1'b1)) % STRB_W + (1 << size) - 1;
+        // the lane: the address modulo the bus width, taken on the unsigned address (int'(a)
+        // is negative from bit 31 up, and a negative remainder is no lane)
+        lo = int'(a % ADDR_W'(STRB_W));
+        hi = int'((a & ~((ADDR_W'(1) << size) - 1'b1)) % ADDR_W'(STRB_W)) + (1 << size) - 1;
         // lanes lo .. hi, capped at the top lane (a size wider than the bus is addr_rule's)
         lanes = STRB_W'(((STRB_W + 1)'(1) << (hi + 1)) - 1'b1) & ~((STRB_W'(1) << lo) - 1'b1);
         return lanes;

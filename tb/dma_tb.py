@@ -31,6 +31,7 @@ on purpose takes it with `tb.reports.take(kind)`; any report left fails the test
 from __future__ import annotations
 
 import atexit
+import itertools
 import logging
 import os
 import random
@@ -57,9 +58,15 @@ from tb.watchdog import Watchdog
 
 CLK_NS = CLK_PS // 1000
 MEM_BASE = 0x1000_0000
-MEM_BASE_64 = 0x1_2000_0000  # with 64-bit addresses, put memory above 4 GiB
+# With 64-bit addresses memory sits far above 4 GiB, at one of two bases with complementary
+# bit patterns above bit 19, taken in turn by the tests of a simulation (DmaTb objects made):
+# every address bit above the allocations' offsets is 1 under one base and 0 under the
+# other, so each toggles both ways on every address path of the controller, and a bit that a
+# path drops, truncates or moves sends the access outside memory (a bus error, the test fails).
+MEM_BASES_64 = (0xAAAA_AAAA_AAA0_0000, 0x5555_5555_5550_0000)
 MEM_SIZE = 1 << 26
-DEV_BASE = 0x4000_0000  # peripheral data registers, one 4 KiB page each
+DEV_BASE = 0x4000_0000  # peripheral data registers, one 4 KiB page each (64-bit: above memory)
+_tbs_made = itertools.count()
 
 
 def dma1_offset(addr_w: int) -> int:
@@ -99,7 +106,9 @@ class DmaTb:
         self.num_ch = param(dut, "NUM_CH")
         self.bus_bytes = self.data_w // 8
 
-        base = MEM_BASE_64 if self.addr_w > 32 else MEM_BASE
+        made = next(_tbs_made)
+        base = MEM_BASES_64[made % len(MEM_BASES_64)] if self.addr_w > 32 else MEM_BASE
+        self.dev_base = base + MEM_SIZE if self.addr_w > 32 else DEV_BASE
         self.dual = is_dual(dut)
         self.dma1_offset = dma1_offset(self.addr_w) if self.dual else 0
         # clock, memory, stalls, faults, access watching and the peripherals' port; made
@@ -273,7 +282,7 @@ class DmaTb:
             self.bus_bytes,
             **kw,
         )
-        self.model.map_peripheral(dev, DEV_BASE + 0x1000 * len(self.devices))
+        self.model.map_peripheral(dev, self.dev_base + 0x1000 * len(self.devices))
         self.devices.append(dev)
         if self.fcov:
             self.fcov.device_added(self, dev)

@@ -213,10 +213,35 @@ def test_hdl_soak_heavy_stalls(seed: int) -> None:
     )
 
 
-@pytest.mark.parametrize("mem", MEMS)
-def test_hdl_addr64(mem: str, seed: int) -> None:
-    """64-bit addressing: the memcpy sweep with descriptors and buffers above 4 GiB."""
-    run(HDL / "hdl_memcpy.py", params={"ADDR_W": 64}, seed=seed, results_name="hdl_memcpy-addr64", mem=mem)
+# 64-bit addressing: memory (descriptors, buffers, operand tables) and the peripherals'
+# registers far above 4 GiB, at two bases with complementary bit patterns taken in turn by
+# the tests of each module (tb/dma_tb.py, MEM_BASES_64), so that every address bit of every
+# path toggles and one dropped or truncated bit is a bus error. The memcpy sweep on both
+# memories; on the native one also the register contract, the slave transfers, the raw
+# descriptor operations, the bus-error matrix and all channels at once.
+ADDR64 = [
+    ("hdl_memcpy", "python"),
+    ("hdl_memcpy", "native"),
+    ("hdl_registers", "native"),
+    ("hdl_slave", "native"),
+    ("hdl_raid_ops", "native"),
+    ("hdl_faults", "native"),
+    ("hdl_multichan", "native"),
+]
+
+
+@pytest.mark.parametrize(("module", "mem"), ADDR64, ids=[f"{m}-{mem}" for m, mem in ADDR64])
+def test_hdl_addr64(module: str, mem: str, seed: int) -> None:
+    """64-bit addressing, everything far above 4 GiB (ADDR64)."""
+    env = {"PYDMA_STALLS": "0.3"} if module in ("hdl_slave", "hdl_faults") else {}
+    run(
+        HDL / f"{module}.py",
+        params={"ADDR_W": 64},
+        seed=seed,
+        extra_env=env,
+        results_name=f"{module}-addr64",
+        mem=mem,
+    )
 
 
 @pytest.mark.parametrize(

@@ -67,7 +67,7 @@ class NativeMemory(AllocationTable):
         self.lib = native_lib()
         ptr = self.lib.pnm_region_create(base, size)
         if not ptr:
-            raise RuntimeError(f"cannot create native memory [0x{base:x}+0x{size:x}] (one region per simulation)")
+            raise RuntimeError(f"cannot create native memory [0x{base:x}+0x{size:x}] (one size per simulation)")
         self.mem = memoryview((ctypes.c_ubyte * size).from_address(ptr)).cast("B")
         self.lib.pnm_reset_all()
         super().__init__(base, size)

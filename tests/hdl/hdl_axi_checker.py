@@ -89,7 +89,7 @@ class Bench:
 async def test_legal_traffic_is_quiet(dut):
     """W ahead of AW, several IDs interleaved, responses out of order across IDs, in order
     within one, stalls with stable payloads on every channel, unaligned and narrow beats, a
-    FIXED burst."""
+    FIXED burst, narrow beats at addresses with bit 31 set."""
     bench = Bench(dut)
     await bench.reset()
     # a stalled AW held stable for three cycles, then accepted
@@ -115,6 +115,14 @@ async def test_legal_traffic_is_quiet(dut):
     await bench.aw(0x4000_0004, 16, size=2, burst=0, id_=0)  # FIXED, 16 beats, upper lanes
     await bench.w(16, strb=0xF0)
     await bench.b(0)
+    # bit 31 set: the lane is the unsigned address modulo the bus width (a signed int'() of
+    # the address gave a negative remainder and flagged these beats)
+    await bench.aw(0x8000_0005, 1, size=0, burst=1, id_=2)
+    await bench.w(1, strb=0x20)
+    await bench.aw(0xFFFF_F004, 4, size=0, burst=0, id_=2)  # FIXED, one byte at lane 4
+    await bench.w(4, strb=0x10)
+    await bench.b(2)
+    await bench.b(2)
     # an AW accepted in the same cycle as the first W beat of its burst, lengths differing
     for length in (3, 1, 2):
         for i in range(length):

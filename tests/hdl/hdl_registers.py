@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import cocotb
 from cocotb.triggers import ClockCycles
-from cocotbext.axi.constants import AxiResp
+from cocotbext.axi.constants import AxiProt, AxiResp
 
 from pydma.hw import layout
 from pydma.memory import MemView
@@ -143,7 +143,7 @@ async def test_descriptor_errors_halt(dut):
         assert raw.field(st, "STATUS", "ERR_IRQ") and int(dut.irq.value) >> CH & 1, name
         # a halted channel refuses a new chain until ABORT or RESET (it would be dropped)
         cur = await raw.read("CUR_DESC_LO")
-        for reg, value in (("CUR_DESC_LO", e.addr), ("CUR_DESC_HI", 0)):
+        for reg, value in (("CUR_DESC_LO", e.addr & 0xFFFF_FFFF), ("CUR_DESC_HI", e.addr >> 32)):
             wr = await _tb.axil.write(raw.reg(reg), value.to_bytes(4, "little"))
             assert wr.resp == AxiResp.SLVERR, f"{name}: {reg} write to a halted channel answered {wr.resp}"
         assert await raw.read("CUR_DESC_LO") == cur, f"{name}: CUR_DESC changed while halted"
@@ -214,3 +214,127 @@ async def test_register_misuse(dut):
         bus = await raw.read(name)
         assert tb.backend.peekl(raw.reg(name)) == bus, f"peekl({name}) differs from the bus read"
     assert data.read(4096, 4000) == data.read(0, 4000)
+
+
+def read_back_mask(r: layout.Register) -> int:
+    """The bits of a channel register that read back what was written (the register map:
+    RW fields, or the whole word of an RW register without fields)."""
+    if r.access != "RW":
+        return 0
+    if not r.fields:
+        return 0xFFFF_FFFF
+    return sum(f.mask for f in r.fields if f.access == "RW")
+
+
+@cocotb.test()
+async def test_register_bits(dut):
+    """Every bit the register map calls read-write holds a one and a zero: walking ones and
+    walking zeros on channel CH, and 0/~0/0xAAAAAAAA/0x55555555 on every channel with the
+    other channels' registers checked unchanged (a decode that aliases channels or bits).
+    The 64-bit registers' high words are held until their low word commits them (read back
+    the old value before). Done on stopped channels (RUN = 0: the doorbells the TAIL_DESC_LO
+    writes ring start nothing), which CTRL.RESET then clears."""
+    tb = DmaTb(dut)
+    await tb.reset()
+    axil = tb.axil
+    regs = [r for r in layout.CHAN_REGS if read_back_mask(r)]
+    ctrl_mask = read_back_mask(layout.reg("CTRL"))
+    assert {r.name for r in regs} >= {"CTRL", "SLAVE_CFG", "CUR_DESC_HI", "TAIL_DESC_LO", "DEV_ADDR_HI"}
+    regs = [r for r in regs if r.name != "CTRL"]  # CTRL last: RUN stays 0 meanwhile
+
+    async def write(ch: int, name: str, value: int) -> None:
+        wr = await axil.write(layout.chan_reg_addr(ch, name), value.to_bytes(4, "little"))
+        assert wr.resp == AxiResp.OKAY, f"ch{ch} {name} <- 0x{value:08x} answered {wr.resp}"
+
+    async def read(ch: int, name: str) -> int:
+        rd = await axil.read(layout.chan_reg_addr(ch, name), 4)
+        assert rd.resp == AxiResp.OKAY, f"ch{ch} {name} read answered {rd.resp}"
+        return int.from_bytes(rd.data, "little")
+
+    async def put(ch: int, r: layout.Register, value: int) -> None:
+        """Write `value` to `r` and check it reads back as the map says."""
+        want = value & read_back_mask(r)
+        if r.name.endswith("_HI"):
+            lo = r.name[:-3] + "_LO"
+            before = await read(ch, r.name)
+            await write(ch, r.name, value)
+            assert await read(ch, r.name) == before, f"ch{ch} {r.name} changed before {lo} was written"
+            await write(ch, lo, await read(ch, lo))  # commit both halves
+        else:
+            await write(ch, r.name, value)
+        got = await read(ch, r.name)
+        assert got == want, f"ch{ch} {r.name}: wrote 0x{value:08x}, read 0x{got:08x}, want 0x{want:08x}"
+
+    walk = [1 << b for b in range(32)] + [0xFFFF_FFFF ^ (1 << b) for b in range(32)]
+    for r in regs:
+        for value in walk:
+            await put(CH, r, value)
+    for value in (1 << b for b in range(32)):
+        await put(CH, layout.reg("CTRL"), value & ~layout.reg("CTRL").field("RUN").mask)
+    patterns = (0xFFFF_FFFF, 0xAAAA_AAAA, 0x5555_5555, 0)
+    for i, value in enumerate(patterns):
+        for ch in range(tb.num_ch):
+            for r in regs:
+                await put(ch, r, value ^ (0xFFFF_FFFF if ch % 2 else 0))
+        for ch in range(tb.num_ch):  # each channel still holds its own value
+            for r in regs:
+                want = (value ^ (0xFFFF_FFFF if ch % 2 else 0)) & read_back_mask(r)
+                assert await read(ch, r.name) == want, f"ch{ch} {r.name} after the other channels' writes ({i})"
+    # AWPROT/ARPROT are not decoded: every protection attribute reads and writes alike
+    tail = layout.chan_reg_addr(CH, "TAIL_DESC_LO")
+    for prot in (AxiProt.PRIVILEGED, AxiProt.INSTRUCTION, AxiProt.PRIVILEGED | AxiProt.INSTRUCTION, AxiProt.NONSECURE):
+        value = tb.rng.getrandbits(32)
+        wr = await axil.write(tail, value.to_bytes(4, "little"), prot=prot)
+        rd = await axil.read(tail, 4, prot=prot)
+        assert (wr.resp, rd.resp) == (AxiResp.OKAY, AxiResp.OKAY), f"prot {prot}: {wr.resp}, {rd.resp}"
+        assert int.from_bytes(rd.data, "little") == value, f"prot {prot}"
+    # every offset bit of the port reaches the decode: the top of the offset space is
+    # unmapped, and so is a byte or half-word off a register (SLVERR, nothing changes)
+    before = await read(CH, "TAIL_DESC_LO")
+    for addr, size in ((0x400, 4), (0x800, 4), (0xC00, 4), (0xFFC, 4), (tail + 1, 1), (tail + 2, 2)):
+        rd = await axil.read(addr, size)
+        wr = await axil.write(addr, b"\xa5" * size)
+        assert (rd.resp, wr.resp) == (AxiResp.SLVERR, AxiResp.SLVERR), f"0x{addr:x}: {rd.resp}, {wr.resp}"
+    assert await read(CH, "TAIL_DESC_LO") == before, "a refused write changed TAIL_DESC_LO"
+    # the TAIL_DESC_LO writes rang doorbells, which a stopped channel holds (RUN = 1 would
+    # start it): CTRL.RESET drops them with CUR_DESC and DONE_CNT, then CTRL's bits all at once
+    for ch in range(tb.num_ch):
+        await write(ch, "CTRL", layout.reg("CTRL").field("RESET").mask)
+        await write(ch, "CTRL", ctrl_mask)
+        assert await read(ch, "CTRL") == ctrl_mask
+        await write(ch, "CTRL", 0)
+        assert await read(ch, "CTRL") == 0
+        st = await read(ch, "STATUS")
+        assert st & (layout.reg("STATUS").field("BUSY").mask | layout.reg("STATUS").field("HALTED").mask) == 0
+        assert (await read(ch, "CUR_DESC_LO"), await read(ch, "CUR_DESC_HI"), await read(ch, "DONE_CNT")) == (0, 0, 0)
+
+
+@cocotb.test()
+async def test_reserved_ctrl_bits(dut):
+    """Each reserved bit of a descriptor's CTRL word (outside layout.DESC_CTRL_VALID_MASK)
+    alone makes the descriptor malformed: the channel halts with ERR_CODE DESC, writes the
+    error into the descriptor, moves nothing, and works again after CTRL.RESET."""
+    _tb, raw, descs, data = await setup(dut)
+    ctrl = layout.reg("CTRL")
+    run = ctrl.field("RUN").mask | ctrl.field("IOC_IRQ_EN").mask | ctrl.field("ERR_IRQ_EN").mask
+    reserved = [b for b in range(32) if not (layout.DESC_CTRL_VALID_MASK >> b) & 1]
+    assert len(reserved) >= 16, reserved
+    d = descs.ptr(0, 64)
+    for bit in reserved:
+        data.write(4096, bytes(64))
+        raw.desc(d, 0, data.addr, data.addr + 4096, 16, 1 << bit)
+        await raw.ring(d.addr, d.addr)
+        st = await raw.wait_idle()
+        assert raw.field(st, "STATUS", "HALTED"), f"CTRL bit {bit}: no halt"
+        assert raw.field(st, "STATUS", "ERR_CODE") == layout.ErrCode.DESC, f"CTRL bit {bit}"
+        want = layout.DescStatus.DONE | (layout.ErrCode.DESC << layout.DescStatus.ERR_SHIFT)
+        assert raw.status(d) == (want, 0), f"CTRL bit {bit}: written back {raw.status(d)}"
+        assert data.read(4096, 64) == bytes(64), f"CTRL bit {bit}: data moved"
+        raw.write("CTRL", ctrl.field("RESET").mask)
+        raw.write("STATUS", layout.reg("STATUS").field("ERR_IRQ").mask)
+        raw.write("CTRL", run)
+        d.write(0, bytes(64))
+    raw.desc(d, 0, data.addr, data.addr + 4096, 64, 0)  # and a good one after the resets
+    await raw.ring(d.addr, d.addr)
+    st = await raw.wait_idle()
+    assert not raw.field(st, "STATUS", "HALTED") and data.read(4096, 64) == data.read(0, 64)
