@@ -101,7 +101,14 @@ CHAN_REGS: tuple[Register, ...] = (
         "RW",
         "Channel control.",
         (
-            Field("RUN", 0, 1, "RW", "Channel enabled; doorbells are ignored while 0."),
+            Field(
+                "RUN",
+                0,
+                1,
+                "RW",
+                "Channel enabled. A doorbell rung while 0 is held and starts the channel when RUN is "
+                "set (RESET drops it).",
+            ),
             Field(
                 "RESET",
                 1,
