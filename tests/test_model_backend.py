@@ -678,3 +678,16 @@ def test_dmatest_on_the_model(seed: int) -> None:
                 ]
 
     run(body())
+
+
+def test_a_poll_for_what_never_comes_ends_at_the_time_limit() -> None:
+    """A loop waiting for a callback a buggy driver never makes fails, not hangs."""
+    from pydma.model import VirtualTimeLimit
+
+    async def body() -> None:
+        calls: list[int] = []
+        while len(calls) < 30:
+            await asyncio.sleep(1e-6)
+
+    with pytest.raises(VirtualTimeLimit, match="modelled time"):
+        run(body(), limit_s=0.01)

@@ -13,7 +13,7 @@ Run it with `pydma.model.run(main())` (virtual time) or plain `asyncio.run` (wal
 from pydma.model.backend import ModelBackend
 from pydma.model.bus import BusError, Fault
 from pydma.model.controller import ControllerModel, RegisterError, Timing
-from pydma.model.loop import VirtualTimeDeadlock, VirtualTimeLoop, run
+from pydma.model.loop import VirtualTimeDeadlock, VirtualTimeLimit, VirtualTimeLoop, run
 from pydma.model.memory import ModelMemory
 from pydma.model.peripherals import RxFifo, TxFifo, element
 from pydma.model.runtime import AsyncioRuntime
@@ -30,6 +30,7 @@ __all__ = [
     "Timing",
     "TxFifo",
     "VirtualTimeDeadlock",
+    "VirtualTimeLimit",
     "VirtualTimeLoop",
     "element",
     "run",

@@ -6,7 +6,11 @@ so a copy "takes" microseconds of loop time however long Python needs, and a tim
 that much modelled time passed, not that the machine was slow.
 
 A loop where every task waits and no timer is pending can never wake again (no I/O, no other
-thread in these tests): it raises `VirtualTimeDeadlock` instead of hanging the test.
+thread in these tests): it raises `VirtualTimeDeadlock` instead of hanging the test. A loop
+whose clock passes `limit_s` of modelled time (1 s by default, a hundred times what the
+longest model test takes) is a test polling for something that never comes (`while
+len(calls) < n: await asyncio.sleep(...)` with a driver that lost the callbacks): it
+raises `VirtualTimeLimit` instead of polling forever.
 
 A task spawned through the runtime that ends with an exception nobody awaits (a callback
 raised in the tasklet, the interrupt handler raised) stops the main coroutine, and `run`
@@ -27,9 +31,14 @@ class VirtualTimeDeadlock(RuntimeError):
     """Every task waits on something that no timer or task can set."""
 
 
+class VirtualTimeLimit(RuntimeError):
+    """The modelled time passed the run's limit: a wait for something that never comes."""
+
+
 class _Clock:
-    def __init__(self) -> None:
+    def __init__(self, limit_s: float) -> None:
         self.now = 0.0
+        self.limit_s = limit_s
 
 
 class _VirtualSelector(selectors.DefaultSelector):
@@ -44,12 +53,17 @@ class _VirtualSelector(selectors.DefaultSelector):
             raise VirtualTimeDeadlock("every task waits and no timer is pending")
         if timeout > 0:
             self._clock.now += timeout
+            if self._clock.now > self._clock.limit_s:
+                raise VirtualTimeLimit(
+                    f"{self._clock.now:.3f} s of modelled time passed (limit {self._clock.limit_s} s): "
+                    "a wait for something that never comes?"
+                )
         return super().select(0)
 
 
 class VirtualTimeLoop(asyncio.SelectorEventLoop):
-    def __init__(self) -> None:
-        self._clock = _Clock()
+    def __init__(self, limit_s: float = 1.0) -> None:
+        self._clock = _Clock(limit_s)
         super().__init__(selector=_VirtualSelector(self._clock))
 
     def time(self) -> float:
@@ -70,10 +84,11 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         return True
 
 
-def run(main: Coroutine[Any, Any, T]) -> T:
+def run(main: Coroutine[Any, Any, T], limit_s: float = 1.0) -> T:
     """asyncio.run(main) on a fresh `VirtualTimeLoop` (asyncio.Runner's loop_factory needs
-    Python 3.11): tasks left at the end are cancelled, then the loop is closed."""
-    loop = VirtualTimeLoop()
+    Python 3.11) whose clock may run to `limit_s` of modelled time: tasks left at the end are
+    cancelled, then the loop is closed."""
+    loop = VirtualTimeLoop(limit_s)
     try:
         loop.main = loop.create_task(main)
         try:
