@@ -4,10 +4,11 @@ the device probed; any report fails the test at the end. No simulator, no cocotb
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from pydma import (
     Device,
@@ -155,3 +156,15 @@ class Guarded:
     @property
     def original(self) -> bytes:
         return self.fill[GUARD : GUARD + self.size]
+
+
+async def until(cond: Callable[[], bool], what: str, limit_ns: float = 2_000_000) -> None:
+    """Poll `cond` every microsecond of modelled time; fail the test after `limit_ns` (2 ms,
+    more than any model test needs) instead of polling forever when a driver bug means it
+    never comes (callbacks lost, a ring that never turns)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit_ns * 1e-9
+    while not cond():
+        if loop.time() >= deadline:
+            raise AssertionError(f"still waiting, after {limit_ns / 1e6:g} ms of modelled time, for {what}")
+        await asyncio.sleep(1e-6)

@@ -57,7 +57,7 @@ from pydma.enums import DmaCtrlFlags
 from pydma.errors import EINVAL
 from pydma.hw import layout
 from pydma.model import TxFifo, run
-from tb.model_env import Guarded, started
+from tb.model_env import Guarded, started, until
 
 HW = HW_SEG_MAX
 GiB = 1 << 30
@@ -753,6 +753,18 @@ def test_residue_across_the_done_cnt_wrap(base: int, done_so_far: int) -> None:
     assert got == sum(lengths[done_so_far:]) - xferred
 
 
+@pytest.mark.parametrize("base", [5, 0, 0xFFFF_FFFF, 0x8000_0001])
+@pytest.mark.parametrize("behind", [1, 2, 7])
+def test_residue_of_a_transaction_queued_behind_others(base: int, behind: int) -> None:
+    """Handed to the hardware at DONE_CNT `base` behind `behind` descriptors not done yet
+    (DONE_CNT wrapped or not): nothing of it moved, its residue is its whole length, not 0."""
+    lengths = [0x100, 0x200]
+    done = (base - behind) & 0xFFFF_FFFF
+    chan = types.SimpleNamespace(regs=types.SimpleNamespace(peek_progress=lambda: (done, 0x40)))
+    for cyclic in (False, True):
+        assert PydmaDevice._residue_locked(None, chan, _fake_desc(lengths, base, cyclic)) == 0x300
+
+
 @pytest.mark.parametrize("laps", [0, 1, 7])
 @pytest.mark.parametrize(("done_in_lap", "xferred", "want"), [(0, 0, 0x400), (1, 0x40, 0x2C0), (3, 0x100, 0x400)])
 def test_cyclic_residue_is_a_ring_position(laps: int, done_in_lap: int, xferred: int, want: int) -> None:
@@ -1008,8 +1020,7 @@ def test_cyclic_residue_after_done_cnt_wraps_many_times(seed: int) -> None:
             tx.callback = on_period
             tx.submit()
             chan.issue_pending()
-            while len(checked) < 25:
-                await asyncio.sleep(1e-6)
+            await until(lambda: len(checked) >= 25, "25 period callbacks")
             assert await chan.terminate_sync() == 0
             assert bumped[0] == 2 * lap and 2 * lap > 1 << 32
             assert [got for got, _ in checked] == [want for _, want in checked]

@@ -43,7 +43,7 @@ from pydma.drivers.pydma_dmac import ChanState, pydma_filter
 from pydma.drivers.pydma_slave import PydmaRequest
 from pydma.hw import layout
 from pydma.model import AsyncioRuntime, ControllerModel, ModelBackend, ModelMemory, RxFifo, TxFifo, run
-from tb.model_env import GUARD, Guarded, ModelEnv, started
+from tb.model_env import GUARD, Guarded, ModelEnv, started, until
 
 TX_ADDR, RX_ADDR = 0x0800_0000, 0x0800_1000  # device data registers, outside memory
 
@@ -292,8 +292,7 @@ def test_cyclic_periods_then_terminate(seed: int) -> None:
             tx.callback = on_period
             cookie = tx.submit()
             chan.issue_pending()
-            while len(calls) < 30:
-                await asyncio.sleep(1e-6)
+            await until(lambda: len(calls) >= 30, "30 period callbacks")
             assert chan.tx_status(cookie) == DmaStatus.DMA_IN_PROGRESS
             assert all(0 < r <= ring.size for r in residues), residues
             assert await chan.terminate_sync() == 0
@@ -326,8 +325,7 @@ def test_terminate_in_the_middle_of_a_chain(seed: int) -> None:
             cookie = tx.submit()
             chan.issue_pending()
             hw = env.model.channels[chan.index]
-            while hw.done_cnt == 0:
-                await asyncio.sleep(1e-6)
+            await until(lambda: hw.done_cnt != 0, "a first descriptor done")
             await asyncio.sleep(rng.uniform(0, 150e-6))  # a segment takes about 10 us
             assert hw.busy and 0 < hw.done_cnt < nseg
             status, left = residue(chan, cookie)
@@ -458,8 +456,7 @@ def test_terminate_while_the_channel_halts(seed: int) -> None:
             tx.callback_result = failed
             tx.submit()
             chan.issue_pending()
-            while not again:
-                await asyncio.sleep(1e-6)
+            await until(lambda: bool(again), "the resubmitted transfer")
             assert env.backend.hidden == 1 and chan.stats["halts_ahead"] == 1, "the window was not opened"
             assert states == [ChanState.HALTING, ChanState.ABORTING], f"terminate while halting: {states}"
             assert await chan.sync_wait(again[0], timeout_ns=1_000_000) == DmaStatus.DMA_COMPLETE
@@ -686,7 +683,7 @@ def test_a_poll_for_what_never_comes_ends_at_the_time_limit() -> None:
 
     async def body() -> None:
         calls: list[int] = []
-        while len(calls) < 30:
+        while len(calls) < 30:  # (a bare poll: the loop's limit is what ends it)
             await asyncio.sleep(1e-6)
 
     with pytest.raises(VirtualTimeLimit, match="modelled time"):

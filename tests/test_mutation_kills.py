@@ -42,7 +42,7 @@ from pydma.enums import DmaStatus
 from pydma.errors import EPERM, DmaApiMisuse
 from pydma.hw import layout
 from pydma.model import ModelBackend, TxFifo, run
-from tb.model_env import Guarded, started
+from tb.model_env import Guarded, started, until
 
 
 def _chan_and_tx() -> tuple[SimpleNamespace, SimpleNamespace]:
@@ -188,8 +188,7 @@ def test_a_period_pending_when_the_cyclic_transfer_is_terminated_has_no_callback
             tx.callback = lambda param: calls.append(1)
             tx.submit()
             chan.issue_pending()
-            while len(calls) < 3:
-                await asyncio.sleep(1e-6)
+            await until(lambda: len(calls) >= 3, "3 callbacks")
             with chan.lock:  # a period elapsed: the interrupt handler's part, the tasklet not run yet
                 chan.vchan_cyclic_callback(tx)
             n_calls = len(calls)

@@ -583,6 +583,13 @@ MUTATIONS: tuple[Mutation, ...] = (
         "(ALSA reads 0 < residue <= buffer)",
     ),
     M(
+        "residue-queued-behind-zero",
+        DEV,
+        "        if k >= 1 << 31:  # on the hardware behind others",
+        "        if k >= 1 << 32:  # on the hardware behind others",
+        "residue 0 for a transaction handed to the hardware behind others not done yet (DONE_CNT behind its base)",
+    ),
+    M(
         "residue-not-on-hw-zero",
         DEV,
         "state.residue = self._residue_locked(chan, desc) if desc.on_hw else desc.total",

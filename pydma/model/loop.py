@@ -7,7 +7,7 @@ that much modelled time passed, not that the machine was slow.
 
 A loop where every task waits and no timer is pending can never wake again (no I/O, no other
 thread in these tests): it raises `VirtualTimeDeadlock` instead of hanging the test. A loop
-whose clock passes `limit_s` of modelled time (1 s by default, a hundred times what the
+whose clock passes `limit_s` of modelled time (0.1 s by default, ten times what the
 longest model test takes) is a test polling for something that never comes (`while
 len(calls) < n: await asyncio.sleep(...)` with a driver that lost the callbacks): it
 raises `VirtualTimeLimit` instead of polling forever.
@@ -62,7 +62,7 @@ class _VirtualSelector(selectors.DefaultSelector):
 
 
 class VirtualTimeLoop(asyncio.SelectorEventLoop):
-    def __init__(self, limit_s: float = 1.0) -> None:
+    def __init__(self, limit_s: float = 0.1) -> None:
         self._clock = _Clock(limit_s)
         super().__init__(selector=_VirtualSelector(self._clock))
 
@@ -84,7 +84,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         return True
 
 
-def run(main: Coroutine[Any, Any, T], limit_s: float = 1.0) -> T:
+def run(main: Coroutine[Any, Any, T], limit_s: float = 0.1) -> T:
     """asyncio.run(main) on a fresh `VirtualTimeLoop` (asyncio.Runner's loop_factory needs
     Python 3.11) whose clock may run to `limit_s` of modelled time: tasks left at the end are
     cancelled, then the loop is closed."""

@@ -450,6 +450,8 @@ class PydmaDevice(DmaDevice):
             return sum(h.length for h in desc.hw if not h.status()[0])
         done, xferred = progress
         k = (done - desc.hw_base) & 0xFFFF_FFFF
+        if k >= 1 << 31:  # on the hardware behind others not done yet: nothing of it moved
+            return desc.total
         if desc.cyclic:  # position in the ring, as ALSA's pointer callback wants it
             k %= len(desc.hw)
         if k >= len(desc.hw):
