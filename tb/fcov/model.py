@@ -29,29 +29,11 @@ from dataclasses import dataclass
 
 from cocotb_coverage.coverage import CoverCross, CoverItem, CoverPoint, coverage_db
 
+from tb.fcov.classes import ALIGNS, LENGTHS, MEM_ALIGNS, NO_DEST, NO_SOURCE, OPS
+
 # -- bins ------------------------------------------------------------------------------------
-OPS = (
-    "memcpy",
-    "memcpy_sg",
-    "xor",
-    "xor_val",
-    "pq",
-    "pq_val",
-    "memset",
-    "memset_sg",
-    "interrupt",
-    "slave_tx",
-    "slave_rx",
-    "cyclic_tx",
-    "cyclic_rx",
-)
 WIDTHS = (32, 64, 128)
 STALLS = ("nostall", "stall")
-ALIGNS = ("aligned", "low", "high", "none")  # byte offset in the bus word: 0, < half, >= half
-LENGTHS = ("sub_beat", "sub_burst", "multi_burst", "cross_4k", "multi_chunk", "none")
-NO_SOURCE = ("memset", "memset_sg", "interrupt", "slave_rx", "cyclic_rx")  # memory source: none
-NO_DEST = ("xor_val", "pq_val", "interrupt", "slave_tx", "cyclic_tx")  # memory destination: none
-MEM_ALIGNS = ALIGNS[:3]
 
 PHASES = ("fetch", "read", "write", "writeback", "desc")  # layout.ErrCode, lower case
 KINDS = ("SLVERR", "DECERR", "malformed")

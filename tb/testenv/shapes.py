@@ -32,12 +32,13 @@ from pydma import (
 from pydma.dma_mapping import Scatterlist
 from pydma.raid import pq_blocks, xor_blocks
 from tb.dma_tb import DmaTb
+from tb.fcov import classes as fcov_classes
 from tb.peripherals import Pacing
 from tb.testenv.slave import LINE, PIPELINED, configure, slave_channel, stream
 
 PAGE = 4096
-ALIGNS = ("aligned", "low", "high")
-LENGTHS = ("sub_beat", "sub_burst", "multi_burst", "cross_4k", "multi_chunk")
+ALIGNS = fcov_classes.MEM_ALIGNS
+LENGTHS = tuple(c for c in fcov_classes.LENGTHS if c != "none")
 
 
 def max_burst() -> int:
@@ -237,25 +238,12 @@ async def _slave(tb: DmaTb, chan, op: str, align: str, length: int, cross: bool,
 
 def shapes(op: str) -> list[tuple[str, str, str]]:
     """(source class, destination class, length class) of every shape `op` has."""
-    srcs = ("none",) if op in ("memset", "memset_sg", "slave_rx", "cyclic_rx") else ALIGNS
-    dsts = ("none",) if op in ("xor_val", "pq_val", "slave_tx", "cyclic_tx") else ALIGNS
+    srcs = ("none",) if op in fcov_classes.NO_SOURCE else ALIGNS
+    dsts = ("none",) if op in fcov_classes.NO_DEST else ALIGNS
     return list(itertools.product(srcs, dsts, LENGTHS))
 
 
-OPS = (
-    "memcpy",
-    "memcpy_sg",
-    "xor",
-    "xor_val",
-    "pq",
-    "pq_val",
-    "memset",
-    "memset_sg",
-    "slave_tx",
-    "slave_rx",
-    "cyclic_tx",
-    "cyclic_rx",
-)
+OPS = tuple(op for op in fcov_classes.OPS if op != "interrupt")  # every operation a shape has
 
 
 async def run_shapes(
