@@ -49,6 +49,7 @@ module dma_chan
     parameter int MAX_XOR = 0,     // descriptor operations of the instance (OPS_CONFIG)
     parameter int MAX_PQ = 0,
     parameter bit FILL = 1'b0,
+    parameter bit XT = 1'b0,       // 2D descriptors (CTRL.XT)
     parameter int ACC_BYTES = 4096
 ) (
     input  logic              clk,
@@ -82,8 +83,8 @@ module dma_chan
     output logic              irq
 );
     typedef enum logic [3:0] {
-        S_IDLE, S_FETCH, S_FETCH_WAIT, S_ISSUE, S_RETIRE, S_WAITQ, S_PACE, S_DRAIN, S_WB,
-        S_WB_WAIT, S_ABORT, S_HALT
+        S_IDLE, S_FETCH, S_FETCH_WAIT, S_XFETCH, S_XFETCH_WAIT, S_ISSUE, S_RETIRE, S_WAITQ,
+        S_PACE, S_DRAIN, S_WB, S_WB_WAIT, S_ABORT, S_HALT
     } state_t;
 
     state_t state;
@@ -110,9 +111,10 @@ module dma_chan
     logic        eop;       // the peripheral ended the transaction in or before it
     logic        skip;      // after an early end: complete empty up to the IOC descriptor
 
-    // chunk issue
-    logic [31:0] rem, xferred;
+    // chunk issue: where the next chunk reads and writes, and its length (dma_addr_gen)
+    logic [31:0] rem, row_left, xferred;
     logic [ADDR_W-1:0] src_p, dst_p;
+    logic        ag_ready;     // not working out a new row's first chunk
     logic [31:0] outstanding;
     logic [3:0]  xerr;
     logic [3:0]  end_code;     // a later descriptor could not be fetched: halt once drained
@@ -120,7 +122,7 @@ module dma_chan
     logic [7:0]  d_fill;       // MEMSET: the fill byte
     sum_check_t  d_sum;        // CHECK results of the current descriptor
     logic [31:0] c_left;       // chunks of the current descriptor in flight
-    logic [CL_W-1:0] c_len;    // the next chunk's length: up to the next seam, or the rest
+    logic [CL_W-1:0] c_len;    // the next chunk's length: up to the next seam, row end or the rest
     logic        c_last;       // ... and it is the descriptor's last
     logic [1:0]  c_seq;        // the current descriptor's number
 
@@ -142,7 +144,6 @@ module dma_chan
     logic        hs_cmd_valid, hs_finish, hs_active;
     logic [CL_W-1:0] hs_len;
 
-    localparam logic [31:0] CHUNK = 32'(CHUNK_BYTES);
     localparam bit HAS_OPS = MAX_XOR > 0 || MAX_PQ > 0;
 
     // the operand block (multi-source operations)
@@ -168,6 +169,12 @@ module dma_chan
     wire [4:0]  f_nsrc = f_ctrl[DCTRL_NSRC_LSB +: DCTRL_NSRC_W];
     wire        f_dis  = f_ctrl[DCTRL_PQ_DISABLE_P_BIT] || f_ctrl[DCTRL_PQ_DISABLE_Q_BIT];
     wire        f_multi = f_op == OP_XOR || f_op == OP_XOR_VAL || f_op == OP_PQ || f_op == OP_PQ_VAL;
+    wire        f_xt   = f_ctrl[DCTRL_XT_BIT];
+    // a 2D descriptor's second half, fetched in S_XFETCH (its words from DESC_FETCH_BYTES on)
+    localparam int XT_BASE = DESC_FETCH_BYTES * 8;
+    wire [31:0] x_row_len    = fetch_desc[DESC_ROW_LEN_OFF*8 - XT_BASE +: 32];
+    wire [31:0] x_src_stride = fetch_desc[DESC_SRC_STRIDE_OFF*8 - XT_BASE +: 32];
+    wire [31:0] x_dst_stride = fetch_desc[DESC_DST_STRIDE_OFF*8 - XT_BASE +: 32];
 
     wire slave    = cfg.slave.dir != DIR_MEM_TO_MEM;
     wire to_dev   = cfg.slave.dir == DIR_MEM_TO_DEV;
@@ -195,7 +202,8 @@ module dma_chan
             OP_INTERRUPT: bad = f_nsrc != 0 || f_dis || f_len != 0 || f_src != 0 || f_dst != 0;
             default:      bad = 1'b1;
         endcase
-        return bad || (f_ctrl & ~DCTRL_VALID_MASK) != 0 || (slave && f_op != OP_COPY);
+        return bad || (f_ctrl & ~DCTRL_VALID_MASK) != 0 || (slave && f_op != OP_COPY)
+            || (f_xt && (!XT || f_op != OP_COPY));
     endfunction
     /* verilator lint_on UNSIGNED */
     /* verilator lint_on CMPCONST */
@@ -211,21 +219,6 @@ module dma_chan
     wire cur_chunk_done = chunk_done && q_to_cur;
     wire q_push = state == S_RETIRE && q_room && !err_known && !abort_req;
     wire chain_end = !cfg.cyclic && (d_ctrl[DCTRL_EOC_BIT] || cur == tail);  // as things stand
-    // chunks end on CHUNK-aligned destination addresses: every seam then falls on a
-    // destination beat boundary, so no destination beat is written twice, and the mover can
-    // carry the source beat two chunks share instead of reading it again (dma_mover)
-    localparam int CHUNK_LOG2 = $clog2(CHUNK_BYTES);
-    // (multi-source chunks end on ACC_BYTES-aligned destination addresses: a chunk is one
-    // accumulator window)
-    localparam int ACC_LOG2 = $clog2(ACC_BYTES);
-    // The chunk to issue is kept in registers (c_len, c_last), worked out when the descriptor
-    // arrives and after each chunk is taken, so the command leaves from registers: after a
-    // chunk that ends on a seam the next one is a whole seam away, so only the arrival
-    // looks at the destination's low bits.
-    wire [31:0] f_seam = (HAS_OPS && f_multi) ? 32'(ACC_BYTES) - 32'(f_dst[ACC_LOG2-1:0])
-                                              : CHUNK - 32'(f_dst[CHUNK_LOG2-1:0]);
-    wire [31:0] seam = (HAS_OPS && d_multi) ? 32'(ACC_BYTES) : CHUNK;
-    wire [31:0] rem_after = rem - 32'(c_len);  // the rest after the chunk being issued
     wire paused = cfg.pause && (state == S_IDLE || state == S_HALT
                  || ((state == S_ISSUE || hs_waiting) && outstanding == 0 && q_empty && !op_mid));
 
@@ -236,10 +229,13 @@ module dma_chan
                 && !abort_req && !err_known && xerr == ERR_NONE && !op_loading;
     // the fetch port: descriptors, the prefetch, and the operand table's rows
     assign fetch_valid = state == S_FETCH && !addr_bad(cur, 1'b1) && !abort_req && !err_known || pf_req
-                      || op_fetch_req;
-    assign fetch_req.addr = op_fetch_req ? op_fetch_addr : pf_req ? d_next[ADDR_W-1:0] : cur[ADDR_W-1:0];
+                      || op_fetch_req || (state == S_XFETCH && !abort_req && !err_known);
+    // (a 2D descriptor's second half: CUR is descriptor-aligned, so the offset is one bit)
+    wire [ADDR_W-1:0] cur_fetch = {cur[ADDR_W-1:$clog2(DESC_FETCH_BYTES)+1], state == S_XFETCH,
+                                   cur[$clog2(DESC_FETCH_BYTES)-1:0]};
+    assign fetch_req.addr = op_fetch_req ? op_fetch_addr : pf_req ? d_next[ADDR_W-1:0] : cur_fetch;
     wire issuing = state == S_ISSUE && !abort_req && !(fenced && !q_empty);
-    assign cmd_valid  = issuing && (d_multi ? op_valid : !cfg.pause)
+    assign cmd_valid  = issuing && (d_multi ? op_valid : !cfg.pause && ag_ready)
                      || hs_cmd_valid;
     // a copy, a MEMSET's FILL or a slave transfer's chunk; or a pass of the operand block
     always_comb begin
@@ -292,11 +288,31 @@ module dma_chan
     // the descriptor that arrived becomes the current one (the last arm of S_FETCH_WAIT)
     wire f_take = state == S_FETCH_WAIT && f_arrived && !abort_req && !f_err && !err_known
                && !refetch;
+    // a 2D descriptor's second half arrived, and it is good: the data phase starts
+    // (a row of a slave transfer is whole elements)
+    wire x_row_bad = x_row_len == 0 || (slave && (x_row_len & elem_mask) != 0);
+    wire x_take = state == S_XFETCH_WAIT && fetch_rsp.done && !abort_req && !fetch_rsp.err
+               && !err_known && !x_row_bad;
+
+    dma_addr_gen #(
+        .ADDR_W(ADDR_W), .CL_W(CL_W), .CHUNK_BYTES(CHUNK_BYTES), .ACC_BYTES(ACC_BYTES),
+        .HAS_OPS(HAS_OPS), .XT(XT)
+    ) u_addr (
+        .clk, .rst, .en(active),
+        .load(f_take), .load_src(f_src[ADDR_W-1:0]), .load_dst(f_dst[ADDR_W-1:0]), .load_len(f_len),
+        .load_multi(f_multi),
+        .load_xt(x_take), .xt_row_len(x_row_len), .xt_src_stride(x_src_stride),
+        .xt_dst_stride(x_dst_stride),
+        // a chunk of a copy, or a piece of a slave transfer's request
+        .step((state == S_ISSUE && chunk_take) || (state == S_PACE && hs_cmd_valid && cmd_ready)),
+        .step_len(own_cmd.len),
+        .src(src_p), .dst(dst_p), .rem, .row_left, .len(c_len), .last(c_last), .ready(ag_ready)
+    );
 
     dma_req_handshake #(.CL_W(CL_W)) u_handshake (
         .clk, .rst, .en(active), .cfg(cfg.slave), .pause(cfg.pause), .abort_req,
-        .start(f_take && slave && !skip && !desc_bad()), .start_len(f_len),
-        .rem, .chain_end, .failed(xerr != ERR_NONE), .drained,
+        .start((f_take && slave && !skip && !desc_bad() && !f_xt) || (x_take && slave)),
+        .start_len(f_take ? f_len : rem), .rem, .seg(row_left), .seg_ok(ag_ready), .chain_end, .failed(xerr != ERR_NONE), .drained,
         .exit_drain(hs_exit_drain), .exit_abort(hs_exit_abort), .packet_end(hs_packet_end),
         .waiting(hs_waiting), .cmd_phase(hs_cmd_phase), .cmd_valid(hs_cmd_valid), .len(hs_len),
         .cmd_ready, .stopping(state == S_ABORT), .finish(hs_finish), .stopped(!busy),
@@ -399,8 +415,8 @@ module dma_chan
             fenced <= 1'b0;
             outstanding <= '0;
             {d_next, d_ctrl, was_tail, refetch, eop, skip} <= '0;
-            {rem, xferred, src_p, dst_p, xerr} <= '0;
-            {end_code, c_left, c_seq, d_multi, d_fill, d_sum, c_len, c_last} <= '0;
+            {xferred, xerr} <= '0;
+            {end_code, c_left, c_seq, d_multi, d_fill, d_sum} <= '0;
         end else if (active) begin
             // ---- register writes that act here ------------------------------------------
             if (ctl.abort_wr) abort_req <= 1'b1;
@@ -482,13 +498,7 @@ module dma_chan
                         refetch <= 1'b0;
                         state <= S_FETCH;
                     end else begin  // f_take: it is the current descriptor now
-                        {d_next, d_ctrl} <= {f_next, f_ctrl};
-                        rem <= f_len;
-                        // multi-source: the offset into the sources (the table is the operand block's)
-                        src_p <= f_multi ? '0 : f_src[ADDR_W-1:0];
-                        dst_p <= f_dst[ADDR_W-1:0];
-                        c_len <= (f_len < f_seam) ? f_len[CL_W-1:0] : f_seam[CL_W-1:0];
-                        c_last <= f_len <= f_seam;
+                        {d_next, d_ctrl} <= {f_next, f_ctrl};  // (u_addr loads the rest)
                         d_multi <= HAS_OPS && f_multi;
                         d_fill <= f_src[7:0];
                         d_sum <= '0;
@@ -501,23 +511,39 @@ module dma_chan
                             state <= slave ? S_WB : S_RETIRE;
                         end else if (skip) begin
                             state <= S_WB;  // the transaction already ended: nothing to move
+                        end else if (f_xt) begin
+                            state <= S_XFETCH;  // 2D: its rows' set-up first
                         end else begin  // (an INTERRUPT has nothing to move)
                             state <= slave ? S_PACE : (f_len == 0) ? S_RETIRE : S_ISSUE;
                         end
                     end
+                end
+                S_XFETCH: begin  // a 2D descriptor's second half
+                    if (abort_req) state <= S_ABORT;
+                    else if (err_known) state <= S_WAITQ;
+                    else if (fetch_rsp.gnt) state <= S_XFETCH_WAIT;
+                end
+                S_XFETCH_WAIT: if (fetch_rsp.done) begin
+                    if (abort_req) state <= S_ABORT;
+                    else if (fetch_rsp.err) begin  // as a first half that cannot be fetched
+                        if (q_empty) halt(ERR_FETCH);
+                        else begin
+                            end_code <= ERR_FETCH;
+                            state <= S_WAITQ;
+                        end
+                    end else if (err_known) state <= S_WAITQ;
+                    else if (x_row_bad) begin
+                        xerr <= ERR_DESC;
+                        state <= slave ? S_WB : S_RETIRE;
+                    end else state <= slave ? S_PACE : S_ISSUE;  // x_take
                 end
                 S_ISSUE: begin
                     if (abort_req) state <= S_ABORT;
                     else if (err_known) state <= S_WAITQ;  // an earlier one failed: drop this
                     else if (xerr != ERR_NONE || (cur_chunk_done && chunk.err != ERR_NONE)) begin
                         state <= S_RETIRE;  // stop issuing after an error
-                    end else if (chunk_take) begin
-                        rem   <= rem_after;
-                        src_p <= src_p + ADDR_W'(c_len);
-                        dst_p <= dst_p + ADDR_W'(c_len);
-                        c_len <= (rem_after < seam) ? rem_after[CL_W-1:0] : seam[CL_W-1:0];
-                        c_last <= rem_after <= seam;
-                        if (c_last) state <= S_RETIRE;
+                    end else if (chunk_take && c_last) begin  // (u_addr steps to the next chunk)
+                        state <= S_RETIRE;
                     end
                 end
                 S_RETIRE: begin
@@ -552,11 +578,7 @@ module dma_chan
                     end
                 end
                 S_PACE: begin  // the request handshake moves the data
-                    if (hs_cmd_valid && cmd_ready) begin
-                        rem <= rem - 32'(hs_len);
-                        if (to_dev) src_p <= src_p + ADDR_W'(hs_len);
-                        else dst_p <= dst_p + ADDR_W'(hs_len);
-                    end
+                    // (u_addr steps by the chunks of the requests)
                     if (hs_packet_end) begin  // the rest of the transaction is empty
                         eop <= 1'b1;
                         skip <= !d_ctrl[DCTRL_IOC_BIT];

@@ -17,6 +17,7 @@ module dma_regs
     parameter int MAX_XOR = 0,       // OPS_CONFIG: the descriptor operations of this instance
     parameter int MAX_PQ = 0,
     parameter bit FILL = 1'b0,
+    parameter bit XT = 1'b0,
     parameter int ACC_BYTES = 4096,
     parameter int AXIL_ADDR_W = 12
 ) (
@@ -61,6 +62,7 @@ module dma_regs
           (32'(MAX_XOR) << OPS_CONFIG_MAX_XOR_LSB)
         | (32'(MAX_PQ) << OPS_CONFIG_MAX_PQ_LSB)
         | (32'(FILL) << OPS_CONFIG_FILL_LSB)
+        | (32'(XT) << OPS_CONFIG_XT_LSB)
         | ((MAX_XOR > 0 || MAX_PQ > 0) ? 32'($clog2(ACC_BYTES) - 8) << OPS_CONFIG_ACC_LOG2_LSB : '0);
 
     // Decode an address: which channel (NUM_CH = global), which offset, and whether mapped.

@@ -5,7 +5,9 @@
 //
 //   REQ   wait for BREQ or SREQ (not while paused)
 //   CMD   one chunk: a burst (maxburst elements) or a single element, cut at the end of
-//         the descriptor; the rest of a cut burst continues in the next descriptor
+//         the descriptor; the rest of a cut burst continues in the next descriptor. In a 2D
+//         descriptor a request that spans the end of a row goes as one command per row
+//         (seg: the bytes left in the row; seg_ok low while the next row is set up)
 //   WAIT  wait until the chunk is written and acknowledged on the bus
 //   ACK   ACK high (TC too if a descriptor ended) until the peripheral drops its request
 //
@@ -31,6 +33,8 @@ module dma_req_handshake
     input  logic            start,       // hand it over (its length: start_len)
     input  logic [31:0]     start_len,
     input  logic [31:0]     rem,         // bytes of it not yet issued
+    input  logic [31:0]     seg,         // ... of them in one piece (its row)
+    input  logic            seg_ok,      // seg is valid
     input  logic            chain_end,   // it ends the chain
     input  logic            failed,      // one of its chunks failed
     input  logic            drained,     // none of the channel's chunks on the bus
@@ -59,6 +63,7 @@ module dma_req_handshake
     // waiting, the chunk, ACK and TC) is small logic on the registers and the request line.
     hs_state_t       state;
     logic [CL_W-1:0] s_len;       // the chunk being moved
+    logic [CL_W-1:0] s_cmd;       // bytes of it not yet issued (a chunk may span rows)
     logic [CL_W-1:0] s_left;      // bytes of the current request not yet moved
     logic            s_last;      // it ends the transaction (LREQ with flow control)
     logic            s_tc;        // a descriptor ended during the current request
@@ -103,14 +108,16 @@ module dma_req_handshake
 
     assign waiting    = state == H_REQ;
     assign cmd_phase  = state == H_CMD;
-    assign cmd_valid  = cmd_phase && !abort_req && !failed;
-    assign len        = s_len;
+    // a chunk is issued whole once its first piece went (an abort waits for its last)
+    wire   cmd_mid    = s_cmd != s_len;
+    assign cmd_valid  = cmd_phase && (!abort_req || cmd_mid) && !failed && seg_ok;
+    assign len        = (32'(s_cmd) < seg) ? s_cmd : seg[CL_W-1:0];
     assign finish     = stopping && s_partial && !cfg.pipe && drained;
     assign active     = req_tc || p_open;
     assign rsp        = '{ack: hs_ack || pipe_ready, tc: req_tc};
 
     // the exits, where the state machine ends the data phase
-    assign exit_abort = abort_req && ((state == H_REQ && !req_take()) || state == H_CMD
+    assign exit_abort = abort_req && ((state == H_REQ && !req_take()) || (state == H_CMD && !cmd_mid)
                                       || (state == H_ACK && req_gone()));
     assign exit_drain = (state == H_WAIT && drained
                          && (cfg.pipe ? (w_cont() || w_end()) : !w_ack()))
@@ -122,7 +129,7 @@ module dma_req_handshake
     always_ff @(posedge clk) begin
         if (rst) begin
             state <= H_IDLE;
-            {s_len, s_left, s_last, s_tc, s_partial, hs_ack, req_tc, p_open} <= '0;
+            {s_len, s_cmd, s_left, s_last, s_tc, s_partial, hs_ack, req_tc, p_open} <= '0;
         end else if (en) begin
             // pipelined: TC is a one-cycle pulse; a transfer that stops with requests accepted
             // (halt, terminate) voids them with one
@@ -139,6 +146,7 @@ module dma_req_handshake
                 H_IDLE: if (start) begin
                     if (s_partial) begin  // the rest of a burst cut by the previous descriptor
                         s_len <= CL_W'((start_len < 32'(s_left)) ? start_len : 32'(s_left));
+                        s_cmd <= CL_W'((start_len < 32'(s_left)) ? start_len : 32'(s_left));
                         state <= H_CMD;
                     end else state <= H_REQ;
                 end else if (finish) begin
@@ -153,6 +161,8 @@ module dma_req_handshake
                         s_left <= CL_W'(req.breq ? burst_bytes : elem_bytes);
                         s_len <= CL_W'(req.breq ? ((rem < burst_bytes) ? rem : burst_bytes)
                                                 : elem_bytes);
+                        s_cmd <= CL_W'(req.breq ? ((rem < burst_bytes) ? rem : burst_bytes)
+                                                : elem_bytes);
                         s_last <= req.lreq && cfg.fc && !to_dev;
                         s_tc <= 1'b0;
                         state <= H_CMD;
@@ -160,13 +170,15 @@ module dma_req_handshake
                     else if (cfg.pipe && failed) state <= H_WAIT;  // a chunk failed
                 end
                 H_CMD: begin
-                    if (abort_req) state <= H_IDLE;  // exit_abort: not taken, nothing moved, no ACK
+                    if (abort_req && !cmd_mid) state <= H_IDLE;  // exit_abort: nothing moved, no ACK
                     else if (failed) state <= H_WAIT;  // pipelined: a chunk failed
-                    else if (cmd_ready) begin
+                    else if (cmd_ready && 32'(s_cmd) > seg) begin
+                        s_cmd <= s_cmd - seg[CL_W-1:0];  // the rest goes on in the next row
+                    end else if (cmd_ready) begin
                         // pipelined: take the next request while this chunk moves, unless the
                         // descriptor or the packet ends with it (a chunk shorter than its
                         // request always ends the descriptor: s_len is cut by rem only)
-                        if (cfg.pipe && !s_last && rem != 32'(s_len)) begin
+                        if (cfg.pipe && !s_last && rem != 32'(s_cmd)) begin
                             s_partial <= 1'b0;
                             state <= H_REQ;
                         end else state <= H_WAIT;

@@ -7,6 +7,7 @@ dma_chan_regs.sv
 dma_completion_queue.sv
 dma_req_handshake.sv
 dma_desc_prefetch.sv
+dma_addr_gen.sv
 dma_operands.sv
 dma_chan.sv
 dma_desc_fetch.sv

@@ -2,7 +2,7 @@
 package pydma_layout_pkg;
 
   localparam logic [31:0] ID_MAGIC = 32'h50444D41;
-  localparam logic [31:0] VERSION = 32'h00030000;
+  localparam logic [31:0] VERSION = 32'h00030001;
   localparam int CHAN_BASE = 'h100;
   localparam int CHAN_STRIDE = 'h40;
 
@@ -43,6 +43,8 @@ package pydma_layout_pkg;
   localparam int OPS_CONFIG_MAX_PQ_W = 8;
   localparam int OPS_CONFIG_FILL_LSB = 16;
   localparam int OPS_CONFIG_FILL_W = 1;
+  localparam int OPS_CONFIG_XT_LSB = 17;
+  localparam int OPS_CONFIG_XT_W = 1;
   localparam int OPS_CONFIG_ACC_LOG2_LSB = 20;
   localparam int OPS_CONFIG_ACC_LOG2_W = 4;
   localparam int CTRL_RUN_LSB = 0;
@@ -102,13 +104,20 @@ package pydma_layout_pkg;
   localparam int DESC_STATUS_BYTES = 4;
   localparam int DESC_XFERRED_OFF = 'h24;
   localparam int DESC_XFERRED_BYTES = 4;
+  localparam int DESC_ROW_LEN_OFF = 'h28;
+  localparam int DESC_ROW_LEN_BYTES = 4;
+  localparam int DESC_SRC_STRIDE_OFF = 'h2C;
+  localparam int DESC_SRC_STRIDE_BYTES = 4;
+  localparam int DESC_DST_STRIDE_OFF = 'h30;
+  localparam int DESC_DST_STRIDE_BYTES = 4;
 
   localparam int DCTRL_IOC_BIT = 0;
   localparam int DCTRL_EOC_BIT = 1;
   localparam int DCTRL_FENCE_BIT = 2;
+  localparam int DCTRL_XT_BIT = 3;
   localparam int DCTRL_PQ_DISABLE_P_BIT = 16;
   localparam int DCTRL_PQ_DISABLE_Q_BIT = 17;
-  localparam logic [31:0] DCTRL_VALID_MASK = 32'h00031FF7;
+  localparam logic [31:0] DCTRL_VALID_MASK = 32'h00031FFF;
   localparam int DCTRL_OP_LSB = 4;
   localparam int DCTRL_OP_W = 4;
   localparam int DCTRL_NSRC_LSB = 8;

@@ -101,6 +101,25 @@ def test_hdl_raid_ops(data_w: int, stall: str, mem: str, seed: int) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("data_w", "stall", "mem", "pipelined"),
+    [(32, "stall", "native", 1), (64, "nostall", "native", 0), (128, "stall", "native", 0), (64, "stall", "python", 1)],
+)
+def test_hdl_interleave(data_w: int, stall: str, mem: str, pipelined: int, seed: int) -> None:
+    """Interleaved (2D) templates against the reference model, rows across pages and seams,
+    slave rows with bursts spanning row ends (both handshakes over the cells), residue,
+    pause and terminate in a frame, malformed 2D descriptors: every width on the native
+    memory, once on the Python one."""
+    run(
+        HDL / "hdl_interleave.py",
+        params={"DATA_W": data_w},
+        seed=seed,
+        extra_env={"PYDMA_STALLS": str(STALLS[stall]), "PYDMA_REQ_PIPE": str(pipelined)},
+        results_name=f"hdl_interleave-{stall}",
+        mem=mem,
+    )
+
+
 @pytest.mark.parametrize(("data_w", "stall", "mem"), [(64, "stall", "native"), (128, "nostall", "python")])
 def test_hdl_async_tx(data_w: int, stall: str, mem: str, seed: int) -> None:
     """The operations through the driver, two channels at once, FENCE, and async_tx (a

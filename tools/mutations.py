@@ -34,6 +34,8 @@ DEFAULT_TESTS: tuple[str, ...] = (
     "tests/test_zeroer.py",
     "tests/test_mutation_kills.py",
     "tests/test_interleaved.py",
+    "tests/test_interleaved_model.py",
+    "tests/test_xt_segments.py",
 )
 
 
@@ -66,6 +68,7 @@ SEGS = "pydma/drivers/pydma_dmac/segments.py"
 OPS = "pydma/drivers/pydma_dmac/op_segments.py"
 DESC = "pydma/drivers/pydma_dmac/desc.py"
 HWD = "pydma/drivers/pydma_dmac/hw_desc.py"
+XTS = "pydma/drivers/pydma_dmac/xt_segments.py"
 
 MUTATIONS: tuple[Mutation, ...] = (
     # -- cookies ---------------------------------------------------------------------------
@@ -833,5 +836,34 @@ MUTATIONS: tuple[Mutation, ...] = (
         "    return dma_dev_to_maxpq(dma) - 3\n",
         "    return dma_dev_to_maxpq(dma) - 2\n",
         "dma_maxpq for a continuation leaves room for 2 extra sources, not the 3 it needs",
+    ),
+    # -- interleaved (2D) templates ---------------------------------------------------------
+    M(
+        "xt-pitch-without-gap",
+        XTS,
+        "c.size + dmaengine_get_dst_icg(xt, c) * xt.dst_inc",
+        "c.size + dmaengine_get_src_icg(xt, c) * xt.dst_inc",
+        "the destination pitch taken from the source gap (dst_icg ignored): lines land at the wrong pitch",
+    ),
+    M(
+        "xt-column-frame-pitch",
+        XTS,
+        "dst_frame = sum(c.size + dmaengine_get_dst_icg(xt, c) for c in frame)",
+        "dst_frame = sum(c.size for c in frame)",
+        "a frame of several chunks: the next frame's destination ignores the gaps (the last gap too)",
+    ),
+    M(
+        "xt-split-rows-wrong",
+        XTS,
+        "Seg(src + r * sp, dst + r * dp, run.size * min(per, run.rows - r), XT, xt=(run.size, sp, dp))",
+        "Seg(src + r * sp, dst + r * dp, run.size * run.rows, XT, xt=(run.size, sp, dp))",
+        "a run split at 2**30 bytes gives every part all the rows: the frame is moved past its end",
+    ),
+    M(
+        "xt-ext-not-written",
+        HWD,
+        "layout.pack_desc(next_phys, src, dst, length, ctrl, xt)",
+        "layout.pack_desc(next_phys, src, dst, length, ctrl)",
+        "a 2D descriptor written without its second half (ROW_LEN 0): the controller refuses it",
     ),
 )

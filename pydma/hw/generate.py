@@ -141,7 +141,9 @@ def render_markdown() -> str:
         f"Descriptors are {layout.DESC_SIZE} bytes, {layout.DESC_ALIGN}-byte aligned, little-endian. The",
         f"hardware fetches the first {layout.DESC_FETCH_BYTES} bytes in one burst and writes the status",
         "words back in one burst after the data of the descriptor has been written (all write",
-        "responses received). Bytes from `0x28` on are free for the driver's own use.",
+        "responses received). A 2D descriptor (`CTRL.XT`) has its second "
+        f"{layout.DESC_FETCH_BYTES} bytes fetched in a second burst after the first. Bytes from",
+        f"`0x{max(f.offset + f.size for f in layout.DESC_FIELDS):02X}` on are free for the driver's own use.",
         "",
         "| Offset | Size | Name | Written by | Description |",
         "|---|---|---|---|---|",
@@ -158,6 +160,9 @@ def render_markdown() -> str:
         "| 1 | `EOC` | End of chain: stop after this descriptor even if it is not the tail. |",
         "| 2 | `FENCE` | The next descriptor reads nothing before this one's writes are all "
         "acknowledged (it depends on the result). |",
+        "| 3 | `XT` | 2D (interleaved): `LEN` bytes in rows of `ROW_LEN` (the last maybe shorter), "
+        "each row `SRC_STRIDE` / `DST_STRIDE` bytes after the previous one's start; COPY only, "
+        "when `OPS_CONFIG.XT` is set. |",
         f"| {_bits(layout.DESC_CTRL_OP)} | `OP` | The operation (below). |",
         f"| {_bits(layout.DESC_CTRL_NSRC)} | `NSRC` | XOR, XOR_VAL: sources, 2 to `OPS_CONFIG.MAX_XOR`; "
         "PQ, PQ_VAL: 1 to `OPS_CONFIG.MAX_PQ`; otherwise 0. |",
@@ -173,7 +178,8 @@ def render_markdown() -> str:
         "",
         "An operation the instance lacks (`OPS_CONFIG`), a source count out of range, an operation",
         "other than COPY on a channel set up for a slave direction, an INTERRUPT with a length",
-        "or a MEMSET whose `SRC` has bits above [7:0] is a descriptor error (`DESC`).",
+        "or a MEMSET whose `SRC` has bits above [7:0], or `XT` on an operation other than COPY or",
+        "with `ROW_LEN` 0, is a descriptor error (`DESC`).",
         "",
         "### Operand table (XOR, XOR_VAL, PQ, PQ_VAL)",
         "",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 ID_MAGIC = 0x50444D41  # "PDMA"
-VERSION = 0x0003_0000  # major.minor in 16-bit halves
+VERSION = 0x0003_0001  # major.minor in 16-bit halves
 
 # --- register map ------------------------------------------------------------------------
 
@@ -79,6 +79,7 @@ GLOBAL_REGS: tuple[Register, ...] = (
             Field("MAX_XOR", 0, 8, "RO", "Most sources of an XOR or XOR_VAL descriptor; 0: no XOR."),
             Field("MAX_PQ", 8, 8, "RO", "Most sources of a PQ or PQ_VAL descriptor; 0: no PQ."),
             Field("FILL", 16, 1, "RO", "MEMSET descriptors are supported."),
+            Field("XT", 17, 1, "RO", "2D (interleaved) descriptors, CTRL.XT, are supported."),
             Field(
                 "ACC_LOG2",
                 20,
@@ -286,6 +287,29 @@ DESC_FIELDS: tuple[DescField, ...] = (
     DescField("CTRL", 0x1C, 4, "driver", "Control flags (see descriptor flags)."),
     DescField("STATUS", 0x20, 4, "hardware", "Written back on completion (see status word)."),
     DescField("XFERRED", 0x24, 4, "hardware", "Bytes actually transferred, written back."),
+    DescField(
+        "ROW_LEN",
+        0x28,
+        4,
+        "driver",
+        "CTRL.XT: bytes of a row, not 0 (LEN is the frame's bytes: rows of ROW_LEN, the last "
+        "maybe shorter). Without XT: not read.",
+    ),
+    DescField(
+        "SRC_STRIDE",
+        0x2C,
+        4,
+        "driver",
+        "CTRL.XT: bytes from the start of a source row to the next (row bytes plus the gap). "
+        "Device to memory: not read.",
+    ),
+    DescField(
+        "DST_STRIDE",
+        0x30,
+        4,
+        "driver",
+        "CTRL.XT: bytes from the start of a destination row to the next. Memory to device: not read.",
+    ),
 )
 
 
@@ -296,6 +320,7 @@ class DescCtrl(IntEnum):
     IOC = 1 << 0  # set STATUS.IOC_IRQ when this descriptor completes
     EOC = 1 << 1  # end of chain: stop after this descriptor even if it is not the tail
     FENCE = 1 << 2  # the next descriptor reads nothing before this one's writes are acknowledged
+    XT = 1 << 3  # 2D: LEN bytes in rows of ROW_LEN, SRC_STRIDE / DST_STRIDE apart (COPY only)
     PQ_DISABLE_P = 1 << 16  # PQ: do not write P (DST is ignored); PQ_VAL: do not check P
     PQ_DISABLE_Q = 1 << 17  # PQ: do not write Q; PQ_VAL: do not check Q
 
@@ -318,6 +343,7 @@ DESC_CTRL_VALID_MASK = (
     DescCtrl.IOC
     | DescCtrl.EOC
     | DescCtrl.FENCE
+    | DescCtrl.XT
     | DescCtrl.PQ_DISABLE_P
     | DescCtrl.PQ_DISABLE_Q
     | ((1 << DESC_CTRL_OP[1]) - 1) << DESC_CTRL_OP[0]
@@ -398,29 +424,23 @@ def chan_reg_addr(channel: int, name: str) -> int:
 
 
 _PACKED_FIELDS = ("NEXT", "SRC", "DST", "LEN", "CTRL")  # what the driver writes, in pack_desc's order
+_XT_FIELDS = ("ROW_LEN", "SRC_STRIDE", "DST_STRIDE")  # ... and for a 2D descriptor, after them
 
 
-def _desc_struct() -> tuple[struct.Struct, tuple[int, ...]]:
-    """A struct.Struct laid out from DESC_FIELDS (pad bytes between fields), and for each of
-    its fields the index of its value among pack_desc's arguments (-1: hardware-written, zero)."""
+def _desc_struct(names: tuple[str, ...]) -> tuple[struct.Struct, tuple[int, ...]]:
+    """A struct.Struct laid out from DESC_FIELDS up to the last of `names` (pad bytes between
+    fields), and for each of its fields the index of its value among `names` (-1:
+    hardware-written, zero)."""
     fmt, order, at = "<", [], 0
+    end = max(desc_field(n).offset + desc_field(n).size for n in names)
     for f in sorted(DESC_FIELDS, key=lambda f: f.offset):
+        if f.offset >= end:
+            break
         fmt += f"{f.offset - at}x" if f.offset > at else ""
         fmt += {1: "B", 2: "H", 4: "I", 8: "Q"}[f.size]
-        order.append(_PACKED_FIELDS.index(f.name) if f.name in _PACKED_FIELDS else -1)
+        order.append(names.index(f.name) if f.name in names else -1)
         at = f.offset + f.size
     return struct.Struct(fmt), tuple(order)
-
-
-_DESC_STRUCT, _DESC_ORDER = _desc_struct()
-
-
-def pack_desc(next_desc: int, src: int, dst: int, length: int, ctrl: int) -> bytes:
-    """The bytes of a descriptor as the driver writes it (hardware-written fields zero), laid
-    out from DESC_FIELDS (through a Struct made from them once: it runs per descriptor),
-    so every writer follows the one definition."""
-    args = (next_desc, src, dst, length, ctrl)
-    return _DESC_STRUCT.pack(*[args[i] if i >= 0 else 0 for i in _DESC_ORDER])
 
 
 def desc_field(name: str) -> DescField:
@@ -428,3 +448,24 @@ def desc_field(name: str) -> DescField:
         if f.name == name:
             return f
     raise KeyError(name)
+
+
+_HW_FIELDS = tuple(f.name for f in DESC_FIELDS if f.writer == "hardware")
+# a descriptor as the driver writes it: up to the status words (which it zeroes), or for a 2D
+# descriptor up to its strides
+_DESC_STRUCT, _DESC_ORDER = _desc_struct(_PACKED_FIELDS + _HW_FIELDS)
+_XT_STRUCT, _XT_ORDER = _desc_struct(_PACKED_FIELDS + _XT_FIELDS)
+
+
+def pack_desc(
+    next_desc: int, src: int, dst: int, length: int, ctrl: int, xt: tuple[int, int, int] | None = None
+) -> bytes:
+    """The bytes of a descriptor as the driver writes it (hardware-written fields zero), laid
+    out from DESC_FIELDS (through a Struct made from them once: it runs per descriptor),
+    so every writer follows the one definition. `xt`: (ROW_LEN, SRC_STRIDE, DST_STRIDE) of a
+    2D descriptor (CTRL.XT)."""
+    if xt is None:
+        args = (next_desc, src, dst, length, ctrl)
+        return _DESC_STRUCT.pack(*[args[i] if 0 <= i < 5 else 0 for i in _DESC_ORDER])
+    args = (next_desc, src, dst, length, ctrl, *xt)
+    return _XT_STRUCT.pack(*[args[i] if i >= 0 else 0 for i in _XT_ORDER])

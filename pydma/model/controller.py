@@ -56,6 +56,7 @@ class ControllerModel:
     max_xor: int = 8  # OPS_CONFIG: sources of an XOR (0: none), of a PQ, MEMSET, the
     max_pq: int = 8  # accumulator's bytes (multi-source blocks)
     fill: bool = True
+    xt: bool = True  # 2D descriptors (CTRL.XT)
     acc_bytes: int = 4096
     bus_offset: int = 0  # where it sees memory: bus address = memory address + bus_offset
     timing: Timing = field(default_factory=Timing)
@@ -118,6 +119,7 @@ class ControllerModel:
             self.max_xor << f("MAX_XOR").lsb
             | self.max_pq << f("MAX_PQ").lsb
             | int(self.fill) << f("FILL").lsb
+            | int(self.xt) << f("XT").lsb
             | acc_log2 << f("ACC_LOG2").lsb
         )
 

@@ -45,6 +45,8 @@ def op_bad(ch: Channel, d: Desc) -> bool:
         return True
     if op != Op.COPY and ch.cfg("DIR"):
         return True
+    if d.ctrl & layout.DescCtrl.XT and (op != Op.COPY or not ctrl.xt):
+        return True
     if op == Op.INTERRUPT:
         return d.length != 0 or d.src != 0 or d.dst != 0
     if d.length == 0:

@@ -3,7 +3,8 @@
 is the same: statuses written back in order, DONE_CNT counting them, XFERRED per chunk).
 
 Fetch at CUR_DESC -> check -> data (memory copy: chunks ending on CHUNK_BYTES-aligned
-destination addresses; slave: one request of the device per burst or element) -> status
+destination addresses and row ends; slave: one request of the device per burst or element,
+a request spanning a row end moved as one piece per row) -> status
 write-back -> DONE_CNT, IOC -> the next descriptor: follow NEXT (always, in a cyclic ring),
 stop after the tail or an EOC, or re-read NEXT first when the descriptor was the tail when it
 was fetched (the driver may have appended behind it since). Abort is taken at each burst
@@ -12,7 +13,7 @@ boundary and around the fetch and the write-back; what is already moving lands f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from pydma.hw import layout
@@ -34,6 +35,32 @@ class Desc:
     dst: int
     length: int
     ctrl: int
+    row_len: int = 0  # a 2D descriptor's (CTRL.XT) second half; 0: one row of `length`
+    src_stride: int = 0
+    dst_stride: int = 0
+
+
+class Rows:
+    """Where a descriptor's data is: `length` bytes in rows of `row_len` (the last maybe
+    shorter), each `*_stride` bytes after the previous one's start (rtl/dma_addr_gen.sv)."""
+
+    def __init__(self, d: Desc) -> None:
+        self.d = d
+        self.src, self.dst, self.rem = d.src, d.dst, d.length
+        self.src_row, self.dst_row = d.src, d.dst
+        self.row_left = min(d.row_len, d.length) if d.row_len else d.length
+
+    def step(self, n: int) -> None:
+        """n bytes (at most row_left) were taken."""
+        self.rem -= n
+        self.row_left -= n
+        if self.row_left:
+            self.src, self.dst = self.src + n, self.dst + n
+        elif self.rem:  # the next row
+            self.src_row += self.d.src_stride
+            self.dst_row += self.d.dst_stride
+            self.src, self.dst = self.src_row, self.dst_row
+            self.row_left = min(self.d.row_len, self.rem)
 
 
 def unpack(raw: bytes) -> Desc:
@@ -44,6 +71,17 @@ def unpack(raw: bytes) -> Desc:
         return int.from_bytes(raw[f.offset : f.offset + f.size], "little")
 
     return Desc(get("NEXT"), get("SRC"), get("DST"), get("LEN"), get("CTRL"))
+
+
+def _with_rows(d: Desc, raw: bytes) -> Desc:
+    """d with the row set-up of its second half (raw: DESC_FETCH_BYTES from DESC_FETCH_BYTES)."""
+
+    def get(name: str) -> int:
+        f = layout.desc_field(name)
+        at = f.offset - layout.DESC_FETCH_BYTES
+        return int.from_bytes(raw[at : at + f.size], "little")
+
+    return replace(d, row_len=get("ROW_LEN"), src_stride=get("SRC_STRIDE"), dst_stride=get("DST_STRIDE"))
 
 
 async def walk(ch: Channel) -> None:
@@ -70,6 +108,14 @@ async def walk(ch: Channel) -> None:
         if refetch:  # only NEXT of a completed descriptor was wanted
             ch.cur, ch.cur_done, refetch = d.next, False, False
             continue
+        if d.ctrl & layout.DescCtrl.XT and not ch.skip and not _desc_bad(ch, d, rows=False):  # its second half
+            await ctrl.spend(ctrl.timing.fetch_cycles)
+            try:
+                d = _with_rows(d, ctrl.bus.read(ch.cur + layout.DESC_FETCH_BYTES, layout.DESC_FETCH_BYTES))
+            except BusError:
+                return ch.halt(E.FETCH)
+            if ch.abort_req:
+                return ch.finish_abort()
         if not await _descriptor(ch, d):
             return
         if ch.cyclic:
@@ -128,24 +174,29 @@ async def _descriptor(ch: Channel, d: Desc) -> bool:
     return True
 
 
-def _desc_bad(ch: Channel, d: Desc) -> bool:
+def _desc_bad(ch: Channel, d: Desc, rows: bool = True) -> bool:
+    """The checks of the first half; with `rows`, of a 2D descriptor's second half too (a row
+    of 0 bytes, or in a slave transfer not a whole number of elements)."""
     ctrl = ch.ctrl
     bad = ops.op_bad(ch, d) or ctrl.addr_bad(d.src) or ctrl.addr_bad(d.dst)
+    elem_mask = (1 << ch.cfg("WIDTH")) - 1 if ch.cfg("DIR") else 0
     if ch.cfg("DIR"):
-        elem_mask = (1 << ch.cfg("WIDTH")) - 1
         bad = bad or ch.cfg("DIR") == 3 or (1 << ch.cfg("WIDTH")) > ctrl.data_bytes
         bad = bad or d.length & elem_mask or ch.dev_addr & elem_mask or ctrl.addr_bad(ch.dev_addr)
+    if rows and not bad and d.ctrl & layout.DescCtrl.XT and not ch.skip:
+        bad = d.row_len == 0 or d.row_len & elem_mask
     return bool(bad)
 
 
 async def _copy(ch: Channel, d: Desc) -> tuple[E, bool] | None:
     """Memory to memory, chunk by chunk; None when aborted."""
     ctrl, bus = ch.ctrl, ch.ctrl.bus
-    src, dst, rem = d.src, d.dst, d.length
-    while rem:
+    at = Rows(d)
+    while at.rem:
         if not await ch.gate():
             return None
-        n = min(rem, ctrl.chunk_bytes - dst % ctrl.chunk_bytes)
+        src, dst = at.src, at.dst
+        n = min(at.row_left, ctrl.chunk_bytes - dst % ctrl.chunk_bytes)
         try:
             data = bus.read(src, n)
         except BusError:
@@ -156,7 +207,7 @@ async def _copy(ch: Channel, d: Desc) -> tuple[E, bool] | None:
         except BusError:
             return E.WRITE, False
         ch.xferred += n
-        src, dst, rem = src + n, dst + n, rem - n
+        at.step(n)
     return E.NONE, False
 
 
@@ -168,8 +219,8 @@ async def _slave(ch: Channel, d: Desc) -> tuple[E, bool] | None:
     to_dev = ch.cfg("DIR") == layout.Direction.MEM_TO_DEV
     elem = 1 << ch.cfg("WIDTH")
     burst = (ch.cfg("BURST_M1") + 1) * elem
-    p, rem = (d.src if to_dev else d.dst), d.length
-    while rem:
+    at = Rows(d)
+    while at.rem:
         if not ch.s_left:
             req = await _request(ch)
             if req is None:
@@ -177,7 +228,9 @@ async def _slave(ch: Channel, d: Desc) -> tuple[E, bool] | None:
             kind, lreq = req
             ch.s_left = burst if kind == "burst" else elem
             ch.s_last = lreq and bool(ch.cfg("FLOW_CTRL")) and not to_dev
-        n = min(rem, ch.s_left)
+        rem = at.rem
+        n = min(at.row_left, ch.s_left)
+        p = at.src if to_dev else at.dst
         try:
             data = bus.read(p, n) if to_dev else b"".join(bus.dev_read(ch.dev_addr, elem) for _ in range(n // elem))
         except BusError:
@@ -194,7 +247,8 @@ async def _slave(ch: Channel, d: Desc) -> tuple[E, bool] | None:
             ch.s_left = 0
             return E.WRITE, False
         ch.xferred += n
-        p, rem, ch.s_left = p + n, rem - n, ch.s_left - n
+        at.step(n)
+        rem, ch.s_left = at.rem, ch.s_left - n
         chain_end = not ch.cyclic and (d.ctrl & layout.DescCtrl.EOC or ch.cur == ch.tail)
         if not ch.s_left or (not rem and chain_end):  # the request is done (short at the chain's end)
             ch.s_left = 0

@@ -23,6 +23,7 @@ from pydma import (
     reports,
     strict,
 )
+from pydma.enums import DmaTransactionType
 from pydma.errors import ENODEV
 from pydma.kcontext import TASKLET, current_context
 from tb.testenv import Arena, Copy, callbacks_ran, started, wait_complete
@@ -129,7 +130,11 @@ async def test_channel_requests(dut):
     except DmaError as exc:
         assert exc.errno == ENODEV
     # by mask and filter
-    assert dma_request_channel(DmaCapMask(DMA_INTERLEAVE)) is None, "the controller has no 2D transfers"
+    # (completions out of order: the controller completes in order)
+    assert dma_request_channel(DmaCapMask(DmaTransactionType.DMA_COMPLETION_NO_ORDER)) is None, "no such capability"
+    xt = dma_request_channel(DmaCapMask(DMA_INTERLEAVE))
+    assert xt is not None, "2D transfers (OPS_CONFIG.XT)"
+    await xt.release()
     odd = dma_request_channel(DmaCapMask(DMA_MEMCPY), lambda c, p: c.chan_id % 2 == p, 1)
     assert odd.name == "dma0chan1"
     rest = [dma_request_chan_by_mask(DmaCapMask(DMA_MEMCPY)) for _ in range(2)]

@@ -78,4 +78,4 @@ def link(hw: list[HwDesc], segs: Sequence[Seg], cyclic: bool, fence: bool = Fals
         if seg.operands is not None:
             hw[i].write_operands(*seg.operands)
             src = hw[i].opnd_phys
-        hw[i].write(nxt, src, seg.dst, seg.length, ctrl)
+        hw[i].write(nxt, src, seg.dst, seg.length, ctrl, seg.xt)

@@ -22,7 +22,7 @@ from pydma.dmaengine import (
     dma_async_device_unregister,
 )
 from pydma.dmaengine_raid import SumCheckResult, dma_set_maxpq
-from pydma.drivers.pydma_dmac import debugfs, op_segments, segments
+from pydma.drivers.pydma_dmac import debugfs, op_segments, segments, xt_segments
 from pydma.drivers.pydma_dmac.chan import ChanState, PydmaChan
 from pydma.drivers.pydma_dmac.desc import PydmaDesc, link
 from pydma.drivers.pydma_dmac.irq import abort_locked, irq_thread
@@ -103,6 +103,7 @@ class PydmaDevice(DmaDevice):
         self.hw_max_xor = _field(ops, "OPS_CONFIG", "MAX_XOR")
         self.hw_max_pq = _field(ops, "OPS_CONFIG", "MAX_PQ")
         self.hw_fill = bool(_field(ops, "OPS_CONFIG", "FILL"))
+        self.hw_xt = bool(_field(ops, "OPS_CONFIG", "XT"))
         self._declare_capabilities()
 
         for i in range(self.num_channels):
@@ -157,6 +158,8 @@ class PydmaDevice(DmaDevice):
         if self.hw_fill:
             for cap in (DmaTransactionType.DMA_MEMSET, DmaTransactionType.DMA_MEMSET_SG):
                 self.cap_mask.bits |= 1 << cap
+        if self.hw_xt:
+            self.cap_mask.bits |= 1 << DmaTransactionType.DMA_INTERLEAVE
 
     async def remove(self) -> None:
         dma_async_device_unregister(self)
@@ -342,6 +345,7 @@ class PydmaDevice(DmaDevice):
         make_segs: Callable[[bool, int, int], list[Seg]],
         flags: DmaCtrlFlags,
         cyclic: bool = False,
+        op: str = "slave_sg",
     ) -> PydmaDesc | None:
         """A slave transaction: the channel's set-up for `direction`, then
         make_segs(to_dev, dev_addr, width) as for `_build`."""
@@ -355,7 +359,7 @@ class PydmaDevice(DmaDevice):
             flags,
             (setup.cfg_word, setup.dev_addr),
             cyclic,
-            op=("cyclic " if cyclic else "slave_sg ") + ("to device" if to_dev else "from device"),
+            op=("cyclic" if cyclic else op) + (" to device" if to_dev else " from device"),
         )
 
     def device_prep_slave_sg(self, chan, sgl, sg_len, direction, flags):
@@ -377,6 +381,37 @@ class PydmaDevice(DmaDevice):
             ),
             flags,
             cyclic=True,
+        )
+
+    def device_prep_interleaved_dma(self, chan, xt, flags):
+        if DmaTransactionType.DMA_INTERLEAVE not in self.cap_mask:
+            log.error(
+                "%s: %s has no 2D descriptors (OPS_CONFIG.XT)", chan.name, self.name, extra={"pydma_tag": REFUSED}
+            )
+            return None
+        if xt.dir == DmaTransferDirection.DMA_MEM_TO_MEM:
+            return self._build(
+                chan, lambda: xt_segments.interleaved(xt, self.addr_width, self.max_hw_desc), flags, op="interleaved"
+            )
+        return self._build_slave(
+            chan,
+            xt.dir,
+            lambda to_dev, dev_addr, width: xt_segments.interleaved(
+                xt, self.addr_width, self.max_hw_desc, xt_segments.Slave(to_dev, dev_addr, width)
+            ),
+            flags,
+            op="interleaved",
+        )
+
+    def device_prep_peripheral_dma_vec(self, chan, vecs, nents, direction, flags):
+        return self._build_slave(
+            chan,
+            direction,
+            lambda to_dev, dev_addr, width: xt_segments.dma_vec(
+                vecs, nents, xt_segments.Slave(to_dev, dev_addr, width), self.addr_width, self.max_hw_desc
+            ),
+            flags,
+            op="dma_vec",
         )
 
     # -- issue, pause, resume, terminate --------------------------------------------------------

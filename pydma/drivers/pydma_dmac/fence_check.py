@@ -30,7 +30,7 @@ def _op(seg: Seg) -> int:
 def reads(seg: Seg) -> Iterator[tuple[int, int]]:
     op, n = _op(seg), seg.length
     if op == Op.COPY:
-        yield seg.src, n
+        yield from seg.rows("src")
     elif op in (Op.XOR, Op.XOR_VAL, Op.PQ, Op.PQ_VAL):
         for s in seg.operands.srcs:
             yield s, n
@@ -43,7 +43,9 @@ def reads(seg: Seg) -> Iterator[tuple[int, int]]:
 
 def writes(seg: Seg) -> Iterator[tuple[int, int]]:
     op, n = _op(seg), seg.length
-    if op in (Op.COPY, Op.MEMSET, Op.XOR):
+    if op == Op.COPY:
+        yield from seg.rows("dst")
+    elif op in (Op.MEMSET, Op.XOR):
         yield seg.dst, n
     elif op == Op.PQ:
         if not seg.ctrl & layout.DescCtrl.PQ_DISABLE_P:

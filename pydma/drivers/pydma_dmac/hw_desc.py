@@ -35,9 +35,11 @@ class HwDesc:
         self.opnd: MemView | None = None  # a multi-source operation's operand table
         self.opnd_phys = 0
 
-    def write(self, next_phys: int, src: int, dst: int, length: int, ctrl: int) -> None:
+    def write(
+        self, next_phys: int, src: int, dst: int, length: int, ctrl: int, xt: tuple[int, int, int] | None = None
+    ) -> None:
         self.src, self.dst, self.length = src, dst, length
-        self.view.write(0, layout.pack_desc(next_phys, src, dst, length, ctrl))  # STATUS, XFERRED zero
+        self.view.write(0, layout.pack_desc(next_phys, src, dst, length, ctrl, xt))  # STATUS, XFERRED zero
 
     def write_operands(self, srcs: tuple[int, ...], q_dst: int, coefs: tuple[int, ...]) -> None:
         self.opnd.write(0, layout.pack_operands(list(srcs), q_dst, list(coefs)))

@@ -35,8 +35,18 @@ class Seg(NamedTuple):
     src: int
     dst: int
     length: int
-    ctrl: int = 0  # CTRL bits beyond IOC/EOC/FENCE: the operation, its sources, PQ flags
+    ctrl: int = 0  # CTRL bits beyond IOC/EOC/FENCE: the operation, its sources, PQ flags, XT
     operands: Operands | None = None
+    xt: tuple[int, int, int] | None = None  # 2D (CTRL.XT): ROW_LEN, SRC_STRIDE, DST_STRIDE
+
+    def rows(self, side: str) -> list[tuple[int, int]]:
+        """(address, length) of each row the segment reads (side "src") or writes ("dst"):
+        one range, or a 2D segment's rows (a stride of 0 on a side: a device register)."""
+        start = self.src if side == "src" else self.dst
+        if self.xt is None:
+            return [(start, self.length)]
+        row, stride = self.xt[0], self.xt[1] if side == "src" else self.xt[2]
+        return [(start + i * stride, min(row, self.length - off)) for i, off in enumerate(range(0, self.length, row))]
 
 
 class PrepRefused(ValueError):
