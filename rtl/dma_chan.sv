@@ -50,6 +50,7 @@ module dma_chan
     parameter int MAX_PQ = 0,
     parameter bit FILL = 1'b0,
     parameter bit XT = 1'b0,       // 2D descriptors (CTRL.XT)
+    parameter bit REPEAT = 1'b0,   // repeating descriptors (CTRL.REPEAT)
     parameter int ACC_BYTES = 4096
 ) (
     input  logic              clk,
@@ -98,6 +99,7 @@ module dma_chan
     logic [3:0]  err_code;
     logic [63:0] cur;
     logic [31:0] done_cnt;
+    logic [31:0] frame_cnt;  // frames of repeating descriptors that ran again
     logic        doorbell;  // TAIL_DESC written since the channel last left idle
     logic        cur_done;  // CUR_DESC was completed: resume from its NEXT word
     logic        fenced;    // a FENCE descriptor is in the completion queue: the next one
@@ -203,7 +205,9 @@ module dma_chan
             default:      bad = 1'b1;
         endcase
         return bad || (f_ctrl & ~DCTRL_VALID_MASK) != 0 || (slave && f_op != OP_COPY)
-            || (f_xt && (!XT || f_op != OP_COPY));
+            || (f_xt && (!XT || f_op != OP_COPY))
+            // (a repeating descriptor: a slave transfer's, not the end of a chain or a ring)
+            || (f_ctrl[DCTRL_REPEAT_BIT] && (!REPEAT || !slave || cfg.cyclic || f_ctrl[DCTRL_EOC_BIT]));
     endfunction
     /* verilator lint_on UNSIGNED */
     /* verilator lint_on CMPCONST */
@@ -218,7 +222,11 @@ module dma_chan
     wire busy = state != S_IDLE && state != S_HALT;
     wire cur_chunk_done = chunk_done && q_to_cur;
     wire q_push = state == S_RETIRE && q_room && !err_known && !abort_req;
-    wire chain_end = !cfg.cyclic && (d_ctrl[DCTRL_EOC_BIT] || cur == tail);  // as things stand
+    // a repeating descriptor that ends while it is still the tail runs again (REPEAT: the
+    // display-refresh pattern); once TAIL_DESC moved past it, it completes and the chain goes
+    // on at its end, so the next frame starts exactly at a frame boundary
+    wire repeat_again = REPEAT && d_ctrl[DCTRL_REPEAT_BIT] && cur == tail && xerr == ERR_NONE && !eop;
+    wire chain_end = !cfg.cyclic && (d_ctrl[DCTRL_EOC_BIT] || cur == tail) && !repeat_again;  // as things stand
     wire paused = cfg.pause && (state == S_IDLE || state == S_HALT
                  || ((state == S_ISSUE || hs_waiting) && outstanding == 0 && q_empty && !op_mid));
 
@@ -372,7 +380,7 @@ module dma_chan
         .status('{
             busy: busy, halted: state == S_HALT, paused: paused,
             ioc_irq: ioc_irq, err_irq: err_irq, abort_irq: abort_irq, err_code: err_code,
-            cur: cur, done_cnt: done_cnt, xferred: xferred_rd
+            cur: cur, done_cnt: done_cnt, xferred: xferred_rd, frame_cnt: frame_cnt
         }),
         .irq
     );
@@ -410,6 +418,7 @@ module dma_chan
             err_code <= ERR_NONE;
             cur <= '0;
             done_cnt <= '0;
+            frame_cnt <= '0;
             doorbell <= 1'b0;
             cur_done <= 1'b0;
             fenced <= 1'b0;
@@ -586,7 +595,15 @@ module dma_chan
                     if (hs_exit_abort) state <= S_ABORT;
                     else if (hs_exit_drain) state <= S_DRAIN;
                 end
-                S_DRAIN: if (drained) state <= abort_req ? S_ABORT : S_WB;
+                S_DRAIN: if (drained) begin
+                    if (abort_req) state <= S_ABORT;
+                    else if (repeat_again) begin  // the frame ends, and it is still the tail:
+                        frame_cnt <= frame_cnt + 1'b1;  // again, from its fetch (no write-back)
+                        if (d_ctrl[DCTRL_IOC_BIT]) ioc_irq <= 1'b1;
+                        xferred <= '0;
+                        state <= S_FETCH;
+                    end else state <= S_WB;
+                end
                 S_WB: begin
                     if (abort_req) state <= S_ABORT;
                     else if (wb_rsp.gnt) state <= S_WB_WAIT;
@@ -638,6 +655,7 @@ module dma_chan
                 cur_done <= 1'b0;
                 doorbell <= 1'b0;
                 done_cnt <= '0;
+                frame_cnt <= '0;
                 skip <= 1'b0;
                 abort_req <= 1'b0;
                 {end_code, c_left} <= '0;

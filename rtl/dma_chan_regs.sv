@@ -105,6 +105,7 @@ module dma_chan_regs
             6'(CH_TAIL_DESC_HI): rd_data <= cfg.tail[63:32];
             6'(CH_DONE_CNT):     rd_data <= status.done_cnt;
             6'(CH_XFERRED):      rd_data <= status.xferred;
+            6'(CH_FRAME_CNT):    rd_data <= status.frame_cnt;
             6'(CH_SLAVE_CFG):    rd_data <= (32'(cfg.slave.dir) << SLAVE_CFG_DIR_LSB)
                                          | (32'(cfg.slave.width) << SLAVE_CFG_WIDTH_LSB)
                                          | (32'(cfg.slave.line) << SLAVE_CFG_REQ_LINE_LSB)

@@ -18,6 +18,7 @@ module dma_regs
     parameter int MAX_PQ = 0,
     parameter bit FILL = 1'b0,
     parameter bit XT = 1'b0,
+    parameter bit REPEAT = 1'b0,
     parameter int ACC_BYTES = 4096,
     parameter int AXIL_ADDR_W = 12
 ) (
@@ -50,8 +51,6 @@ module dma_regs
     input  logic [NUM_CH-1:0]      irq
 );
     localparam logic [1:0] OKAY = 2'b00, SLVERR = 2'b10;
-    localparam int CH_LAST_OFF = CH_DEV_ADDR_HI;
-
     localparam logic [31:0] CONFIG_VALUE =
           (32'(NUM_CH) << CONFIG_NUM_CH_LSB)
         | (32'(DATA_W / 8) << CONFIG_DATA_BYTES_LSB)
@@ -63,6 +62,7 @@ module dma_regs
         | (32'(MAX_PQ) << OPS_CONFIG_MAX_PQ_LSB)
         | (32'(FILL) << OPS_CONFIG_FILL_LSB)
         | (32'(XT) << OPS_CONFIG_XT_LSB)
+        | (32'(REPEAT) << OPS_CONFIG_REPEAT_LSB)
         | ((MAX_XOR > 0 || MAX_PQ > 0) ? 32'($clog2(ACC_BYTES) - 8) << OPS_CONFIG_ACC_LOG2_LSB : '0);
 
     // Decode an address: which channel (NUM_CH = global), which offset, and whether mapped.

@@ -70,6 +70,7 @@ package dma_types_pkg;
         logic [63:0] cur;
         logic [31:0] done_cnt;
         logic [31:0] xferred;   // of descriptor number DONE_CNT
+        logic [31:0] frame_cnt; // frames of repeating descriptors that ran again
     } chan_status_t;
 
     // ---- a channel's register access (dma_regs to dma_chan) ------------------------------

@@ -26,6 +26,7 @@ module pydma_dmac
     parameter int MAX_PQ = 8,            // most PQ sources, 0 .. 16
     parameter bit FILL = 1'b1,           // MEMSET
     parameter bit XT = 1'b1,             // 2D descriptors (CTRL.XT)
+    parameter bit REPEAT = 1'b1,         // repeating descriptors (CTRL.REPEAT)
     parameter int ACC_BYTES = 4096,      // accumulator window, a power of two, 256 .. CHUNK_BYTES
     parameter int AXIL_ADDR_W = 12,
     localparam int STRB_W = DATA_W / 8
@@ -205,7 +206,7 @@ module pydma_dmac
     dma_regs #(
         .NUM_CH(NUM_CH), .DATA_W(DATA_W), .ADDR_W(ADDR_W), .MAX_BURST(MAX_BURST),
         .CHUNK_BYTES(CHUNK_BYTES), .NUM_REQ(NUM_REQ), .MAX_XOR(MAX_XOR), .MAX_PQ(MAX_PQ),
-        .FILL(FILL), .XT(XT), .ACC_BYTES(ACC_BYTES), .AXIL_ADDR_W(AXIL_ADDR_W)
+        .FILL(FILL), .XT(XT), .REPEAT(REPEAT), .ACC_BYTES(ACC_BYTES), .AXIL_ADDR_W(AXIL_ADDR_W)
     ) u_regs (
         .clk, .rst,
         .s_axil_awaddr, .s_axil_awprot, .s_axil_awvalid, .s_axil_awready,
@@ -250,7 +251,7 @@ module pydma_dmac
             .cmd_t(chunk_cmd_t), .done_t(chunk_done_t), .fetch_req_t(desc_fetch_req_t),
             .wb_req_t(desc_wb_req_t), .ADDR_W(ADDR_W), .CL_W(CL_W), .CHUNK_BYTES(CHUNK_BYTES),
             .BUS_BYTES_LOG2($clog2(STRB_W)), .MAX_XOR(MAX_XOR), .MAX_PQ(MAX_PQ), .FILL(FILL),
-            .XT(XT), .ACC_BYTES(ACC_BYTES)
+            .XT(XT), .REPEAT(REPEAT), .ACC_BYTES(ACC_BYTES)
         ) u_chan (
             .clk, .rst,
             .reg_acc(ch_acc[c]), .reg_rd_data(ch_rd_data[c]),

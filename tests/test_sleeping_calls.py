@@ -308,8 +308,8 @@ def test_an_interrupt_handler_making_it_fails_the_test_with_the_report(
     terminate a channel on an error: the test fails with the refusal, naming 'hardirq'."""
     handler = irq.irq_handler_locked
 
-    def buggy_handler(chan, status: int, done_cnt: int) -> None:
-        handler(chan, status, done_cnt)
+    def buggy_handler(chan, status: int, done_cnt: int, frame_cnt: int | None = None) -> None:
+        handler(chan, status, done_cnt, frame_cnt)
         assert kcontext.current_context() == kcontext.HARDIRQ
         CALLS[key](Ctx(chan))
 

@@ -36,6 +36,7 @@ DEFAULT_TESTS: tuple[str, ...] = (
     "tests/test_interleaved.py",
     "tests/test_interleaved_model.py",
     "tests/test_xt_segments.py",
+    "tests/test_repeat_model.py",
 )
 
 
@@ -865,5 +866,26 @@ MUTATIONS: tuple[Mutation, ...] = (
         "layout.pack_desc(next_phys, src, dst, length, ctrl, xt)",
         "layout.pack_desc(next_phys, src, dst, length, ctrl)",
         "a 2D descriptor written without its second half (ROW_LEN 0): the controller refuses it",
+    ),
+    M(
+        "repeat-handover-without-load-eot",
+        "pydma/drivers/pydma_dmac/issue.py",
+        "if chan.hw_repeat is not None and not batch[0].load_eot:",
+        "if False:",
+        "work issued behind a repeated frame without DMA_PREP_LOAD_EOT replaces it at once, not after a terminate",
+    ),
+    M(
+        "repeat-frames-no-callback",
+        IRQ,
+        "        head.frames += frames\n        chan.vchan_cyclic_callback(head)\n",
+        "        head.frames += frames\n",
+        "a repeated frame's end never reaches the client (no per-frame callback)",
+    ),
+    M(
+        "repeat-bit-not-set",
+        XTS,
+        "return [segs[0]._replace(ctrl=segs[0].ctrl | REPEAT)]",
+        "return segs",
+        "DMA_PREP_REPEAT accepted but the descriptor not marked: the frame is shown once",
     ),
 )

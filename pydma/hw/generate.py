@@ -31,6 +31,7 @@ def render_sv() -> str:
     # bit n: the channel register at word n takes writes (a write elsewhere answers SLVERR)
     words = layout.CHAN_STRIDE // 4
     writable = sum(1 << (r.offset // 4) for r in layout.CHAN_REGS if r.access != "RO")
+    out.append(f"  localparam int CH_LAST_OFF = 'h{max(r.offset for r in layout.CHAN_REGS):02X};")
     out.append(f"  localparam logic [{words - 1}:0] CH_WRITABLE_WORDS = {words}'h{writable:0{words // 4}X};")
     out.append("")
     for r in layout.GLOBAL_REGS + layout.CHAN_REGS:
@@ -168,6 +169,10 @@ def render_markdown() -> str:
         "PQ, PQ_VAL: 1 to `OPS_CONFIG.MAX_PQ`; otherwise 0. |",
         "| 16 | `PQ_DISABLE_P` | PQ: P is not written; PQ_VAL: P is not checked. |",
         "| 17 | `PQ_DISABLE_Q` | PQ: Q is not written; PQ_VAL: Q is not checked. |",
+        "| 18 | `REPEAT` | A slave transfer's descriptor that, ending while it is still the tail, runs again "
+        "(`FRAME_CNT` counts it, `IOC` interrupts each time, no status write-back); once `TAIL_DESC` has moved "
+        "past it, it completes at its end and the chain goes on (docs/video.md). With `EOC`, on a memory "
+        "copy or a cyclic channel, or where `OPS_CONFIG.REPEAT` is clear: `DESC`. |",
         "| other | reserved | Must be 0; a set bit is a descriptor error (`DESC`). |",
         "",
         "### Descriptor operations (`CTRL.OP`)",

@@ -80,6 +80,7 @@ GLOBAL_REGS: tuple[Register, ...] = (
             Field("MAX_PQ", 8, 8, "RO", "Most sources of a PQ or PQ_VAL descriptor; 0: no PQ."),
             Field("FILL", 16, 1, "RO", "MEMSET descriptors are supported."),
             Field("XT", 17, 1, "RO", "2D (interleaved) descriptors, CTRL.XT, are supported."),
+            Field("REPEAT", 18, 1, "RO", "Repeating descriptors, CTRL.REPEAT, are supported."),
             Field(
                 "ACC_LOG2",
                 20,
@@ -238,6 +239,13 @@ CHAN_REGS: tuple[Register, ...] = (
         "RW",
         "Device FIFO register address (high word), held until DEV_ADDR_LO is written. SLVERR while busy.",
     ),
+    Register(
+        "FRAME_CNT",
+        0x2C,
+        "RO",
+        "Frames of repeating descriptors (CTRL.REPEAT) that ended and ran again, wrapping at 2**32; "
+        "0 after reset (CTRL.RESET too).",
+    ),
 )
 
 # --- descriptor layout ---------------------------------------------------------------------
@@ -321,6 +329,7 @@ class DescCtrl(IntEnum):
     EOC = 1 << 1  # end of chain: stop after this descriptor even if it is not the tail
     FENCE = 1 << 2  # the next descriptor reads nothing before this one's writes are acknowledged
     XT = 1 << 3  # 2D: LEN bytes in rows of ROW_LEN, SRC_STRIDE / DST_STRIDE apart (COPY only)
+    REPEAT = 1 << 18  # a slave transfer's descriptor runs again while it is the tail (display refresh)
     PQ_DISABLE_P = 1 << 16  # PQ: do not write P (DST is ignored); PQ_VAL: do not check P
     PQ_DISABLE_Q = 1 << 17  # PQ: do not write Q; PQ_VAL: do not check Q
 
@@ -346,6 +355,7 @@ DESC_CTRL_VALID_MASK = (
     | DescCtrl.XT
     | DescCtrl.PQ_DISABLE_P
     | DescCtrl.PQ_DISABLE_Q
+    | DescCtrl.REPEAT
     | ((1 << DESC_CTRL_OP[1]) - 1) << DESC_CTRL_OP[0]
     | ((1 << DESC_CTRL_NSRC[1]) - 1) << DESC_CTRL_NSRC[0]
 )

@@ -61,6 +61,7 @@ class Channel:
         self.doorbell = False  # TAIL_DESC written since the channel last left idle
         self.cur_done = False  # CUR_DESC was completed: resume from its NEXT word
         self.done_cnt = 0
+        self.frame_cnt = 0  # frames of repeating descriptors (CTRL.REPEAT) that ran again
         self.xferred = 0  # bytes of descriptor number DONE_CNT moved so far
         self.slave_cfg = 0
         # slave transfer state that spans descriptors
@@ -101,6 +102,7 @@ class Channel:
             "TAIL_DESC_HI": self.tail >> 32,
             "DONE_CNT": self.done_cnt,
             "XFERRED": self.xferred,
+            "FRAME_CNT": self.frame_cnt,
             "SLAVE_CFG": self.slave_cfg,
             "DEV_ADDR_LO": self.dev_addr,
             "DEV_ADDR_HI": self.dev_addr >> 32,
@@ -140,7 +142,7 @@ class Channel:
             self.err_code = layout.ErrCode.NONE
             self.cur = 0
             self.cur_done = self.doorbell = self.abort_req = self.skip = False
-            self.done_cnt = self.s_left = 0
+            self.done_cnt = self.frame_cnt = self.s_left = 0
 
     # -- life cycle ---------------------------------------------------------------------------------
     def service(self) -> None:

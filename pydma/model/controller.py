@@ -24,7 +24,7 @@ from pydma.model.peripherals import FifoDevice
 
 _GLOBAL = {r.offset: r.name for r in layout.GLOBAL_REGS}
 _LAST_CHAN_OFF = max(r.offset for r in layout.CHAN_REGS)
-_READ_ONLY = {OFF["DONE_CNT"], OFF["XFERRED"]}
+_READ_ONLY = {r.offset for r in layout.CHAN_REGS if r.access == "RO"}
 _LOCKED_WHILE_BUSY = {OFF[n] for n in ("CUR_DESC_LO", "CUR_DESC_HI", "SLAVE_CFG", "DEV_ADDR_LO", "DEV_ADDR_HI")}
 _LOCKED_WHILE_HALTED = {OFF["CUR_DESC_LO"], OFF["CUR_DESC_HI"]}
 
@@ -57,6 +57,7 @@ class ControllerModel:
     max_pq: int = 8  # accumulator's bytes (multi-source blocks)
     fill: bool = True
     xt: bool = True  # 2D descriptors (CTRL.XT)
+    repeat: bool = True  # repeating descriptors (CTRL.REPEAT)
     acc_bytes: int = 4096
     bus_offset: int = 0  # where it sees memory: bus address = memory address + bus_offset
     timing: Timing = field(default_factory=Timing)
@@ -120,6 +121,7 @@ class ControllerModel:
             | self.max_pq << f("MAX_PQ").lsb
             | int(self.fill) << f("FILL").lsb
             | int(self.xt) << f("XT").lsb
+            | int(self.repeat) << f("REPEAT").lsb
             | acc_log2 << f("ACC_LOG2").lsb
         )
 

@@ -47,6 +47,10 @@ def op_bad(ch: Channel, d: Desc) -> bool:
         return True
     if d.ctrl & layout.DescCtrl.XT and (op != Op.COPY or not ctrl.xt):
         return True
+    if d.ctrl & layout.DescCtrl.REPEAT and (
+        not ctrl.repeat or not ch.cfg("DIR") or ch.cyclic or d.ctrl & layout.DescCtrl.EOC
+    ):  # a slave transfer's, not the end of a chain or a ring
+        return True
     if op == Op.INTERRUPT:
         return d.length != 0 or d.src != 0 or d.dst != 0
     if d.length == 0:

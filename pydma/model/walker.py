@@ -116,7 +116,10 @@ async def walk(ch: Channel) -> None:
                 return ch.halt(E.FETCH)
             if ch.abort_req:
                 return ch.finish_abort()
-        if not await _descriptor(ch, d):
+        done = await _descriptor(ch, d)
+        if done is REPEAT:  # still the tail: the frame runs again, from its fetch
+            continue
+        if not done:
             return
         if ch.cyclic:
             ch.cur = d.next
@@ -128,8 +131,12 @@ async def walk(ch: Channel) -> None:
             ch.cur = d.next
 
 
-async def _descriptor(ch: Channel, d: Desc) -> bool:
-    """Check, move and write back one descriptor; False if the channel stopped."""
+REPEAT = "repeat"  # _descriptor: a repeating descriptor's frame ended and it runs again
+
+
+async def _descriptor(ch: Channel, d: Desc) -> bool | str:
+    """Check, move and write back one descriptor; False if the channel stopped, REPEAT if it
+    is a repeating descriptor that is still the tail (CTRL.REPEAT: it runs again)."""
     ctrl = ch.ctrl
     ch.xferred = 0
     eop = ch.skip  # the packet ended before it: it completes empty
@@ -153,6 +160,12 @@ async def _descriptor(ch: Channel, d: Desc) -> bool:
     if ch.abort_req:  # an abort before the write-back: not written back, not counted
         ch.finish_abort()
         return False
+    if d.ctrl & layout.DescCtrl.REPEAT and ch.cur == ch.tail and not xerr and not eop:
+        ch.frame_cnt = (ch.frame_cnt + 1) & 0xFFFF_FFFF  # no write-back, DONE_CNT unchanged
+        ch.xferred = 0
+        if d.ctrl & layout.DescCtrl.IOC:
+            ch.raise_ioc()
+        return REPEAT
     await ctrl.spend(ctrl.timing.writeback_cycles)
     status = layout.DescStatus.DONE | (layout.DescStatus.EOP if eop else 0) | xerr << layout.DescStatus.ERR_SHIFT | sums
     try:
@@ -249,7 +262,8 @@ async def _slave(ch: Channel, d: Desc) -> tuple[E, bool] | None:
         ch.xferred += n
         at.step(n)
         rem, ch.s_left = at.rem, ch.s_left - n
-        chain_end = not ch.cyclic and (d.ctrl & layout.DescCtrl.EOC or ch.cur == ch.tail)
+        repeating = d.ctrl & layout.DescCtrl.REPEAT  # (a repeating descriptor goes on, or hands over)
+        chain_end = not ch.cyclic and not repeating and (d.ctrl & layout.DescCtrl.EOC or ch.cur == ch.tail)
         if not ch.s_left or (not rem and chain_end):  # the request is done (short at the chain's end)
             ch.s_left = 0
             if ch.s_last:  # LREQ: the rest of the transaction completes empty

@@ -15,7 +15,7 @@ from cocotb.triggers import ClockCycles, with_timeout
 
 from pydma import DMA_DEV_TO_MEM, DMA_MEM_TO_DEV, DMA_MEM_TO_MEM, DMA_PREP_INTERRUPT, DmaStatus, DmaTxState
 from pydma.dmaengine import DataChunk, DmaInterleavedTemplate, interleaved_chunks
-from pydma.enums import DmaengineTxResult, DmaTransactionType
+from pydma.enums import DmaCtrlFlags, DmaengineTxResult, DmaTransactionType
 from pydma.hw import layout
 from pydma.memory import MemView
 from tb.faults import Fault
@@ -23,6 +23,7 @@ from tb.peripherals import Pacing
 from tb.testenv import PIPELINED, callbacks_ran, configure, memcpy_channel, run_to_completion, started, stream
 from tb.testenv.raw import setup
 from tb.testenv.slave import slave_channel, wait_paused
+from tb.video import add_display
 
 
 def template(
@@ -89,7 +90,7 @@ async def test_random_templates(dut):
     arena = Frames(tb, 1 << 20)
     at = {"src": 64, "dst": 64}
     xts = []
-    while len(xts) < 16:
+    while len(xts) < (16 if tb.mem_model == "native" else 8):
         chunks, numf = random_chunks(rng, b), rng.randint(1, 9)
         xt = template(0, 0, chunks, numf)
         rows = interleaved_chunks(xt)
@@ -214,7 +215,8 @@ async def test_residue_pause_and_terminate_in_a_frame(dut):
     tb = await started(dut)
     chan = xt_channel()
     arena = Frames(tb, 1 << 21)
-    xt = template(arena.src.addr + 1, arena.dst.addr + 2, [DataChunk(size=3000, icg=100, dst_icg=500)], 120)
+    rows = 120 if tb.mem_model == "native" else 60
+    xt = template(arena.src.addr + 1, arena.dst.addr + 2, [DataChunk(size=3000, icg=100, dst_icg=500)], rows)
     tx = chan.prep_interleaved_dma(xt, DMA_PREP_INTERRUPT)
     cookie = tx.submit()
     chan.issue_pending()
@@ -265,9 +267,10 @@ async def test_residue_pause_and_terminate_in_a_frame(dut):
 
 @cocotb.test()
 async def test_malformed_2d_descriptors(dut):
-    """Without the driver: a 2D descriptor with ROW_LEN 0, or on a MEMSET, completes with
-    DESC and halts the channel, moving nothing; a bus error on its second half halts it with
-    FETCH (the descriptor not written back); after CTRL.RESET a good 2D descriptor runs."""
+    """Without the driver: a 2D descriptor with ROW_LEN 0, or on a MEMSET, or marked REPEAT
+    on a memory copy, completes with DESC and halts the channel, moving nothing; a bus error
+    on its second half halts it with FETCH (the descriptor not written back); after
+    CTRL.RESET a good 2D descriptor runs."""
     tb, raw, descs, data = await setup(dut)
     ctrl = layout.reg("CTRL")
     run = ctrl.field("RUN").mask | ctrl.field("IOC_IRQ_EN").mask | ctrl.field("ERR_IRQ_EN").mask
@@ -280,6 +283,7 @@ async def test_malformed_2d_descriptors(dut):
         ("ROW_LEN 0", src, xt_bit, (0, 32, 32), layout.ErrCode.DESC),
         ("XT MEMSET", 0x5A, memset, (16, 16, 32), layout.ErrCode.DESC),
         ("second half", src, xt_bit, (16, 32, 32), layout.ErrCode.FETCH),
+        ("REPEAT on a copy", src, xt_bit | int(layout.DescCtrl.REPEAT), (16, 32, 32), layout.ErrCode.DESC),
     ]
     for name, d_src, d_ctrl, rows, code in cases:
         data.write(4096, bytes(256))
@@ -309,4 +313,55 @@ async def test_malformed_2d_descriptors(dut):
     for r in range(4):
         expect[5 + 48 * r : 5 + 48 * r + 16] = src[3 + 32 * r : 3 + 32 * r + 16]
     assert data.read(4096, 256) == bytes(expect), "2D rows at their pitches, gaps untouched"
+    await tb.stop()
+
+
+@cocotb.test()
+async def test_scanout_repeat_load_eot(dut):
+    """A display scans out a frame repeated with DMA_PREP_REPEAT; 50 times, at random
+    moments, the test queues the next frame with DMA_PREP_LOAD_EOT. The display sees whole
+    frames only, each entirely one buffer, in the order queued, every one shown, and never
+    starves; each replaced frame completes."""
+    tb = await started(dut)
+    chan = slave_channel()
+    # the pixel rate: an element every 3 cycles; the four-phase handshake waits for each
+    # burst's write response before the next request, so it feeds a slower display
+    width, maxburst, every = min(4, tb.bus_bytes), 8, 3 if PIPELINED else 8
+    swaps = 50 if tb.mem_model == "native" else 16  # (every beat is Python on the Python memory)
+    line_bytes, pitch, lines = 32 * width, 48 * width, 8
+    frame_bytes = line_bytes * lines
+    display = add_display(tb, 3, width, maxburst, frame_bytes, every, pipelined=PIPELINED)
+    configure(chan, DMA_MEM_TO_DEV, display.data_addr, width, maxburst)
+    repeat, load_eot = DmaCtrlFlags.DMA_PREP_REPEAT, DmaCtrlFlags.DMA_PREP_LOAD_EOT
+    bufs, cookies = [], []
+    for i in range(swaps + 1):
+        buf = tb.alloc_guarded(pitch * lines)
+        bufs.append(buf)
+        raw = buf.view.read()
+        display.queue(b"".join(raw[r * pitch : r * pitch + line_bytes] for r in range(lines)))
+        xt = template(buf.addr, 0, [DataChunk(size=line_bytes, icg=pitch - line_bytes)], lines, DMA_MEM_TO_DEV)
+        tx = chan.prep_interleaved_dma(xt, DMA_PREP_INTERRUPT | repeat | (load_eot if i else 0))
+        assert tx is not None
+        cookies.append(tx.submit())
+        chan.issue_pending()
+        await ClockCycles(dut.clk, tb.rng.randint(0, 2 * frame_bytes // width * every))
+    for _ in range(200):  # the last one repeats (within 200,000 cycles: about 60 frames)
+        if display.shown.count(swaps) >= 2:
+            break
+        await ClockCycles(dut.clk, 1000)
+    tb.check_peripherals()  # no torn frame, no frame out of order, no underrun
+    display.stop_scanning()
+    missing = sorted(set(range(swaps + 1)) - set(display.shown))
+    assert not missing, f"frames never shown: {missing}"
+    for c in cookies[:-1]:
+        assert chan.tx_status(c) == DmaStatus.DMA_COMPLETE, "a replaced frame completes"
+    assert chan.tx_status(cookies[-1]) == DmaStatus.DMA_IN_PROGRESS, "the last frame repeats until terminated"
+    assert await chan.terminate_sync() == 0
+    tb.check_peripherals()  # no torn frame, no frame out of order, no underrun
+    tb.log.info("%d frames scanned out, %d of them repeats", len(display.shown), len(display.shown) - swaps - 1)
+    display.stop()
+    for buf in bufs:
+        buf.check_guards()
+        buf.free()
+    await chan.release()
     await tb.stop()

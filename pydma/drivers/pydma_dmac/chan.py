@@ -73,6 +73,10 @@ class PydmaChan(VirtDmaChan):
         self.hw_done_cnt = 0  # DONE_CNT as last read
         self.hw_handed = 0  # hardware descriptors handed over, in DONE_CNT numbering
         self.hw_ring: PydmaDesc | None = None  # the cyclic transaction (CYCLIC)
+        # the repeating transaction (DMA_PREP_REPEAT) that is the hardware's tail: it runs
+        # again until a DMA_PREP_LOAD_EOT one is handed over behind it
+        self.hw_repeat: PydmaDesc | None = None
+        self.hw_frames = 0  # FRAME_CNT as last read
         # the transactions issued when the failure was seen, aborted once the halt is
         # reported (HALTING)
         self.halt_victims: list[PydmaDesc] = []

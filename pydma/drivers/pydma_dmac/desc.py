@@ -38,6 +38,10 @@ class PydmaDesc(VirtDmaDesc):
         self._zero_statuses: Callable[[], None] | None = None  # made at the first submit
         self.sum_check = None  # XOR_VAL, PQ_VAL: the client's SumCheckResult, written at completion
         self.sum_bits = 0  # the SUM_CHECK bits its descriptors wrote back so far
+        self.repeat = bool(flags & DmaCtrlFlags.DMA_PREP_REPEAT)  # its descriptor is CTRL.REPEAT
+        self.load_eot = bool(flags & DmaCtrlFlags.DMA_PREP_LOAD_EOT)  # takes over a repeating one
+        self.frames = 0  # repeated frames that ran again (FRAME_CNT)
+        self.waits_logged = False  # said once that it waits behind a repeating one
         self.segs: Sequence[Seg] = ()  # what it was built from
         self._queue_entries: list[tuple[PydmaDesc, int]] | None = None
 

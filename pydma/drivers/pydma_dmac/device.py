@@ -104,6 +104,7 @@ class PydmaDevice(DmaDevice):
         self.hw_max_pq = _field(ops, "OPS_CONFIG", "MAX_PQ")
         self.hw_fill = bool(_field(ops, "OPS_CONFIG", "FILL"))
         self.hw_xt = bool(_field(ops, "OPS_CONFIG", "XT"))
+        self.hw_repeat = bool(_field(ops, "OPS_CONFIG", "REPEAT"))
         self._declare_capabilities()
 
         for i in range(self.num_channels):
@@ -160,6 +161,9 @@ class PydmaDevice(DmaDevice):
                 self.cap_mask.bits |= 1 << cap
         if self.hw_xt:
             self.cap_mask.bits |= 1 << DmaTransactionType.DMA_INTERLEAVE
+        if self.hw_repeat:  # repeated frames, replaced at a frame's end
+            for cap in (DmaTransactionType.DMA_REPEAT, DmaTransactionType.DMA_LOAD_EOT):
+                self.cap_mask.bits |= 1 << cap
 
     async def remove(self) -> None:
         dma_async_device_unregister(self)
@@ -389,15 +393,23 @@ class PydmaDevice(DmaDevice):
                 "%s: %s has no 2D descriptors (OPS_CONFIG.XT)", chan.name, self.name, extra={"pydma_tag": REFUSED}
             )
             return None
+        repeat = bool(flags & DmaCtrlFlags.DMA_PREP_REPEAT)
         if xt.dir == DmaTransferDirection.DMA_MEM_TO_MEM:
             return self._build(
-                chan, lambda: xt_segments.interleaved(xt, self.addr_width, self.max_hw_desc), flags, op="interleaved"
+                chan,
+                lambda: xt_segments.repeated(xt_segments.interleaved(xt, self.addr_width, self.max_hw_desc), repeat),
+                flags,
+                op="interleaved",
             )
         return self._build_slave(
             chan,
             xt.dir,
-            lambda to_dev, dev_addr, width: xt_segments.interleaved(
-                xt, self.addr_width, self.max_hw_desc, xt_segments.Slave(to_dev, dev_addr, width)
+            lambda to_dev, dev_addr, width: xt_segments.repeated(
+                xt_segments.interleaved(
+                    xt, self.addr_width, self.max_hw_desc, xt_segments.Slave(to_dev, dev_addr, width)
+                ),
+                repeat,
+                slave=True,
             ),
             flags,
             op="interleaved",

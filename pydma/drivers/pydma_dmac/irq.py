@@ -48,15 +48,20 @@ async def irq_thread(chan: PydmaChan) -> None:
     while True:
         await backend.wait_irq(chan.index)
         start = chan.device.runtime.now_ns() if tracer.enabled else None
-        status, done_cnt = await chan.regs.take_irq()
+        status, done_cnt, frame_cnt = await chan.regs.take_irq(frames=_repeating(chan))
         chan.stats["irqs"] += 1
         with running_in(HARDIRQ), chan.lock:
-            irq_handler_locked(chan, status, done_cnt)
+            irq_handler_locked(chan, status, done_cnt, frame_cnt)
         if tracer.enabled:  # from the line's wake-up: the status reads take bus time
             tracer.mark(chan, "irq handler", start, "irq", status=hex(status), done_cnt=done_cnt)
 
 
-def irq_handler_locked(chan: PydmaChan, status: int, done_cnt: int) -> None:
+def _repeating(chan: PydmaChan) -> bool:
+    """A repeating transaction is on the hardware: its frames are counted in FRAME_CNT."""
+    return (bool(chan.hw_queue) and chan.hw_queue[0][0].repeat) or chan.hw_repeat is not None
+
+
+def irq_handler_locked(chan: PydmaChan, status: int, done_cnt: int, frame_cnt: int | None = None) -> None:
     if status & ABORT_IRQ:
         abort_done_locked(chan, done_cnt)
     elif chan.state is ChanState.ABORTING:
@@ -76,6 +81,8 @@ def irq_handler_locked(chan: PydmaChan, status: int, done_cnt: int) -> None:
             chan.vchan_cyclic_callback(ring)
     else:
         failed_code = complete_locked(chan, newly)
+        if frame_cnt is not None:
+            _frames_locked(chan, frame_cnt)
     if status & HALTED:
         halted_locked(chan, err_code(status))
     elif failed_code and chan.state is not ChanState.HALTING:
@@ -89,6 +96,17 @@ def irq_handler_locked(chan: PydmaChan, status: int, done_cnt: int) -> None:
         chan.stats["halts_ahead"] += 1
         chan.enter(ChanState.HALTING)
     start_locked(chan)
+
+
+def _frames_locked(chan: PydmaChan, frame_cnt: int) -> None:
+    """Frames of the repeating transaction that ran again: its callback, coalesced as a
+    cyclic one's periods are (vchan_cyclic_callback), while it is the one on the hardware."""
+    frames = (frame_cnt - chan.hw_frames) & 0xFFFF_FFFF
+    chan.hw_frames = frame_cnt
+    head = chan.hw_queue[0][0] if chan.hw_queue else None
+    if frames and head is not None and head.repeat:
+        head.frames += frames
+        chan.vchan_cyclic_callback(head)
 
 
 def complete_locked(chan: PydmaChan, newly: int) -> int:
@@ -165,6 +183,7 @@ def abort_locked(chan: PydmaChan) -> None:
     """Let go of everything on the hardware and write CTRL.ABORT (terminate, halt)."""
     chan.hw_queue.clear()
     chan.hw_ring = None
+    chan.hw_repeat = None
     chan.hw_tail = None
     chan.paused = False
     chan.halt_victims = []

@@ -5,6 +5,10 @@ one it links the old tail to new work with the same set-up and rings TAIL_DESC (
 controller re-reads a stale tail's NEXT, so appending is race-free). Work with another
 set-up, or behind a cyclic ring, waits until the channel is idle again; nothing is handed
 over while the channel halts or aborts (the interrupt that ends that comes back here).
+Behind a repeating transaction (DMA_PREP_REPEAT, the hardware's tail) only one prepared
+with DMA_PREP_LOAD_EOT is handed over: the controller then ends the repetition at the next
+frame boundary and goes on with it. Anything else waits until the repetition is terminated,
+as the kernel's API says.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ from pydma import strict
 from pydma.drivers.pydma_dmac import fence_check
 from pydma.drivers.pydma_dmac.chan import ChanState, PydmaChan
 from pydma.drivers.pydma_dmac.desc import PydmaDesc
+from pydma.reports import driver_logger
 from pydma.trace import tracer
+
+log = driver_logger("pydma.dmac")
 
 
 def start_locked(chan: PydmaChan) -> None:
@@ -34,6 +41,17 @@ def start_locked(chan: PydmaChan) -> None:
         batch = list(itertools.takewhile(lambda d: d.setup == setup and not d.cyclic, new))
         if not batch:
             return  # waits until the running chain is done
+        if chan.hw_repeat is not None and not batch[0].load_eot:
+            if not batch[0].waits_logged:
+                batch[0].waits_logged = True
+                log.warning(
+                    "%s: transaction %d waits behind the repeating %d until it is terminated "
+                    "(not prepared with DMA_PREP_LOAD_EOT)",
+                    chan.name,
+                    batch[0].cookie,
+                    chan.hw_repeat.cookie,
+                )
+            return
     if strict.enabled and not batch[0].cyclic:
         fence_check.check(chan.name, [d for d in chan.desc_issued if d.on_hw], batch)
     for prev, desc in itertools.pairwise(batch):
@@ -56,8 +74,9 @@ def start_locked(chan: PydmaChan) -> None:
         chan.regs.start(batch[0].setup, batch[0].cyclic, head.phys)
         chan.stats["starts"] += 1
         chan.enter(ChanState.CYCLIC if batch[0].cyclic else ChanState.RUNNING)
-    else:
+    else:  # (a repeating tail ends at its frame's end now: TAIL_DESC moves past it)
         chan.hw_tail.set_next(head.phys)  # the controller re-reads a stale tail's NEXT
         chan.stats["appends"] += 1
     chan.regs.ring_tail(tail.phys)
     chan.hw_tail = tail
+    chan.hw_repeat = batch[-1] if batch[-1].repeat else None

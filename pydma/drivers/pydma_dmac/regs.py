@@ -73,12 +73,14 @@ class ChanRegs:
         self.ctrl &= ~(PAUSE | CYCLIC)
         self._w("CTRL", self.ctrl | ABORT)
 
-    async def take_irq(self) -> tuple[int, int]:
-        """STATUS (its interrupt bits then cleared) and DONE_CNT, as the handler needs them."""
+    async def take_irq(self, frames: bool = False) -> tuple[int, int, int | None]:
+        """STATUS (its interrupt bits then cleared), DONE_CNT, and with `frames` FRAME_CNT
+        (read before DONE_CNT), as the handler needs them."""
         status = await self.backend.readl(self.addr("STATUS"))
         self._w("STATUS", status & STATUS_IRQ_BITS)  # W1C
+        frame_cnt = await self.backend.readl(self.addr("FRAME_CNT")) if frames else None
         done_cnt = await self.backend.readl(self.addr("DONE_CNT"))  # also flushes the W1C
-        return status, done_cnt
+        return status, done_cnt, frame_cnt
 
     async def dump(self) -> dict[str, int]:
         """Every channel register by name, read over the bus (debugfs; reads clear nothing)."""

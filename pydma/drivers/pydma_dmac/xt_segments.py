@@ -45,6 +45,7 @@ from pydma.hw import layout
 
 STRIDE_MAX = (1 << 32) - 1  # SRC_STRIDE and DST_STRIDE are 32-bit
 XT = int(layout.DescCtrl.XT)
+REPEAT = int(layout.DescCtrl.REPEAT)
 
 
 class Slave(NamedTuple):
@@ -159,6 +160,25 @@ def interleaved(
     if writes:
         check_overlap(call, writes, reads)
     return segs
+
+
+def repeated(segs: list[Seg], repeat: bool, slave: bool = False) -> list[Seg]:
+    """DMA_PREP_REPEAT: the one descriptor of a slave template marked CTRL.REPEAT (the
+    controller runs it again while it is the tail); refused for a memory copy or a template
+    that takes several descriptors."""
+    if not repeat:
+        return segs
+    if not slave:
+        raise PrepRefused(
+            "prep_interleaved_dma: DMA_PREP_REPEAT on a memory-to-memory template; the controller repeats "
+            "transfers to or from a device (a display, a camera)"
+        )
+    if len(segs) != 1:
+        raise PrepRefused(
+            f"prep_interleaved_dma: DMA_PREP_REPEAT on a template that takes {len(segs)} descriptors; a repeated "
+            "frame must be one (rows of one size and gap)"
+        )
+    return [segs[0]._replace(ctrl=segs[0].ctrl | REPEAT)]
 
 
 def dma_vec(
