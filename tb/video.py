@@ -1,15 +1,38 @@
 """Video device models on the request lines (Python, built on tb/peripherals.py's FIFOs).
 
 `Display`: a scanout engine. It consumes one element every `pacing` step (the pixel rate)
-once its FIFO has filled halfway the first time (a line buffer's prefill), and cuts what it receives into frames of
-`frame_bytes`: each frame must be entirely one of the buffers it was told about (no torn
-frame), and the buffers must come in the order they were queued, each maybe shown several
-times (a repeated frame); starving the consumer is an underrun, an error.
+once its FIFO has filled halfway the first time (a line buffer's prefill), and cuts what
+it receives into frames of `frame_bytes`: each frame must be entirely one of the buffers
+it was told about (no torn frame), and the buffers must come in the order they were
+queued, each maybe shown several times (a repeated frame); starving the consumer is an
+underrun, an error.
+
+`Camera`: a frame source. Once started it produces `width` pixels a line, one every
+`every` cycles, then `hblank` idle cycles, `height` lines a frame, then `vblank` idle
+cycles, frame after frame; pixel (frame, y, x) is `pixel()`. A pixel that finds the FIFO
+full is lost: an overrun, an error (the DMA did not keep up, or no buffer was queued in
+time).
 """
 
 from __future__ import annotations
 
-from tb.peripherals import Pacing, TxDevice
+from collections.abc import Iterator
+
+from tb.peripherals import Pacing, RxDevice, TxDevice
+
+BYTES_PER_PIXEL = 4  # XRGB8888
+
+
+def pixel(frame: int, y: int, x: int) -> bytes:
+    """The camera's pixel: distinct per frame, line and column (low bits), alpha byte never 0."""
+    return bytes(
+        (
+            (x * 3 + frame * 29) & 0xFF,
+            (y * 5 + frame * 7) & 0xFF,
+            ((x >> 6) + (y >> 4) * 17 + frame) & 0xFF,
+            0x80 | frame & 0x7F,
+        )
+    )
 
 
 class Display(TxDevice):
@@ -75,3 +98,57 @@ def add_display(
     """A Display on request line `line` of the testbench, consuming an element every `every`
     cycles; its data register is `display.data_addr`."""
     return tb._add_device(Display, line, width, maxburst, depth, Pacing.fixed(every), frame_bytes=frame_bytes, **kw)
+
+
+class Camera(RxDevice):
+    def __init__(self, *args, frame_w: int, frame_h: int, hblank: int, vblank: int, every: int = 1, **kwargs) -> None:
+        super().__init__(*args, source=self._pixel, **kwargs)
+        self.w, self.h, self.hblank, self.vblank, self.every = frame_w, frame_h, hblank, vblank, every
+        self.running = False
+        self.pacing = Pacing(self._timing(), f"camera {frame_w}x{frame_h}")
+
+    def _pixel(self, i: int) -> bytes:
+        frame, at = divmod(i, self.w * self.h)
+        return pixel(frame, at // self.w, at % self.w)
+
+    def _timing(self) -> Iterator[int]:
+        while not self.running:
+            yield 0
+        while True:
+            for _ in range(self.h):
+                for _ in range(self.w):  # a pixel every `every` cycles (the pixel clock)
+                    yield from (0 for _ in range(self.every - 1))
+                    yield 1
+                yield from (0 for _ in range(self.hblank))
+            yield from (0 for _ in range(self.vblank))
+
+    def start(self, frames: int | None = None) -> None:
+        """Start streaming (frame 0, line 0) at the next clock edge; `frames`: stop after so
+        many."""
+        self.limit = None if frames is None else frames * self.w * self.h
+        self.running = True
+
+    def tick(self, n: int) -> None:
+        if not self.running or (self.limit is not None and self.produced >= self.limit):
+            return
+        if n and len(self.fifo) >= self.depth:
+            self.overruns += 1
+            self.error(f"overrun: pixel {self.produced} lost, the FIFO is full")
+            self.produced += 1  # (the camera does not wait)
+            return
+        super().tick(n)
+
+    def frame(self, n: int) -> list[bytes]:
+        """Frame n's lines, as the camera sends them."""
+        return [b"".join(pixel(n, y, x) for x in range(self.w)) for y in range(self.h)]
+
+
+def add_camera(
+    tb, line: int, maxburst: int, width: int, height: int, hblank: int, vblank: int, depth: int = 64, **kw
+) -> Camera:
+    """A Camera on request line `line` of the testbench (4-byte pixels); its data register
+    is `camera.data_addr`; `camera.start()` starts it."""
+    return tb._add_device(
+        Camera, line, BYTES_PER_PIXEL, maxburst, depth, None, frame_w=width, frame_h=height, hblank=hblank,
+        vblank=vblank, **kw,
+    )  # fmt: skip
