@@ -8,8 +8,10 @@
 // seam (a CHUNK_BYTES-aligned destination address, or ACC_BYTES for multi-source operations),
 // at the end of its row, or at the end of the descriptor. After a chunk that ends on a seam
 // the next one is a whole seam away, so only the descriptor's arrival and a new row look at
-// the destination's low bits: a new row takes one cycle (ready low) to do that, so the row's
-// pointers come from registers too.
+// the destination's low bits. A new row takes one cycle (ready low): the pointers, left at
+// the end of the row, move on by the row's gap (the stride less the row, worked out once per
+// descriptor) through the same adders that step them by a chunk, and the row's first chunk is
+// worked out from the low bits of the new destination.
 //
 // Slave transfers take pieces of their own length (a request's burst, cut at row ends:
 // row_left): step_len is then not len.
@@ -54,14 +56,25 @@ module dma_addr_gen #(
     logic              last_row_q;
     wire               last_row = !XT || last_row_q;  // the current row is the descriptor's last
     logic              new_row;    // a row starts: len is worked out from dst this cycle
-    logic [31:0]       row_len, src_stride, dst_stride;
-    logic [ADDR_W-1:0] src_row, dst_row;   // where the current row started
+    logic              gap_due;    // ... and the pointers move on by the gap to it first
+    logic [31:0]       row_len;
+    logic [ADDR_W-1:0] src_gap, dst_gap;  // stride - ROW_LEN (two's complement: rows may overlap)
+
+    // what the pointers move on by: a chunk taken, or the gap to a new row
+    wire [ADDR_W-1:0] src_inc = new_row ? (gap_due ? src_gap : '0) : ADDR_W'(step_len);
+    wire [ADDR_W-1:0] dst_inc = new_row ? (gap_due ? dst_gap : '0) : ADDR_W'(step_len);
+    wire [ADDR_W-1:0] src_next = src + src_inc;
+    wire [ADDR_W-1:0] dst_next = dst + dst_inc;
+    // (33 bits, signed, sign-extended to wider addresses; on a 32-bit bus modulo 2**32)
+    localparam int GW = (ADDR_W < 33) ? ADDR_W : 33;
+    wire signed [GW-1:0] x_src_gap = $signed(GW'({1'b0, xt_src_stride}) - GW'({1'b0, xt_row_len}));
+    wire signed [GW-1:0] x_dst_gap = $signed(GW'({1'b0, xt_dst_stride}) - GW'({1'b0, xt_row_len}));
 
     wire [31:0] f_seam = (HAS_OPS && load_multi) ? 32'(ACC_BYTES) - 32'(load_dst[ACC_LOG2-1:0])
                                                  : CHUNK - 32'(load_dst[CHUNK_LOG2-1:0]);
     wire [31:0] seam = (HAS_OPS && multi) ? 32'(ACC_BYTES) : CHUNK;
     // a new row's first chunk ends at the first seam after its start (2D: copies only)
-    wire [31:0] row_seam = CHUNK - 32'(dst[CHUNK_LOG2-1:0]);
+    wire [31:0] row_seam = CHUNK - 32'(dst_next[CHUNK_LOG2-1:0]);
     wire [31:0] rem_after = rem - 32'(step_len);
     wire [31:0] row_after = row_left - 32'(step_len);
 
@@ -69,8 +82,8 @@ module dma_addr_gen #(
 
     always_ff @(posedge clk) begin
         if (rst) begin
-            {src, dst, rem, row_left, len, last, multi, last_row_q, new_row} <= '0;
-            {row_len, src_stride, dst_stride, src_row, dst_row} <= '0;
+            {src, dst, rem, row_left, len, last, multi, last_row_q, new_row, gap_due} <= '0;
+            {row_len, src_gap, dst_gap} <= '0;
         end else if (en) begin
             if (load) begin
                 rem <= load_len;
@@ -79,34 +92,35 @@ module dma_addr_gen #(
                 // multi-source: the offset into the sources (the table is the operand block's)
                 src <= load_multi ? '0 : load_src;
                 dst <= load_dst;
-                src_row <= load_src;
-                dst_row <= load_dst;
                 len <= (load_len < f_seam) ? load_len[CL_W-1:0] : f_seam[CL_W-1:0];
                 last <= load_len <= f_seam;
                 multi <= HAS_OPS && load_multi;
+                {new_row, gap_due} <= '0;
             end else if (XT && load_xt) begin  // the first row is ROW_LEN long, or all of LEN
-                {row_len, src_stride, dst_stride} <= {xt_row_len, xt_src_stride, xt_dst_stride};
+                row_len <= xt_row_len;
+                src_gap <= ADDR_W'(x_src_gap);  // (sign-extended)
+                dst_gap <= ADDR_W'(x_dst_gap);
                 row_left <= (rem < xt_row_len) ? rem : xt_row_len;
                 last_row_q <= rem <= xt_row_len;
-                new_row <= 1'b1;
+                new_row <= 1'b1;  // (the first row: no gap)
             end else if (new_row) begin
                 new_row <= 1'b0;
+                gap_due <= 1'b0;
+                src <= src_next;
+                dst <= dst_next;
                 len <= (row_left < row_seam) ? row_left[CL_W-1:0] : row_seam[CL_W-1:0];
                 last <= last_row && row_left <= row_seam;
             end else if (step) begin
                 rem <= rem_after;
-                if (row_after == 0 && !last_row) begin  // the next row
+                src <= src_next;
+                dst <= dst_next;
+                if (row_after == 0 && !last_row) begin  // the next row, after its gap
                     row_left <= (rem_after < row_len) ? rem_after : row_len;
                     last_row_q <= rem_after <= row_len;
-                    src <= src_row + ADDR_W'(src_stride);
-                    dst <= dst_row + ADDR_W'(dst_stride);
-                    src_row <= src_row + ADDR_W'(src_stride);
-                    dst_row <= dst_row + ADDR_W'(dst_stride);
                     new_row <= 1'b1;
+                    gap_due <= 1'b1;
                 end else begin
                     row_left <= row_after;
-                    src <= src + ADDR_W'(step_len);
-                    dst <= dst + ADDR_W'(step_len);
                     len <= (row_after < seam) ? row_after[CL_W-1:0] : seam[CL_W-1:0];
                     last <= last_row && row_after <= seam;
                 end

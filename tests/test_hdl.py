@@ -246,6 +246,7 @@ ADDR64 = [
     ("hdl_raid_ops", "native"),
     ("hdl_faults", "native"),
     ("hdl_multichan", "native"),
+    ("hdl_interleave", "native"),  # (2D strides' gaps sign-extended to 64-bit addresses)
 ]
 
 
