@@ -301,7 +301,11 @@ class DmaTb:
         # pipelined=True: the device speaks the pipelined handshake (PydmaRequest.pipelined)
         # model="native" | "python": which model (periph_model)
         address = self.dev_base + 0x1000 * len(self.devices)
-        if self.periph_model(kw.pop("model", None), width) == "native":
+        model = self.periph_model(kw.pop("model", None), width)
+        for old in self.devices:  # a device on the line before this one leaves it
+            if old.port.line == line:
+                old.stop()
+        if model == "native":
             ncls = native_periph.NativeTxDevice if cls is TxDevice else native_periph.NativeRxDevice
             dev = ncls(
                 self.periph_hub,

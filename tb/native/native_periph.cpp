@@ -422,6 +422,14 @@ int64_t pnp_elements(int id, int which, uint64_t first, uint64_t max, uint8_t* o
     return static_cast<int64_t>(n);
 }
 
+// Empty a list (0 received, 1 expected, 2 fifo).
+void pnp_clear(int id, int which) {
+    Dev& d = g_devs.at(id);
+    if (which == 0) d.received.clear();
+    else if (which == 1) d.expected.clear();
+    else d.fifo.clear();
+}
+
 // Error `i` of device `id` into buf (NUL-terminated, cut at cap); its full length.
 int pnp_error(int id, int i, char* buf, int cap) {
     const std::string& s = g_devs.at(id).errors.at(i);

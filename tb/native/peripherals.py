@@ -37,6 +37,7 @@ _SIGNATURES = {
     "pnp_stop": (None, [_int]),
     "pnp_stat": (_i64, [_int, _int]),
     "pnp_elements": (_i64, [_int, _int, _u64, _u64, ctypes.c_char_p]),
+    "pnp_clear": (None, [_int, _int]),
     "pnp_error": (_int, [_int, _int, ctypes.c_char_p, _int]),
     "pnp_protocol_count": (_int, []),
     "pnp_protocol_error": (_int, [_int, ctypes.c_char_p, _int]),
@@ -187,6 +188,38 @@ def _text(fn, *args) -> str:
     return buf.value.decode(errors="replace")
 
 
+class NativeElements:
+    """A device's list of elements kept in C++ (received, expected, fifo), read on demand:
+    len(), truth, iteration, indexing, equality with a list, clear()."""
+
+    def __init__(self, dev: _NativeDevice, which: int, stat: int) -> None:
+        self._dev, self._which, self._stat = dev, which, stat
+
+    def __len__(self) -> int:
+        return self._dev._stat(self._stat)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def _list(self) -> list[bytes]:
+        return self._dev._elements(self._which, len(self))
+
+    def __iter__(self):
+        return iter(self._list())
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __eq__(self, other) -> bool:
+        return self._list() == list(other)
+
+    def __repr__(self) -> str:
+        return f"NativeElements({self._list()!r})"
+
+    def clear(self) -> None:
+        self._dev.lib.pnp_clear(self._dev.id, self._which)
+
+
 class _NativeDevice:
     """What the native transmit and receive devices share (see _Device in tb/peripherals.py)."""
 
@@ -275,8 +308,8 @@ class _NativeDevice:
         return self._stat(ST_TRANSFERS)
 
     @property
-    def fifo(self) -> list[bytes]:
-        return self._elements(2, self._stat(ST_FIFO))
+    def fifo(self) -> NativeElements:
+        return NativeElements(self, 2, ST_FIFO)
 
     @property
     def requesting(self) -> tuple[str, bool] | None:
@@ -351,16 +384,16 @@ class NativeTxDevice(_NativeDevice, TxDevice):
         self.lib.pnp_options(self.id, -1, int(on))
 
     @property
-    def received(self) -> list[bytes]:
-        return self._elements(0, self._stat(ST_RECEIVED))
+    def received(self) -> NativeElements:
+        return NativeElements(self, 0, ST_RECEIVED)
 
     @property
     def received_count(self) -> int:
         return self._stat(ST_RECEIVED)
 
     @property
-    def expected(self) -> list[bytes]:
-        return self._elements(1, self._stat(ST_EXPECTED))
+    def expected(self) -> NativeElements:
+        return NativeElements(self, 1, ST_EXPECTED)
 
     @property
     def expected_count(self) -> int:
