@@ -254,17 +254,20 @@ void served(int id, const Req& r, bool tc, uint64_t time_ns) {
 
 // The controller's side of a native line, as tb/request_lines.py's RequestMonitor checks it
 // on the Python-owned ones. req: the request held during the cycle that ends at this edge.
+void protocol_error(const Dev& d, uint64_t t, const char* what) {
+    g_protocol.push_back("line " + std::to_string(d.line) + " at " + std::to_string(t) + " ns: " + what);
+}
+
 void check_line(int id, bool req, bool ack, bool tc, uint64_t now) {
     Dev& d = g_devs[id];
     uint64_t t = now - g_period_ns;  // the values changed just after the previous edge
-    std::string at = "line " + std::to_string(d.line) + " at " + std::to_string(t) + " ns: ";
     if (d.pipelined) {
         if (tc && !d.was_tc) g_tc_pulses.emplace_back(d.line, t);
-        if (tc && d.was_tc) g_protocol.push_back(at + "TC held longer than one cycle");
+        if (tc && d.was_tc) protocol_error(d, t, "TC held longer than one cycle");
     } else {
-        if (tc && !ack) g_protocol.push_back(at + "TC without ACK");
-        if (ack && !d.was_ack && !req) g_protocol.push_back(at + "ACK without a request");
-        if (d.was_ack && !ack && d.was_req) g_protocol.push_back(at + "ACK dropped while the request was up");
+        if (tc && !ack) protocol_error(d, t, "TC without ACK");
+        if (ack && !d.was_ack && !req) protocol_error(d, t, "ACK without a request");
+        if (d.was_ack && !ack && d.was_req) protocol_error(d, t, "ACK dropped while the request was up");
     }
     d.was_req = req;
     d.was_ack = ack;

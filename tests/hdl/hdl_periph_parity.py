@@ -3,9 +3,12 @@
 peripheral-ended packets, run once with each model on the same request line, leave the same
 bytes in memory (guards intact), the same elements at the device and the same residues; and
 the native checks catch what the Python ones catch (a wrong expected element, more data than
-expected, a FIFO overflow, an underflow), named by device and element, reported as events."""
+expected, a FIFO overflow, an underflow), named by device and element, reported as events;
+and a native device's transfer runs no Python per cycle."""
 
 from __future__ import annotations
+
+import sys
 
 import cocotb
 from cocotb.triggers import ClockCycles
@@ -26,6 +29,9 @@ from tb.testenv import (
 )
 
 MODELS = ("python", "native")
+# the longer native transfer may make this many more Python calls per extra cycle (a wake-up
+# per cycle or per element adds at least one per cycle)
+PER_CYCLE = 0.01
 
 
 def check_model(dev, model: str) -> None:
@@ -215,5 +221,65 @@ async def test_checks_catch_bugs(dut):
         rxd.stop()
         await ClockCycles(dut.clk, 10)
     assert not tb.req_monitor.errors, tb.req_monitor.errors
+    await chan.release()
+    await tb.stop()
+
+
+class PythonCalls:
+    """Counts Python function calls (sys.setprofile 'call' events) while active (as in
+    hdl_idle_python)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def _hook(self, _frame, event: str, _arg) -> None:
+        if event == "call":
+            self.count += 1
+
+    def __enter__(self) -> PythonCalls:
+        self.count = 0
+        sys.setprofile(self._hook)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        sys.setprofile(None)
+
+
+@cocotb.test()
+async def test_native_runs_no_python_per_cycle(dut):
+    """A paced transfer with a native device runs no Python per cycle or per element: the
+    Python calls over a transfer 16 times longer stay within a small allowance per cycle
+    (the Python model makes dozens per cycle)."""
+    tb = await started_for_slaves(dut)
+    chan = slave_channel()
+    width, maxburst = min(4, tb.bus_bytes), 16
+    for direction in (DMA_MEM_TO_DEV, DMA_DEV_TO_MEM):
+        runs = []
+        for count in (256, 4096):
+            mk = tb.add_tx_device if direction == DMA_MEM_TO_DEV else tb.add_rx_device
+            dev = mk(LINE, width, maxburst, depth=4 * maxburst, pacing=Pacing.random(tb.rng), pipelined=PIPELINED,
+                     model="native")  # fmt: skip
+            buf = tb.alloc_guarded(count * width, fill=bytes(count * width))
+            if direction == DMA_MEM_TO_DEV:
+                dev.expect(buf.view.read())
+            else:
+                dev.limit = count
+            configure(chan, direction, dev.data_addr, width, maxburst)
+            tx = chan.prep_slave_single(buf.addr, buf.size, direction, DMA_PREP_INTERRUPT)
+            t0 = tb.cycles()
+            with PythonCalls() as calls:
+                result = await run_to_completion(tx, timeout_us=200_000)
+            runs.append((tb.cycles() - t0, calls.count))
+            assert result.result == DmaengineTxResult.DMA_TRANS_NOERROR
+            if direction == DMA_DEV_TO_MEM:
+                assert buf.view.read() == stream(0, count, width)
+            buf.check_guards()
+            buf.free()
+            dev.stop()
+            tb.check_peripherals()
+        (c0, n0), (c1, n1) = runs
+        tb.log.info("%s: %d Python calls in %d cycles, %d in %d", direction.name, n0, c0, n1, c1)
+        assert c1 >= 8 * c0, f"{c1} against {c0} cycles: too close to tell"
+        assert n1 <= n0 + PER_CYCLE * (c1 - c0), f"{n1} Python calls in {c1} cycles against {n0} in {c0}: per cycle"
     await chan.release()
     await tb.stop()
