@@ -258,17 +258,19 @@ def report(make_test: dict) -> str:
             "four-phase handshake, 64-bit bus, native memory: the native peripheral model "
             "(tb/native/native_periph.cpp, 3 MiB) and the Python one (tb/peripherals.py, 512 KiB: its rate "
             "does not depend on the size) in the same run, doorbell to interrupt. Targets: the native model "
-            "at 1,000,000 cycles/s or more and at least 30x the Python one.",
+            "at 1,000,000 cycles/s or more and at least 30x the Python one. Per CPU second: cycles over "
+            "the simulator's own CPU time, the rate where nothing else loads the machine.",
             "",
-            "| direction | model | bytes | cycles | wall | cycles/s | limit |",
-            "|---|---|---:|---:|---:|---:|---:|",
+            "| direction | model | bytes | cycles | wall | cycles/s | per CPU second | limit |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
         ]
         rate = {(r["direction"], r["model"]): r["cycles_per_s"] for r in rows}
         for r in rows:
             limit = "1,000,000" if r["model"] == "native" else ""
+            per_cpu = f"{r['cycles_per_cpu_s']:,}" if "cycles_per_cpu_s" in r else ""
             lines.append(
                 f"| {r['direction']} | {r['model']} | {r['bytes']} | {r['cycles']} | {r['wall_s']} s "
-                f"| {r['cycles_per_s']:,} | {limit} |"
+                f"| {r['cycles_per_s']:,} | {per_cpu} | {limit} |"
             )
         lines.append("")
         for direction in ("mem_to_dev", "dev_to_mem"):
