@@ -353,6 +353,12 @@ class DmaTb:
         `model="native"|"python"` picks the model (default: `periph_model`)."""
         return self._add_device(RxDevice, line, width, maxburst, depth, pacing, **kw)
 
+    def add_python_device(self, cls, line: int, width: int, maxburst: int, depth: int = 64, pacing=None, **kw):
+        """A device of your own in Python: `cls` subclasses TxDevice or RxDevice
+        (tb/peripherals.py; override `tick`, `want`, `_read` / `_write`), made and mapped
+        like theirs, on request line `line` (served by Python even on the native top)."""
+        return self._add_device(cls, line, width, maxburst, depth, pacing, model="python", **kw)
+
     def check_peripherals(self) -> None:
         """Every model's element checks and the request-line protocol."""
         for dev in self.devices:

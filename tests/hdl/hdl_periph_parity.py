@@ -16,7 +16,7 @@ from cocotb.triggers import ClockCycles
 from pydma import DMA_DEV_TO_MEM, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT
 from pydma.enums import DmaengineTxResult
 from tb.native.peripherals import NativeRxDevice, NativeTxDevice
-from tb.peripherals import Pacing
+from tb.peripherals import Pacing, RxDevice
 from tb.testenv import (
     LINE,
     PIPELINED,
@@ -282,4 +282,50 @@ async def test_native_runs_no_python_per_cycle(dut):
         assert c1 >= 8 * c0, f"{c1} against {c0} cycles: too close to tell"
         assert n1 <= n0 + PER_CYCLE * (c1 - c0), f"{n1} Python calls in {c1} cycles against {n0} in {c0}: per cycle"
     await chan.release()
+    await tb.stop()
+
+
+class CountingAdc(RxDevice):
+    """A device of one's own in Python (docs/slave-transfers.md): a 2-byte ADC whose samples
+    count up, asking only for whole bursts."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, source=lambda i: (i & 0xFFFF).to_bytes(2, "little"), **kwargs)
+
+    def want(self) -> tuple[str, bool] | None:
+        return ("burst", False) if len(self.fifo) - self.reserved >= self.maxburst else None
+
+
+@cocotb.test()
+async def test_own_python_device_beside_native(dut):
+    """A Python device of one's own on one line while a native device works on another:
+    both move their data, each line's handshakes are recorded, the Python one only bursts."""
+    tb = await started_for_slaves(dut)
+    tx_chan, rx_chan = slave_channel(3), slave_channel(5)
+    width, maxburst = min(4, tb.bus_bytes), 8
+    txd = tb.add_tx_device(3, width, maxburst, pacing=Pacing.random(tb.rng), pipelined=PIPELINED, model="native")
+    adc = tb.add_python_device(CountingAdc, 5, 2, maxburst, depth=32, pacing=Pacing.fixed(2), pipelined=PIPELINED)
+    assert isinstance(txd, NativeTxDevice) and type(adc) is CountingAdc
+    out = tb.alloc_guarded(width * 200)
+    samples = tb.alloc_guarded(2 * maxburst * 20, fill=bytes(2 * maxburst * 20))
+    txd.expect(out.view.read())
+    configure(tx_chan, DMA_MEM_TO_DEV, txd.data_addr, width, maxburst)
+    configure(rx_chan, DMA_DEV_TO_MEM, adc.data_addr, 2, maxburst)
+    t1 = tx_chan.prep_slave_single(out.addr, out.size, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT)
+    t2 = rx_chan.prep_slave_single(samples.addr, samples.size, DMA_DEV_TO_MEM, DMA_PREP_INTERRUPT)
+    first = cocotb.start_soon(run_to_completion(t1))  # both at once
+    r2 = await run_to_completion(t2)
+    r1 = await first
+    assert r1.result == r2.result == DmaengineTxResult.DMA_TRANS_NOERROR
+    assert samples.view.read() == b"".join((i & 0xFFFF).to_bytes(2, "little") for i in range(maxburst * 20))
+    assert not txd.expected and len(txd.received) == 200
+    for b in (out, samples):
+        b.check_guards()
+    hs = tb.req_monitor.handshakes
+    assert {h.kind for h in hs if h.line == 5} == {"burst"}, "the ADC asks only for bursts"
+    assert sum(1 for h in hs if h.line == 5) == 20
+    assert any(h.line == 3 for h in hs), "the native line's handshakes are recorded"
+    tb.check_peripherals()
+    await tx_chan.release()
+    await rx_chan.release()
     await tb.stop()
