@@ -70,6 +70,7 @@ struct Dev {
     int reserved = 0;
     uint64_t transfers = 0;
     std::vector<std::string> errors;
+    uint64_t error_count = 0;
     // transmit
     std::deque<uint64_t> expected;
     std::vector<uint64_t> received;
@@ -114,8 +115,12 @@ std::string hex(uint64_t v, int width) {
 
 void event(int dev, int kind) { g_events.emplace_back(dev, kind); }
 
+constexpr size_t MAX_ERRORS = 1000;  // kept per device, and as many events; the rest counted
+
 void error(int id, const std::string& text) {
     Dev& d = g_devs[id];
+    ++d.error_count;
+    if (d.errors.size() >= MAX_ERRORS) return;
     d.errors.push_back(d.name + ": " + text);
     event(id, EV_ERROR);
 }
@@ -383,7 +388,7 @@ void pnp_stop(int id) {
 // Counters: 0 transfers, 1 received, 2 expected, 3 fifo, 4 underflows, 5 produced,
 // 6 read_count, 7 overruns, 8 started, 9 requesting kind (-1 none), 10 requesting last,
 // 11 errors, 12 reserved, 13 quiet, 14 limit, 15 packets queued, 16 manual queued,
-// 17 packet_left, 18 source elements queued
+// 17 packet_left, 18 source elements queued, 19 errors found (kept or not)
 int64_t pnp_stat(int id, int which) {
     const Dev& d = g_devs.at(id);
     switch (which) {
@@ -406,6 +411,7 @@ int64_t pnp_stat(int id, int which) {
         case 16: return static_cast<int64_t>(d.manual.size());
         case 17: return d.packet_left;
         case 18: return static_cast<int64_t>(d.src.size());
+        case 19: return static_cast<int64_t>(d.error_count);
         default: return -1;
     }
 }

@@ -68,6 +68,8 @@ EV_ERROR, EV_PACKET, EV_SERVED, EV_DONE, EV_SOURCE_LOW = range(5)
     ST_QUIET,
     ST_LIMIT,
 ) = range(15)
+ST_ERROR_COUNT = 19
+LOGGED_ERRORS = 20  # errors of a device logged as they are found (check() shows as many)
 MAX_WIDTH = 8  # element width the native models hold (wider: the Python models)
 SOURCE_CHUNK = 4096  # elements of a Python source handed over at a time
 _BATCH = 256
@@ -301,7 +303,9 @@ class _NativeDevice:
         self.hub.drain()
         errors = self.errors
         if errors:
-            raise AssertionError("\n".join(errors[:20]))
+            found = self._stat(ST_ERROR_COUNT)
+            more = [f"{self.name}: {found} problems in all"] if found > LOGGED_ERRORS else []
+            raise AssertionError("\n".join(errors[:LOGGED_ERRORS] + more))
 
     @property
     def transfers(self) -> int:
@@ -339,10 +343,12 @@ class _NativeDevice:
 
     def _event(self, kind: int) -> None:
         if kind == EV_ERROR:
-            errors = self.errors
-            for text in errors[self._errors_seen :]:
+            if self._errors_seen < LOGGED_ERRORS:
+                text = _text(self.lib.pnp_error, self.id, self._errors_seen)
                 self.hub.log.warning("native peripheral: %s", text)
-            self._errors_seen = len(errors)
+            elif self._errors_seen == LOGGED_ERRORS:
+                self.hub.log.warning("native peripheral: %s: more problems (check() counts them)", self.name)
+            self._errors_seen += 1
         elif kind == EV_PACKET:
             self.packets_ended += 1
         elif kind == EV_SERVED:
