@@ -385,7 +385,8 @@ async def bench_periph(dut):
     (tb/native/native_periph.cpp), then the same with the Python one (tb/peripherals.py) on
     the same line in the same run on the native memory: simulated cycles per wall-clock
     second of each, doorbell to interrupt. The Python model moves 512 KiB (its rate does not
-    depend on the size; 3 MiB takes it minutes): PYDMA_BENCH_PERIPH_PY_BYTES."""
+    depend on the size; 3 MiB takes it minutes): PYDMA_BENCH_PERIPH_PY_BYTES; it runs on the
+    plain build only (the profile-guided one measures the native model alone)."""
     tb = await setup(dut)
     width, maxburst = min(4, tb.bus_bytes), 16
     sizes = {
@@ -393,8 +394,11 @@ async def bench_periph(dut):
         "python": int(os.environ.get("PYDMA_BENCH_PERIPH_PY_BYTES", str(512 << 10))),
     }
     stream = b"".join(element(i, width) for i in range(max(sizes.values()) // width))
+    # the Python model once, beside the plain build's native one (the regression's build)
+    build = os.environ.get("PYDMA_BENCH_BUILD", "plain")
+    default_models = "native,python" if build == "plain" else "native"
     for direction in (DMA_MEM_TO_DEV, DMA_DEV_TO_MEM):
-        for model in os.environ.get("PYDMA_BENCH_PERIPH_MODELS", "native,python").split(","):
+        for model in os.environ.get("PYDMA_BENCH_PERIPH_MODELS", default_models).split(","):
             total = sizes[model]
             seg = min(total, 64 << 10)
             count = total // width
@@ -431,7 +435,7 @@ async def bench_periph(dut):
                 "periph",
                 data_w=tb.data_w,
                 mem=tb.mem_model,
-                build=os.environ.get("PYDMA_BENCH_BUILD", "plain"),
+                build=build,
                 model=model,
                 direction=name,
                 bytes=total,
