@@ -278,21 +278,28 @@ class DmaTb:
         await ClockCycles(self.dut.clk, n)
 
     # -- peripherals ---------------------------------------------------------------------------
-    def periph_model(self, model: str | None = None, width: int = 1) -> str:
+    def periph_model(self, model: str | None = None, width: int = 1, pacing: Pacing | None = None) -> str:
         """Which model a device gets: `model` ("native" or "python") if given, else
         PYDMA_PERIPH if set, else native wherever the simulation has the native models (the
         native memory's one-controller top). The Python models are the only ones on the
-        Python memory and the two-controller top, and for elements wider than 8 bytes: there
-        an explicit "native" is refused, a PYDMA_PERIPH=native falls back to Python."""
+        Python memory and the two-controller top, for elements wider than 8 bytes and for a
+        Pacing made from a generator of one's own: there an explicit "native" is refused, a
+        PYDMA_PERIPH=native falls back to Python."""
         if model not in (None, "native", "python"):
             raise ValueError(f"peripheral model {model!r}: choose native or python")
         env = os.environ.get("PYDMA_PERIPH") or None
         if env not in (None, "native", "python"):
             raise ValueError(f"PYDMA_PERIPH={env!r}: choose native or python")
         choice = model or env or ("native" if self.periph_hub is not None else "python")
-        if choice == "native" and (self.periph_hub is None or width > native_periph.MAX_WIDTH):
+        paces = native_periph.paces_natively(pacing)
+        if choice == "native" and (self.periph_hub is None or width > native_periph.MAX_WIDTH or not paces):
             if model == "native":
-                why = "wider than 8 bytes" if self.periph_hub else "not on this top (--mem native, one controller)"
+                if self.periph_hub is None:
+                    why = "not on this top (--mem native, one controller)"
+                elif width > native_periph.MAX_WIDTH:
+                    why = f"elements of {width} bytes, wider than {native_periph.MAX_WIDTH}"
+                else:
+                    why = f"pacing {pacing.name} is a generator of its own"
                 raise ValueError(f"no native peripheral model here: {why}")
             choice = "python"
         return choice
@@ -301,7 +308,7 @@ class DmaTb:
         # pipelined=True: the device speaks the pipelined handshake (PydmaRequest.pipelined)
         # model="native" | "python": which model (periph_model)
         address = self.dev_base + 0x1000 * len(self.devices)
-        model = self.periph_model(kw.pop("model", None), width)
+        model = self.periph_model(kw.pop("model", None), width, pacing)
         for old in self.devices:  # a device on the line before this one leaves it
             if old.port.line == line:
                 old.stop()

@@ -91,6 +91,15 @@ def periph_lib() -> ctypes.CDLL:
     return _lib
 
 
+def paces_natively(pacing: Pacing | None) -> bool:
+    """Whether the native models can pace like `pacing`: Pacing.fixed / .random / .manual
+    (a Pacing made from a generator of one's own needs the Python models)."""
+    if pacing is None or pacing.kind == "manual":
+        return True
+    need = {"fixed": {"every"}, "random": {"rng", "max_burst", "max_gap"}}.get(pacing.kind)
+    return need is not None and need <= set(pacing.params)
+
+
 def available(dut) -> bool:
     """Whether this simulation's top serves request lines natively (the native memory's
     one-controller top has the glue: native_periph.sv)."""
