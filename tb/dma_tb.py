@@ -49,6 +49,7 @@ from tb import fcov
 from tb.faults import FaultInjector, NativeFaultInjector
 from tb.guarded import GuardedBuffer
 from tb.memory_models import is_dual, memory_model_for
+from tb.native import peripherals as native_periph
 from tb.peripherals import Pacing, RxDevice, TxDevice
 from tb.protocol import ProtocolWatch
 from tb.request_lines import RequestLinesDriver, RequestMonitor
@@ -133,7 +134,15 @@ class DmaTb:
             self.dev1 = Device("pydma-tb1", self.memory, dma_offset=self.dma1_offset)
         self.set_stalls(stalls)
         self.req_driver = RequestLinesDriver(dut, dut.clk)
-        self.req_monitor = RequestMonitor(self.core, dut.clk, driver=self.req_driver)
+        # the native peripheral models (tb/native): on the native memory's one-controller top,
+        # whose dma_ack/dma_tc ports show only the lines Python serves, so the monitor
+        # watches those ports and never wakes for a native line (the C++ watches those)
+        self.periph_hub = None
+        if self.mem_model == "native" and native_periph.available(dut):
+            self.periph_hub = native_periph.NativePeripherals(dut, CLK_NS)
+        self.req_monitor = RequestMonitor(
+            dut if self.periph_hub is not None else self.core, dut.clk, driver=self.req_driver, native=self.periph_hub
+        )
         self.devices: list = []
         self.protocol = ProtocolWatch(self.core)  # AXI rules on both ports: a violation fails the test
         self.protocol1 = ProtocolWatch(self.core1, "dma1 ") if self.dual else None  # and on dma1's
@@ -269,8 +278,61 @@ class DmaTb:
         await ClockCycles(self.dut.clk, n)
 
     # -- peripherals ---------------------------------------------------------------------------
+    def periph_model(self, model: str | None = None, width: int = 1, pacing: Pacing | None = None) -> str:
+        """Which model a device gets: `model` ("native" or "python") if given, else
+        PYDMA_PERIPH if set, else native wherever the simulation has the native models (the
+        native memory's one-controller top). The Python models are the only ones on the
+        Python memory and the two-controller top, for elements wider than 8 bytes and for a
+        Pacing made from a generator of one's own: there an explicit "native" is refused, a
+        PYDMA_PERIPH=native falls back to Python."""
+        if model not in (None, "native", "python"):
+            raise ValueError(f"peripheral model {model!r}: choose native or python")
+        env = os.environ.get("PYDMA_PERIPH") or None
+        if env not in (None, "native", "python"):
+            raise ValueError(f"PYDMA_PERIPH={env!r}: choose native or python")
+        choice = model or env or ("native" if self.periph_hub is not None else "python")
+        paces = native_periph.paces_natively(pacing)
+        if choice == "native" and (self.periph_hub is None or width > native_periph.MAX_WIDTH or not paces):
+            if model == "native":
+                if self.periph_hub is None:
+                    why = "not on this top (--mem native, one controller)"
+                elif width > native_periph.MAX_WIDTH:
+                    why = f"elements of {width} bytes, wider than {native_periph.MAX_WIDTH}"
+                else:
+                    why = f"pacing {pacing.name} is a generator of its own"
+                raise ValueError(f"no native peripheral model here: {why}")
+            choice = "python"
+        return choice
+
     def _add_device(self, cls, line: int, width: int, maxburst: int, depth: int, pacing: Pacing | None, **kw):
         # pipelined=True: the device speaks the pipelined handshake (PydmaRequest.pipelined)
+        # model="native" | "python": which model (periph_model)
+        address = self.dev_base + 0x1000 * len(self.devices)
+        model = self.periph_model(kw.pop("model", None), width, pacing)
+        for old in self.devices:  # a device on the line before this one leaves it
+            if old.port.line == line:
+                old.stop()
+        if model == "native":
+            ncls = native_periph.NativeTxDevice if cls is TxDevice else native_periph.NativeRxDevice
+            dev = ncls(
+                self.periph_hub,
+                f"{ncls.__name__}{len(self.devices)}@line{line}",
+                line,
+                self.dut.clk,
+                width,
+                maxburst,
+                depth,
+                pacing or Pacing.fixed(1),
+                self.bus_bytes,
+                address,
+                **kw,
+            )
+            self.devices.append(dev)
+            if self.fcov:
+                self.fcov.device_added(self, dev)
+            return dev
+        if self.periph_hub is not None:
+            self.periph_hub.release_line(line)
         dev = cls(
             f"{cls.__name__}{len(self.devices)}@line{line}",
             self.req_driver.port(line, kw.get("pipelined", False)),
@@ -282,19 +344,27 @@ class DmaTb:
             self.bus_bytes,
             **kw,
         )
-        self.model.map_peripheral(dev, self.dev_base + 0x1000 * len(self.devices))
+        self.model.map_peripheral(dev, address)
         self.devices.append(dev)
         if self.fcov:
             self.fcov.device_added(self, dev)
         return dev
 
     def add_tx_device(self, line: int, width: int, maxburst: int, depth: int = 64, pacing=None, **kw) -> TxDevice:
-        """A transmit FIFO on request line `line`; its data register is `dev.data_addr`."""
+        """A transmit FIFO on request line `line`; its data register is `dev.data_addr`.
+        `model="native"|"python"` picks the model (default: `periph_model`)."""
         return self._add_device(TxDevice, line, width, maxburst, depth, pacing, **kw)
 
     def add_rx_device(self, line: int, width: int, maxburst: int, depth: int = 64, pacing=None, **kw) -> RxDevice:
-        """A receive FIFO on request line `line`, producing element(0), element(1), ..."""
+        """A receive FIFO on request line `line`, producing element(0), element(1), ...
+        `model="native"|"python"` picks the model (default: `periph_model`)."""
         return self._add_device(RxDevice, line, width, maxburst, depth, pacing, **kw)
+
+    def add_python_device(self, cls, line: int, width: int, maxburst: int, depth: int = 64, pacing=None, **kw):
+        """A device of your own in Python: `cls` subclasses TxDevice or RxDevice
+        (tb/peripherals.py; override `tick`, `want`, `_read` / `_write`), made and mapped
+        like theirs, on request line `line` (served by Python even on the native top)."""
+        return self._add_device(cls, line, width, maxburst, depth, pacing, model="python", **kw)
 
     def check_peripherals(self) -> None:
         """Every model's element checks and the request-line protocol."""

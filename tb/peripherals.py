@@ -14,7 +14,13 @@ its data register by address, and drives its line through a `RequestPort`. Pacin
   `request()`, as an external agent clocking an FPGA bitstream does.
 
 The models check FIFO overflow and underflow and the order and value of every element;
-`check()` raises with every problem found.
+`check()` raises with every problem found. `await dev.wait_done()` waits until every
+expected element arrived (transmit) or the `limit` was read (receive); `packets_ended`
+counts the packets the device ended (LREQ served), `served` the manual requests served.
+
+These models run Python every clock cycle. On the native memory's top the testbench gives
+the same calls native models instead (tb/native/peripherals.py, native_periph.cpp), with
+this API; these remain for a device written in Python (docs/slave-transfers.md).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 
 import cocotb
-from cocotb.triggers import RisingEdge
+from cocotb.triggers import Event, RisingEdge
 from cocotbext.axi import Region
 
 from tb.request_lines import RequestPort
@@ -33,9 +39,13 @@ from tb.request_lines import RequestPort
 class Pacing:
     """How many elements the device's own side moves in each clock cycle."""
 
-    def __init__(self, steps: Iterator[int] | None, name: str) -> None:
+    def __init__(self, steps: Iterator[int] | None, name: str, **params) -> None:
         self.steps = steps
         self.name = name
+        # what the native models (tb/native/peripherals.py) need to pace themselves alike:
+        # kind ("fixed", "random", "manual") and every / rng, max_burst, max_gap
+        self.params = params
+        self.kind = name.split("(")[0]
 
     @classmethod
     def fixed(cls, every: int) -> Pacing:
@@ -45,7 +55,7 @@ class Pacing:
                     yield 0
                 yield 1
 
-        return cls(gen(), f"fixed({every})")
+        return cls(gen(), f"fixed({every})", every=every)
 
     @classmethod
     def random(cls, rng: random.Random, max_burst: int = 16, max_gap: int = 40) -> Pacing:
@@ -56,7 +66,7 @@ class Pacing:
                 for _ in range(rng.randint(1, max_burst)):
                     yield 1
 
-        return cls(gen(), "random")
+        return cls(gen(), "random", rng=rng, max_burst=max_burst, max_gap=max_gap)
 
     @classmethod
     def manual(cls) -> Pacing:
@@ -102,6 +112,11 @@ class _Device(Region):
         # pipelined handshake: elements of accepted requests not yet moved; a TC voids them
         self.pipelined = pipelined
         self.reserved = 0
+        self.done = Event()  # every expected element received / the receive limit read
+        self.packets_ended = 0  # requests with LREQ served
+        self.served = 0  # manual requests served
+        self._served = Event()
+        self._manual_req = False  # the request held came from request()
         self._task = cocotb.start_soon(self._run_pipelined() if pipelined else self._run())
 
     @property
@@ -118,6 +133,27 @@ class _Device(Region):
     def request(self, kind: str = "burst", last: bool = False) -> None:
         """Manual pacing: raise one request (once the line is free)."""
         self.manual.append((kind, last))
+
+    async def wait_served(self, count: int) -> None:
+        """Manual pacing: until `count` manual requests have been served in all."""
+        while self.served < count:
+            self._served.clear()
+            await self._served.wait()
+
+    async def wait_done(self) -> None:
+        """Until every expected element has arrived (transmit) or the limit was read (receive)."""
+        await self.done.wait()
+
+    def _next_request(self) -> tuple[str, bool] | None:
+        self._manual_req = bool(self.manual)
+        return self.manual.popleft() if self.manual else (self.want() if self.pacing.steps else None)
+
+    def _served_one(self, req: tuple[str, bool]) -> None:
+        if req[1]:
+            self.packets_ended += 1
+        if self._manual_req:
+            self.served += 1
+            self._served.set()
 
     def stop(self) -> None:
         self._task.cancel()
@@ -158,13 +194,14 @@ class _Device(Region):
                 if ack_seen and self.port.ack():
                     continue  # four-phase: wait for ACK to drop before the next request
                 ack_seen = False
-                req = self.manual.popleft() if self.manual else (self.want() if self.pacing.steps else None)
+                req = self._next_request()
                 if req is not None:
                     self.requesting = req
                     kind, last = req
                     self.port.set(breq=kind == "burst", sreq=kind == "single", lreq=last)
             elif self.port.ack():
                 self.port.set()
+                self._served_one(self.requesting)
                 self.requesting = None
                 ack_seen = True
 
@@ -179,11 +216,12 @@ class _Device(Region):
             if self.requesting is not None and self.port.ack():
                 kind, _ = self.requesting
                 self.reserved += self.maxburst if kind == "burst" else 1
+                self._served_one(self.requesting)
                 self.requesting = None
             if self.port.tc():
                 self.reserved = 0
             if self.requesting is None:
-                req = self.manual.popleft() if self.manual else (self.want() if self.pacing.steps else None)
+                req = self._next_request()
                 self.requesting = req
                 if req is None:
                     self.port.set()
@@ -207,6 +245,7 @@ class TxDevice(_Device):
         self.gaps_ok = False
 
     def expect(self, data: bytes) -> None:
+        self.done.clear()
         for i in range(0, len(data), self.width):
             self.expected.append(bytes(data[i : i + self.width]))
 
@@ -245,6 +284,8 @@ class TxDevice(_Device):
                     want = self.expected.popleft()
             if data != want:
                 self.error(f"element {n} = {data.hex()}, expected {want.hex()}")
+            if not self.expected:
+                self.done.set()
         self._moved("element")
         self.received.append(data)
         self.fifo.append(data)
@@ -316,6 +357,8 @@ class RxDevice(_Device):
         self._moved("read")
         self.read_count += 1
         self.transfers += 1
+        if self.read_count == self.limit:
+            self.done.set()
         word = bytearray(length)
         word[lane : lane + self.width] = value
         return bytes(word)

@@ -12,6 +12,11 @@ transfer.
 - `RequestLinesDriver` drives the request vectors; each `RequestPort` owns one line of it.
 - `RequestMonitor` watches every line, checks both sides of the protocol, and records each
   completed handshake as a `Handshake`.
+
+Lines served by the native peripheral models (tb/native/peripherals.py) are watched by the
+C++ instead: on the native top the monitor watches the top's ports, where those lines never
+move, so Python never wakes for them; their handshakes, TC pulses and protocol errors are
+merged into the monitor's lists when these are read (`native`).
 """
 
 from __future__ import annotations
@@ -110,15 +115,49 @@ class RequestMonitor(BusMonitor):
 
     _signals = ["breq", "sreq", "lreq", "ack", "tc"]
 
-    def __init__(self, dut, clock, driver: RequestLinesDriver | None = None, **kwargs) -> None:
+    def __init__(self, dut, clock, driver: RequestLinesDriver | None = None, native=None, **kwargs) -> None:
         self.driver = driver
-        self.errors: list[str] = []
-        self.handshakes: list[Handshake] = []
-        self.tc_pulses: list[tuple[int, int]] = []
+        self.native = native  # tb.native.peripherals.NativePeripherals, or None
+        self._errors: list[str] = []
+        self._handshakes: list[Handshake] = []
+        self._tc_pulses: list[tuple[int, int]] = []
+        self._native_errors = 0
         self._both_since: dict[int, tuple[int, str, bool]] = {}  # pipelined: ACK and request up
         self._tc_since: dict[int, int] = {}
         self._edge0_ps = self._period_ps = 0
         super().__init__(dut, "dma", clock, **kwargs)
+
+    def _merge_native(self) -> None:
+        if self.native is None:
+            return
+        new = [Handshake(line, kind, last, tc, t) for line, kind, last, tc, t in self.native.take_handshakes()]
+        if new:
+            self._handshakes.extend(new)
+            self._handshakes.sort(key=lambda h: h.time_ns)
+        pulses = self.native.take_tc_pulses()
+        if pulses:
+            self._tc_pulses.extend(pulses)
+            self._tc_pulses.sort(key=lambda p: p[1])
+        errors = self.native.protocol_errors(self._native_errors)
+        self._native_errors += len(errors)
+        self._errors.extend(errors)
+
+    @property
+    def handshakes(self) -> list[Handshake]:
+        """Every completed handshake so far, Python-owned and native lines, in time order."""
+        self._merge_native()
+        return self._handshakes
+
+    @property
+    def tc_pulses(self) -> list[tuple[int, int]]:
+        """Pipelined lines: (line, time in ns) of each TC pulse."""
+        self._merge_native()
+        return self._tc_pulses
+
+    @property
+    def errors(self) -> list[str]:
+        self._merge_native()
+        return self._errors
 
     async def _monitor_recv(self) -> None:
         # Every signal here changes only just after a clock edge, so waking on each change
@@ -173,7 +212,7 @@ class RequestMonitor(BusMonitor):
             t0, k, last = self._both_since.pop(line)
             for _ in range(self._edges(t0, t_ps)):
                 hs = Handshake(line, k, last, False, t_ps // 1000)
-                self.handshakes.append(hs)
+                self._handshakes.append(hs)
                 self._recv(hs)
         if both and not (was_both and same):
             self._both_since[line] = (t_ps, kind, bool(bit["lreq"]))
@@ -181,34 +220,34 @@ class RequestMonitor(BusMonitor):
             if self.driver is not None and line in self.driver.withdrawn:
                 self.driver.withdrawn.discard(line)
             else:
-                self.errors.append(f"line {line} at {t_ps // 1000} ns: request dropped before it was accepted")
+                self._errors.append(f"line {line} at {t_ps // 1000} ns: request dropped before it was accepted")
         if bit["tc"] and not was["tc"]:
             self._tc_since[line] = t_ps
-            self.tc_pulses.append((line, t_ps // 1000))
+            self._tc_pulses.append((line, t_ps // 1000))
         if was["tc"] and not bit["tc"] and t_ps - self._tc_since.pop(line, t_ps) > self._period_ps:
-            self.errors.append(f"line {line} at {t_ps // 1000} ns: TC held longer than one cycle")
+            self._errors.append(f"line {line} at {t_ps // 1000} ns: TC held longer than one cycle")
 
     def _check_line(self, line: int, cycle: int, now: dict, prev: dict, pending: dict) -> None:
         bit = {n: now[n] >> line & 1 for n in now}
         was = {n: prev[n] >> line & 1 for n in prev}
         req = bit["breq"] or bit["sreq"]
         if bit["tc"] and not bit["ack"]:
-            self.errors.append(f"line {line} at {cycle} ns: TC without ACK")
+            self._errors.append(f"line {line} at {cycle} ns: TC without ACK")
         if req and not bit["ack"] and line not in pending:
             pending[line] = ("burst" if bit["breq"] else "single", bool(bit["lreq"]))
         if bit["ack"] and not was["ack"]:
             if line not in pending or not (was["breq"] or was["sreq"]):
-                self.errors.append(f"line {line} at {cycle} ns: ACK without a request")
+                self._errors.append(f"line {line} at {cycle} ns: ACK without a request")
             else:
                 kind, last = pending.pop(line)
                 hs = Handshake(line, kind, last, bool(bit["tc"]), cycle)
-                self.handshakes.append(hs)
+                self._handshakes.append(hs)
                 self._recv(hs)
         if was["ack"] and not bit["ack"] and (was["breq"] or was["sreq"]):
-            self.errors.append(f"line {line} at {cycle} ns: ACK dropped while the request was up")
+            self._errors.append(f"line {line} at {cycle} ns: ACK dropped while the request was up")
         if (was["breq"] or was["sreq"]) and not req and not (was["ack"] or bit["ack"]):
             if self.driver is not None and line in self.driver.withdrawn:
                 self.driver.withdrawn.discard(line)
             else:
-                self.errors.append(f"line {line} at {cycle} ns: request dropped before its ACK")
+                self._errors.append(f"line {line} at {cycle} ns: request dropped before its ACK")
             pending.pop(line, None)

@@ -1,7 +1,8 @@
 """The regression: each cocotb module on the controller, for each data width, without and
 with random stalls on every AXI channel, on both memory models (cocotbext-axi's Python
 one and the native one, tb/native; on the Python one the modules that move the most data
-run at 64 and 128 bits, alternating the stall setting). One pytest item is one simulation."""
+run at 64 and 128 bits, alternating the stall setting), the slave and cyclic modules with
+both peripheral models (WITH_PERIPHERALS). One pytest item is one simulation."""
 
 from __future__ import annotations
 
@@ -35,6 +36,17 @@ MODULES = [
 # in the other modules and in the soak slice, which mixes all their kinds of work). The
 # native memory runs the whole matrix.
 HEAVY_ON_PYTHON = {"hdl_memcpy", "hdl_chain", "hdl_multichan", "hdl_dmatest", "hdl_cyclic"}
+# The modules with peripherals run with both peripheral models (PYDMA_PERIPH): the Python
+# ones (tb/peripherals.py) on the Python memory, and on the native memory at 64 bits (both
+# stall settings, so both request handshakes: id suffix -pyperiph); the native ones
+# (tb/native/native_periph.cpp) in the other native-memory cells. No cell is added.
+WITH_PERIPHERALS = {"hdl_slave", "hdl_cyclic"}
+
+
+def periph_model(module: str, data_w: int, mem: str) -> str | None:
+    if module not in WITH_PERIPHERALS:
+        return None
+    return "python" if mem == "python" or data_w == 64 else "native"
 
 
 def hdl_matrix():
@@ -45,7 +57,8 @@ def hdl_matrix():
                     parity = (MODULES.index(module) + WIDTHS.index(data_w) + list(STALLS).index(stall)) % 2
                     if mem == "python" and module in HEAVY_ON_PYTHON and (parity or data_w == 32):
                         continue
-                    yield pytest.param(module, data_w, stall, mem, id=f"{module}-{data_w}-{stall}-{mem}")
+                    suffix = "-pyperiph" if mem == "native" and periph_model(module, data_w, mem) == "python" else ""
+                    yield pytest.param(module, data_w, stall, mem, id=f"{module}-{data_w}-{stall}-{mem}{suffix}")
 
 
 @pytest.mark.parametrize("mem", MEMS)
@@ -53,8 +66,9 @@ def test_hdl_video_frames(mem: str, seed: int) -> None:
     """Frames through one reused chain of random segments (the longest item: first, so
     pytest-xdist overlaps it with the rest): two 1024x768 (3 MiB, ~2200 segments) on the
     native memory, two 320x240 (300 KiB, ~220 segments) on the Python one, where every beat
-    is Python (the second frame is already a resubmission of the chain). The camera and
-    its data register are Python models on either memory: about 12,000 cycles/s."""
+    is Python (the second frame is already a resubmission of the chain). The camera is the
+    model of its memory: the native one (tb/native/native_periph.cpp, its frames handed over
+    from Python in chunks) on the native memory, the Python one on the Python memory."""
     env = {"PYDMA_VIDEO_FRAMES": "2"}
     if mem == "python":
         env.update({"PYDMA_VIDEO_WIDTH": "320", "PYDMA_VIDEO_HEIGHT": "240"})
@@ -69,6 +83,9 @@ def test_hdl(module: str, data_w: int, stall: str, mem: str, seed: int) -> None:
     if mem == "python" and module in HEAVY_ON_PYTHON:  # one item per width: alternate by width
         pipelined = WIDTHS.index(data_w) % 2
     env = {"PYDMA_STALLS": str(STALLS[stall]), "PYDMA_REQ_PIPE": str(pipelined)}
+    periph = periph_model(module, data_w, mem)
+    if periph is not None:
+        env["PYDMA_PERIPH"] = periph
     if module == "hdl_dmatest" and mem == "python":
         # half the default 20 tests per thread, where every beat is Python (the native
         # memory runs all 20)
@@ -80,6 +97,21 @@ def test_hdl(module: str, data_w: int, stall: str, mem: str, seed: int) -> None:
         extra_env=env,
         results_name=f"{module}-{stall}",
         mem=mem,
+    )
+
+
+@pytest.mark.parametrize(("data_w", "stall", "pipelined"), [(64, "nostall", 0), (32, "stall", 1)])
+def test_hdl_periph_parity(data_w: int, stall: str, pipelined: int, seed: int) -> None:
+    """The native peripheral models against the Python ones in one simulation (native
+    memory): the same paced transfers and packets give the same memory and device results,
+    and the native checks catch a wrong element, overflow and underflow, as the Python ones."""
+    run(
+        HDL / "hdl_periph_parity.py",
+        params={"DATA_W": data_w},
+        seed=seed,
+        extra_env={"PYDMA_STALLS": str(STALLS[stall]), "PYDMA_REQ_PIPE": str(pipelined)},
+        results_name=f"hdl_periph_parity-{stall}",
+        mem="native",
     )
 
 

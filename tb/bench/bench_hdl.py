@@ -377,6 +377,93 @@ async def bench_sim_speed(dut):
     await tb.stop()
 
 
+# -- 6b: paced transfers with the native and the Python peripheral models -----------------------------
+@cocotb.test()
+async def bench_periph(dut):
+    """A paced 3 MiB transfer each way (4-byte elements, one per cycle on the device's side,
+    maxburst 16, four-phase handshake, segments of 64 KiB) with the native peripheral model
+    (tb/native/native_periph.cpp), then the same with the Python one (tb/peripherals.py) on
+    the same line in the same run on the native memory: simulated cycles per wall-clock
+    second of each, doorbell to interrupt. The Python model moves 512 KiB (its rate does not
+    depend on the size; 3 MiB takes it minutes): PYDMA_BENCH_PERIPH_PY_BYTES; it runs on the
+    plain build only (the profile-guided one measures the native model alone)."""
+    tb = await setup(dut)
+    width, maxburst = min(4, tb.bus_bytes), 16
+    sizes = {
+        "native": int(os.environ.get("PYDMA_BENCH_PERIPH_BYTES", str(3 << 20))),
+        "python": int(os.environ.get("PYDMA_BENCH_PERIPH_PY_BYTES", str(512 << 10))),
+    }
+    stream = b"".join(element(i, width) for i in range(max(sizes.values()) // width))
+    # the Python model once, beside the plain build's native one (the regression's build)
+    build = os.environ.get("PYDMA_BENCH_BUILD", "plain")
+    default_models = "native,python" if build == "plain" else "native"
+    for direction in (DMA_MEM_TO_DEV, DMA_DEV_TO_MEM):
+        for model in os.environ.get("PYDMA_BENCH_PERIPH_MODELS", default_models).split(","):
+            total = sizes[model]
+            seg = min(total, 64 << 10)
+            count = total // width
+            data = stream[:total]
+            mk = tb.add_tx_device if direction == DMA_MEM_TO_DEV else tb.add_rx_device
+            dev = mk(LINE, width, maxburst, depth=4 * maxburst, pacing=Pacing.fixed(1), model=model)
+            chan = dma_request_channel(DmaCapMask(DMA_SLAVE), pydma_filter, PydmaRequest(LINE))
+            cfg = DmaSlaveConfig()
+            if direction == DMA_MEM_TO_DEV:
+                cfg.dst_addr, cfg.dst_addr_width, cfg.dst_maxburst = dev.data_addr, width, maxburst
+            else:
+                cfg.src_addr, cfg.src_addr_width, cfg.src_maxburst = dev.data_addr, width, maxburst
+            assert chan.slave_config(cfg) == 0
+            buf = MemView(tb.memory, tb.memory.alloc(total, 4096), total)
+            if direction == DMA_MEM_TO_DEV:
+                buf.write(0, data)
+                dev.expect(data)
+            else:
+                buf.write(0, bytes(total))
+                dev.limit = count
+            sgl = [Scatterlist(length=seg, dma_address=buf.addr + o, dma_length=seg) for o in range(0, total, seg)]
+            tx = chan.prep_slave_sg(sgl, len(sgl), direction, DMA_PREP_INTERRUPT)
+            tx.submit()
+            w0, p0 = time.perf_counter(), time.process_time()
+            cycles, _ = await timed_issue(tb, chan, tx, timeout_us=10_000_000)
+            wall, cpu = time.perf_counter() - w0, time.process_time() - p0
+            if direction == DMA_MEM_TO_DEV:
+                assert dev.transfers == count and not dev.expected, f"{model}: {dev.transfers} of {count} elements"
+            else:
+                assert buf.read() == data, f"{model}: received data differs"
+            tb.check_peripherals()
+            name = "mem_to_dev" if direction == DMA_MEM_TO_DEV else "dev_to_mem"
+            record(
+                "periph",
+                data_w=tb.data_w,
+                mem=tb.mem_model,
+                build=build,
+                model=model,
+                direction=name,
+                bytes=total,
+                width=width,
+                maxburst=maxburst,
+                cycles=cycles,
+                wall_s=round(wall, 3),
+                cycles_per_s=round(cycles / wall),
+                # the simulator's own CPU time: the rate on a machine nothing else loads
+                cpu_s=round(cpu, 3),
+                cycles_per_cpu_s=round(cycles / cpu),
+            )
+            tb.log.info(
+                "periph %s, %s model: %d bytes, %d cycles in %.2f s = %.0f cycles/s (%.0f per CPU second)",
+                name,
+                model,
+                total,
+                cycles,
+                wall,
+                cycles / wall,
+                cycles / cpu,
+            )
+            dev.stop()
+            await chan.release()
+            tb.memory.free(buf.addr)
+    await tb.stop()
+
+
 # -- 7: driver cost ----------------------------------------------------------------------------------
 @cocotb.test()
 async def bench_driver(dut):

@@ -94,6 +94,12 @@ void log_access(uint64_t lo, uint64_t hi, int is_write, int port) {
 
 }  // namespace
 
+// The native peripheral models' data registers (native_periph.cpp), served on this access
+// path before anything is logged: a device's register is not memory the debug mode judges.
+extern "C" int pnp_owns(uint64_t addr);
+extern "C" int pnp_read(uint64_t word, int nbytes, uint8_t* data);
+extern "C" int pnp_write(uint64_t word, int nbytes, const uint8_t* data, uint32_t strb);
+
 extern "C" {
 
 // ---- Python side (ctypes) ---------------------------------------------------------------
@@ -228,7 +234,7 @@ long long pnm_burst(int port, long long addr, int len, int size, int burst, int 
         if (f.once || f.nth) g_faults.erase(g_faults.begin() + i);
         break;
     }
-    long long external = in_region(a) ? 0 : 1;
+    long long external = in_region(a) || pnp_owns(a) ? 0 : 1;
     if (external && !g_external[p] && resp == 0) {
         resp = 2;
         // nothing answers there: the device touched an address outside memory (another
@@ -242,6 +248,7 @@ long long pnm_burst(int port, long long addr, int len, int size, int burst, int 
 // Read the bus word of `nbytes` holding `addr`; 0 = OKAY, 2 = SLVERR (not allocated).
 int pnm_read(int port, long long addr, int nbytes, svBitVecVal* data) {
     uint64_t word = static_cast<uint64_t>(addr) & ~static_cast<uint64_t>(nbytes - 1);
+    if (!in_region(word) && pnp_read(word, nbytes, reinterpret_cast<uint8_t*>(data))) return 0;
     log_access(word, word + static_cast<uint64_t>(nbytes), 0, port_of(port));  // touched, valid or not
     if (!line_valid(word)) {
         std::memset(data, 0, static_cast<size_t>((nbytes + 3) / 4) * 4);
@@ -256,6 +263,7 @@ int pnm_write(int port, long long addr, int nbytes, const svBitVecVal* data, int
     uint64_t word = static_cast<uint64_t>(addr) & ~static_cast<uint64_t>(nbytes - 1);
     uint32_t s = static_cast<uint32_t>(strb);
     if (nbytes < 32) s &= (1u << nbytes) - 1;
+    if (!in_region(word) && pnp_write(word, nbytes, reinterpret_cast<const uint8_t*>(data), s)) return 0;
     if (!s) return line_valid(word) ? 0 : 2;
     int first = __builtin_ctz(s), last = 31 - __builtin_clz(s);
     log_access(word + first, word + last + 1, 1, port_of(port));  // the strobed bytes, valid or not

@@ -8,6 +8,12 @@
 // through VPI, so Python reads at RisingEdge(clk) what it would read with a cocotb Clock:
 // the values from before the edge. Nothing here is sensitive to the falling edge, so the
 // loop does not evaluate the design there unless Python changed an input.
+//
+// Request lines whose bit is set in dma_periph_lines (from Python) are served by the native
+// peripheral models (native_periph.sv, native_periph.cpp): their requests are OR-ed with
+// the Python-driven dma_breq/sreq/lreq, and the top's dma_ack/dma_tc outputs show only the
+// other lines, so Python's request-line monitor never wakes for a native line.
+// dma_periph_event toggles when a native device has events for Python.
 module pydma_native_top #(
     parameter int NUM_CH = 4,
     parameter int DATA_W = 64,
@@ -82,8 +88,18 @@ module pydma_native_top #(
     input  logic [NUM_REQ-1:0]     dma_lreq,
     output logic [NUM_REQ-1:0]     dma_ack,
     output logic [NUM_REQ-1:0]     dma_tc,
+    input  logic [NUM_REQ-1:0]     dma_periph_lines,  // lines of the native peripheral models
+    output logic                   dma_periph_event,  // toggles: native peripheral events
     output logic [NUM_CH-1:0]      irq
 );
+    logic [NUM_REQ-1:0] core_ack, core_tc, n_breq, n_sreq, n_lreq;
+    native_periph #(.NUM_REQ(NUM_REQ)) u_periph (
+        .clk, .lines(dma_periph_lines), .ack(core_ack), .tc(core_tc),
+        .breq(n_breq), .sreq(n_sreq), .lreq(n_lreq), .event_t(dma_periph_event)
+    );
+    assign dma_ack = core_ack & ~dma_periph_lines;
+    assign dma_tc = core_tc & ~dma_periph_lines;
+
     logic [ID_W-1:0]   awid, bid, arid, rid;
     logic [ADDR_W-1:0] awaddr, araddr;
     logic [7:0]        awlen, arlen;
@@ -119,7 +135,8 @@ module pydma_native_top #(
         .m_axi_arprot(arprot), .m_axi_arvalid(arvalid), .m_axi_arready(arready),
         .m_axi_rid(rid), .m_axi_rdata(rdata), .m_axi_rresp(rresp), .m_axi_rlast(rlast),
         .m_axi_rvalid(rvalid), .m_axi_rready(rready),
-        .dma_breq, .dma_sreq, .dma_lreq, .dma_ack, .dma_tc, .irq
+        .dma_breq(dma_breq | n_breq), .dma_sreq(dma_sreq | n_sreq), .dma_lreq(dma_lreq | n_lreq),
+        .dma_ack(core_ack), .dma_tc(core_tc), .irq
     );
 
     axi_native_mem #(.DATA_W(DATA_W), .ADDR_W(ADDR_W), .ID_W(ID_W), .QDEPTH(MEM_QDEPTH)) u_mem (

@@ -1,0 +1,1 @@
+"""The native models' sources (SystemVerilog, C++) and their Python side."""
