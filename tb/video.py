@@ -97,7 +97,8 @@ def add_display(
 ) -> Display:
     """A Display on request line `line` of the testbench, consuming an element every `every`
     cycles; its data register is `display.data_addr`."""
-    return tb._add_device(Display, line, width, maxburst, depth, Pacing.fixed(every), frame_bytes=frame_bytes, **kw)
+    pacing = Pacing.fixed(every)
+    return tb.add_python_device(Display, line, width, maxburst, depth, pacing, frame_bytes=frame_bytes, **kw)
 
 
 class Camera(RxDevice):
@@ -148,7 +149,7 @@ def add_camera(
 ) -> Camera:
     """A Camera on request line `line` of the testbench (4-byte pixels); its data register
     is `camera.data_addr`; `camera.start()` starts it."""
-    return tb._add_device(
+    return tb.add_python_device(
         Camera, line, BYTES_PER_PIXEL, maxburst, depth, None, frame_w=width, frame_h=height, hblank=hblank,
         vblank=vblank, **kw,
     )  # fmt: skip
