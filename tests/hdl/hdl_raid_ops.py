@@ -159,7 +159,7 @@ async def test_ops_config(dut):
     env = await setup(dut)
     v = await env.tb.backend.readl(OPS.offset)
     field = {f.name: (v & f.mask) >> f.lsb for f in OPS.fields}
-    assert field == {"MAX_XOR": 8, "MAX_PQ": 8, "FILL": 1, "ACC_LOG2": 4}, field
+    assert field == {"MAX_XOR": 8, "MAX_PQ": 8, "FILL": 1, "XT": 1, "REPEAT": 1, "ACC_LOG2": 4}, field
     finish(env)
 
 
