@@ -1,8 +1,10 @@
 // Shared status write-back engine: writes a channel's 64-bit status word (STATUS and
 // XFERRED) into its descriptor in one AXI burst and reports the write response. Each
 // channel's port is a request (valid and its payload, req_t: the address and the word)
-// and a response (desc_wb_rsp_t: grant, done, error).
+// and a response (desc_wb_rsp_t: grant, done, error). The address is a status word's,
+// DESC_STATUS_OFF into a DESC_ALIGN-aligned descriptor, so its byte lane is a constant.
 module dma_desc_wb
+    import pydma_layout_pkg::*;
     import dma_types_pkg::*;
 #(
     parameter type ax_t = logic,   // AW and W payloads (pydma_dmac)
@@ -30,7 +32,11 @@ module dma_desc_wb
     input  logic                     b_err
 );
     localparam int BEATS = (DATA_W >= 64) ? 1 : 64 / DATA_W;
-    localparam int LANE_W = (STRB_W > 1) ? $clog2(STRB_W) : 1;
+    localparam int LANE = DESC_STATUS_OFF % STRB_W;  // the status word's byte lane
+
+    if (DESC_ALIGN % STRB_W != 0) begin : g_bad_lane
+        $error("the status word's lane is a constant only for a bus no wider than DESC_ALIGN");
+    end
 
     typedef enum logic [1:0] {S_IDLE, S_AW, S_W, S_B} state_t;
     state_t state;
@@ -69,9 +75,8 @@ module dma_desc_wb
 
     // A narrow bus sends the word in 32-bit halves; a wide one places it at its byte lane.
     if (DATA_W >= 64) begin : g_wide
-        wire [LANE_W-1:0] lane = aw_addr[LANE_W-1:0];
-        assign w_data = DATA_W'(data) << (8 * lane);
-        assign w_strb = STRB_W'(8'hFF) << lane;
+        assign w_data = DATA_W'(data) << (8 * LANE);
+        assign w_strb = STRB_W'(8'hFF) << LANE;
     end else begin : g_narrow
         assign w_data = data[beat*DATA_W +: DATA_W];
         assign w_strb = '1;

@@ -28,14 +28,28 @@ module dma_pack #(
     logic              active, fixed;
     logic [1:0]        size;
     logic [BW-1:0]     lane, pos;  // pos: byte offset of the next element in the packed beat
+    logic [BW-1:0]     rot_by;     // lane - pos, kept with pos (not computed in the data path)
     logic [NB_W-1:0]   rem;
     logic [DATA_W-1:0] acc, obuf;
     logic              acc_err, obuf_err, full;
 
     wire [BW:0]        w_bytes = (BW + 1)'(1) << size;
-    wire [DATA_W-1:0]  w_mask = {DATA_W{1'b1}} >> (DATA_W - 8 * int'(w_bytes));
-    wire [DATA_W-1:0]  elem = (in_data >> (8 * int'(lane))) & w_mask;
-    wire [DATA_W-1:0]  merged = (pos == '0 ? '0 : acc) | (elem << (8 * int'(pos)));
+
+    // The element (w_bytes at byte `lane` of the input beat) goes to bytes pos ..
+    // pos + w_bytes - 1 of the packed beat: the input rotated by lane - pos bytes (rot_by), under a
+    // byte enable (one B:1 select per byte, not a shift down to byte 0 and another up to
+    // pos). Exact because lane and pos are multiples of the element width, which is at most
+    // the bus width (dma_chan refuses any other slave set-up).
+    logic [DATA_W-1:0] merged;
+    always_comb begin
+        for (int p = 0; p < B; p++) begin
+            logic [DATA_W-1:0] from;
+            logic              en;
+            for (int k = 0; k < B; k++) from[8*k +: 8] = in_data[8*((p+k)%B) +: 8];
+            en = BW'(p) >= pos && 32'(p) < 32'(pos) + 32'(w_bytes);
+            merged[8*p +: 8] = (pos == '0 ? 8'd0 : acc[8*p +: 8]) | (en ? from[8*rot_by +: 8] : 8'd0);
+        end
+    end
     wire               merged_err = (pos != '0 && acc_err) || in_err;
     wire               beat_full = (32'(pos) + 32'(w_bytes) == B) || rem == 1;
 
@@ -50,7 +64,7 @@ module dma_pack #(
     always_ff @(posedge clk) begin
         if (rst) begin
             active <= 1'b0;
-            {fixed, size, lane, pos, rem, acc, obuf, acc_err, obuf_err, full} <= '0;
+            {fixed, size, lane, pos, rot_by, rem, acc, obuf, acc_err, obuf_err, full} <= '0;
         end else begin
             if (full && out_ready) full <= 1'b0;
             if (in_fire) begin
@@ -62,10 +76,12 @@ module dma_pack #(
                         obuf_err <= merged_err;
                         full <= 1'b1;
                         pos <= '0;
+                        rot_by <= lane;
                     end else begin
                         acc <= merged;
                         acc_err <= merged_err;
                         pos <= pos + BW'(w_bytes);
+                        rot_by <= rot_by - BW'(w_bytes);
                     end
                 end
             end
@@ -76,6 +92,7 @@ module dma_pack #(
                 lane <= cmd_lane;
                 rem <= cmd_count;
                 pos <= '0;
+                rot_by <= cmd_lane;
             end
         end
     end

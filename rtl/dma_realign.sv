@@ -40,14 +40,31 @@ module dma_realign #(
     logic [DATA_W-1:0] prev;
     logic              prev_err;
 
-    wire [BW:0] window = (shift == '0) ? (BW + 1)'(B) : {1'b0, shift};
     wire use_in = active && !prime && nin != 0;
     wire flush  = active && !prime && nin == 0;
-    wire [2*DATA_W-1:0] both = {use_in ? in_data : '0, prev};
+
+    // Output byte j is byte j + shift of {in, prev} (shift 0: byte j of in): a byte merge and
+    // a rotation. Merge byte k is prev's when 0 < shift <= k, else in's, and output byte j is
+    // merge byte (j + shift) mod B: one B:1 select per byte, not a shifter over both beats.
+    logic [DATA_W-1:0] merged, rot;
+    always_comb begin
+        for (int k = 0; k < B; k++) begin
+            merged[8*k +: 8] = (shift != '0 && BW'(k) >= shift) ? prev[8*k +: 8] : in_data[8*k +: 8];
+        end
+        for (int j = 0; j < B; j++) begin
+            logic [DATA_W-1:0] from;
+            for (int k = 0; k < B; k++) from[8*k +: 8] = merged[8*((j+k)%B) +: 8];
+            rot[8*j +: 8] = from[8*shift +: 8];
+        end
+        // without an input beat (a flush), the bytes that would come from it are 0
+        for (int j = 0; j < B; j++) begin
+            if (!use_in && (shift == '0 || 32'(j) + 32'(shift) >= B)) rot[8*j +: 8] = 8'd0;
+        end
+    end
 
     assign out_valid = use_in ? in_valid : flush;
     assign in_ready  = (active && prime) || (use_in && out_ready);
-    assign out_data  = DATA_W'(both >> (8 * window));
+    assign out_data  = rot;
     assign out_strb  = (first ? first_strb : '1) & (nout == 1 ? last_strb : '1);
     assign out_err   = (use_in && in_err) || (shift != 0 && prev_err);
 

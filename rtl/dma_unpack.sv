@@ -30,15 +30,31 @@ module dma_unpack #(
     logic            active, fixed;
     logic [1:0]      size;
     logic [BW-1:0]   lane, pos;  // pos: byte offset of the next element in the input beat
+    logic [BW-1:0]   rot_by;     // pos - lane, kept with pos (not computed in the data path)
     logic [NB_W-1:0] rem;
 
     wire [BW:0]       w_bytes = (BW + 1)'(1) << size;
-    wire [DATA_W-1:0] w_mask = {DATA_W{1'b1}} >> (DATA_W - 8 * int'(w_bytes));
     wire [B-1:0]      w_strb = {B{1'b1}} >> (B - int'(w_bytes));
     wire              beat_end = (32'(pos) + 32'(w_bytes) == B) || rem == 1;
 
+    // Fixed: the element at byte pos of the input beat goes to bytes lane .. lane + w_bytes - 1,
+    // the rest 0: the input rotated by pos - lane bytes (rot_by) under a byte enable (one B:1
+    // select per byte, not a shift down to byte 0 and another up to lane). Exact because pos
+    // and lane are multiples of the element width, which is at most the bus width (dma_chan
+    // refuses any other slave set-up).
+    logic [DATA_W-1:0] data;
+    always_comb begin
+        for (int p = 0; p < B; p++) begin
+            logic [DATA_W-1:0] from;
+            logic              en;
+            for (int k = 0; k < B; k++) from[8*k +: 8] = in_data[8*((p+k)%B) +: 8];
+            en = BW'(p) >= lane && 32'(p) < 32'(lane) + 32'(w_bytes);
+            data[8*p +: 8] = en ? from[8*rot_by +: 8] : 8'd0;
+        end
+    end
+
     assign out_valid = active && in_valid;
-    assign out_data  = fixed ? ((in_data >> (8 * int'(pos))) & w_mask) << (8 * int'(lane)) : in_data;
+    assign out_data  = fixed ? data : in_data;
     assign out_strb  = fixed ? w_strb << lane : in_strb;
     assign out_err   = in_err;
     assign in_ready  = active && out_ready && (!fixed || beat_end);
@@ -49,12 +65,13 @@ module dma_unpack #(
     always_ff @(posedge clk) begin
         if (rst) begin
             active <= 1'b0;
-            {fixed, size, lane, pos, rem} <= '0;
+            {fixed, size, lane, pos, rem, rot_by} <= '0;
         end else begin
             if (out_fire) begin
                 rem <= rem - 1'b1;
                 if (rem == 1) active <= 1'b0;
                 pos <= beat_end ? '0 : pos + BW'(w_bytes);
+                rot_by <= beat_end ? -lane : rot_by + BW'(w_bytes);
             end
             if (cmd_valid && cmd_ready) begin
                 active <= 1'b1;
@@ -63,6 +80,7 @@ module dma_unpack #(
                 lane <= cmd_lane;
                 rem <= cmd_count;
                 pos <= '0;
+                rot_by <= -cmd_lane;
             end
         end
     end

@@ -61,3 +61,14 @@ def test_slang_summary_parsing():
     assert synth.slang_diagnostics("Build succeeded: 0 errors, 2 warnings") == (0, 2)
     assert synth.slang_diagnostics("Build failed: 3 errors, 1 warning") == (3, 1)
     assert synth.slang_diagnostics("Segmentation fault") == (1, 0)  # no summary: a failure
+
+
+def test_copy_only_config_names_real_parameters():
+    """ch1_d64_copy leaves the operations out through pydma_dmac's own parameters (a renamed
+    parameter would leave them in without a word)."""
+    top = (synth.RTL / f"{synth.TOP}.sv").read_text()
+    cfg = {c.name: c for c in synth.CONFIGS}["ch1_d64_copy"]
+    for name in cfg.params:
+        assert f"parameter int {name} " in top or f"parameter bit {name} " in top, name
+    assert cfg.params["MAX_XOR"] == cfg.params["MAX_PQ"] == cfg.params["FILL"] == 0
+    assert "MAX_XOR=0" in cfg.label()

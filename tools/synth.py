@@ -49,13 +49,22 @@ class Config:
 
     def label(self) -> str:
         p = {"NUM_CH": 4, "DATA_W": 64, "ADDR_W": 32} | self.params
-        return f"NUM_CH={p['NUM_CH']}, DATA_W={p['DATA_W']}, ADDR_W={p['ADDR_W']}"
+        text = f"NUM_CH={p['NUM_CH']}, DATA_W={p['DATA_W']}, ADDR_W={p['ADDR_W']}"
+        # the descriptor operations left out (pydma_dmac's MAX_XOR, MAX_PQ, FILL)
+        ops = ", ".join(f"{k}={v}" for k, v in self.params.items() if k in OPS_PARAMS)
+        return f"{text}, {ops}" if ops else text
+
+
+OPS_PARAMS = ("MAX_XOR", "MAX_PQ", "FILL")
+# a build that only copies (memory and slave transfers): no XOR, PQ or MEMSET
+COPY_ONLY = {"MAX_XOR": 0, "MAX_PQ": 0, "FILL": 0}
 
 
 CONFIGS = [
     Config("ch1_d32", {"NUM_CH": 1, "DATA_W": 32}),
     Config("ch4_d32", {"NUM_CH": 4, "DATA_W": 32}),
     Config("ch1_d64", {"NUM_CH": 1, "DATA_W": 64}),
+    Config("ch1_d64_copy", {"NUM_CH": 1, "DATA_W": 64} | COPY_ONLY),
     Config("ch4_d64", {"NUM_CH": 4, "DATA_W": 64}),
     Config("ch1_d128", {"NUM_CH": 1, "DATA_W": 128}),
     Config("ch4_d128", {"NUM_CH": 4, "DATA_W": 128}),
@@ -258,7 +267,13 @@ def run_config(cfg: Config, seeds: tuple[int, ...], force: bool, pnr: bool) -> d
     key_base = f"{rtl_digest()} {sorted(cfg.params.items())} {tool_versions()}"
     t0 = time.monotonic()
     syn = synthesize(cfg, key_base, force)
-    print(f"[synth] {cfg.name}: synthesis {'ok' if syn['ok'] else 'FAILED'} ({syn['seconds']} s)", flush=True)
+    cells = syn.get("cells", {})
+    counts = "".join(
+        f", {n} {cells.get(c, 0)}"
+        for n, c in (("LUT4", "LUT4"), ("FF", "TRELLIS_FF"), ("DPR16X4", "TRELLIS_DPR16X4"))
+        if cells
+    )
+    print(f"[synth] {cfg.name}: synthesis {'ok' if syn['ok'] else 'FAILED'} ({syn['seconds']} s{counts})", flush=True)
     out = {"config": cfg.name, "label": cfg.label(), "synth": syn, "pnr": []}
     if syn["ok"] and pnr:
         for seed in seeds:
