@@ -279,7 +279,8 @@ async def test_malformed_2d_descriptors(dut):
     """Without the driver: a 2D descriptor with ROW_LEN 0, or on a MEMSET, or marked REPEAT
     on a memory copy, completes with DESC and halts the channel, moving nothing; a bus error
     on its second half halts it with FETCH (the descriptor not written back); after
-    CTRL.RESET a good 2D descriptor runs."""
+    CTRL.RESET good 2D descriptors run, one whose last row is short and one shorter than a
+    row."""
     tb, raw, descs, data = await setup(dut)
     ctrl = layout.reg("CTRL")
     run = ctrl.field("RUN").mask | ctrl.field("IOC_IRQ_EN").mask | ctrl.field("ERR_IRQ_EN").mask
@@ -312,16 +313,20 @@ async def test_malformed_2d_descriptors(dut):
         raw.write("CTRL", ctrl.field("RESET").mask)
         raw.write("STATUS", layout.reg("STATUS").field("ERR_IRQ").mask)
         raw.write("CTRL", run)
-    # a good one: 4 rows of 16 bytes, source pitch 32, destination pitch 48
-    raw.desc(d, 0, data.addr + 3, data.addr + 4096 + 5, 64, xt_bit | int(layout.DescCtrl.IOC), (16, 32, 48))
-    await raw.ring(d.addr, d.addr)
-    st = await raw.wait_idle()
-    assert not raw.field(st, "STATUS", "HALTED") and raw.status(d) == (layout.DescStatus.DONE, 64)
+    # good ones: rows of 16 bytes, source pitch 32, destination pitch 48; LEN 71 (the last
+    # row 7 bytes), then LEN 10 (shorter than one row)
     src = data.read(0, 4096)
-    expect = bytearray(256)
-    for r in range(4):
-        expect[5 + 48 * r : 5 + 48 * r + 16] = src[3 + 32 * r : 3 + 32 * r + 16]
-    assert data.read(4096, 256) == bytes(expect), "2D rows at their pitches, gaps untouched"
+    for length in (71, 10):
+        data.write(4096, bytes(256))
+        raw.desc(d, 0, data.addr + 3, data.addr + 4096 + 5, length, xt_bit | int(layout.DescCtrl.IOC), (16, 32, 48))
+        await raw.ring(d.addr, d.addr)
+        st = await raw.wait_idle()
+        assert not raw.field(st, "STATUS", "HALTED") and raw.status(d) == (layout.DescStatus.DONE, length)
+        expect = bytearray(256)
+        for r, at in enumerate(range(0, length, 16)):
+            n = min(16, length - at)
+            expect[5 + 48 * r : 5 + 48 * r + n] = src[3 + 32 * r : 3 + 32 * r + n]
+        assert data.read(4096, 256) == bytes(expect), f"LEN {length}: rows at their pitches, gaps untouched"
     await tb.stop()
 
 
