@@ -176,13 +176,27 @@ def slave_sg(
     ents = sg_entries(sgl, sg_len)
     if not ents:
         raise PrepRefused("prep_slave_sg with an empty or unmapped scatterlist")
+    return slave_entries("prep_slave_sg", ents, to_dev, dev_addr, width, addr_width, max_segs)
+
+
+def slave_entries(
+    call: str,
+    ents: list[tuple[int, int]],
+    to_dev: bool,
+    dev_addr: int,
+    width: int,
+    addr_width: int,
+    max_segs: int | None = None,
+) -> list[Seg]:
+    """(address, length) entries of memory against the fixed device address (slave_sg's
+    entries, dma_vec's vectors), in whole elements of `width`."""
     if not to_dev:
-        check_overlap("prep_slave_sg", ents, [])  # sending the same memory twice is fine; receiving into it is not
+        check_overlap(call, ents, [])  # sending the same memory twice is fine; receiving into it is not
     for addr, n in ents:
         if n % width:
-            raise PrepRefused(f"prep_slave_sg entry of {n} bytes, not a multiple of width {width}")
+            raise PrepRefused(f"{call} entry of {n} bytes, not a multiple of width {width}")
         check_bus("buffer", addr, n, addr_width)
-    check_count("prep_slave_sg", sum(seg_count(n) for _, n in ents), max_segs)
+    check_count(call, sum(seg_count(n) for _, n in ents), max_segs)
     segs: list[Seg] = []
     for addr, n in ents:
         segs += _split(addr, dev_addr, n, dst_inc=False) if to_dev else _split(dev_addr, addr, n, src_inc=False)

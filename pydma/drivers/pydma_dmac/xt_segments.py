@@ -39,6 +39,7 @@ from pydma.drivers.pydma_dmac.segments import (
     check_bus,
     check_count,
     check_overlap,
+    slave_entries,
 )
 from pydma.enums import DmaTransferDirection
 from pydma.hw import layout
@@ -190,17 +191,6 @@ def dma_vec(
     if not vecs or nents <= 0 or nents > len(vecs):
         raise PrepRefused(f"{call} with {nents} vectors of {0 if not vecs else len(vecs)}")
     ents = [(v.addr, v.len) for v in vecs[:nents]]
-    for addr, n in ents:
-        if n <= 0 or n % slave.width:
-            raise PrepRefused(f"{call}: a vector of {n} bytes, not a positive multiple of width {slave.width}")
-        check_bus("buffer", addr, n, addr_width)
-    if not slave.to_dev:
-        check_overlap(call, ents, [])
-    check_count(call, sum(-(-n // HW_SEG_MAX) for _, n in ents), max_segs)
-    segs: list[Seg] = []
-    for addr, n in ents:
-        if slave.to_dev:
-            segs += _split(addr, slave.dev_addr, n, dst_inc=False)
-        else:
-            segs += _split(slave.dev_addr, addr, n, src_inc=False)
-    return segs
+    if any(n <= 0 for _, n in ents):
+        raise PrepRefused(f"{call} with a vector of no bytes")
+    return slave_entries(call, ents, slave.to_dev, slave.dev_addr, slave.width, addr_width, max_segs)
