@@ -304,16 +304,19 @@ class DmaTb:
             choice = "python"
         return choice
 
-    def _add_device(self, cls, line: int, width: int, maxburst: int, depth: int, pacing: Pacing | None, **kw):
+    def _add_device(
+        self, cls, line: int, width: int, maxburst: int, depth: int, pacing: Pacing | None, native_cls=None, **kw
+    ):
         # pipelined=True: the device speaks the pipelined handshake (PydmaRequest.pipelined)
-        # model="native" | "python": which model (periph_model)
+        # model="native" | "python": which model (periph_model); native_cls: the native
+        # model of `cls` (default: the transmit or receive FIFO)
         address = self.dev_base + 0x1000 * len(self.devices)
         model = self.periph_model(kw.pop("model", None), width, pacing)
         for old in self.devices:  # a device on the line before this one leaves it
             if old.port.line == line:
                 old.stop()
         if model == "native":
-            ncls = native_periph.NativeTxDevice if cls is TxDevice else native_periph.NativeRxDevice
+            ncls = native_cls or (native_periph.NativeTxDevice if cls is TxDevice else native_periph.NativeRxDevice)
             dev = ncls(
                 self.periph_hub,
                 f"{ncls.__name__}{len(self.devices)}@line{line}",
@@ -365,6 +368,12 @@ class DmaTb:
         (tb/peripherals.py; override `tick`, `want`, `_read` / `_write`), made and mapped
         like theirs, on request line `line` (served by Python even on the native top)."""
         return self._add_device(cls, line, width, maxburst, depth, pacing, model="python", **kw)
+
+    def add_device(self, cls, native_cls, line: int, width: int, maxburst: int, depth: int = 64, pacing=None, **kw):
+        """A device with a Python model `cls` (a TxDevice or RxDevice subclass) and a native one
+        `native_cls` (a NativeTxDevice or NativeRxDevice subclass, tb/native), made like
+        add_tx_device's: `model="native"|"python"` picks one (default: `periph_model`)."""
+        return self._add_device(cls, line, width, maxburst, depth, pacing, native_cls=native_cls, **kw)
 
     def check_peripherals(self) -> None:
         """Every model's element checks and the request-line protocol."""

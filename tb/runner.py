@@ -88,6 +88,9 @@ NATIVE_SOURCES = [NATIVE / "axi_native_mem.sv", NATIVE / "native_periph.sv", NAT
 DUAL = TB / "dual"
 NATIVE_CPP = NATIVE / "native_mem.cpp"
 NATIVE_PERIPH_CPP = NATIVE / "native_periph.cpp"  # the peripheral models, on the memory's access path
+NATIVE_VIDEO_CPP = NATIVE / "native_video.cpp"  # the display and the camera, on those models
+NATIVE_PERIPH_H = NATIVE / "native_periph.h"
+NATIVE_CPPS = (NATIVE_CPP, NATIVE_PERIPH_CPP, NATIVE_VIDEO_CPP)
 NATIVE_MAIN = NATIVE / "sim_main.cpp"  # cocotb's Verilator main loop, settling less often
 OBJCACHE = ROOT / "tools" / "objcache.py"  # OBJCACHE wrapper: run-time objects once
 
@@ -168,7 +171,8 @@ def _build_args(waves: str | None, toplevel: str = TOPLEVEL) -> list[str]:
     if is_native(toplevel):
         # the store is compiled into the model and exported, so Python's ctypes finds the
         # very objects the DPI calls use (pydma/sim/native_memory.py)
-        args += [str(NATIVE_CPP), str(NATIVE_PERIPH_CPP), "-CFLAGS", "-O2", "-LDFLAGS", "-rdynamic"]
+        args += [str(src) for src in NATIVE_CPPS]
+        args += ["-CFLAGS", "-O2", "-LDFLAGS", "-rdynamic"]
         # its main loop makes the clock (tb/native/sim_main.cpp)
         args += ["-CFLAGS", f"-DPYDMA_CLK_HALF_PS={CLK_PS // 2}"]
         # ... and sees cocotb's callback registrations and reads first: Verilator's functions are
@@ -232,7 +236,7 @@ def build(
         _check_no_falling_edge_logic(srcs)
     args = _build_args(waves, toplevel)
     digest = hashlib.sha256()
-    for src in [*srcs, *([NATIVE_CPP, NATIVE_PERIPH_CPP, NATIVE_MAIN] if is_native(toplevel) else [])]:
+    for src in [*srcs, *([*NATIVE_CPPS, NATIVE_PERIPH_H, NATIVE_MAIN] if is_native(toplevel) else [])]:
         digest.update(src.read_bytes())
     if pgo:  # a new workload, a new profile (the driver code it runs only shifts the counts)
         digest.update(pgo_build.TRAINER.read_bytes())

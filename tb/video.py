@@ -12,11 +12,17 @@ underrun, an error.
 cycles, frame after frame; pixel (frame, y, x) is `pixel()`. A pixel that finds the FIFO
 full is lost: an overrun, an error (the DMA did not keep up, or no buffer was queued in
 time).
+
+Both have native twins (tb/native/video.py, native_video.cpp) that `add_display` and
+`add_camera` pick where the native peripheral models are (the native memory's top), as
+`tb.add_tx_device` does; `model="python"|"native"` chooses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+
+import numpy as np
 
 from tb.peripherals import Pacing, RxDevice, TxDevice
 
@@ -33,6 +39,18 @@ def pixel(frame: int, y: int, x: int) -> bytes:
             0x80 | frame & 0x7F,
         )
     )
+
+
+def frame_lines(frame: int, w: int, h: int) -> list[bytes]:
+    """The camera's frame `frame` of w x h pixels, line by line (pixel() at numpy's speed)."""
+    x = np.arange(w, dtype=np.int64)[None, :]
+    y = np.arange(h, dtype=np.int64)[:, None]
+    px = np.empty((h, w, 4), dtype=np.uint8)
+    px[:, :, 0] = (x * 3 + frame * 29) & 0xFF
+    px[:, :, 1] = (y * 5 + frame * 7) & 0xFF
+    px[:, :, 2] = ((x >> 6) + (y >> 4) * 17 + frame) & 0xFF
+    px[:, :, 3] = 0x80 | frame & 0x7F
+    return [px[row].tobytes() for row in range(h)]
 
 
 class Display(TxDevice):
@@ -96,9 +114,12 @@ def add_display(
     tb, line: int, width: int, maxburst: int, frame_bytes: int, every: int, depth: int = 64, **kw
 ) -> Display:
     """A Display on request line `line` of the testbench, consuming an element every `every`
-    cycles; its data register is `display.data_addr`."""
+    cycles; its data register is `display.data_addr`. `model="native"|"python"`: which model
+    (default: the native one where the simulation has it, as for tb.add_tx_device)."""
+    from tb.native.video import NativeDisplay
+
     pacing = Pacing.fixed(every)
-    return tb.add_python_device(Display, line, width, maxburst, depth, pacing, frame_bytes=frame_bytes, **kw)
+    return tb.add_device(Display, NativeDisplay, line, width, maxburst, depth, pacing, frame_bytes=frame_bytes, **kw)
 
 
 class Camera(RxDevice):
@@ -141,15 +162,18 @@ class Camera(RxDevice):
 
     def frame(self, n: int) -> list[bytes]:
         """Frame n's lines, as the camera sends them."""
-        return [b"".join(pixel(n, y, x) for x in range(self.w)) for y in range(self.h)]
+        return frame_lines(n, self.w, self.h)
 
 
 def add_camera(
     tb, line: int, maxburst: int, width: int, height: int, hblank: int, vblank: int, depth: int = 64, **kw
 ) -> Camera:
     """A Camera on request line `line` of the testbench (4-byte pixels); its data register
-    is `camera.data_addr`; `camera.start()` starts it."""
-    return tb.add_python_device(
-        Camera, line, BYTES_PER_PIXEL, maxburst, depth, None, frame_w=width, frame_h=height, hblank=hblank,
-        vblank=vblank, **kw,
+    is `camera.data_addr`; `camera.start()` starts it. `model="native"|"python"`: which model
+    (default: the native one where the simulation has it, as for tb.add_rx_device)."""
+    from tb.native.video import NativeCamera
+
+    return tb.add_device(
+        Camera, NativeCamera, line, BYTES_PER_PIXEL, maxburst, depth, None, frame_w=width, frame_h=height,
+        hblank=hblank, vblank=vblank, **kw,
     )  # fmt: skip

@@ -10,7 +10,12 @@
 - `device_terminate_all` and `device_pause`: where the channel's work stands, from the
   driver's lists, DONE_CNT / XFERRED (a zero-time read) and the descriptors' status words;
 - the request-line monitor's handshakes, attributed to the peripheral on their line when a
-  new one replaces it and at DmaTb.stop().
+  new one replaces it and at DmaTb.stop();
+- `device_prep_interleaved_dma`: one 2D sample per accepted template (its direction and flags,
+  and its hardware descriptors' CTRL.XT); the repeat events where the driver meets them: the
+  IRQ handler's frame count (`irq._frames_locked`), the hand-over (`issue.start_locked`:
+  a LOAD_EOT transaction appended behind a repeating one, or one without it left waiting),
+  a terminate while a repeating transaction is on the hardware.
 
 `install(tb)` wraps these once per process (only under PYDMA_COVERAGE=1, from DmaTb);
 `export()` writes the database next to the run's coverage.dat (the simulation's working
@@ -223,6 +228,88 @@ def _wrap_slave(cls, meth: str, cyclic: bool) -> None:
     _replace(cls, meth, prep)
 
 
+# -- interleaved templates and repeated frames ------------------------------------------------------
+def _sample_xt(chan, desc, xt, flags) -> None:
+    from pydma.drivers.pydma_dmac.hw_desc import OFF
+    from pydma.enums import DmaCtrlFlags, DmaTransferDirection
+    from pydma.hw import layout
+
+    direction = {
+        DmaTransferDirection.DMA_MEM_TO_MEM: "mem_to_mem",
+        DmaTransferDirection.DMA_MEM_TO_DEV: "to_dev",
+        DmaTransferDirection.DMA_DEV_TO_MEM: "from_dev",
+    }[DmaTransferDirection(xt.dir)]
+    if len(desc.hw) > 1:
+        shape = "several"
+    else:
+        ctrl = int.from_bytes(desc.hw[0].view.read(OFF["CTRL"], 4), "little")
+        shape = "one_2d" if ctrl & int(layout.DescCtrl.XT) else "one_flat"
+    repeat = "repeat" if flags & DmaCtrlFlags.DMA_PREP_REPEAT else "plain"
+    if repeat == "repeat" and flags & DmaCtrlFlags.DMA_PREP_LOAD_EOT:
+        repeat = "repeat_load_eot"
+    model.sample_xt(model.XtPrep(direction, shape, repeat))
+
+
+def _wrap_xt(cls) -> None:
+    orig = cls.device_prep_interleaved_dma
+
+    @functools.wraps(orig)
+    def prep(self, chan, xt, flags):
+        desc = orig(self, chan, xt, flags)
+        if desc is not None:
+            try:
+                _sample_xt(chan, desc, xt, flags)
+            except Exception as exc:
+                _warn(f"interleaved: {exc!r}")
+        return desc
+
+    _replace(cls, "device_prep_interleaved_dma", prep)
+
+
+def _wrap_repeat_events() -> None:
+    from pydma.drivers.pydma_dmac import device, irq
+
+    frames_orig = irq._frames_locked
+
+    @functools.wraps(frames_orig)
+    def frames_locked(chan, frame_cnt):
+        head = chan.hw_queue[0][0] if chan.hw_queue else None
+        before = head.frames if head is not None else 0
+        frames_orig(chan, frame_cnt)
+        if head is not None and head.frames > before:
+            model.sample_repeat("frame")
+
+    _replace(irq, "_frames_locked", frames_locked)
+    start_orig = irq.start_locked
+
+    @functools.wraps(start_orig)
+    def start_locked(chan):
+        repeating, appends = chan.hw_repeat, chan.stats["appends"]
+        waiting = {d.cookie for d in chan.desc_issued if getattr(d, "waits_logged", False)}
+        start_orig(chan)
+        if repeating is None:
+            return
+        if chan.stats["appends"] > appends:
+            model.sample_repeat("load_eot_handover")
+        if any(getattr(d, "waits_logged", False) and d.cookie not in waiting for d in chan.desc_issued):
+            model.sample_repeat("waits_behind")
+
+    for module in (irq, device):
+        _replace(module, "start_locked", start_locked)
+
+
+def _wrap_terminate_repeat(cls) -> None:
+    orig = cls.device_terminate_all
+
+    @functools.wraps(orig)
+    def terminate(self, chan, *args):
+        if chan.hw_repeat is not None or (chan.hw_queue and chan.hw_queue[0][0].repeat):
+            model.sample_repeat("terminated")
+        return orig(self, chan, *args)
+
+    _replace(cls, "device_terminate_all", terminate)
+
+
 # -- terminate and pause points ---------------------------------------------------------------------
 def life_point(chan: PydmaChan) -> str:
     """Where the channel's work stands: idle (nothing submitted or issued), submitted (not
@@ -366,6 +453,9 @@ def install(tb: DmaTb, at_exit: bool = True) -> None:
     _wrap_slave(PydmaDevice, "device_prep_slave_sg", cyclic=False)
     _wrap_slave(PydmaDevice, "device_prep_dma_cyclic", cyclic=True)
     _wrap_point(PydmaDevice, "device_terminate_all", model.sample_terminate)
+    _wrap_xt(PydmaDevice)
+    _wrap_repeat_events()
+    _wrap_terminate_repeat(PydmaDevice)
     _wrap_point(PydmaDevice, "device_pause", model.sample_pause)
     _wrap_halt()
     if at_exit:

@@ -14,6 +14,10 @@ Five groups, each with its points and the crosses the issue asks for:
   request kind x LREQ.
 - `pydma.terminate`, `pydma.pause`: where in a transaction's life the client terminated or
   paused the channel.
+- `pydma.xt`: every interleaved (2D) prep: direction x what the template became (one 2D
+  descriptor, one plain one, several), and its repeat flags.
+- `pydma.repeat`: what happened to repeated frames: a frame ran again, a LOAD_EOT
+  transaction took over, one without it waited, the repeating one was terminated.
 
 Bins that the hardware or driver make impossible are excluded from the crosses here
 (`EXCLUSIONS`, each with its reason, listed by the report); bins possible but not reached
@@ -49,6 +53,11 @@ LASTS = ("lreq", "no_lreq")
 
 TERMINATE_POINTS = ("idle", "submitted", "before_data", "mid_data", "hw_done", "paused", "aborting", "cyclic")
 PAUSE_POINTS = ("idle", "submitted", "before_data", "mid_data", "hw_done", "paused", "cyclic")
+
+XT_DIRS = ("mem_to_mem", "to_dev", "from_dev")
+XT_SHAPES = ("one_2d", "one_flat", "several")  # the descriptors a template became
+XT_FLAGS = ("plain", "repeat", "repeat_load_eot")
+REPEAT_EVENTS = ("frame", "load_eot_handover", "waits_behind", "terminated")
 
 CHUNK_BYTES = 4096  # the controller's arbitration granule (CHUNK_BYTES default)
 PAGE = 4096
@@ -289,6 +298,29 @@ def sample_slave(s: SlaveXfer) -> None:
     ign_bins=_ign(R + "dir_hs_kind_last"),
 )
 def sample_request(s: Request) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class XtPrep:
+    direction: str
+    shape: str
+    flags: str
+
+
+XT = "pydma.xt."
+
+
+@CoverPoint(XT + "direction", xf=lambda s: s.direction, bins=list(XT_DIRS))
+@CoverPoint(XT + "shape", xf=lambda s: s.shape, bins=list(XT_SHAPES))
+@CoverPoint(XT + "flags", xf=lambda s: s.flags, bins=list(XT_FLAGS))
+@CoverCross(XT + "dir_shape", items=[XT + "direction", XT + "shape"])
+def sample_xt(s: XtPrep) -> None:
+    pass
+
+
+@CoverPoint("pydma.repeat.event", bins=list(REPEAT_EVENTS))
+def sample_repeat(event: str) -> None:
     pass
 
 

@@ -15,79 +15,15 @@
 //   failed), a packet ended, a manual request served, a device done (every expected element
 //   received, or the receive limit read), its source running low. pnp_tick's return value
 //   says an event is queued; the SystemVerilog toggles an output Python waits on.
+#include "native_periph.h"
+
 #include <algorithm>
-#include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <deque>
-#include <string>
-#include <vector>
 
 #include "svdpi.h"
 
-namespace {
-
-struct Rng {  // xorshift64*: reproducible from the seed Python draws from the test's rng
-    uint64_t s = 0x9E3779B97F4A7C15ull;
-    uint64_t next() {
-        s ^= s >> 12;
-        s ^= s << 25;
-        s ^= s >> 27;
-        return s * 0x2545F4914F6CDD1Dull;
-    }
-    int upto(int hi) { return hi <= 0 ? 0 : static_cast<int>(next() % static_cast<uint64_t>(hi + 1)); }
-};
-
-enum { PACE_FIXED = 0, PACE_RANDOM = 1, PACE_MANUAL = 2 };
-enum { KIND_NONE = -1, KIND_BURST = 0, KIND_SINGLE = 1 };
-enum { EV_ERROR = 0, EV_PACKET = 1, EV_SERVED = 2, EV_DONE = 3, EV_SOURCE_LOW = 4 };
-
-struct Req {
-    int kind;
-    bool last;
-};
-
-struct Handshake {
-    int line, kind, last, tc;
-    uint64_t time_ns;
-};
-
-struct Dev {
-    std::string name;
-    bool tx = true, pipelined = false, stopped = false;
-    int line = 0, width = 1, maxburst = 1, depth = 1, bus_bytes = 8;
-    uint64_t base = 0, size = 64, reg_offset = 0;
-    // pacing
-    int pace = PACE_FIXED, every = 1, phase = 0, max_burst = 16, max_gap = 40;
-    int gap_left = 0, burst_left = 0;
-    bool random_fresh = true;
-    Rng rng;
-    // state
-    std::deque<uint64_t> fifo;
-    std::deque<Req> manual;
-    Req requesting{KIND_NONE, false};
-    bool ack_seen = false;
-    int reserved = 0;
-    uint64_t transfers = 0;
-    std::vector<std::string> errors;
-    uint64_t error_count = 0;
-    // transmit
-    std::deque<uint64_t> expected;
-    std::vector<uint64_t> received;
-    bool started = false, underflow_is_error = false, gaps_ok = false;
-    uint64_t underflows = 0;
-    // receive
-    uint64_t produced = 0, read_count = 0, overruns = 0, quiet = 0;
-    int64_t limit = -1;  // stop producing after this many elements (-1: never)
-    std::deque<int64_t> packets;
-    int64_t packet_left = -1;  // elements of the current packet not yet requested (-1: none)
-    bool own_source = true;    // element(i); else elements Python hands over (src)
-    std::deque<uint64_t> src;
-    bool src_end = false, src_low_sent = false;
-    uint64_t src_low = 0;
-    // the controller's side of the line, for the protocol checks
-    bool was_req = false, was_ack = false, was_tc = false;
-};
+namespace pnp {
 
 std::vector<Dev> g_devs;
 std::vector<std::pair<int, int>> g_events;  // (device, kind)
@@ -127,6 +63,7 @@ void error(int id, const std::string& text) {
 
 // elements the device's own side moves this cycle
 int pace_step(Dev& d) {
+    if (d.pace == PACE_CAMERA) return camera_step(d);
     if (d.pace == PACE_FIXED) {
         if (++d.phase < d.every) return 0;
         d.phase = 0;
@@ -153,6 +90,10 @@ int pace_step(Dev& d) {
 
 bool next_source(int id, uint64_t& v) {
     Dev& d = g_devs[id];
+    if (d.video.kind == VIDEO_CAMERA) {
+        v = camera_pixel(d, d.produced);
+        return true;
+    }
     if (d.own_source) {
         v = element(d.produced, d.width);
         return true;
@@ -169,6 +110,7 @@ bool next_source(int id, uint64_t& v) {
 
 void tick_tx(int id, int n) {
     Dev& d = g_devs[id];
+    if (d.video.kind == VIDEO_DISPLAY) return display_tick(id, n);
     for (int i = 0; i < n; ++i) {
         if (!d.fifo.empty()) {
             d.fifo.pop_front();
@@ -182,6 +124,7 @@ void tick_tx(int id, int n) {
 
 void tick_rx(int id, int n) {
     Dev& d = g_devs[id];
+    if (d.video.kind == VIDEO_CAMERA && camera_tick(id, n)) return;
     ++d.quiet;
     for (int i = 0; i < n; ++i) {
         if (d.limit >= 0 && d.produced >= static_cast<uint64_t>(d.limit)) return;
@@ -294,7 +237,9 @@ int find(uint64_t addr) {
     return -1;
 }
 
-}  // namespace
+}  // namespace pnp
+
+using namespace pnp;
 
 extern "C" {
 
@@ -556,6 +501,10 @@ int pnp_write(uint64_t word, int nbytes, const uint8_t* data, uint32_t strb) {
     (void)nbytes;
     uint64_t v = 0;
     std::memcpy(&v, data + first, static_cast<size_t>(d.width));
+    if (d.video.kind == VIDEO_DISPLAY) {
+        display_write(id, v);
+        return 1;
+    }
     uint64_t n = d.received.size();
     if (static_cast<int>(d.fifo.size()) >= d.depth)
         error(id, "overflow: element " + std::to_string(n) + " written to a full FIFO");

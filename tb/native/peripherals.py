@@ -44,6 +44,13 @@ _SIGNATURES = {
     "pnp_events_take": (_int, [_P(_int), _P(_int), _int]),
     "pnp_handshakes_take": (_int, [_P(_int), _P(_int), _P(_int), _P(_int), _P(_u64), _int]),
     "pnp_tc_pulses_take": (_int, [_P(_int), _P(_u64), _int]),
+    # the video models (native_video.cpp; tb/native/video.py)
+    "pnp_display": (None, [_int, _u64]),
+    "pnp_display_queue": (_int, [_int, ctypes.c_char_p, _u64]),
+    "pnp_display_shown": (_int, [_int, _P(_int), _int]),
+    "pnp_display_scan": (None, [_int, _int]),
+    "pnp_camera": (None, [_int, _int, _int, _int, _int, _int]),
+    "pnp_camera_start": (None, [_int]),
 }
 
 PACE = {"fixed": 0, "random": 1, "manual": 2}

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import itertools
 import random
+import time
 
 import cocotb
-from cocotb.triggers import ClockCycles, with_timeout
+from cocotb.triggers import ClockCycles, Event, with_timeout
 
 from pydma import DMA_DEV_TO_MEM, DMA_MEM_TO_DEV, DMA_MEM_TO_MEM, DMA_PREP_INTERRUPT, DmaStatus, DmaTxState
 from pydma.dmaengine import DataChunk, DmaInterleavedTemplate, interleaved_chunks
 from pydma.enums import DmaCtrlFlags, DmaengineTxResult, DmaTransactionType
 from pydma.hw import layout
 from pydma.memory import MemView
+from tb.dma_tb import CLK_NS
 from tb.faults import Fault
 from tb.peripherals import Pacing
 from tb.testenv import (
@@ -28,9 +30,9 @@ from tb.testenv import (
     run_to_completion,
     started,
     stream,
-    wait_complete,
 )
 from tb.testenv.raw import setup
+from tb.testenv.report import update_report
 from tb.testenv.slave import slave_channel, wait_paused
 from tb.video import BYTES_PER_PIXEL, add_camera, add_display
 
@@ -156,7 +158,8 @@ async def test_rows_across_pages_and_seams(dut):
 async def test_slave_rows(dut):
     """Rows to and from a paced device, both directions, fixed and random pacing: a frame of
     rows of 5 elements (one 2D descriptor; bursts of 4 and 8 span row ends) and a frame of
-    rows of 5 and 3 (a descriptor per row, in order); every element checked at the device or
+    rows of 5 and 3 (a descriptor per row, in order) and rows without gaps (one plain
+    descriptor); every element checked at the device or
     in memory, every gap byte kept, every request moving its whole burst."""
     tb = await started(dut)
     chan = slave_channel()
@@ -164,6 +167,7 @@ async def test_slave_rows(dut):
     frames = (
         ("2D", [DataChunk(size=5 * width, icg=7)], 14),
         ("mixed", [DataChunk(size=5 * width, icg=7), DataChunk(size=3 * width, icg=width)], 9),
+        ("packed", [DataChunk(size=5 * width, icg=0)], 6),
     )
     for direction in (DMA_MEM_TO_DEV, DMA_DEV_TO_MEM):
         for (maxburst, pacing), (kind, chunks, numf) in itertools.product(((4, "fixed"), (8, "random")), frames):
@@ -189,7 +193,7 @@ async def test_slave_rows(dut):
             descs = await tb.backend.readl(done_cnt)
             result = await run_to_completion(tx, timeout_us=20_000)
             descs = await tb.backend.readl(done_cnt) - descs
-            assert descs == (1 if kind == "2D" else len(rows)), f"{kind} frame as {descs} descriptors"
+            assert descs == (len(rows) if kind == "mixed" else 1), f"{kind} frame as {descs} descriptors"
             assert result.result == DmaengineTxResult.DMA_TRANS_NOERROR and result.residue == 0
             after = buf.view.read()
             # each request moved its whole burst (or element), across row ends too: the
@@ -278,7 +282,8 @@ async def test_residue_pause_and_terminate_in_a_frame(dut):
 async def test_malformed_2d_descriptors(dut):
     """Without the driver: a 2D descriptor with ROW_LEN 0, or on a MEMSET, or marked REPEAT
     on a memory copy, completes with DESC and halts the channel, moving nothing; a bus error
-    on its second half halts it with FETCH (the descriptor not written back); after
+    on its second half halts it with FETCH (the descriptor not written back), also behind a
+    copy still in flight (which completes first); after
     CTRL.RESET good 2D descriptors run, one whose last row is short and one shorter than a
     row."""
     tb, raw, descs, data = await setup(dut)
@@ -313,6 +318,26 @@ async def test_malformed_2d_descriptors(dut):
         raw.write("CTRL", ctrl.field("RESET").mask)
         raw.write("STATUS", layout.reg("STATUS").field("ERR_IRQ").mask)
         raw.write("CTRL", run)
+    # the second half fails behind a copy still in flight: the copy completes, then the
+    # channel halts with FETCH (the 2D descriptor not written back)
+    data.write(4096, bytes(256))
+    copy, xt_desc = descs.ptr(64, 64), descs.ptr(128, 64)
+    big = MemView(tb.memory, tb.memory.alloc(2 * 16384, 4096), 2 * 16384)
+    big.write(0, tb.rng.randbytes(16384))
+    raw.desc(copy, xt_desc.addr, big.addr, big.addr + 16384, 16384, 0)
+    raw.desc(xt_desc, 0, src, dst, 64, xt_bit, (16, 32, 32))
+    fault = faults.add(Fault("read", lo=xt_desc.addr + 32, hi=xt_desc.addr + 64))
+    await raw.ring(copy.addr, xt_desc.addr)
+    st = await raw.wait_idle(20_000)
+    assert raw.field(st, "STATUS", "HALTED") and raw.field(st, "STATUS", "ERR_CODE") == layout.ErrCode.FETCH
+    assert raw.status(copy) == (layout.DescStatus.DONE, 16384), "the copy ahead completes"
+    assert big.read(16384, 16384) == big.read(0, 16384), "the copy ahead moved its data"
+    assert raw.status(xt_desc)[0] == 0 and fault.hits == 1 and data.read(4096, 256) == bytes(256)
+    faults.remove(fault)
+    tb.log.info("second half failing behind a copy in flight: the copy completed, then FETCH, as it should")
+    raw.write("CTRL", ctrl.field("RESET").mask)
+    raw.write("STATUS", layout.reg("STATUS").field("ERR_IRQ").mask)
+    raw.write("CTRL", run)
     # good ones: rows of 16 bytes, source pitch 32, destination pitch 48; LEN 71 (the last
     # row 7 bytes), then LEN 10 (shorter than one row)
     src = data.read(0, 4096)
@@ -335,7 +360,9 @@ async def test_scanout_repeat_load_eot(dut):
     """A display scans out a frame repeated with DMA_PREP_REPEAT; 50 times, at random
     moments, the test queues the next frame with DMA_PREP_LOAD_EOT. The display sees whole
     frames only, each entirely one buffer, in the order queued, every one shown, and never
-    starves; each replaced frame completes."""
+    starves; each replaced frame completes; one queued without LOAD_EOT waits behind the
+    repeating frame until the terminate. The display is the native model on the native
+    memory (native_video.cpp), the Python one on the Python memory."""
     tb = await started(dut)
     chan = slave_channel()
     # the pixel rate: an element every 3 cycles; the four-phase handshake waits for each
@@ -354,7 +381,8 @@ async def test_scanout_repeat_load_eot(dut):
         raw = buf.view.read()
         display.queue(b"".join(raw[r * pitch : r * pitch + line_bytes] for r in range(lines)))
         xt = template(buf.addr, 0, [DataChunk(size=line_bytes, icg=pitch - line_bytes)], lines, DMA_MEM_TO_DEV)
-        tx = chan.prep_interleaved_dma(xt, DMA_PREP_INTERRUPT | repeat | (load_eot if i else 0))
+        irq = DMA_PREP_INTERRUPT if i % 4 != 1 else 0  # (some frames repeat without an interrupt)
+        tx = chan.prep_interleaved_dma(xt, irq | repeat | (load_eot if i else 0))
         assert tx is not None
         cookies.append(tx.submit())
         chan.issue_pending()
@@ -363,6 +391,18 @@ async def test_scanout_repeat_load_eot(dut):
         if display.shown.count(swaps) >= 2:
             break
         await ClockCycles(dut.clk, 1000)
+    # one prepared without DMA_PREP_LOAD_EOT waits behind the repeating frame until the
+    # terminate (the kernel's rule: only a LOAD_EOT transaction ends a repetition)
+    late = tb.alloc_guarded(pitch * lines)
+    raw = late.view.read()
+    late_at = display.queue(b"".join(raw[r * pitch : r * pitch + line_bytes] for r in range(lines)))
+    xt = template(late.addr, 0, [DataChunk(size=line_bytes, icg=pitch - line_bytes)], lines, DMA_MEM_TO_DEV)
+    late_cookie = chan.prep_interleaved_dma(xt, DMA_PREP_INTERRUPT | repeat).submit()
+    chan.issue_pending()
+    await ClockCycles(dut.clk, 3 * frame_bytes // width * every)
+    assert late_at not in display.shown, "a transaction without LOAD_EOT took over a repeating one"
+    assert chan.tx_status(late_cookie) == DmaStatus.DMA_IN_PROGRESS
+    bufs.append(late)
     tb.check_peripherals()  # no torn frame, no frame out of order, no underrun
     display.stop_scanning()
     missing = sorted(set(range(swaps + 1)) - set(display.shown))
@@ -383,39 +423,68 @@ async def test_scanout_repeat_load_eot(dut):
 
 @cocotb.test()
 async def test_capture_frames(dut):
-    """A camera (pixels at one per cycle, blanking between lines and frames) writes 3 frames
-    through one interleaved descriptor per frame into buffers whose pitch is larger than a
-    line: every pixel lands, every pad byte between the lines keeps its value, the camera
-    never overruns."""
+    """A camera (a pixel clock, blanking between lines and frames) writes 3 frames through
+    one interleaved descriptor per frame into buffers whose pitch is larger than a line:
+    every pixel lands, every pad byte between the lines keeps its value, the camera never
+    overruns. 1280x720 at a pitch of 5632 bytes where the camera is the native model and
+    the handshake the pipelined one without stalls; small frames elsewhere (a 720p frame
+    paced for the four-phase handshake, or Python's camera, takes minutes). Each frame's
+    cycles and wall time go to build/reports/video_frames.json ("interleaved")."""
     tb = await started(dut)
     chan = slave_channel()
-    w, h, pad = 64, 12, 40
+    native = tb.periph_model() == "native"
+    big = native and PIPELINED and not tb.stalls
+    w, h, pitch = (1280, 720, 5632) if big else (64, 12, 64 * BYTES_PER_PIXEL + 40)
     line_bytes = w * BYTES_PER_PIXEL
-    pitch = line_bytes + pad
     # a pixel every 2 cycles; the four-phase handshake (a burst's write response before the
     # next request) keeps up with one every 4; with stalls on the bus, half that
     every = (2 if PIPELINED else 4) * (2 if tb.stalls else 1)
-    camera = add_camera(tb, 3, 8, w, h, hblank=24, vblank=300, every=every, pipelined=PIPELINED)
+    camera = add_camera(tb, 3, 8, w, h, hblank=24 * every, vblank=150 * every, every=every, pipelined=PIPELINED)
     configure(chan, DMA_DEV_TO_MEM, camera.data_addr, BYTES_PER_PIXEL, 8)
-    bufs, cookies = [], []
+    bufs, cookies, done, all_done = [], [], [], Event()
+
+    def frame_done(param, result) -> None:
+        assert result.result == DmaengineTxResult.DMA_TRANS_NOERROR and result.residue == 0
+        done.append((tb.cycles(), time.perf_counter()))
+        if len(done) == 3:
+            all_done.set()
+
     for _ in range(3):
         buf = tb.alloc_guarded(pitch * h)
         bufs.append((buf, buf.view.read()))
-        xt = template(0, buf.addr, [DataChunk(size=line_bytes, icg=pad)], h, DMA_DEV_TO_MEM)
+        xt = template(0, buf.addr, [DataChunk(size=line_bytes, icg=pitch - line_bytes)], h, DMA_DEV_TO_MEM)
         tx = chan.prep_interleaved_dma(xt, DMA_PREP_INTERRUPT)
-        assert tx is not None
+        assert tx is not None and len(tx.hw) == 1, "a frame is one 2D descriptor"
+        tx.callback_result = frame_done
         cookies.append(tx.submit())
     chan.issue_pending()
     camera.start(frames=3)
-    await wait_complete(chan, cookies[-1], 20_000)
+    start = (tb.cycles(), time.perf_counter())
+    expected_cycles = 3 * (h * (w * every + 24 * every) + 150 * every)
+    await with_timeout(all_done.wait(), 2 * expected_cycles * CLK_NS + 20_000, "ns")  # (twice the expected time)
+    assert chan.tx_status(cookies[-1]) == DmaStatus.DMA_COMPLETE
     tb.check_peripherals()  # no overrun, request-line protocol
     for n, (buf, before) in enumerate(bufs):
         got, expect = buf.view.read(), bytearray(before)
         for y, line in enumerate(camera.frame(n)):
             expect[y * pitch : y * pitch + line_bytes] = line
-        assert got == bytes(expect), f"frame {n}: a pixel or a pad byte differs"
+        if got != bytes(expect):
+            bad = next(i for i in range(len(got)) if got[i] != expect[i])
+            what = "a pixel" if bad % pitch < line_bytes else "a pad byte"
+            raise AssertionError(f"frame {n}: {what} differs at line {bad // pitch}, byte {bad % pitch}")
         buf.check_guards()
         buf.free()
+    marks = [start, *done]
+    frames = [{"cycles": c1 - c0, "wall_s": round(t1 - t0, 3)} for (c0, t0), (c1, t1) in itertools.pairwise(marks)]
+    per_frame = ", ".join(f"{f['cycles']} cycles in {f['wall_s']} s" for f in frames)
+    camera_model = "native" if native else "python"
+    tb.log.info("captured 3 frames of %dx%d (pitch %d), %s camera: %s", w, h, pitch, camera_model, per_frame)
+    update_report(
+        "video_frames.json",
+        "interleaved",
+        {"width": w, "height": h, "pitch": pitch, "camera": camera_model, "data_w": tb.data_w,
+         "pixel_every": every, "frames": frames},
+    )  # fmt: skip
     camera.stop()
     await chan.release()
     await tb.stop()

@@ -4,16 +4,14 @@ is. The chain is prepared once, marked for reuse and resubmitted for every frame
 is checked byte by byte, and every byte between the segments must keep its guard value.
 
 Reports the wall time of the first prep against a resubmit (logged, and written to
-build/reports/video_frames.json). Size knobs: PYDMA_VIDEO_FRAMES, PYDMA_VIDEO_WIDTH,
+build/reports/video_frames.json, "scatter_gather"). Size knobs: PYDMA_VIDEO_FRAMES, PYDMA_VIDEO_WIDTH,
 PYDMA_VIDEO_HEIGHT (pixels of 4 bytes, XRGB8888), PYDMA_VIDEO_SEG_MAX (bytes).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from pathlib import Path
 
 import cocotb
 from cocotb.triggers import Event, with_timeout
@@ -23,8 +21,8 @@ from pydma.enums import DmaengineTxResult
 from pydma.memory import MemView
 from tb.peripherals import Pacing
 from tb.testenv import LINE, configure, sg_at, slave_channel, started_for_slaves
+from tb.testenv.report import update_report
 
-REPORT = Path(__file__).resolve().parents[2] / "build" / "reports" / "video_frames.json"
 BYTES_PER_PIXEL = 4  # XRGB8888
 
 
@@ -160,8 +158,7 @@ async def test_video_frames(dut):
         report["resubmit_ms"],
         report["prep_over_resubmit"],
     )
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(json.dumps(report, indent=2) + "\n")
+    update_report("video_frames.json", "scatter_gather", report)
 
     assert tx.free() == 0  # a reusable descriptor is the client's to free
     cam.stop()

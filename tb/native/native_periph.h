@@ -1,0 +1,108 @@
+// What the native peripheral models share (native_periph.cpp: the FIFOs and the request
+// handshakes; native_video.cpp: the display and the camera built on them).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace pnp {
+
+
+struct Rng {  // xorshift64*: reproducible from the seed Python draws from the test's rng
+    uint64_t s = 0x9E3779B97F4A7C15ull;
+    uint64_t next() {
+        s ^= s >> 12;
+        s ^= s << 25;
+        s ^= s >> 27;
+        return s * 0x2545F4914F6CDD1Dull;
+    }
+    int upto(int hi) { return hi <= 0 ? 0 : static_cast<int>(next() % static_cast<uint64_t>(hi + 1)); }
+};
+
+enum { PACE_FIXED = 0, PACE_RANDOM = 1, PACE_MANUAL = 2, PACE_CAMERA = 3 };
+enum { KIND_NONE = -1, KIND_BURST = 0, KIND_SINGLE = 1 };
+enum { EV_ERROR = 0, EV_PACKET = 1, EV_SERVED = 2, EV_DONE = 3, EV_SOURCE_LOW = 4 };
+
+struct Req {
+    int kind;
+    bool last;
+};
+
+struct Handshake {
+    int line, kind, last, tc;
+    uint64_t time_ns;
+};
+
+// The video models' state (native_video.cpp): a Display on a transmit device, a Camera on a
+// receive one.
+struct Video {
+    int kind = 0;  // VIDEO_NONE, VIDEO_DISPLAY, VIDEO_CAMERA
+    // display
+    uint64_t frame_bytes = 0;
+    std::unordered_map<std::string, int> frames;  // a queued buffer's bytes -> its position
+    std::vector<int> shown;                        // the position of each frame scanned out
+    std::string partial;                           // the frame being received
+    bool scanning = true;
+    // camera
+    int w = 0, h = 0, hblank = 0, vblank = 0, every = 1;
+    uint64_t cycle = 0;  // within the frame period (pacing)
+    bool running = false;
+};
+
+enum { VIDEO_NONE = 0, VIDEO_DISPLAY = 1, VIDEO_CAMERA = 2 };
+
+struct Dev {
+    std::string name;
+    bool tx = true, pipelined = false, stopped = false;
+    int line = 0, width = 1, maxburst = 1, depth = 1, bus_bytes = 8;
+    uint64_t base = 0, size = 64, reg_offset = 0;
+    // pacing
+    int pace = PACE_FIXED, every = 1, phase = 0, max_burst = 16, max_gap = 40;
+    int gap_left = 0, burst_left = 0;
+    bool random_fresh = true;
+    Rng rng;
+    // state
+    std::deque<uint64_t> fifo;
+    std::deque<Req> manual;
+    Req requesting{KIND_NONE, false};
+    bool ack_seen = false;
+    int reserved = 0;
+    uint64_t transfers = 0;
+    std::vector<std::string> errors;
+    uint64_t error_count = 0;
+    // transmit
+    std::deque<uint64_t> expected;
+    std::vector<uint64_t> received;
+    bool started = false, underflow_is_error = false, gaps_ok = false;
+    uint64_t underflows = 0;
+    // receive
+    uint64_t produced = 0, read_count = 0, overruns = 0, quiet = 0;
+    int64_t limit = -1;  // stop producing after this many elements (-1: never)
+    std::deque<int64_t> packets;
+    int64_t packet_left = -1;  // elements of the current packet not yet requested (-1: none)
+    bool own_source = true;    // element(i); else elements Python hands over (src)
+    std::deque<uint64_t> src;
+    bool src_end = false, src_low_sent = false;
+    uint64_t src_low = 0;
+    // the controller's side of the line, for the protocol checks
+    bool was_req = false, was_ack = false, was_tc = false;
+    Video video;  // a display or a camera (native_video.cpp), or neither
+};
+
+extern std::vector<Dev> g_devs;
+
+void event(int dev, int kind);
+void error(int id, const std::string& text);
+void moved(int id, const char* what, uint64_t n);  // an element on the bus (pipelined accounting)
+
+// native_video.cpp's part of the per-clock and per-access paths
+int camera_step(Dev& d);                        // PACE_CAMERA: elements this cycle
+bool camera_tick(int id, int n);                // true: the camera handled this cycle
+uint64_t camera_pixel(const Dev& d, uint64_t i);  // element i of the stream
+void display_tick(int id, int n);
+void display_write(int id, uint64_t v);
+
+}  // namespace pnp
