@@ -53,8 +53,21 @@ def frame_lines(frame: int, w: int, h: int) -> list[bytes]:
     return [px[row].tobytes() for row in range(h)]
 
 
+def check_display(width: int, frame_bytes: int) -> None:
+    if frame_bytes <= 0 or frame_bytes % width:
+        raise ValueError(f"a display's frame of {frame_bytes} bytes is not whole {width}-byte elements")
+
+
+def check_camera(width: int, w: int, h: int, hblank: int, vblank: int, every: int) -> None:
+    if width != BYTES_PER_PIXEL:
+        raise ValueError(f"a camera's element is a {BYTES_PER_PIXEL}-byte pixel, not {width} bytes")
+    if min(w, h, every) < 1 or min(hblank, vblank) < 0:
+        raise ValueError("a camera needs a frame of at least 1x1, every >= 1 and no negative blanking")
+
+
 class Display(TxDevice):
     def __init__(self, *args, frame_bytes: int, **kwargs) -> None:
+        check_display(args[3], frame_bytes)
         super().__init__(*args, underflow_is_error=True, **kwargs)
         self.frame_bytes = frame_bytes
         self.frames: dict[bytes, int] = {}  # a buffer's visible bytes -> its queue position
@@ -116,7 +129,7 @@ def add_display(
     """A Display on request line `line` of the testbench, consuming an element every `every`
     cycles; its data register is `display.data_addr`. `model="native"|"python"`: which model
     (default: the native one where the simulation has it, as for tb.add_tx_device)."""
-    from tb.native.video import NativeDisplay
+    from tb.native.video import NativeDisplay  # (here: that module imports this one)
 
     pacing = Pacing.fixed(every)
     return tb.add_device(Display, NativeDisplay, line, width, maxburst, depth, pacing, frame_bytes=frame_bytes, **kw)
@@ -124,6 +137,7 @@ def add_display(
 
 class Camera(RxDevice):
     def __init__(self, *args, frame_w: int, frame_h: int, hblank: int, vblank: int, every: int = 1, **kwargs) -> None:
+        check_camera(args[3], frame_w, frame_h, hblank, vblank, every)
         super().__init__(*args, source=self._pixel, **kwargs)
         self.w, self.h, self.hblank, self.vblank, self.every = frame_w, frame_h, hblank, vblank, every
         self.running = False
@@ -147,11 +161,14 @@ class Camera(RxDevice):
     def start(self, frames: int | None = None) -> None:
         """Start streaming (frame 0, line 0) at the next clock edge; `frames`: stop after so
         many."""
+        if self.running:
+            raise RuntimeError("the camera is already streaming")
         self.limit = None if frames is None else frames * self.w * self.h
         self.running = True
 
     def tick(self, n: int) -> None:
         if not self.running or (self.limit is not None and self.produced >= self.limit):
+            self.quiet += 1  # (a pipelined receiver's timeout then sends what is left)
             return
         if n and len(self.fifo) >= self.depth:
             self.overruns += 1
@@ -171,7 +188,7 @@ def add_camera(
     """A Camera on request line `line` of the testbench (4-byte pixels); its data register
     is `camera.data_addr`; `camera.start()` starts it. `model="native"|"python"`: which model
     (default: the native one where the simulation has it, as for tb.add_rx_device)."""
-    from tb.native.video import NativeCamera
+    from tb.native.video import NativeCamera  # (here: that module imports this one)
 
     return tb.add_device(
         Camera, NativeCamera, line, BYTES_PER_PIXEL, maxburst, depth, None, frame_w=width, frame_h=height,

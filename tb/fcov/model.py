@@ -1,6 +1,6 @@
 """The functional coverage model (cocotb-coverage's CoverPoint / CoverCross, pure Python).
 
-Five groups, each with its points and the crosses the issue asks for:
+Seven groups, each with its points and the crosses the issue asks for:
 
 - `pydma.xfer`: every transaction the driver accepted: operation, DATA_W, stall setting,
   source and destination alignment class (relative to the bus width), length class;

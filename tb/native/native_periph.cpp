@@ -26,20 +26,21 @@
 namespace pnp {
 
 std::vector<Dev> g_devs;
-std::vector<std::pair<int, int>> g_events;  // (device, kind)
-std::vector<Handshake> g_handshakes;
-std::vector<std::pair<int, uint64_t>> g_tc_pulses;  // pipelined lines: (line, time in ns)
-std::vector<std::string> g_protocol;
-uint64_t g_period_ns = 10;
+// (static: only this file's; what native_video.cpp uses is in native_periph.h)
+static std::vector<std::pair<int, int>> g_events;  // (device, kind)
+static std::vector<Handshake> g_handshakes;
+static std::vector<std::pair<int, uint64_t>> g_tc_pulses;  // pipelined lines: (line, time in ns)
+static std::vector<std::string> g_protocol;
+static uint64_t g_period_ns = 10;
 
-uint64_t element(uint64_t index, int width) {
+static uint64_t element(uint64_t index, int width) {
     uint64_t v = 0;
     for (int b = 0; b < width; ++b)
         v |= static_cast<uint64_t>(((index * 7 + 13 + static_cast<uint64_t>(b) * 61) ^ (index >> 8)) & 0xFF) << (8 * b);
     return v;
 }
 
-std::string hex(uint64_t v, int width) {
+static std::string hex(uint64_t v, int width) {
     std::string s;
     char buf[3];
     for (int b = 0; b < width; ++b) {
@@ -62,7 +63,7 @@ void error(int id, const std::string& text) {
 }
 
 // elements the device's own side moves this cycle
-int pace_step(Dev& d) {
+static int pace_step(Dev& d) {
     if (d.pace == PACE_CAMERA) return camera_step(d);
     if (d.pace == PACE_FIXED) {
         if (++d.phase < d.every) return 0;
@@ -88,7 +89,7 @@ int pace_step(Dev& d) {
     }
 }
 
-bool next_source(int id, uint64_t& v) {
+static bool next_source(int id, uint64_t& v) {
     Dev& d = g_devs[id];
     if (d.video.kind == VIDEO_CAMERA) {
         v = camera_pixel(d, d.produced);
@@ -108,7 +109,7 @@ bool next_source(int id, uint64_t& v) {
     return true;
 }
 
-void tick_tx(int id, int n) {
+static void tick_tx(int id, int n) {
     Dev& d = g_devs[id];
     if (d.video.kind == VIDEO_DISPLAY) return display_tick(id, n);
     for (int i = 0; i < n; ++i) {
@@ -122,7 +123,7 @@ void tick_tx(int id, int n) {
     }
 }
 
-void tick_rx(int id, int n) {
+static void tick_rx(int id, int n) {
     Dev& d = g_devs[id];
     if (d.video.kind == VIDEO_CAMERA && camera_tick(id, n)) return;
     ++d.quiet;
@@ -140,7 +141,7 @@ void tick_rx(int id, int n) {
     }
 }
 
-Req want_tx(const Dev& d) {
+static Req want_tx(const Dev& d) {
     int room = d.depth - static_cast<int>(d.fifo.size()) - d.reserved;
     if (room >= d.maxburst) return {KIND_BURST, false};
     if (room >= 1 && (!d.pipelined || static_cast<int>(d.fifo.size()) + d.reserved < d.maxburst))
@@ -148,7 +149,7 @@ Req want_tx(const Dev& d) {
     return {KIND_NONE, false};
 }
 
-Req want_rx(Dev& d) {
+static Req want_rx(Dev& d) {
     int level = static_cast<int>(d.fifo.size()) - d.reserved;
     if (d.packet_left < 0 && !d.packets.empty()) {
         d.packet_left = d.packets.front();
@@ -171,7 +172,7 @@ Req want_rx(Dev& d) {
     return {KIND_NONE, false};
 }
 
-Req next_request(int id) {
+static Req next_request(int id) {
     Dev& d = g_devs[id];
     if (!d.manual.empty()) {
         Req r = d.manual.front();
@@ -193,7 +194,7 @@ void moved(int id, const char* what, uint64_t n) {
         --d.reserved;
 }
 
-void served(int id, const Req& r, bool tc, uint64_t time_ns) {
+static void served(int id, const Req& r, bool tc, uint64_t time_ns) {
     Dev& d = g_devs[id];
     g_handshakes.push_back({d.line, r.kind, r.last ? 1 : 0, tc ? 1 : 0, time_ns});
     if (r.last) event(id, EV_PACKET);
@@ -202,11 +203,11 @@ void served(int id, const Req& r, bool tc, uint64_t time_ns) {
 
 // The controller's side of a native line, as tb/request_lines.py's RequestMonitor checks it
 // on the Python-owned ones. req: the request held during the cycle that ends at this edge.
-void protocol_error(const Dev& d, uint64_t t, const char* what) {
+static void protocol_error(const Dev& d, uint64_t t, const char* what) {
     g_protocol.push_back("line " + std::to_string(d.line) + " at " + std::to_string(t) + " ns: " + what);
 }
 
-void check_line(int id, bool req, bool ack, bool tc, uint64_t now) {
+static void check_line(int id, bool req, bool ack, bool tc, uint64_t now) {
     Dev& d = g_devs[id];
     uint64_t t = now - g_period_ns;  // the values changed just after the previous edge
     if (d.pipelined) {
@@ -222,7 +223,7 @@ void check_line(int id, bool req, bool ack, bool tc, uint64_t now) {
     d.was_tc = tc;
 }
 
-void drive(const Dev& d, uint32_t& breq, uint32_t& sreq, uint32_t& lreq) {
+static void drive(const Dev& d, uint32_t& breq, uint32_t& sreq, uint32_t& lreq) {
     if (d.requesting.kind == KIND_NONE) return;
     uint32_t bit = 1u << d.line;
     if (d.requesting.kind == KIND_BURST) breq |= bit;
@@ -230,7 +231,7 @@ void drive(const Dev& d, uint32_t& breq, uint32_t& sreq, uint32_t& lreq) {
     if (d.requesting.last) lreq |= bit;
 }
 
-int find(uint64_t addr) {
+static int find(uint64_t addr) {
     for (size_t i = g_devs.size(); i-- > 0;)  // the newest first: a later test's device
         if (!g_devs[i].stopped && addr >= g_devs[i].base && addr - g_devs[i].base < g_devs[i].size)
             return static_cast<int>(i);

@@ -10,7 +10,6 @@
 
 namespace pnp {
 
-
 struct Rng {  // xorshift64*: reproducible from the seed Python draws from the test's rng
     uint64_t s = 0x9E3779B97F4A7C15ull;
     uint64_t next() {
@@ -36,6 +35,8 @@ struct Handshake {
     uint64_t time_ns;
 };
 
+enum { VIDEO_NONE = 0, VIDEO_DISPLAY = 1, VIDEO_CAMERA = 2 };
+
 // The video models' state (native_video.cpp): a Display on a transmit device, a Camera on a
 // receive one.
 struct Video {
@@ -51,8 +52,6 @@ struct Video {
     uint64_t cycle = 0;  // within the frame period (pacing)
     bool running = false;
 };
-
-enum { VIDEO_NONE = 0, VIDEO_DISPLAY = 1, VIDEO_CAMERA = 2 };
 
 struct Dev {
     std::string name;

@@ -31,7 +31,10 @@ int camera_step(Dev& d) {
 
 bool camera_tick(int id, int n) {
     Dev& d = g_devs[id];
-    if (!d.video.running || (d.limit >= 0 && d.produced >= static_cast<uint64_t>(d.limit))) return true;
+    if (!d.video.running || (d.limit >= 0 && d.produced >= static_cast<uint64_t>(d.limit))) {
+        ++d.quiet;  // (a pipelined receiver's timeout then sends what is left)
+        return true;
+    }
     if (n && static_cast<int>(d.fifo.size()) >= d.depth) {
         ++d.overruns;
         error(id, "overrun: pixel " + std::to_string(d.produced) + " lost, the FIFO is full");
@@ -76,7 +79,7 @@ void display_write(int id, uint64_t value) {
     char bytes[8];
     std::memcpy(bytes, &value, sizeof bytes);  // (little-endian: the element's bytes in order)
     v.partial.append(bytes, static_cast<size_t>(d.width));
-    if (v.partial.size() < v.frame_bytes) return;
+    if (v.partial.size() < v.frame_bytes) return;  // (frame_bytes: whole elements, tb/video.py checks)
     const int frame = static_cast<int>(v.shown.size());
     auto found = v.frames.find(v.partial);
     int at = -1;

@@ -4,7 +4,7 @@ is. The chain is prepared once, marked for reuse and resubmitted for every frame
 is checked byte by byte, and every byte between the segments must keep its guard value.
 
 Reports the wall time of the first prep against a resubmit (logged, and written to
-build/reports/video_frames.json, "scatter_gather"). Size knobs: PYDMA_VIDEO_FRAMES, PYDMA_VIDEO_WIDTH,
+build/reports/video_frames.json, key scatter_gather_<memory>). Size knobs: PYDMA_VIDEO_FRAMES, PYDMA_VIDEO_WIDTH,
 PYDMA_VIDEO_HEIGHT (pixels of 4 bytes, XRGB8888), PYDMA_VIDEO_SEG_MAX (bytes).
 """
 
@@ -158,7 +158,7 @@ async def test_video_frames(dut):
         report["resubmit_ms"],
         report["prep_over_resubmit"],
     )
-    update_report("video_frames.json", "scatter_gather", report)
+    update_report("video_frames.json", f"scatter_gather_{tb.mem_model}", report)
 
     assert tx.free() == 0  # a reusable descriptor is the client's to free
     cam.stop()
