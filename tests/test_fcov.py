@@ -150,6 +150,60 @@ def test_prep_hook_samples_what_the_driver_prepared(seed: int) -> None:
     assert sum(hits("pydma.xfer.op").values()) == 1
 
 
+def test_xt_and_repeat_hooks_sample_a_scanout(seed: int) -> None:
+    """On the controller model: frame A repeats, B takes over with LOAD_EOT, C (without it)
+    waits behind B, then a terminate: three 2D preps to a device with their flags, and each
+    repeat event."""
+    from pydma import DMA_MEM_TO_DEV, DmaCapMask, DmaSlaveConfig, dma_request_channel
+    from pydma.dmaengine import DataChunk, DmaInterleavedTemplate
+    from pydma.drivers.pydma_dmac import pydma_filter
+    from pydma.drivers.pydma_slave import PydmaRequest
+    from pydma.enums import DmaCtrlFlags, DmaTransactionType
+    from pydma.model import TxFifo
+    from tb.model_env import until
+
+    display, repeat, load_eot = 0x0800_0000, DmaCtrlFlags.DMA_PREP_REPEAT, DmaCtrlFlags.DMA_PREP_LOAD_EOT
+    hooks.install(SimpleNamespace(stalls=0.0, devices=[], dma1=None), at_exit=False)
+    try:
+
+        async def body() -> None:
+            rng = random.Random(seed)
+            async with started() as env:
+                dev = env.model.attach_device(2, TxFifo(display, width=4, maxburst=8, depth=32, ns_per_element=10))
+                cap = DmaCapMask(DmaTransactionType.DMA_SLAVE)
+                chan = dma_request_channel(cap, pydma_filter, PydmaRequest(line=2))
+                assert chan.slave_config(DmaSlaveConfig(dst_addr=display, dst_addr_width=4, dst_maxburst=8)) == 0
+                bufs = [Guarded(env, 96 * 6, DMA_TO_DEVICE, rng) for _ in range(3)]
+
+                def frame(b: Guarded) -> DmaInterleavedTemplate:
+                    return DmaInterleavedTemplate(
+                        src_start=b.addr, dst_start=0, dir=DMA_MEM_TO_DEV, src_inc=True, dst_inc=False,
+                        src_sgl=True, numf=6, frame_size=1, sgl=[DataChunk(size=64, icg=32)],
+                    )  # fmt: skip
+
+                flags = (repeat, repeat | load_eot, repeat)
+                preps = zip(bufs, flags, strict=True)
+                txs = [chan.prep_interleaved_dma(frame(b), DMA_PREP_INTERRUPT | f) for b, f in preps]
+                for tx, frames in zip(txs, (3, 3, 2), strict=True):
+                    seen = len(dev.received)
+                    tx.submit()
+                    chan.issue_pending()
+                    await until(lambda s=seen, k=frames: len(dev.received) >= s + k * 384, "frames shown")
+                assert await chan.terminate_sync() == 0
+                for b in bufs:
+                    b.finish()
+                await chan.release()
+
+        run(body())
+    finally:
+        hooks.uninstall()
+    assert hits("pydma.xt.dir_shape")[("to_dev", "one_2d")] == 3
+    assert hits("pydma.xt.flags") == {"plain": 0, "repeat": 2, "repeat_load_eot": 1}
+    events = hits("pydma.repeat.event")
+    assert events["frame"] >= 2 and events["load_eot_handover"] == 1, events
+    assert events["waits_behind"] == 1 and events["terminated"] == 1, events
+
+
 def test_the_report_counts_the_current_models_bins(tmp_path) -> None:
     model.sample_pause("idle")
     merged = export(tmp_path, "run.yml")
