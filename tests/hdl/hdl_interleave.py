@@ -401,12 +401,13 @@ async def test_scanout_repeat_load_eot(dut):
         raw = buf.view.read()
         display.queue(b"".join(raw[r * pitch : r * pitch + line_bytes] for r in range(lines)))
         xt = template(buf.addr, 0, [DataChunk(size=line_bytes, icg=pitch - line_bytes)], lines, DMA_MEM_TO_DEV)
-        irq = DMA_PREP_INTERRUPT if i % 4 != 1 else 0  # (some frames repeat without an interrupt)
+        irq = DMA_PREP_INTERRUPT if i % 4 else 0  # (frame 0 among them repeats without an interrupt)
         tx = chan.prep_interleaved_dma(xt, irq | repeat | (load_eot if i else 0))
         assert tx is not None
         cookies.append(tx.submit())
         chan.issue_pending()
-        await ClockCycles(dut.clk, tb.rng.randint(0, 2 * frame_bytes // width * every))
+        frame_cycles = frame_bytes // width * every
+        await ClockCycles(dut.clk, tb.rng.randint(0, 2 * frame_cycles) if i else 3 * frame_cycles)
     for _ in range(200):  # the last one repeats (within 200,000 cycles: about 60 frames)
         if display.shown.count(swaps) >= 2:
             break
