@@ -126,6 +126,7 @@ module dma_chan
     logic [31:0] c_left;       // chunks of the current descriptor in flight
     logic [CL_W-1:0] c_len;    // the next chunk's length: up to the next seam, row end or the rest
     logic        c_last;       // ... and it is the descriptor's last
+    logic        c_cont;       // ... and it continues the previous one (the mover's carry)
     logic [1:0]  c_seq;        // the current descriptor's number
 
     // descriptor prefetch (memory copies, dma_desc_prefetch)
@@ -258,6 +259,7 @@ module dma_chan
         own_cmd.kind   = (FILL && d_ctrl[DCTRL_OP_LSB +: DCTRL_OP_W] == OP_MEMSET) ? PASS_FILL : PASS_COPY;
         own_cmd.coef   = d_fill;
         own_cmd.tally  = 1'b1;
+        own_cmd.cont   = c_cont;
     end
     assign cmd = (HAS_OPS && d_multi) ? op_cmd : own_cmd;
     // the commands that complete (all but ACC passes), and the end of a chunk (its last pass)
@@ -314,7 +316,8 @@ module dma_chan
         // a chunk of a copy, or a piece of a slave transfer's request
         .step((state == S_ISSUE && chunk_take) || (state == S_PACE && hs_cmd_valid && cmd_ready)),
         .step_len(own_cmd.len),
-        .src(src_p), .dst(dst_p), .rem, .row_left, .len(c_len), .last(c_last), .ready(ag_ready)
+        .src(src_p), .dst(dst_p), .rem, .row_left, .len(c_len), .last(c_last), .cont(c_cont),
+        .ready(ag_ready)
     );
 
     dma_req_handshake #(.CL_W(CL_W)) u_handshake (

@@ -134,6 +134,8 @@ module pydma_dmac
         logic              to_p;       // ACC: into P (XOR) ...
         logic              to_q;       // ... into Q (times coef)
         logic              tally;      // its bytes count in XFERRED (once per group)
+        logic              cont;       // COPY: starts where the channel's previous chunk of the
+                                       // descriptor ended, on both sides (dma_addr_gen)
         logic [7:0]        coef;       // ACC: GF(2^8) coefficient; FILL: the fill byte
         logic [ADDR_W-1:0] src;        // (EMIT, CHECK: the group's alignment, its P destination)
         logic [ADDR_W-1:0] dst;
