@@ -15,6 +15,10 @@
 //
 // Slave transfers take pieces of their own length (a request's burst, cut at row ends:
 // row_left): step_len is then not len.
+//
+// cont: the next chunk starts where the descriptor's previous one ended, on both sides (the
+// mover's realigner carry), known without comparing addresses: after a chunk in the same
+// row, or at a new row whose gaps are both 0.
 module dma_addr_gen #(
     parameter int ADDR_W = 32,
     parameter int CL_W = 13,
@@ -46,6 +50,7 @@ module dma_addr_gen #(
     output logic [31:0]       row_left,     // ... of them in the current row
     output logic [CL_W-1:0]   len,          // the next chunk
     output logic              last,         // ... and it is the descriptor's last
+    output logic              cont,         // ... and it continues the previous one (both sides)
     output logic              ready         // len, last and row_left are valid (not a new row)
 );
     localparam logic [31:0] CHUNK = 32'(CHUNK_BYTES);
@@ -59,6 +64,7 @@ module dma_addr_gen #(
     logic              gap_due;    // ... and the pointers move on by the gap to it first
     logic [31:0]       row_len;
     logic [ADDR_W-1:0] src_gap, dst_gap;  // stride - ROW_LEN (two's complement: rows may overlap)
+    logic              gap0;       // both gaps are 0: a new row continues the previous one
 
     // what the pointers move on by: a chunk taken, or the gap to a new row
     wire [ADDR_W-1:0] src_inc = new_row ? (gap_due ? src_gap : '0) : ADDR_W'(step_len);
@@ -82,8 +88,8 @@ module dma_addr_gen #(
 
     always_ff @(posedge clk) begin
         if (rst) begin
-            {src, dst, rem, row_left, len, last, multi, last_row_q, new_row, gap_due} <= '0;
-            {row_len, src_gap, dst_gap} <= '0;
+            {src, dst, rem, row_left, len, last, cont, multi, last_row_q, new_row, gap_due} <= '0;
+            {row_len, src_gap, dst_gap, gap0} <= '0;
         end else if (en) begin
             if (load) begin
                 rem <= load_len;
@@ -95,11 +101,12 @@ module dma_addr_gen #(
                 len <= (load_len < f_seam) ? load_len[CL_W-1:0] : f_seam[CL_W-1:0];
                 last <= load_len <= f_seam;
                 multi <= HAS_OPS && load_multi;
-                {new_row, gap_due} <= '0;
+                {new_row, gap_due, cont} <= '0;
             end else if (XT && load_xt) begin  // the first row is ROW_LEN long, or all of LEN
                 row_len <= xt_row_len;
                 src_gap <= ADDR_W'(x_src_gap);  // (sign-extended)
                 dst_gap <= ADDR_W'(x_dst_gap);
+                gap0 <= x_src_gap == 0 && x_dst_gap == 0;
                 row_left <= (rem < xt_row_len) ? rem : xt_row_len;
                 last_row_q <= rem <= xt_row_len;
                 new_row <= 1'b1;  // (the first row: no gap)
@@ -114,7 +121,9 @@ module dma_addr_gen #(
                 rem <= rem_after;
                 src <= src_next;
                 dst <= dst_next;
+                cont <= 1'b1;
                 if (row_after == 0 && !last_row) begin  // the next row, after its gap
+                    cont <= gap0;
                     row_left <= (rem_after < row_len) ? rem_after : row_len;
                     last_row_q <= rem_after <= row_len;
                     new_row <= 1'b1;

@@ -51,7 +51,8 @@ module dma_chan
     parameter bit FILL = 1'b0,
     parameter bit XT = 1'b0,       // 2D descriptors (CTRL.XT)
     parameter bit REPEAT = 1'b0,   // repeating descriptors (CTRL.REPEAT)
-    parameter int ACC_BYTES = 4096
+    parameter int ACC_BYTES = 4096,
+    parameter int INFL_W = 5       // holds the most chunks of a channel in the mover (pydma_dmac)
 ) (
     input  logic              clk,
     input  logic              rst,
@@ -98,6 +99,9 @@ module dma_chan
     logic        abort_req;  // ABORT written, not yet done
     logic [3:0]  err_code;
     logic [63:0] cur;
+    // CUR_DESC's writers: one select for all of them (the walker's block sets it), so the
+    // register's input is a 4:1 mux under one enable instead of a chain per writer
+    typedef enum logic [1:0] {CUR_NEXT, CUR_FETCHED, CUR_WRITTEN, CUR_CLEARED} cur_src_t;
     logic [31:0] done_cnt;
     logic [31:0] frame_cnt;  // frames of repeating descriptors that ran again
     logic        doorbell;  // TAIL_DESC written since the channel last left idle
@@ -117,15 +121,16 @@ module dma_chan
     logic [31:0] rem, row_left, xferred;
     logic [ADDR_W-1:0] src_p, dst_p;
     logic        ag_ready;     // not working out a new row's first chunk
-    logic [31:0] outstanding;
+    logic [INFL_W-1:0] outstanding;
     logic [3:0]  xerr;
     logic [3:0]  end_code;     // a later descriptor could not be fetched: halt once drained
     logic        d_multi;      // XOR, XOR_VAL, PQ, PQ_VAL: issued by the operand block
     logic [7:0]  d_fill;       // MEMSET: the fill byte
     sum_check_t  d_sum;        // CHECK results of the current descriptor
-    logic [31:0] c_left;       // chunks of the current descriptor in flight
+    logic [INFL_W-1:0] c_left; // chunks of the current descriptor in flight
     logic [CL_W-1:0] c_len;    // the next chunk's length: up to the next seam, row end or the rest
     logic        c_last;       // ... and it is the descriptor's last
+    logic        c_cont;       // ... and it continues the previous one (the mover's carry)
     logic [1:0]  c_seq;        // the current descriptor's number
 
     // descriptor prefetch (memory copies, dma_desc_prefetch)
@@ -226,6 +231,8 @@ module dma_chan
     // display-refresh pattern); once TAIL_DESC moved past it, it completes and the chain goes
     // on at its end, so the next frame starts exactly at a frame boundary
     wire repeat_again = REPEAT && d_ctrl[DCTRL_REPEAT_BIT] && cur == tail && xerr == ERR_NONE && !eop;
+    // a finished descriptor is followed by its NEXT (a ring, or not the end and NEXT is fresh)
+    wire follow_next = cfg.cyclic || (!d_ctrl[DCTRL_EOC_BIT] && cur != tail && !was_tail);
     wire chain_end = !cfg.cyclic && (d_ctrl[DCTRL_EOC_BIT] || cur == tail) && !repeat_again;  // as things stand
     wire paused = cfg.pause && (state == S_IDLE || state == S_HALT
                  || ((state == S_ISSUE || hs_waiting) && outstanding == 0 && q_empty && !op_mid));
@@ -258,6 +265,7 @@ module dma_chan
         own_cmd.kind   = (FILL && d_ctrl[DCTRL_OP_LSB +: DCTRL_OP_W] == OP_MEMSET) ? PASS_FILL : PASS_COPY;
         own_cmd.coef   = d_fill;
         own_cmd.tally  = 1'b1;
+        own_cmd.cont   = c_cont;
     end
     assign cmd = (HAS_OPS && d_multi) ? op_cmd : own_cmd;
     // the commands that complete (all but ACC passes), and the end of a chunk (its last pass)
@@ -314,7 +322,8 @@ module dma_chan
         // a chunk of a copy, or a piece of a slave transfer's request
         .step((state == S_ISSUE && chunk_take) || (state == S_PACE && hs_cmd_valid && cmd_ready)),
         .step_len(own_cmd.len),
-        .src(src_p), .dst(dst_p), .rem, .row_left, .len(c_len), .last(c_last), .ready(ag_ready)
+        .src(src_p), .dst(dst_p), .rem, .row_left, .len(c_len), .last(c_last), .cont(c_cont),
+        .ready(ag_ready)
     );
 
     dma_req_handshake #(.CL_W(CL_W)) u_handshake (
@@ -358,10 +367,12 @@ module dma_chan
         .arrived(f_arrived), .arrived_err(f_err), .arrived_desc(f_desc)
     );
 
-    dma_completion_queue #(.done_t(done_t), .ADDR_W(ADDR_W), .DEPTH(QUEUE_DEPTH)) u_queue (
+    dma_completion_queue #(
+        .done_t(done_t), .ADDR_W(ADDR_W), .DEPTH(QUEUE_DEPTH), .LEFT_W(INFL_W)
+    ) u_queue (
         .clk, .rst, .en(active),
         .push(q_push),
-        .push_entry('{addr: cur, ioc: d_ctrl[DCTRL_IOC_BIT], left: c_left, xferred: xferred, err: xerr,
+        .push_entry('{addr: cur, ioc: d_ctrl[DCTRL_IOC_BIT], left: 32'(c_left), xferred: xferred, err: xerr,
                       sum: d_sum}),
         .room(q_room),
         .chunk_done, .chunk, .to_cur(q_to_cur),
@@ -386,10 +397,10 @@ module dma_chan
     );
 
     // a descriptor is done: follow NEXT (a ring always), stop after the tail or EOC, or
-    // re-read the NEXT of a descriptor that was the tail when fetched (it may be stale)
+    // re-read the NEXT of a descriptor that was the tail when fetched (it may be stale);
+    // the caller moves CUR_DESC to NEXT where follow_next
     task automatic next_descriptor();
         if (cfg.cyclic) begin
-            cur <= d_next;
             state <= S_FETCH;
         end else if (d_ctrl[DCTRL_EOC_BIT] || cur == tail) begin
             cur_done <= 1'b1;
@@ -399,7 +410,6 @@ module dma_chan
             refetch <= 1'b1;
             state <= S_FETCH;
         end else begin
-            cur <= d_next;
             state <= S_FETCH;
         end
     endtask
@@ -427,13 +437,16 @@ module dma_chan
             {xferred, xerr} <= '0;
             {end_code, c_left, c_seq, d_multi, d_fill, d_sum} <= '0;
         end else if (active) begin
+            logic     cur_we;
+            cur_src_t cur_src;
+            {cur_we, cur_src} = {1'b0, CUR_NEXT};
             // ---- register writes that act here ------------------------------------------
             if (ctl.abort_wr) abort_req <= 1'b1;
             if (ctl.clr_ioc) ioc_irq <= 1'b0;
             if (ctl.clr_err) err_irq <= 1'b0;
             if (ctl.clr_abort) abort_irq <= 1'b0;
             if (ctl.cur_load) begin
-                cur <= ctl.cur;
+                {cur_we, cur_src} = {1'b1, CUR_WRITTEN};
                 cur_done <= 1'b0;
             end
             if (ctl.doorbell) doorbell <= 1'b1;
@@ -445,8 +458,8 @@ module dma_chan
                 d_sum <= d_sum | chunk.sum;
             end
             if (op_fail && xerr == ERR_NONE) xerr <= op_code;  // the operand table
-            outstanding <= outstanding + 32'(cmd_counts) - 32'(chunk_done);
-            c_left <= c_left + 32'(cmd_counts) - 32'(cur_chunk_done);
+            outstanding <= outstanding + INFL_W'(cmd_counts) - INFL_W'(chunk_done);
+            c_left <= c_left + INFL_W'(cmd_counts) - INFL_W'(cur_chunk_done);
 
             // ---- the completion queue wrote a status back ------------------------------------
             if (q_retired) done_cnt <= done_cnt + 1'b1;
@@ -502,7 +515,7 @@ module dma_chan
                         end
                     end else if (err_known) state <= S_WAITQ;
                     else if (refetch) begin
-                        cur <= f_next;
+                        {cur_we, cur_src} = {1'b1, CUR_FETCHED};
                         cur_done <= 1'b0;
                         refetch <= 1'b0;
                         state <= S_FETCH;
@@ -560,8 +573,8 @@ module dma_chan
                     else if (err_known) state <= S_WAITQ;
                     else if (q_room) begin  // queued (q_push): go on, or wait at the end
                         if (xerr == ERR_NONE && !(cur_chunk_done && chunk.err != ERR_NONE)
-                            && (cfg.cyclic || (!d_ctrl[DCTRL_EOC_BIT] && cur != tail && !was_tail))) begin
-                            cur <= d_next;
+                            && follow_next) begin
+                            {cur_we, cur_src} = {1'b1, CUR_NEXT};
                             if (pf_on) begin
                                 was_tail <= pf_next_was_tail;
                                 state <= S_FETCH_WAIT;  // it arrives there, or already has
@@ -583,6 +596,7 @@ module dma_chan
                             halt(end_code);
                         end else begin
                             next_descriptor();
+                            if (follow_next) {cur_we, cur_src} = {1'b1, CUR_NEXT};
                         end
                     end
                 end
@@ -619,7 +633,10 @@ module dma_chan
                         end
                         if (xerr != ERR_NONE) halt(xerr);
                         else if (abort_req) state <= S_ABORT;
-                        else next_descriptor();
+                        else begin
+                            next_descriptor();
+                            if (follow_next) {cur_we, cur_src} = {1'b1, CUR_NEXT};
+                        end
                     end
                 end
                 S_ABORT: if (hs_finish) begin
@@ -651,7 +668,7 @@ module dma_chan
                 state <= S_IDLE;
                 fenced <= 1'b0;
                 err_code <= ERR_NONE;
-                cur <= '0;
+                {cur_we, cur_src} = {1'b1, CUR_CLEARED};
                 cur_done <= 1'b0;
                 doorbell <= 1'b0;
                 done_cnt <= '0;
@@ -660,6 +677,7 @@ module dma_chan
                 abort_req <= 1'b0;
                 {end_code, c_left} <= '0;
             end
+            if (cur_we) cur <= cur_src[1] ? (cur_src[0] ? '0 : ctl.cur) : (cur_src[0] ? f_next : d_next);
         end
     end
 endmodule

@@ -20,7 +20,8 @@ module dma_completion_queue
 #(
     parameter type done_t = logic,  // a chunk's completion (pydma_dmac)
     parameter int ADDR_W = 32,
-    parameter int DEPTH = 4
+    parameter int DEPTH = 4,
+    parameter int LEFT_W = 5   // chunks in flight (the channel's count, INFL_W)
 ) (
     input  logic              clk,
     input  logic              rst,
@@ -65,7 +66,7 @@ module dma_completion_queue
         sum_check_t  sum;    // CHECK results, ORed over its chunks
     } res_t;
     typedef struct packed {
-        logic [31:0] left;   // chunks still in flight
+        logic [LEFT_W-1:0] left;  // chunks still in flight
         res_t        res;
     } cnt_t;
 
@@ -106,12 +107,12 @@ module dma_completion_queue
     // one completion counted into the accumulator, or (to_cur) into the entry being pushed:
     // never both, so they share the adders
     cnt_t raw, base, upd, pushed;
-    assign raw = '{left: push_entry.left, res: '{xfer: push_entry.xferred, err: push_entry.err, sum: push_entry.sum}};
+    assign raw = '{left: push_entry.left[LEFT_W-1:0], res: '{xfer: push_entry.xferred, err: push_entry.err, sum: push_entry.sum}};
     always_comb begin
         base = acc_on ? acc : raw;
         upd = base;
         if (chunk_done) begin
-            upd.left = base.left - 32'd1;
+            upd.left = base.left - 1'b1;
             upd.res.sum = base.res.sum | chunk.sum;
             if (chunk.err == ERR_NONE) upd.res.xfer = base.res.xfer + 32'(chunk.bytes);
             else if (base.res.err == ERR_NONE) upd.res.err = chunk.err;

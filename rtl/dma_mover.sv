@@ -85,13 +85,11 @@ module dma_mover
     // and descriptor, memory on both sides, contiguous, the seam on a destination beat
     // boundary and inside a source beat) does not read that shared source beat again: the
     // realigner still holds it from the previous chunk, as if it had just primed with it.
+    // (Contiguous and same descriptor: cmd.cont, from the channel; no address compare here.)
     logic              last_valid;
     logic [CW-1:0]     last_ch;
-    desc_seq_t         last_seq;
-    logic [ADDR_W-1:0] last_src_end, last_dst_end;
     wire carry = is_copy && last_valid && !cmd.fixed_src && !cmd.fixed_dst && cmd_ch == last_ch
-              && cmd.seq == last_seq && cmd.src == last_src_end && cmd.dst == last_dst_end
-              && d_lane == '0 && s_lane != '0 && n_rd > NB_W'(1);
+              && cmd.cont && d_lane == '0 && s_lane != '0 && n_rd > NB_W'(1);
     wire [ADDR_W-1:0] src_al = cmd.fixed_src ? cmd.src
                              : {cmd.src[ADDR_W-1:BW], {BW{1'b0}}} + (carry ? ADDR_W'(B) : '0);
     wire [NB_W-1:0] n_ar_c = n_ar - NB_W'(carry);  // AXI read beats, less the carried one
@@ -113,16 +111,10 @@ module dma_mover
         if (rst) begin
             last_valid <= 1'b0;
             last_ch <= '0;
-            last_seq <= '0;
-            last_src_end <= '0;
-            last_dst_end <= '0;
         end else begin
             if (push) begin
                 last_valid <= is_copy && !cmd.fixed_src && !cmd.fixed_dst;
                 last_ch <= cmd_ch;
-                last_seq <= cmd.seq;
-                last_src_end <= cmd.src + ADDR_W'(cmd.len);
-                last_dst_end <= cmd.dst + ADDR_W'(cmd.len);
             end
             if (kill[last_ch]) last_valid <= 1'b0;  // a stopping channel starts afresh
         end

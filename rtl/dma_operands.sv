@@ -54,14 +54,17 @@ module dma_operands
     // the rows of sources a descriptor may use, and no more, are held (4 sources a row)
     localparam int NS = (MAX_SRC + 3) / 4 * 4;
     localparam int IW = $clog2(NS);
+    localparam int NR = NS / 4;                        // rows of sources
+    localparam int RW = (NR > 1) ? $clog2(NR) : 1;
 
     // the descriptor
     logic [3:0]  op;
     logic [4:0]  nsrc;
     logic        dis_p, dis_q;
     logic [ADDR_W-1:0] table_addr;
-    // the table
-    logic [ADDR_W-1:0] srcs [NS];
+    // the table: source 4r + j in row r of column j's bank (distributed RAM: a row arrives
+    // whole, one write per bank; no reset, a source is read only once its row is written)
+    logic [ADDR_W-1:0] src_rd [4];  // the sources at the read index's row
     logic [ADDR_W-1:0] q_dst;
     logic [7:0]  coefs [NS];
     // loading it, row by row (32 bytes each)
@@ -125,22 +128,24 @@ module dma_operands
     always_ff @(posedge clk) begin
         if (rst) begin
             q_dst <= '0;
-            for (int i = 0; i < NS; i++) begin
-                srcs[i] <= '0;
-                coefs[i] <= '0;
-            end
-        end else if (row_in) begin
-            if (row[2]) begin
-                q_dst <= fetch_desc[0 +: ADDR_W];
-                for (int i = 0; i < NS; i++) coefs[i] <= fetch_desc[64 + 8*i +: 8];
-            end else begin
-                for (int j = 0; j < 4; j++) begin
-                    logic [3:0] i;
-                    i = {row[1:0], 2'(j)};
-                    if (32'(i) < NS) srcs[i[IW-1:0]] <= fetch_desc[64*j +: ADDR_W];
-                end
-            end
+            for (int i = 0; i < NS; i++) coefs[i] <= '0;
+        end else if (row_in && row[2]) begin
+            q_dst <= fetch_desc[0 +: ADDR_W];
+            for (int i = 0; i < NS; i++) coefs[i] <= fetch_desc[64 + 8*i +: 8];
         end
+    end
+
+    // the next source to hold in src_k: k + 1, or 0 when a group ends or stops
+    wire back = (mid && !go_on) || (cmd_valid && cmd_ready && last_pass);
+    wire [IW-1:0] rd_i = back ? '0 : k_inc[IW-1:0];
+    wire [RW-1:0] rd_row = RW'(32'(rd_i) >> 2);
+    wire [RW-1:0] wr_row = RW'(row[1:0]);
+    for (genvar j = 0; j < 4; j++) begin : g_bank
+        logic [ADDR_W-1:0] m [NR];
+        always_ff @(posedge clk) begin
+            if (row_in && !row[2] && 32'(row[1:0]) < NR) m[wr_row] <= fetch_desc[64*j +: ADDR_W];
+        end
+        assign src_rd[j] = m[rd_row];
     end
 
     // source k's registers follow k: row 0 and the coefficients' row load them for k = 0 as
@@ -151,12 +156,9 @@ module dma_operands
         end else if (en) begin
             if (row_in && !row[2] && row[1:0] == 2'd0) src_k <= fetch_desc[0 +: ADDR_W];
             if (row_in && row[2]) coef_k <= fetch_desc[64 +: 8];
-            if ((mid && !go_on) || (cmd_valid && cmd_ready && last_pass)) begin
-                src_k <= srcs[0];
-                coef_k <= coefs[0];
-            end else if (cmd_valid && cmd_ready && src_pass) begin
-                src_k <= srcs[k_inc[IW-1:0]];
-                coef_k <= coefs[k_inc[IW-1:0]];
+            if (back || (cmd_valid && cmd_ready && src_pass)) begin
+                src_k <= src_rd[rd_i[1:0]];
+                coef_k <= coefs[rd_i];
             end
         end
     end

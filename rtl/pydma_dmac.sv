@@ -100,6 +100,10 @@ module pydma_dmac
     localparam int CW = (NUM_CH > 1) ? $clog2(NUM_CH) : 1;
     // a chunk length holds CHUNK_BYTES and the largest slave burst (256 x 8 bytes)
     localparam int CL_W = (($clog2(CHUNK_BYTES) > 11) ? $clog2(CHUNK_BYTES) : 11) + 1;
+    // a channel's chunks in the mover: at most the write command FIFO (4), the write engine's
+    // current chunk, MAX_OUTSTANDING with bursts awaiting B and the completion register; the
+    // counts of them (dma_chan, dma_completion_queue) hold twice that
+    localparam int INFL_W = $clog2(2 * (MAX_OUTSTANDING + 6));
 
     // ---- the payloads that travel between the blocks; VALID and READY stay wires ------------
     typedef struct packed {  // AR or AW (the ID is added by dma_axi_mux)
@@ -134,6 +138,8 @@ module pydma_dmac
         logic              to_p;       // ACC: into P (XOR) ...
         logic              to_q;       // ... into Q (times coef)
         logic              tally;      // its bytes count in XFERRED (once per group)
+        logic              cont;       // COPY: starts where the channel's previous chunk of the
+                                       // descriptor ended, on both sides (dma_addr_gen)
         logic [7:0]        coef;       // ACC: GF(2^8) coefficient; FILL: the fill byte
         logic [ADDR_W-1:0] src;        // (EMIT, CHECK: the group's alignment, its P destination)
         logic [ADDR_W-1:0] dst;
@@ -251,7 +257,7 @@ module pydma_dmac
             .cmd_t(chunk_cmd_t), .done_t(chunk_done_t), .fetch_req_t(desc_fetch_req_t),
             .wb_req_t(desc_wb_req_t), .ADDR_W(ADDR_W), .CL_W(CL_W), .CHUNK_BYTES(CHUNK_BYTES),
             .BUS_BYTES_LOG2($clog2(STRB_W)), .MAX_XOR(MAX_XOR), .MAX_PQ(MAX_PQ), .FILL(FILL),
-            .XT(XT), .REPEAT(REPEAT), .ACC_BYTES(ACC_BYTES)
+            .XT(XT), .REPEAT(REPEAT), .ACC_BYTES(ACC_BYTES), .INFL_W(INFL_W)
         ) u_chan (
             .clk, .rst,
             .reg_acc(ch_acc[c]), .reg_rd_data(ch_rd_data[c]),
