@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import os
 import random
+from pathlib import Path
 
 import pytest
+
+# Files whose items run for many seconds (simulations, synthesis, waves, the shard check).
+# They go first and the quick pure-Python tests last, so that pytest-xdist's workers end on
+# small items together instead of one idling while the other runs a long one.
+LONG_FILES = {"test_hdl.py", "test_synth.py", "test_waves.py", "test_shards.py", "test_trace.py"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -21,6 +27,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # a loaded machine's interrupt and tasklet latencies in every simulation, drawn from the
     # seed (pydma/jitter.py, docs/debug.md); PYDMA_JITTER=0 make test runs without them
     os.environ.setdefault("PYDMA_JITTER", "1")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: Path(str(item.path)).name not in LONG_FILES)  # (a stable sort)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
