@@ -6,6 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JOBS ?= 2
+# pytest-xdist hands each worker at most 2 items at a time: the long items (first, tests/conftest.py)
+# go to whichever worker is free instead of one worker's initial batch
+XDIST_SCHED = --maxschedchunk 2
 
 # make sim [TEST=path/to/my_test.py] [WAVES=1|fst|vcd] [SEED=n] [DATA_W=..] [ADDR_W=..] [NUM_CH=..]
 #          [MEM=python|native] [PGO=0]   (memory model; long runs default to native, whose
@@ -63,7 +66,7 @@ endif
 # SHARD=k/N runs the k-th of N deterministic parts (pytest-split), for a CI matrix
 SHARD_ARGS = $(if $(SHARD),--splits $(word 2,$(subst /, ,$(SHARD))) --group $(word 1,$(subst /, ,$(SHARD))))
 test: $(STAMP)
-	$(TRACE_ENV) $(PY) -m pytest -n $(JOBS) -ra $(if $(SEED),--seed $(SEED)) --junitxml=build/reports/junit.xml $(SHARD_ARGS) $(PYTEST_ARGS)
+	$(TRACE_ENV) $(PY) -m pytest -n $(JOBS) $(XDIST_SCHED) -ra $(if $(SEED),--seed $(SEED)) --junitxml=build/reports/junit.xml $(SHARD_ARGS) $(PYTEST_ARGS)
 
 # make soak [SOAK_OPS=1000] [SEED=n] [DATA_W=..] [STALLS=0.2]: operations per channel
 # make soak SEEDS=a-b [SOAK_OPS=..]: one soak per seed over pytest-xdist's JOBS workers; the
@@ -89,7 +92,7 @@ endif
 COVERAGE_PROGRESS := -p tb.pytest_progress --progress-what "make coverage" --progress-unit simulations
 coverage: $(STAMP)
 	rm -rf build/sim/*_cov/runs
-	PYDMA_COVERAGE=1 $(PY) -m pytest -n $(JOBS) -q $(COVERAGE_PROGRESS) tests/test_hdl.py $(if $(SEED),--seed $(SEED)) $(PYTEST_ARGS); \
+	PYDMA_COVERAGE=1 $(PY) -m pytest -n $(JOBS) $(XDIST_SCHED) -q $(COVERAGE_PROGRESS) tests/test_hdl.py $(if $(SEED),--seed $(SEED)) $(PYTEST_ARGS); \
 	  status=$$?; $(PY) -m tools.coverage --min-line 90 --min-functional 95 && exit $$status
 
 # make dmatest ARGS="iterations=20 test_buf_size=4096 threads_per_chan=2"

@@ -11,7 +11,9 @@ import pytest
 
 # Files whose items run for many seconds (simulations, synthesis, waves, the shard check).
 # They go first and the quick pure-Python tests last, so that pytest-xdist's workers end on
-# small items together instead of one idling while the other runs a long one.
+# small items together instead of one idling while the other runs a long one (the Makefile's
+# --maxschedchunk 2 hands them out two at a time: xdist's default would give one worker
+# the first quarter of the suite at once).
 LONG_FILES = {"test_hdl.py", "test_synth.py", "test_waves.py", "test_shards.py", "test_trace.py"}
 
 
