@@ -316,7 +316,8 @@ class DmaTb:
             if old.port.line == line:
                 old.stop()
         if model == "native":
-            ncls = native_cls or (native_periph.NativeTxDevice if cls is TxDevice else native_periph.NativeRxDevice)
+            fifo = native_periph.NativeTxDevice if issubclass(cls, TxDevice) else native_periph.NativeRxDevice
+            ncls = native_cls or fifo
             dev = ncls(
                 self.periph_hub,
                 f"{ncls.__name__}{len(self.devices)}@line{line}",
