@@ -1,7 +1,8 @@
 """The training run of a profile-guided native build (tools/pgo.py): what long simulations do
 most, briefly. A scatter-gather copy of 1 MiB in 256 scattered segments (benchmark 6's
 pattern), an unaligned copy, and peripheral-paced transfers in both directions with both
-request handshakes. Each checks what it moved, so a broken instrumented build fails the
+request handshakes, and a camera's frame captured through one 2D descriptor (the video
+benchmark's pattern, small). Each checks what it moved, so a broken instrumented build fails the
 build instead of training it on garbage.
 """
 
@@ -18,14 +19,18 @@ from pydma import (
     DMA_PREP_INTERRUPT,
     DMA_SLAVE,
     DmaCapMask,
+    DmaSlaveConfig,
     dma_request_channel,
 )
+from pydma.dmaengine import DataChunk, DmaInterleavedTemplate
 from pydma.drivers.pydma_dmac import pydma_filter
 from pydma.drivers.pydma_slave import PydmaRequest
+from pydma.memory import MemView
 from tb.bench.bench_hdl import scattered_frame_copy
 from tb.demo import paced_run
 from tb.dma_tb import DmaTb
 from tb.peripherals import Pacing, element
+from tb.video import BYTES_PER_PIXEL, add_camera
 
 
 async def _copy(tb: DmaTb, chan, tx) -> None:
@@ -78,4 +83,36 @@ async def train_paced(dut):
         rx.stop()
         await chan.release()
     tb.check_peripherals()
+    await tb.stop()
+
+
+@cocotb.test()
+async def train_video(dut):
+    """A 256x64 frame at a pitch of 1280 bytes, one pixel per cycle with line blanking, through
+    one interleaved descriptor and the pipelined handshake (benchmark 6c's pattern)."""
+    tb = DmaTb(dut)
+    await tb.start()
+    width, lines, pad, maxburst = 256, 64, 256, 16
+    camera = add_camera(tb, 1, maxburst, width, lines, hblank=64, vblank=0, depth=8 * maxburst, pipelined=True)
+    chan = dma_request_channel(DmaCapMask(DMA_SLAVE), pydma_filter, PydmaRequest(1, pipelined=True))
+    cfg = DmaSlaveConfig()
+    cfg.src_addr, cfg.src_addr_width, cfg.src_maxburst = camera.data_addr, BYTES_PER_PIXEL, maxburst
+    assert chan.slave_config(cfg) == 0
+    line_bytes = width * BYTES_PER_PIXEL
+    pitch = line_bytes + pad
+    buf = MemView(tb.memory, tb.memory.alloc(pitch * lines, 4096), pitch * lines)
+    buf.write(0, bytes(pitch * lines))
+    xt = DmaInterleavedTemplate(
+        src_start=0, dst_start=buf.addr, dir=DMA_DEV_TO_MEM, src_inc=False, dst_inc=True, src_sgl=True,
+        dst_sgl=True, numf=lines, frame_size=1, sgl=[DataChunk(size=line_bytes, icg=pad)],
+    )  # fmt: skip
+    tx = chan.prep_interleaved_dma(xt, DMA_PREP_INTERRUPT)
+    assert tx is not None
+    camera.start(frames=1)
+    await _copy(tb, chan, tx)
+    got = buf.read()
+    for y, row in enumerate(camera.frame(0)):
+        assert got[y * pitch : y * pitch + line_bytes] == row, f"captured line {y} differs"
+    tb.check_peripherals()
+    await chan.release()
     await tb.stop()
