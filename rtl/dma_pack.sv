@@ -36,18 +36,17 @@ module dma_pack #(
     wire [BW:0]        w_bytes = (BW + 1)'(1) << size;
 
     // The element (w_bytes at byte `lane` of the input beat) goes to bytes pos ..
-    // pos + w_bytes - 1 of the packed beat: the input rotated by lane - pos bytes (rot_by), under a
-    // byte enable (one B:1 select per byte, not a shift down to byte 0 and another up to
+    // pos + w_bytes - 1 of the packed beat: the input rotated by lane - pos bytes (rot_by,
+    // dma_byte_rotr), under a byte enable (not a shift down to byte 0 and another up to
     // pos). Exact because lane and pos are multiples of the element width, which is at most
     // the bus width (dma_chan refuses any other slave set-up).
-    logic [DATA_W-1:0] merged;
+    logic [DATA_W-1:0] rotated, merged;
+    dma_byte_rotr #(.DATA_W(DATA_W)) u_rot (.in(in_data), .by(rot_by), .out(rotated));
     always_comb begin
         for (int p = 0; p < B; p++) begin
-            logic [DATA_W-1:0] from;
-            logic              en;
-            for (int k = 0; k < B; k++) from[8*k +: 8] = in_data[8*((p+k)%B) +: 8];
+            logic en;
             en = BW'(p) >= pos && 32'(p) < 32'(pos) + 32'(w_bytes);
-            merged[8*p +: 8] = (pos == '0 ? 8'd0 : acc[8*p +: 8]) | (en ? from[8*rot_by +: 8] : 8'd0);
+            merged[8*p +: 8] = (pos == '0 ? 8'd0 : acc[8*p +: 8]) | (en ? rotated[8*p +: 8] : 8'd0);
         end
     end
     wire               merged_err = (pos != '0 && acc_err) || in_err;

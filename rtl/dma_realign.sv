@@ -45,17 +45,16 @@ module dma_realign #(
 
     // Output byte j is byte j + shift of {in, prev} (shift 0: byte j of in): a byte merge and
     // a rotation. Merge byte k is prev's when 0 < shift <= k, else in's, and output byte j is
-    // merge byte (j + shift) mod B: one B:1 select per byte, not a shifter over both beats.
-    logic [DATA_W-1:0] merged, rot;
+    // merge byte (j + shift) mod B (dma_byte_rotr), not a shifter over both beats.
+    logic [DATA_W-1:0] merged, rotated, rot;
     always_comb begin
         for (int k = 0; k < B; k++) begin
             merged[8*k +: 8] = (shift != '0 && BW'(k) >= shift) ? prev[8*k +: 8] : in_data[8*k +: 8];
         end
-        for (int j = 0; j < B; j++) begin
-            logic [DATA_W-1:0] from;
-            for (int k = 0; k < B; k++) from[8*k +: 8] = merged[8*((j+k)%B) +: 8];
-            rot[8*j +: 8] = from[8*shift +: 8];
-        end
+    end
+    dma_byte_rotr #(.DATA_W(DATA_W)) u_rot (.in(merged), .by(shift), .out(rotated));
+    always_comb begin
+        rot = rotated;
         // without an input beat (a flush), the bytes that would come from it are 0
         for (int j = 0; j < B; j++) begin
             if (!use_in && (shift == '0 || 32'(j) + 32'(shift) >= B)) rot[8*j +: 8] = 8'd0;

@@ -38,18 +38,17 @@ module dma_unpack #(
     wire              beat_end = (32'(pos) + 32'(w_bytes) == B) || rem == 1;
 
     // Fixed: the element at byte pos of the input beat goes to bytes lane .. lane + w_bytes - 1,
-    // the rest 0: the input rotated by pos - lane bytes (rot_by) under a byte enable (one B:1
-    // select per byte, not a shift down to byte 0 and another up to lane). Exact because pos
-    // and lane are multiples of the element width, which is at most the bus width (dma_chan
-    // refuses any other slave set-up).
-    logic [DATA_W-1:0] data;
+    // the rest 0: the input rotated by pos - lane bytes (rot_by, dma_byte_rotr) under a byte
+    // enable (not a shift down to byte 0 and another up to lane). Exact because pos and lane
+    // are multiples of the element width, which is at most the bus width (dma_chan refuses
+    // any other slave set-up).
+    logic [DATA_W-1:0] rotated, data;
+    dma_byte_rotr #(.DATA_W(DATA_W)) u_rot (.in(in_data), .by(rot_by), .out(rotated));
     always_comb begin
         for (int p = 0; p < B; p++) begin
-            logic [DATA_W-1:0] from;
-            logic              en;
-            for (int k = 0; k < B; k++) from[8*k +: 8] = in_data[8*((p+k)%B) +: 8];
+            logic en;
             en = BW'(p) >= lane && 32'(p) < 32'(lane) + 32'(w_bytes);
-            data[8*p +: 8] = en ? from[8*rot_by +: 8] : 8'd0;
+            data[8*p +: 8] = en ? rotated[8*p +: 8] : 8'd0;
         end
     end
 

@@ -14,6 +14,7 @@ dma_desc_fetch.sv
 dma_desc_wb.sv
 dma_burst_len.sv
 dma_rd_engine.sv
+dma_byte_rotr.sv
 dma_pack.sv
 dma_realign.sv
 dma_unpack.sv
