@@ -89,7 +89,7 @@ DUAL = TB / "dual"
 NATIVE_CPP = NATIVE / "native_mem.cpp"
 NATIVE_PERIPH_CPP = NATIVE / "native_periph.cpp"  # the peripheral models, on the memory's access path
 NATIVE_VIDEO_CPP = NATIVE / "native_video.cpp"  # the display and the camera, on those models
-NATIVE_PERIPH_H = NATIVE / "native_periph.h"
+NATIVE_HEADERS = (NATIVE / "native_periph.h", NATIVE / "native_rng.h")  # (in the build digest)
 NATIVE_CPPS = (NATIVE_CPP, NATIVE_PERIPH_CPP, NATIVE_VIDEO_CPP)
 NATIVE_MAIN = NATIVE / "sim_main.cpp"  # cocotb's Verilator main loop, settling less often
 OBJCACHE = ROOT / "tools" / "objcache.py"  # OBJCACHE wrapper: run-time objects once
@@ -236,7 +236,7 @@ def build(
         _check_no_falling_edge_logic(srcs)
     args = _build_args(waves, toplevel)
     digest = hashlib.sha256()
-    for src in [*srcs, *([*NATIVE_CPPS, NATIVE_PERIPH_H, NATIVE_MAIN] if is_native(toplevel) else [])]:
+    for src in [*srcs, *([*NATIVE_CPPS, *NATIVE_HEADERS, NATIVE_MAIN] if is_native(toplevel) else [])]:
         digest.update(src.read_bytes())
     if pgo:  # a new workload, a new profile (the driver code it runs only shifts the counts)
         digest.update(pgo_build.TRAINER.read_bytes())

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "native_rng.h"
 #include "svdpi.h"
 
 namespace {
@@ -44,15 +45,7 @@ struct Access {  // a run of bytes the device read or wrote
     int is_write, port;
 };
 
-struct Rng {  // xorshift64*: reproducible from the test's seed
-    uint64_t s = 0x9E3779B97F4A7C15ull;
-    uint64_t next() {
-        s ^= s >> 12;
-        s ^= s << 25;
-        s ^= s >> 27;
-        return s * 0x2545F4914F6CDD1Dull;
-    }
-};
+using Rng = NativeRng;  // (native_rng.h)
 
 Region g_region;
 std::vector<Fault> g_faults;

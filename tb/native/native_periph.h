@@ -8,18 +8,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "native_rng.h"
+
 namespace pnp {
 
-struct Rng {  // xorshift64*: reproducible from the seed Python draws from the test's rng
-    uint64_t s = 0x9E3779B97F4A7C15ull;
-    uint64_t next() {
-        s ^= s >> 12;
-        s ^= s << 25;
-        s ^= s >> 27;
-        return s * 0x2545F4914F6CDD1Dull;
-    }
-    int upto(int hi) { return hi <= 0 ? 0 : static_cast<int>(next() % static_cast<uint64_t>(hi + 1)); }
-};
+using Rng = NativeRng;  // (native_rng.h)
 
 enum { PACE_FIXED = 0, PACE_RANDOM = 1, PACE_MANUAL = 2, PACE_CAMERA = 3 };
 enum { KIND_NONE = -1, KIND_BURST = 0, KIND_SINGLE = 1 };

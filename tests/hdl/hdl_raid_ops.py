@@ -10,6 +10,8 @@ Random cases are drawn from the test seed DmaTb logs (rerun: SEED=<run seed>).""
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 
 import cocotb
 from cocotb.triggers import ClockCycles, RisingEdge
@@ -142,7 +144,30 @@ async def setup(dut) -> Env:
     env = Env(tb)
     env.write("CTRL", RUN)
     await tb.backend.flush()
+    # the instance's limits, as the hardware reports them (test_ops_config checks them
+    # against the build's parameters)
+    ops = await tb.backend.readl(OPS.offset)
+    env.max_xor = (ops & OPS.field("MAX_XOR").mask) >> OPS.field("MAX_XOR").lsb
+    env.max_pq = (ops & OPS.field("MAX_PQ").mask) >> OPS.field("MAX_PQ").lsb
+    # (the mixed chain's XOR and PQ have 3 sources)
+    assert env.max_xor >= 3 and env.max_pq >= 3, f"this module needs 3 XOR and PQ sources (OPS_CONFIG {ops:#x})"
     return env
+
+
+def build_param(name: str) -> int:
+    """A pydma_dmac parameter of this build: the runner's PARAM_<name>, else its default in
+    rtl/pydma_dmac.sv."""
+    if f"PARAM_{name}" in os.environ:
+        return int(os.environ[f"PARAM_{name}"])
+    rtl = (Path(__file__).resolve().parents[2] / "rtl" / "pydma_dmac.sv").read_text()
+    m = re.search(rf"parameter\s+(?:int|bit)\s+{name}\s*=\s*(?:1'b)?(\d+)", rtl)
+    assert m, f"no default for {name} in rtl/pydma_dmac.sv"
+    return int(m.group(1))
+
+
+def some(limit: int, picks: tuple[int, ...]) -> list[int]:
+    """Source counts to try: those of `picks` within 1 .. limit, and limit itself."""
+    return sorted({n for n in picks if n <= limit} | {limit})
 
 
 def lengths(env: Env, small: list[int], big: list[int]) -> list[int]:
@@ -159,7 +184,9 @@ async def test_ops_config(dut):
     env = await setup(dut)
     v = await env.tb.backend.readl(OPS.offset)
     field = {f.name: (v & f.mask) >> f.lsb for f in OPS.fields}
-    assert field == {"MAX_XOR": 8, "MAX_PQ": 8, "FILL": 1, "XT": 1, "REPEAT": 1, "ACC_LOG2": 4}, field
+    want = {name: build_param(name) for name in ("MAX_XOR", "MAX_PQ", "FILL", "XT", "REPEAT")}
+    want["ACC_LOG2"] = build_param("ACC_BYTES").bit_length() - 1 - 8  # 256 << ACC_LOG2 bytes
+    assert field == want, (field, want)
     finish(env)
 
 
@@ -168,7 +195,7 @@ async def test_xor(dut):
     """2 to MAX_XOR sources, any alignment of each source and of the destination, lengths
     from one byte to across the accumulator and 4 KiB seams."""
     env = await setup(dut)
-    for n in range(2, 9):
+    for n in range(2, env.max_xor + 1):
         for length in lengths(env, [1, 7, 64, 333], [4096 + 17, 9000]):
             srcs = [env.block(length) for _ in range(n)]
             dst = env.buf(length + 64)
@@ -189,7 +216,7 @@ async def test_xor(dut):
 async def test_xor_val(dut):
     """XOR_VAL: nothing written; SUM_CHECK_P set exactly when the XOR is not zero."""
     env = await setup(dut)
-    for n in (2, 3, 8):
+    for n in some(env.max_xor, (2, 3)):
         for length in lengths(env, [5, 200], [5000]):
             srcs = [env.block(length) for _ in range(n)]
             srcs[-1].write(0, xor_blocks([s.read() for s in srcs[:-1]]))
@@ -210,7 +237,7 @@ async def test_pq(dut):
     """PQ with random coefficients, 1 to MAX_PQ sources, and each disable flag."""
     env = await setup(dut)
     rng = env.rng
-    for n in (1, 2, 3, 5, 8):
+    for n in some(env.max_pq, (1, 2, 3, 5)):
         for flags in (0, DescCtrl.PQ_DISABLE_P, DescCtrl.PQ_DISABLE_Q):
             length = rng.choice(lengths(env, [1, 90, 1000], [4096, 6000]))
             srcs = [env.block(length) for _ in range(n)]
@@ -243,7 +270,7 @@ async def test_pq_val(dut):
     not checked."""
     env = await setup(dut)
     rng = env.rng
-    for n in (1, 4, 8):
+    for n in some(env.max_pq, (1, 4)):
         length = rng.choice(lengths(env, [33, 700], [4500]))
         srcs = [env.block(length) for _ in range(n)]
         coefs = [rng.randrange(1, 256) for _ in range(n)]
@@ -333,15 +360,17 @@ async def test_descriptor_errors(dut):
     and any operation but COPY on a slave channel: DESC, written back, halt, nothing moved."""
     env = await setup(dut)
     length = 64
-    srcs = [env.block(length) for _ in range(9)]
+    over_xor, over_pq = env.max_xor + 1, env.max_pq + 1  # (NSRC is 5 bits: MAX_* <= 16)
+    srcs = [env.block(length) for _ in range(max(over_xor, over_pq))]
     dst = env.buf(length)
     old = dst.read()
-    tab = env.table([s.addr for s in srcs])
+    # (the count is refused before the table is read: a full table serves every case)
+    tab = env.table([s.addr for s in srcs[: layout.OPND_MAX_SRC]])
     d = dst.addr
     cases = [
-        ("9 XOR sources", tab, d, layout.desc_ctrl(DescOp.XOR, 9), length),
+        (f"{over_xor} XOR sources", tab, d, layout.desc_ctrl(DescOp.XOR, over_xor), length),
         ("1 XOR source", tab, d, layout.desc_ctrl(DescOp.XOR, 1), length),
-        ("9 PQ sources", tab, d, layout.desc_ctrl(DescOp.PQ, 9), length),
+        (f"{over_pq} PQ sources", tab, d, layout.desc_ctrl(DescOp.PQ, over_pq), length),
         ("0 PQ sources", tab, d, layout.desc_ctrl(DescOp.PQ_VAL, 0), length),
         ("op 7", tab, d, 7 << layout.DESC_CTRL_OP[0], length),
         ("misaligned table", tab + 8, d, layout.desc_ctrl(DescOp.XOR, 2), length),
@@ -381,7 +410,7 @@ async def test_bus_errors(dut):
     rng = env.rng
     L = 6000 if env.native else 900
     for case in ("xor source", "xor dst", "pq source", "pq q dst", "table", "xor_val source"):
-        n = 4
+        n = min(4, env.max_pq if "pq" in case else env.max_xor)
         srcs = [env.block(L) for _ in range(n)]
         coefs = [rng.randrange(256) for _ in range(n)]
         p, q = env.buf(L + 64), env.buf(L + 64)
@@ -431,10 +460,11 @@ async def test_abort_long_xor_chain(dut):
     rng = env.rng
     L = 4000 if env.native else 600
     count = 24 if env.native else 8
-    srcs = [env.block(L) for _ in range(6)]
+    n = min(6, env.max_xor)
+    srcs = [env.block(L) for _ in range(n)]
     wx = xor_blocks([s.read() for s in srcs])
     dsts = [env.buf(L) for _ in range(count)]
-    items = [(env.table([s.addr for s in srcs]), d.addr, L, layout.desc_ctrl(DescOp.XOR, 6)) for d in dsts]
+    items = [(env.table([s.addr for s in srcs]), d.addr, L, layout.desc_ctrl(DescOp.XOR, n)) for d in dsts]
     ds = [env.desc(i, env.descs.addr + (i + 1) * 64 if i + 1 < count else 0, *it) for i, it in enumerate(items)]
     await env.ring(ds[0].addr, ds[-1].addr)
     await ClockCycles(env.dut.clk, rng.randrange(count * L // env.tb.bus_bytes * 2))
@@ -451,10 +481,11 @@ async def test_abort_long_xor_chain(dut):
             assert status == 0, (i, hex(status))
         assert env.guards_intact(dsts[i])
     env.write("STATUS", ST.field("ABORT_IRQ").mask)
+    srcs = srcs[: env.max_pq]
     coefs = [rng.randrange(256) for _ in srcs]
     p, q = env.buf(L), env.buf(L)
     status, _, _ = await env.one(
-        env.table([s.addr for s in srcs], q.addr, coefs), p.addr, L, layout.desc_ctrl(DescOp.PQ, 6)
+        env.table([s.addr for s in srcs], q.addr, coefs), p.addr, L, layout.desc_ctrl(DescOp.PQ, len(srcs))
     )
     assert status == DescStatus.DONE
     assert (p.read(), q.read()) == pq_blocks([s.read() for s in srcs], coefs)
@@ -472,7 +503,7 @@ async def test_cycles(dut):
     L = 4096
     rows = []
     for op, outputs in ((DescOp.XOR, 1), (DescOp.PQ, 2)):
-        for n in (2, 4, 8):
+        for n in some(env.max_xor if op == DescOp.XOR else env.max_pq, (2, 4, 8)):
             srcs = [env.block(L, lane=0) for _ in range(n)]
             p, q = env.buf(L), env.buf(L)
             tab = env.table([s.addr for s in srcs], q.addr, [env.rng.randrange(256) for _ in range(n)])
