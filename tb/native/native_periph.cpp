@@ -64,7 +64,7 @@ void error(int id, const std::string& text) {
 
 // elements the device's own side moves this cycle
 static int pace_step(Dev& d) {
-    if (d.pace == PACE_CAMERA) return camera_step(d);
+    if (d.model && d.model->pace) return d.model->pace(d);
     if (d.pace == PACE_FIXED) {
         if (++d.phase < d.every) return 0;
         d.phase = 0;
@@ -91,10 +91,7 @@ static int pace_step(Dev& d) {
 
 static bool next_source(int id, uint64_t& v) {
     Dev& d = g_devs[id];
-    if (d.video.kind == VIDEO_CAMERA) {
-        v = camera_pixel(d, d.produced);
-        return true;
-    }
+    if (d.model && d.model->source) return d.model->source(d, v);
     if (d.own_source) {
         v = element(d.produced, d.width);
         return true;
@@ -111,7 +108,7 @@ static bool next_source(int id, uint64_t& v) {
 
 static void tick_tx(int id, int n) {
     Dev& d = g_devs[id];
-    if (d.video.kind == VIDEO_DISPLAY) return display_tick(id, n);
+    if (d.model && d.model->tick && d.model->tick(id, n)) return;
     for (int i = 0; i < n; ++i) {
         if (!d.fifo.empty()) {
             d.fifo.pop_front();
@@ -125,7 +122,7 @@ static void tick_tx(int id, int n) {
 
 static void tick_rx(int id, int n) {
     Dev& d = g_devs[id];
-    if (d.video.kind == VIDEO_CAMERA && camera_tick(id, n)) return;
+    if (d.model && d.model->tick && d.model->tick(id, n)) return;
     ++d.quiet;
     for (int i = 0; i < n; ++i) {
         if (d.limit >= 0 && d.produced >= static_cast<uint64_t>(d.limit)) return;
@@ -502,10 +499,7 @@ int pnp_write(uint64_t word, int nbytes, const uint8_t* data, uint32_t strb) {
     (void)nbytes;
     uint64_t v = 0;
     std::memcpy(&v, data + first, static_cast<size_t>(d.width));
-    if (d.video.kind == VIDEO_DISPLAY) {
-        display_write(id, v);
-        return 1;
-    }
+    if (d.model && d.model->write && d.model->write(id, v)) return 1;
     uint64_t n = d.received.size();
     if (static_cast<int>(d.fifo.size()) >= d.depth)
         error(id, "overflow: element " + std::to_string(n) + " written to a full FIFO");

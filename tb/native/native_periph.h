@@ -14,7 +14,7 @@ namespace pnp {
 
 using Rng = NativeRng;  // (native_rng.h)
 
-enum { PACE_FIXED = 0, PACE_RANDOM = 1, PACE_MANUAL = 2, PACE_CAMERA = 3 };
+enum { PACE_FIXED = 0, PACE_RANDOM = 1, PACE_MANUAL = 2 };
 enum { KIND_NONE = -1, KIND_BURST = 0, KIND_SINGLE = 1 };
 enum { EV_ERROR = 0, EV_PACKET = 1, EV_SERVED = 2, EV_DONE = 3, EV_SOURCE_LOW = 4 };
 
@@ -28,12 +28,21 @@ struct Handshake {
     uint64_t time_ns;
 };
 
-enum { VIDEO_NONE = 0, VIDEO_DISPLAY = 1, VIDEO_CAMERA = 2 };
+struct Dev;
+
+// A model built on a transmit or receive device (native_video.cpp's display and camera)
+// replaces parts of the device's behaviour through these hooks; a null hook keeps the
+// device's own. native_periph.cpp calls them and knows nothing of the models.
+struct Model {
+    int (*pace)(Dev& d) = nullptr;                        // elements its side moves this cycle
+    bool (*tick)(int id, int n) = nullptr;                // true: it did the cycle's work
+    bool (*source)(const Dev& d, uint64_t& v) = nullptr;  // receive: the next element
+    bool (*write)(int id, uint64_t v) = nullptr;          // transmit: an element written; true: taken
+};
 
 // The video models' state (native_video.cpp): a Display on a transmit device, a Camera on a
 // receive one.
 struct Video {
-    int kind = 0;  // VIDEO_NONE, VIDEO_DISPLAY, VIDEO_CAMERA
     // display
     uint64_t frame_bytes = 0;
     std::unordered_map<std::string, int> frames;  // a queued buffer's bytes -> its position
@@ -81,7 +90,8 @@ struct Dev {
     uint64_t src_low = 0;
     // the controller's side of the line, for the protocol checks
     bool was_req = false, was_ack = false, was_tc = false;
-    Video video;  // a display or a camera (native_video.cpp), or neither
+    const Model* model = nullptr;  // a model built on the device (hooks), or none
+    Video video;                   // the display's or the camera's state (native_video.cpp)
 };
 
 extern std::vector<Dev> g_devs;
@@ -89,12 +99,5 @@ extern std::vector<Dev> g_devs;
 void event(int dev, int kind);
 void error(int id, const std::string& text);
 void moved(int id, const char* what, uint64_t n);  // an element on the bus (pipelined accounting)
-
-// native_video.cpp's part of the per-clock and per-access paths
-int camera_step(Dev& d);                        // PACE_CAMERA: elements this cycle
-bool camera_tick(int id, int n);                // true: the camera handled this cycle
-uint64_t camera_pixel(const Dev& d, uint64_t i);  // element i of the stream
-void display_tick(int id, int n);
-void display_write(int id, uint64_t v);
 
 }  // namespace pnp

@@ -15,6 +15,7 @@
 #include "native_periph.h"
 
 namespace pnp {
+namespace {
 
 int camera_step(Dev& d) {
     Video& v = d.video;
@@ -44,6 +45,7 @@ bool camera_tick(int id, int n) {
     return false;  // the receive device's own tick produces the pixel
 }
 
+// element i of the stream
 uint64_t camera_pixel(const Dev& d, uint64_t i) {
     const Video& v = d.video;
     const uint64_t size = static_cast<uint64_t>(v.w) * static_cast<uint64_t>(v.h);
@@ -54,9 +56,14 @@ uint64_t camera_pixel(const Dev& d, uint64_t i) {
     return b0 | b1 << 8 | b2 << 16 | b3 << 24;
 }
 
-void display_tick(int id, int n) {
+bool camera_source(const Dev& d, uint64_t& v) {
+    v = camera_pixel(d, d.produced);
+    return true;
+}
+
+bool display_tick(int id, int n) {  // (the transmit device's own consumer does not run)
     Dev& d = g_devs[id];
-    if (!d.video.scanning) return;
+    if (!d.video.scanning) return true;
     for (int i = 0; i < n; ++i) {
         if (!d.fifo.empty()) {
             d.fifo.pop_front();
@@ -65,9 +72,10 @@ void display_tick(int id, int n) {
             error(id, "underrun: the scanout starved after " + std::to_string(d.transfers) + " elements");
         }
     }
+    return true;
 }
 
-void display_write(int id, uint64_t value) {
+bool display_write(int id, uint64_t value) {  // (the transmit device's checks do not run)
     Dev& d = g_devs[id];
     Video& v = d.video;
     if (static_cast<int>(d.fifo.size()) >= d.depth)
@@ -79,7 +87,7 @@ void display_write(int id, uint64_t value) {
     char bytes[8];
     std::memcpy(bytes, &value, sizeof bytes);  // (little-endian: the element's bytes in order)
     v.partial.append(bytes, static_cast<size_t>(d.width));
-    if (v.partial.size() < v.frame_bytes) return;  // (frame_bytes: whole elements, tb/video.py checks)
+    if (v.partial.size() < v.frame_bytes) return true;  // (frame_bytes: whole elements, tb/video.py checks)
     const int frame = static_cast<int>(v.shown.size());
     auto found = v.frames.find(v.partial);
     int at = -1;
@@ -93,8 +101,14 @@ void display_write(int id, uint64_t value) {
     }
     v.shown.push_back(at);
     v.partial.clear();
+    return true;
 }
 
+// the hooks (native_periph.h's Model): pace, tick, source, write
+const Model kDisplay{nullptr, display_tick, nullptr, display_write};
+const Model kCamera{camera_step, camera_tick, camera_source, nullptr};
+
+}  // namespace
 }  // namespace pnp
 
 using namespace pnp;
@@ -105,8 +119,8 @@ extern "C" {
 void pnp_display(int id, uint64_t frame_bytes) {
     Dev& d = g_devs.at(id);
     d.video = Video{};
-    d.video.kind = VIDEO_DISPLAY;
     d.video.frame_bytes = frame_bytes;
+    d.model = &kDisplay;
 }
 
 // A buffer the display may show next; its queue position, or -1 if it is not frame_bytes
@@ -133,13 +147,13 @@ void pnp_display_scan(int id, int on) { g_devs.at(id).video.scanning = on != 0; 
 void pnp_camera(int id, int w, int h, int hblank, int vblank, int every) {
     Dev& d = g_devs.at(id);
     d.video = Video{};
-    d.video.kind = VIDEO_CAMERA;
     d.video.w = w < 1 ? 1 : w;
     d.video.h = h < 1 ? 1 : h;
     d.video.hblank = hblank < 0 ? 0 : hblank;
     d.video.vblank = vblank < 0 ? 0 : vblank;
     d.video.every = every < 1 ? 1 : every;
-    d.pace = PACE_CAMERA;
+    d.model = &kCamera;  // its pacing: the camera's timing (kCamera.pace) ...
+    d.pace = PACE_FIXED;  // ... never the test's hand (PACE_MANUAL)
 }
 
 void pnp_camera_start(int id) {
