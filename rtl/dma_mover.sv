@@ -238,8 +238,9 @@ module dma_mover
         .beat_popped(rf_valid && rf_pop)
     );
 
-    // space for every beat in flight was reserved when its burst was issued
-    dma_fifo #(.WIDTH(1 + DATA_W), .DEPTH(FIFO_DEPTH)) u_rfifo (
+    // space for every beat in flight was reserved when its burst was issued; the head in
+    // registers: the block RAM's slow output is not on the way to the realigner
+    dma_fifo_reg #(.WIDTH(1 + DATA_W), .DEPTH(FIFO_DEPTH)) u_rfifo (
         .clk, .rst, .in_valid(r_valid), .in_ready(r_ready), .in_data({r.err, r.data}),
         .out_valid(rf_valid), .out_ready(rf_pop), .out_data({rf_err, rf_data})
     );
