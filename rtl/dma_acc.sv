@@ -144,6 +144,10 @@ module dma_acc
         logic [DATA_W-1:0] qbuf [BEATS];
         logic [AIW-1:0]    idx;
         logic              load, last, to_p, to_q, gerr, nzp, nzq;
+        // a last pass's beat, ORed in groups of four bits: folded into nzp / nzq a cycle
+        // later (the wide OR after the XOR is off the data path; CHECK sees both)
+        localparam int ZW = DATA_W / 4;
+        logic [ZW-1:0]     pz, qz;
         logic [7:0]        mul [8];  // coef * x^k: the constant multiplier's rows
 
         // EMIT: the accumulator's beats, realigned to the pass's destination
@@ -160,13 +164,17 @@ module dma_acc
             .out_err(e_err)
         );
         assign k_err = gerr;
-        assign k_sum = {nzq, nzp};
+        assign k_sum = {nzq || qz != '0, nzp || pz != '0};
 
         always_ff @(posedge clk) begin
             if (rst) begin
-                {idx, load, last, to_p, to_q, gerr, nzp, nzq} <= '0;
+                {idx, load, last, to_p, to_q, gerr, nzp, nzq, pz, qz} <= '0;
                 for (int k = 0; k < 8; k++) mul[k] <= '0;
             end else begin
+                if (pz != '0) nzp <= 1'b1;
+                if (qz != '0) nzq <= 1'b1;
+                pz <= '0;
+                qz <= '0;
                 if (active && is_acc && in_valid) begin
                     logic [DATA_W-1:0] d, qd, pn, qn;
                     for (int i = 0; i < B; i++) begin
@@ -179,12 +187,12 @@ module dma_acc
                     if (to_p) begin
                         pn = load ? d : (pbuf[idx] ^ d);
                         pbuf[idx] <= pn;
-                        if (last && pn != '0) nzp <= 1'b1;
+                        if (last) for (int i = 0; i < ZW; i++) pz[i] <= pn[4*i +: 4] != '0;
                     end
                     if (to_q) begin
                         qn = load ? qd : (qbuf[idx] ^ qd);
                         qbuf[idx] <= qn;
-                        if (last && qn != '0) nzq <= 1'b1;
+                        if (last) for (int i = 0; i < ZW; i++) qz[i] <= qn[4*i +: 4] != '0;
                     end
                     if (in_err) gerr <= 1'b1;
 
@@ -197,7 +205,7 @@ module dma_acc
                     last <= cmd_last;
                     to_p <= cmd_to_p;
                     to_q <= cmd_to_q;
-                    if (cmd_kind == PASS_ACC && cmd_load) {gerr, nzp, nzq} <= '0;
+                    if (cmd_kind == PASS_ACC && cmd_load) {gerr, nzp, nzq, pz, qz} <= '0;
                     if (cmd_kind == PASS_ACC) begin
                         logic [7:0] m;
                         m = cmd_coef;

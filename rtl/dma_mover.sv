@@ -41,7 +41,7 @@ module dma_mover
     input  logic              cmd_valid,
     output logic              cmd_ready,
     input  logic [CW-1:0]     cmd_ch,
-    input  cmd_t              cmd,       // len 1 .. CHUNK_BYTES, a multiple of size if fixed
+    input  cmd_t              cmd [NUM_CH],  // each channel's; len 1 .. CHUNK_BYTES, a multiple of size if fixed
     input  logic [NUM_CH-1:0] kill,
     output logic              ar_valid,
     input  logic              ar_ready,
@@ -63,40 +63,82 @@ module dma_mover
     output done_t             done
 );
     // ---- dispatch: derive each engine's view of the chunk ----------------------------------
-    wire pass_kind_t kind = cmd.kind;
+    // The arithmetic is done on every channel's command, in parallel with the arbitration;
+    // the grant (cmd_ch, late: the channels' valids, then the round robin) only selects the
+    // results, so a multiplexer and the carry's select lie between it and the command FIFOs.
+    typedef struct packed {
+        logic [ADDR_W-1:0]    src_al;   // the first source beat (the device register if fixed)
+        logic [ADDR_W-BW-1:0] src_nx;   // ... the beat after it, for a carried chunk
+        logic [NB_W-1:0]      n_ar;     // AXI read beats
+        logic [NB_W-1:0]      n_rd;     // realigner input beats
+        logic [NB_W-1:0]      n_rd1;    // ... less one (a carried chunk; n_rd > 1: not 0)
+        logic [NB_W-1:0]      n_wr;     // realigner output beats
+        logic [NB_W-1:0]      n_aw;     // AXI write beats
+        logic [BW-1:0]        shift;
+        logic                 prime;    // s_off > d_off
+        logic [B-1:0]         first_strb, last_strb;
+        logic                 carry_ok; // may carry: all of the carry test but the last chunk
+    } dec_t;
+    dec_t dec [NUM_CH];
+
+    for (genvar c = 0; c < NUM_CH; c++) begin : g_dec
+        wire [BW-1:0] s_lane = cmd[c].src[BW-1:0];
+        wire [BW-1:0] d_lane = cmd[c].dst[BW-1:0];
+        wire [BW-1:0] s_off = cmd[c].fixed_src ? '0 : s_lane;  // as the realigner sees it
+        wire [BW-1:0] d_off = cmd[c].fixed_dst ? '0 : d_lane;
+        wire [NB_W-1:0] n_elem = NB_W'(cmd[c].len >> cmd[c].size);
+        wire [NB_W-1:0] n_rd = NB_W'((32'(s_off) + 32'(cmd[c].len) + B - 1) >> BW);
+        wire [NB_W-1:0] n_rd1 = NB_W'((32'(s_off) + 32'(cmd[c].len) - 1) >> BW);
+        wire [NB_W-1:0] n_wr = NB_W'((32'(d_off) + 32'(cmd[c].len) + B - 1) >> BW);
+        wire [BW-1:0] end_off = BW'(32'(d_off) + 32'(cmd[c].len) - 1);
+        // Realigner carry: a chunk that continues the one dispatched just before it (same
+        // channel and descriptor, memory on both sides, contiguous, the seam on a destination
+        // beat boundary and inside a source beat) does not read that shared source beat
+        // again: the realigner still holds it from the previous chunk, as if it had just
+        // primed with it. (Contiguous and same descriptor: cont, from the channel; the
+        // previous chunk: last_valid and last_ch, below.)
+        assign dec[c] = '{
+            src_al: cmd[c].fixed_src ? cmd[c].src : {cmd[c].src[ADDR_W-1:BW], {BW{1'b0}}},
+            src_nx: cmd[c].src[ADDR_W-1:BW] + 1'b1,
+            n_ar: cmd[c].fixed_src ? n_elem : n_rd,
+            n_rd: n_rd,
+            n_rd1: n_rd1,
+            n_wr: n_wr,
+            n_aw: cmd[c].fixed_dst ? n_elem : n_wr,
+            shift: s_off - d_off,
+            prime: s_off > d_off,
+            first_strb: {B{1'b1}} << d_off,
+            last_strb: {B{1'b1}} >> (BW'(B - 1) - end_off),
+            carry_ok: cmd[c].kind == PASS_COPY && !cmd[c].fixed_src && !cmd[c].fixed_dst
+                   && cmd[c].cont && d_lane == '0 && s_lane != '0 && n_rd1 != '0
+        };
+    end
+
+    wire cmd_t sel = cmd[cmd_ch];
+    wire dec_t d = dec[cmd_ch];
+    wire pass_kind_t kind = sel.kind;
     wire to_rd = kind == PASS_COPY || kind == PASS_ACC;   // read, pack, realign, unpack
     wire to_wr = kind != PASS_ACC;                        // the write engine
     wire is_copy = kind == PASS_COPY;
     wire is_check = kind == PASS_CHECK;
-    wire [BW-1:0] s_lane = cmd.src[BW-1:0];
-    wire [BW-1:0] d_lane = cmd.dst[BW-1:0];
-    wire [BW-1:0] s_off = cmd.fixed_src ? '0 : s_lane;  // as the realigner sees it
-    wire [BW-1:0] d_off = cmd.fixed_dst ? '0 : d_lane;
-    wire [NB_W-1:0] n_elem = NB_W'(cmd.len >> cmd.size);
-    wire [NB_W-1:0] n_rd = NB_W'((32'(s_off) + 32'(cmd.len) + B - 1) >> BW);  // realigner in
-    wire [NB_W-1:0] n_wr = NB_W'((32'(d_off) + 32'(cmd.len) + B - 1) >> BW);  // realigner out
-    wire [NB_W-1:0] n_ar = cmd.fixed_src ? n_elem : n_rd;  // AXI read beats
-    wire [NB_W-1:0] n_aw = cmd.fixed_dst ? n_elem : n_wr;  // AXI write beats
-    wire [BW-1:0] shift = s_off - d_off;
-    wire [BW-1:0] end_off = BW'(32'(d_off) + 32'(cmd.len) - 1);
-    wire [B-1:0] first_strb = {B{1'b1}} << d_off;
-    wire [B-1:0] last_strb = {B{1'b1}} >> (BW'(B - 1) - end_off);
-    // Realigner carry: a chunk that continues the one dispatched just before it (same channel
-    // and descriptor, memory on both sides, contiguous, the seam on a destination beat
-    // boundary and inside a source beat) does not read that shared source beat again: the
-    // realigner still holds it from the previous chunk, as if it had just primed with it.
-    // (Contiguous and same descriptor: cmd.cont, from the channel; no address compare here.)
+    wire [BW-1:0] s_lane = sel.src[BW-1:0];
+    wire [BW-1:0] d_lane = sel.dst[BW-1:0];
+    wire [NB_W-1:0] n_rd = d.n_rd;
+    wire [NB_W-1:0] n_wr = d.n_wr;
+    wire [NB_W-1:0] n_aw = d.n_aw;
+    wire [BW-1:0] shift = d.shift;
+    wire [B-1:0] first_strb = d.first_strb;
+    wire [B-1:0] last_strb = d.last_strb;
     logic              last_valid;
     logic [CW-1:0]     last_ch;
-    wire carry = is_copy && last_valid && !cmd.fixed_src && !cmd.fixed_dst && cmd_ch == last_ch
-              && cmd.cont && d_lane == '0 && s_lane != '0 && n_rd > NB_W'(1);
-    wire [ADDR_W-1:0] src_al = cmd.fixed_src ? cmd.src
-                             : {cmd.src[ADDR_W-1:BW], {BW{1'b0}}} + (carry ? ADDR_W'(B) : '0);
-    wire [NB_W-1:0] n_ar_c = n_ar - NB_W'(carry);  // AXI read beats, less the carried one
-    wire [NB_W-1:0] n_rd_c = n_rd - NB_W'(carry);  // realigner input beats, likewise
-    wire [ADDR_W-1:0] dst_al = cmd.fixed_dst ? cmd.dst : {cmd.dst[ADDR_W-1:BW], {BW{1'b0}}};
-    wire axi_size_t rd_size = cmd.fixed_src ? axi_size_t'(cmd.size) : axi_size_t'(BW);
-    wire axi_size_t wr_size = cmd.fixed_dst ? axi_size_t'(cmd.size) : axi_size_t'(BW);
+    wire carry = d.carry_ok && last_valid && cmd_ch == last_ch;
+    // a carried chunk is a copy of memory: n_ar = n_rd, and the source is not fixed
+    wire [ADDR_W-1:0] src_al = carry ? {d.src_nx, {BW{1'b0}}} : d.src_al;
+    wire [NB_W-1:0] n_ar_c = carry ? d.n_rd1 : d.n_ar;  // AXI read beats, less the carried one
+    wire [NB_W-1:0] n_rd_c = carry ? d.n_rd1 : n_rd;    // realigner input beats, likewise
+    wire [ADDR_W-1:0] dst_al = sel.fixed_dst ? sel.dst : {sel.dst[ADDR_W-1:BW], {BW{1'b0}}};
+    wire axi_size_t rd_size = sel.fixed_src ? axi_size_t'(sel.size) : axi_size_t'(BW);
+    wire axi_size_t wr_size = sel.fixed_dst ? axi_size_t'(sel.size) : axi_size_t'(BW);
 
     logic rc_ready, pc_ready, ac_ready, uc_ready, wc_ready;
     logic xc_ready;
@@ -105,7 +147,8 @@ module dma_mover
     wire push_rd = push && to_rd;
     wire push_wr = push && to_wr;
     wire unused_r_last = r.last;  // bursts are counted: the engines know where they end
-    wire unused_more = cmd.more;  // (the arbiter's: a group comes whole)
+    wire unused_more = sel.more;  // (the arbiter's: a group comes whole)
+    wire unused_cont = sel.cont;  // (in carry_ok)
 
     always_ff @(posedge clk) begin
         if (rst) begin
@@ -113,7 +156,7 @@ module dma_mover
             last_ch <= '0;
         end else begin
             if (push) begin
-                last_valid <= is_copy && !cmd.fixed_src && !cmd.fixed_dst;
+                last_valid <= is_copy && !sel.fixed_src && !sel.fixed_dst;
                 last_ch <= cmd_ch;
             end
             if (kill[last_ch]) last_valid <= 1'b0;  // a stopping channel starts afresh
@@ -127,7 +170,7 @@ module dma_mover
     axi_size_t rc_size;
     dma_fifo #(.WIDTH(ADDR_W + NB_W + 4), .DEPTH(4)) u_rcmd (
         .clk, .rst, .in_valid(push_rd), .in_ready(rc_ready),
-        .in_data({src_al, n_ar_c, cmd.fixed_src, rd_size}),
+        .in_data({src_al, n_ar_c, sel.fixed_src, rd_size}),
         .out_valid(rc_valid), .out_ready(rc_pop), .out_data({rc_addr, rc_beats, rc_fixed, rc_size})
     );
 
@@ -137,7 +180,7 @@ module dma_mover
     logic [NB_W-1:0] pc_count;
     dma_fifo #(.WIDTH(3 + BW + NB_W), .DEPTH(4)) u_pcmd (
         .clk, .rst, .in_valid(push_rd), .in_ready(pc_ready),
-        .in_data({cmd.fixed_src, cmd.size, s_lane, n_ar_c}),
+        .in_data({sel.fixed_src, sel.size, s_lane, n_ar_c}),
         .out_valid(pc_valid), .out_ready(pc_pop), .out_data({pc_fixed, pc_size, pc_lane, pc_count})
     );
 
@@ -147,7 +190,7 @@ module dma_mover
     logic [NB_W-1:0] uc_count;
     dma_fifo #(.WIDTH(3 + BW + NB_W), .DEPTH(4)) u_ucmd (
         .clk, .rst, .in_valid(push_rd), .in_ready(uc_ready),
-        .in_data({cmd.fixed_dst, cmd.size, d_lane, n_aw}),
+        .in_data({sel.fixed_dst, sel.size, d_lane, n_aw}),
         .out_valid(uc_valid), .out_ready(uc_pop), .out_data({uc_fixed, uc_size, uc_lane, uc_count})
     );
 
@@ -157,7 +200,7 @@ module dma_mover
     logic [B-1:0] ac_first, ac_last;
     dma_fifo #(.WIDTH(BW + 2 + 2 * NB_W + 2 * B), .DEPTH(4)) u_acmd (
         .clk, .rst, .in_valid(push_rd), .in_ready(ac_ready),
-        .in_data({shift, s_off > d_off && !carry, carry, n_rd_c, n_wr, first_strb, last_strb}),
+        .in_data({shift, d.prime && !carry, carry, n_rd_c, n_wr, first_strb, last_strb}),
         .out_valid(ac_valid), .out_ready(ac_pop),
         .out_data({ac_shift, ac_prime, ac_carry, ac_nin, ac_nout, ac_first, ac_last})
     );
@@ -173,10 +216,10 @@ module dma_mover
     // a CHECK is one beat (the output stage's verdict) that never reaches the bus; a pass
     // whose bytes do not count (the second output of a group) completes with 0 bytes
     wire [NB_W-1:0] wc_n = is_check ? NB_W'(1) : n_aw;
-    wire [CL_W-1:0] wc_l = cmd.tally ? cmd.len : '0;
+    wire [CL_W-1:0] wc_l = sel.tally ? sel.len : '0;
     dma_fifo #(.WIDTH(CW + ADDR_W + NB_W + CL_W + 7), .DEPTH(4)) u_wcmd (
         .clk, .rst, .in_valid(push_wr), .in_ready(wc_ready),
-        .in_data({cmd_ch, dst_al, wc_n, wc_l, cmd.fixed_dst, wr_size, cmd.seq, is_check}),
+        .in_data({cmd_ch, dst_al, wc_n, wc_l, sel.fixed_dst, wr_size, sel.seq, is_check}),
         .out_valid(wc_valid), .out_ready(wc_pop),
         .out_data({wc_ch, wc_addr, wc_beats, wc_len, wc_fixed, wc_size, wc_seq, wc_nop})
     );
@@ -195,8 +238,9 @@ module dma_mover
         .beat_popped(rf_valid && rf_pop)
     );
 
-    // space for every beat in flight was reserved when its burst was issued
-    dma_fifo #(.WIDTH(1 + DATA_W), .DEPTH(FIFO_DEPTH)) u_rfifo (
+    // space for every beat in flight was reserved when its burst was issued; the head in
+    // registers: the block RAM's slow output is not on the way to the realigner
+    dma_fifo_reg #(.WIDTH(1 + DATA_W), .DEPTH(FIFO_DEPTH)) u_rfifo (
         .clk, .rst, .in_valid(r_valid), .in_ready(r_ready), .in_data({r.err, r.data}),
         .out_valid(rf_valid), .out_ready(rf_pop), .out_data({rf_err, rf_data})
     );
@@ -254,11 +298,11 @@ module dma_mover
         logic [BW-1:0] xc_shift;
         logic [B-1:0] xc_first, xc_last_strb;
         // ACC: its destination beat in the window; EMIT: the group's (its source here)
-        wire [AIW-1:0] base = (kind == PASS_ACC) ? cmd.dst[BW +: AIW] : cmd.src[BW +: AIW];
+        wire [AIW-1:0] base = (kind == PASS_ACC) ? sel.dst[BW +: AIW] : sel.src[BW +: AIW];
         dma_fifo #(.WIDTH(3 + 2 * NB_W + AIW + 5 + 8 + BW + 2 * B), .DEPTH(4)) u_xcmd (
             .clk, .rst, .in_valid(push), .in_ready(xc_ready),
-            .in_data({kind, wc_n, n_rd, base, cmd.load, cmd.last, cmd.to_p, cmd.to_q,
-                      s_off > d_off, cmd.coef, shift, first_strb, last_strb}),
+            .in_data({kind, wc_n, n_rd, base, sel.load, sel.last, sel.to_p, sel.to_q,
+                      d.prime, sel.coef, shift, first_strb, last_strb}),
             .out_valid(xc_valid), .out_ready(xc_pop),
             .out_data({xc_kind, xc_count, xc_nin, xc_base, xc_load, xc_last, xc_to_p, xc_to_q,
                        xc_prime, xc_coef, xc_shift, xc_first, xc_last_strb})
@@ -278,7 +322,7 @@ module dma_mover
         assign xc_ready = 1'b1;
         assign {xo_valid, xo_data, xo_strb, xo_err} = {up_valid, up_data, up_strb, up_err};
         assign up_ready = wf_ready;
-        wire unused_cmd = ^{cmd.load, cmd.last, cmd.to_p, cmd.to_q, cmd.coef};
+        wire unused_cmd = ^{sel.load, sel.last, sel.to_p, sel.to_q, sel.coef};
     end
 
     // ---- write side ------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 pydma_layout_pkg.sv
 dma_types_pkg.sv
 dma_fifo.sv
+dma_fifo_reg.sv
 dma_rr_arb.sv
 dma_regs.sv
 dma_chan_regs.sv

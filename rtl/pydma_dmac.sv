@@ -341,7 +341,7 @@ module pydma_dmac
     ) u_mover (
         .clk, .rst,
         .cmd_valid(cmd_arb_valid), .cmd_ready(mv_cmd_ready), .cmd_ch(cmd_arb_idx),
-        .cmd(cmd[cmd_arb_idx]), .kill,
+        .cmd, .kill,
         .ar_valid(m_ar_valid), .ar_ready(m_ar_ready), .ar(m_ar),
         .r_valid(m_r_valid), .r_ready(m_r_ready), .r(axi_r),
         .aw_valid(m_aw_valid), .aw_ready(m_aw_ready), .aw(m_aw),
