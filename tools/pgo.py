@@ -5,7 +5,8 @@ that are rarely taken; GCC lays it out well only when it knows which. A profile-
 build compiles the model instrumented (`-fprofile-generate`), runs a short training
 workload on it (`tools/pgo_train.py`: a scatter-gather copy, an unaligned copy, paced
 transfers in both directions and a camera's frame through a 2D descriptor), and compiles it again with the counts
-(`-fprofile-use`). The simulation is the same; it runs about a quarter faster and the
+(`-fprofile-use`). The simulation is the same; it runs about a fifth faster (2026-12-07:
+benchmarks 6 and 6c, bench/results.md) and the
 build takes about 40 s longer, so the long runs use it (`make sim MEM=native`,
 `make soak`, `make dmatest`, benchmark 6) and the regression's many builds do not.
 """

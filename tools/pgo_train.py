@@ -25,6 +25,7 @@ from pydma import (
 from pydma.dmaengine import DataChunk, DmaInterleavedTemplate
 from pydma.drivers.pydma_dmac import pydma_filter
 from pydma.drivers.pydma_slave import PydmaRequest
+from pydma.hw import layout
 from pydma.memory import MemView
 from tb.bench.bench_hdl import scattered_frame_copy
 from tb.demo import paced_run
@@ -92,6 +93,11 @@ async def train_video(dut):
     one interleaved descriptor and the pipelined handshake (benchmark 6c's pattern)."""
     tb = DmaTb(dut)
     await tb.start()
+    ops = layout.reg("OPS_CONFIG")
+    if not await tb.backend.readl(ops.offset) & ops.field("XT").mask:
+        tb.log.info("no 2D descriptors in this build (XT=0): no video frame to train on")
+        await tb.stop()
+        return
     width, lines, pad, maxburst = 256, 64, 256, 16
     camera = add_camera(tb, 1, maxburst, width, lines, hblank=64, vblank=0, depth=8 * maxburst, pipelined=True)
     chan = dma_request_channel(DmaCapMask(DMA_SLAVE), pydma_filter, PydmaRequest(1, pipelined=True))
@@ -107,12 +113,13 @@ async def train_video(dut):
         dst_sgl=True, numf=lines, frame_size=1, sgl=[DataChunk(size=line_bytes, icg=pad)],
     )  # fmt: skip
     tx = chan.prep_interleaved_dma(xt, DMA_PREP_INTERRUPT)
-    assert tx is not None
+    assert tx is not None and len(tx.hw) == 1, "the frame is one 2D descriptor"
     camera.start(frames=1)
     await _copy(tb, chan, tx)
     got = buf.read()
     for y, row in enumerate(camera.frame(0)):
         assert got[y * pitch : y * pitch + line_bytes] == row, f"captured line {y} differs"
+        assert got[y * pitch + line_bytes : (y + 1) * pitch] == bytes(pad), f"the pad after line {y} was written"
     tb.check_peripherals()
     await chan.release()
     await tb.stop()

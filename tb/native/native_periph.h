@@ -32,11 +32,12 @@ struct Dev;
 
 // A model built on a transmit or receive device (native_video.cpp's display and camera)
 // replaces parts of the device's behaviour through these hooks; a null hook keeps the
-// device's own. native_periph.cpp calls them and knows nothing of the models.
+// device's own, and so does a tick or write that returns false. native_periph.cpp calls
+// them and knows nothing of the models.
 struct Model {
     int (*pace)(Dev& d) = nullptr;                        // elements its side moves this cycle
     bool (*tick)(int id, int n) = nullptr;                // true: it did the cycle's work
-    bool (*source)(const Dev& d, uint64_t& v) = nullptr;  // receive: the next element
+    bool (*source)(const Dev& d, uint64_t& v) = nullptr;  // receive: the next element (false: none yet)
     bool (*write)(int id, uint64_t v) = nullptr;          // transmit: an element written; true: taken
 };
 

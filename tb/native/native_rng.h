@@ -13,5 +13,5 @@ struct NativeRng {
         return s * 0x2545F4914F6CDD1Dull;
     }
     // uniform in 0 .. hi (0 when hi <= 0)
-    int upto(int hi) { return hi <= 0 ? 0 : static_cast<int>(next() % static_cast<uint64_t>(hi + 1)); }
+    int upto(int hi) { return hi <= 0 ? 0 : static_cast<int>(next() % (static_cast<uint64_t>(hi) + 1)); }
 };

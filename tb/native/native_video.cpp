@@ -105,8 +105,8 @@ bool display_write(int id, uint64_t value) {  // (the transmit device's checks d
 }
 
 // the hooks (native_periph.h's Model): pace, tick, source, write
-const Model kDisplay{nullptr, display_tick, nullptr, display_write};
-const Model kCamera{camera_step, camera_tick, camera_source, nullptr};
+const Model DISPLAY_MODEL{nullptr, display_tick, nullptr, display_write};
+const Model CAMERA_MODEL{camera_step, camera_tick, camera_source, nullptr};
 
 }  // namespace
 }  // namespace pnp
@@ -120,7 +120,7 @@ void pnp_display(int id, uint64_t frame_bytes) {
     Dev& d = g_devs.at(id);
     d.video = Video{};
     d.video.frame_bytes = frame_bytes;
-    d.model = &kDisplay;
+    d.model = &DISPLAY_MODEL;
 }
 
 // A buffer the display may show next; its queue position, or -1 if it is not frame_bytes
@@ -152,7 +152,7 @@ void pnp_camera(int id, int w, int h, int hblank, int vblank, int every) {
     d.video.hblank = hblank < 0 ? 0 : hblank;
     d.video.vblank = vblank < 0 ? 0 : vblank;
     d.video.every = every < 1 ? 1 : every;
-    d.model = &kCamera;  // its pacing: the camera's timing (kCamera.pace) ...
+    d.model = &CAMERA_MODEL;  // its pacing: the camera's timing (CAMERA_MODEL.pace) ...
     d.pace = PACE_FIXED;  // ... never the test's hand (PACE_MANUAL)
 }
 

@@ -62,6 +62,7 @@ class Env:
         self.descs = MemView(self.mem, self.mem.alloc(64 * 64, 4096), 64 * 64)
         self.tables = MemView(self.mem, self.mem.alloc(64 * 256, 4096), 64 * 256)
         self.ops = 0
+        self.max_xor = self.max_pq = 0  # the instance's limits (setup reads OPS_CONFIG)
 
     # -- registers ---------------------------------------------------------------------------
     def reg(self, name: str) -> int:
@@ -154,15 +155,20 @@ async def setup(dut) -> Env:
     return env
 
 
-def build_param(name: str) -> int:
-    """A pydma_dmac parameter of this build: the runner's PARAM_<name>, else its default in
+def build_param(dut, name: str) -> int:
+    """A parameter of this build: the runner's PARAM_<name>, else its default in the source
+    of the toplevel built (a testbench top passes the parameters it declares on), else in
     rtl/pydma_dmac.sv."""
     if f"PARAM_{name}" in os.environ:
         return int(os.environ[f"PARAM_{name}"])
-    rtl = (Path(__file__).resolve().parents[2] / "rtl" / "pydma_dmac.sv").read_text()
-    m = re.search(rf"parameter\s+(?:int|bit)\s+{name}\s*=\s*(?:1'b)?(\d+)", rtl)
-    assert m, f"no default for {name} in rtl/pydma_dmac.sv"
-    return int(m.group(1))
+    root = Path(__file__).resolve().parents[2]
+    top = dut._name
+    for src in (root / "tb" / "native" / f"{top}.sv", root / "rtl" / "pydma_dmac.sv"):
+        text = src.read_text() if src.exists() else ""
+        m = re.search(rf"^\s*parameter\s+(?:int|bit)\s+{name}\s*=\s*(?:1'b)?(\d+)", text, re.M)
+        if m:
+            return int(m.group(1))
+    raise AssertionError(f"no default for {name} in {top}'s source or rtl/pydma_dmac.sv")
 
 
 def some(limit: int, picks: tuple[int, ...]) -> list[int]:
@@ -184,8 +190,8 @@ async def test_ops_config(dut):
     env = await setup(dut)
     v = await env.tb.backend.readl(OPS.offset)
     field = {f.name: (v & f.mask) >> f.lsb for f in OPS.fields}
-    want = {name: build_param(name) for name in ("MAX_XOR", "MAX_PQ", "FILL", "XT", "REPEAT")}
-    want["ACC_LOG2"] = build_param("ACC_BYTES").bit_length() - 1 - 8  # 256 << ACC_LOG2 bytes
+    want = {name: build_param(dut, name) for name in ("MAX_XOR", "MAX_PQ", "FILL", "XT", "REPEAT")}
+    want["ACC_LOG2"] = build_param(dut, "ACC_BYTES").bit_length() - 1 - 8  # 256 << ACC_LOG2 bytes
     assert field == want, (field, want)
     finish(env)
 
