@@ -194,3 +194,29 @@ def add_camera(
         Camera, NativeCamera, line, BYTES_PER_PIXEL, maxburst, depth, None, frame_w=width, frame_h=height,
         hblank=hblank, vblank=vblank, **kw,
     )  # fmt: skip
+
+
+def prep_capture(tb, chan, camera: Camera, lines: int, pad: int, background: bytes, maxburst: int):
+    """A frame of `lines` of `camera` into a new buffer whose lines are `pad` bytes apart
+    (a pitch larger than a line), filled with `background` first: the slave configuration,
+    the buffer and the prepared transaction (one interleaved descriptor, DMA_PREP_INTERRUPT),
+    as a V4L2 driver would prepare it. Returns (tx, buffer); submitting is the caller's."""
+    from pydma import DMA_DEV_TO_MEM, DMA_PREP_INTERRUPT, DmaSlaveConfig
+    from pydma.dmaengine import DataChunk, DmaInterleavedTemplate
+    from pydma.memory import MemView
+
+    cfg = DmaSlaveConfig()
+    cfg.src_addr, cfg.src_addr_width, cfg.src_maxburst = camera.data_addr, BYTES_PER_PIXEL, maxburst
+    assert chan.slave_config(cfg) == 0
+    line_bytes = camera.w * BYTES_PER_PIXEL
+    size = (line_bytes + pad) * lines
+    assert len(background) == size, f"the background is {len(background)} bytes, the buffer {size}"
+    buf = MemView(tb.memory, tb.memory.alloc(size, 4096), size)
+    buf.write(0, background)
+    xt = DmaInterleavedTemplate(
+        src_start=0, dst_start=buf.addr, dir=DMA_DEV_TO_MEM, src_inc=False, dst_inc=True, src_sgl=True,
+        dst_sgl=True, numf=lines, frame_size=1, sgl=[DataChunk(size=line_bytes, icg=pad)],
+    )  # fmt: skip
+    tx = chan.prep_interleaved_dma(xt, DMA_PREP_INTERRUPT)
+    assert tx is not None and len(tx.hw) == 1, "the frame is one 2D descriptor"
+    return tx, buf

@@ -19,19 +19,16 @@ from pydma import (
     DMA_PREP_INTERRUPT,
     DMA_SLAVE,
     DmaCapMask,
-    DmaSlaveConfig,
     dma_request_channel,
 )
-from pydma.dmaengine import DataChunk, DmaInterleavedTemplate
 from pydma.drivers.pydma_dmac import pydma_filter
 from pydma.drivers.pydma_slave import PydmaRequest
 from pydma.hw import layout
-from pydma.memory import MemView
 from tb.bench.bench_hdl import scattered_frame_copy
 from tb.demo import paced_run
 from tb.dma_tb import DmaTb
 from tb.peripherals import Pacing, element
-from tb.video import BYTES_PER_PIXEL, add_camera
+from tb.video import BYTES_PER_PIXEL, add_camera, prep_capture
 
 
 async def _copy(tb: DmaTb, chan, tx) -> None:
@@ -101,19 +98,9 @@ async def train_video(dut):
     width, lines, pad, maxburst = 256, 64, 256, 16
     camera = add_camera(tb, 1, maxburst, width, lines, hblank=64, vblank=0, depth=8 * maxburst, pipelined=True)
     chan = dma_request_channel(DmaCapMask(DMA_SLAVE), pydma_filter, PydmaRequest(1, pipelined=True))
-    cfg = DmaSlaveConfig()
-    cfg.src_addr, cfg.src_addr_width, cfg.src_maxburst = camera.data_addr, BYTES_PER_PIXEL, maxburst
-    assert chan.slave_config(cfg) == 0
     line_bytes = width * BYTES_PER_PIXEL
     pitch = line_bytes + pad
-    buf = MemView(tb.memory, tb.memory.alloc(pitch * lines, 4096), pitch * lines)
-    buf.write(0, bytes(pitch * lines))
-    xt = DmaInterleavedTemplate(
-        src_start=0, dst_start=buf.addr, dir=DMA_DEV_TO_MEM, src_inc=False, dst_inc=True, src_sgl=True,
-        dst_sgl=True, numf=lines, frame_size=1, sgl=[DataChunk(size=line_bytes, icg=pad)],
-    )  # fmt: skip
-    tx = chan.prep_interleaved_dma(xt, DMA_PREP_INTERRUPT)
-    assert tx is not None and len(tx.hw) == 1, "the frame is one 2D descriptor"
+    tx, buf = prep_capture(tb, chan, camera, lines, pad, bytes(pitch * lines), maxburst)
     camera.start(frames=1)
     await _copy(tb, chan, tx)
     got = buf.read()

@@ -16,13 +16,11 @@ import time
 
 import cocotb
 
-from pydma import DMA_DEV_TO_MEM, DMA_PREP_INTERRUPT, DMA_SLAVE, DmaCapMask, DmaSlaveConfig, dma_request_channel
-from pydma.dmaengine import DataChunk, DmaInterleavedTemplate
+from pydma import DMA_SLAVE, DmaCapMask, dma_request_channel
 from pydma.drivers.pydma_dmac import pydma_filter
 from pydma.drivers.pydma_slave import PydmaRequest
-from pydma.memory import MemView
 from tb.bench.bench_hdl import LINE, record, setup, timed_issue
-from tb.video import BYTES_PER_PIXEL, add_camera
+from tb.video import BYTES_PER_PIXEL, add_camera, prep_capture
 
 WIDTH, HEIGHT, PAD, HBLANK, MAXBURST = 1024, 768, 512, 256, 16
 
@@ -40,19 +38,8 @@ async def bench_video(dut):
             tb, LINE, MAXBURST, WIDTH, lines, hblank=HBLANK, vblank=0, depth=8 * MAXBURST, pipelined=True, model=model
         )
         chan = dma_request_channel(DmaCapMask(DMA_SLAVE), pydma_filter, PydmaRequest(LINE, pipelined=True))
-        cfg = DmaSlaveConfig()
-        cfg.src_addr, cfg.src_addr_width, cfg.src_maxburst = camera.data_addr, BYTES_PER_PIXEL, MAXBURST
-        assert chan.slave_config(cfg) == 0
-        size = pitch * lines
-        buf = MemView(tb.memory, tb.memory.alloc(size, 4096), size)
-        background = tb.rng.randbytes(size)
-        buf.write(0, background)
-        xt = DmaInterleavedTemplate(
-            src_start=0, dst_start=buf.addr, dir=DMA_DEV_TO_MEM, src_inc=False, dst_inc=True, src_sgl=True,
-            dst_sgl=True, numf=lines, frame_size=1, sgl=[DataChunk(size=line_bytes, icg=PAD)],
-        )  # fmt: skip
-        tx = chan.prep_interleaved_dma(xt, DMA_PREP_INTERRUPT)
-        assert tx is not None and len(tx.hw) == 1, "the frame is one 2D descriptor"
+        background = tb.rng.randbytes(pitch * lines)
+        tx, buf = prep_capture(tb, chan, camera, lines, PAD, background, MAXBURST)
         tx.submit()
         camera.start(frames=1)
         w0, p0 = time.perf_counter(), time.process_time()
