@@ -49,9 +49,9 @@ module dma_desc_wb
     logic err;
 
     dma_rr_arb #(.N(NUM_CH)) u_arb (
-        .clk, .rst, .req(state == S_IDLE ? req_valid : '0), .advance(state == S_IDLE), .lock(1'b0),
-        .gnt_valid(arb_valid), .gnt_idx(arb_idx)
+        .clk, .rst, .req(req_valid), .ready(state == S_IDLE), .lock(1'b0), .gnt_idx(arb_idx)
     );
+    assign arb_valid = req_valid[arb_idx];
 
     always_comb begin
         gnt = '0;

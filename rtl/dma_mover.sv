@@ -41,7 +41,7 @@ module dma_mover
     input  logic              cmd_valid,
     output logic              cmd_ready,
     input  logic [CW-1:0]     cmd_ch,
-    input  cmd_t              cmd [NUM_CH],  // each channel's; len 1 .. CHUNK_BYTES, a multiple of size if fixed
+    input  cmd_t              cmd,  // the granted channel's; len 1 .. CHUNK_BYTES, a multiple of size if fixed
     input  logic [NUM_CH-1:0] kill,
     output logic              ar_valid,
     input  logic              ar_ready,
@@ -62,60 +62,12 @@ module dma_mover
     output logic [CW-1:0]     done_ch,
     output done_t             done
 );
-    // ---- dispatch: derive each engine's view of the chunk ----------------------------------
-    // The arithmetic is done on every channel's command, in parallel with the arbitration;
-    // the grant (cmd_ch, late: the channels' valids, then the round robin) only selects the
-    // results, so a multiplexer and the carry's select lie between it and the command FIFOs.
-    typedef struct packed {
-        logic [ADDR_W-1:0]    src_al;   // the first source beat (the device register if fixed)
-        logic [ADDR_W-BW-1:0] src_nx;   // ... the beat after it, for a carried chunk
-        logic [NB_W-1:0]      n_ar;     // AXI read beats
-        logic [NB_W-1:0]      n_rd;     // realigner input beats
-        logic [NB_W-1:0]      n_rd1;    // ... less one (a carried chunk; n_rd > 1: not 0)
-        logic [NB_W-1:0]      n_wr;     // realigner output beats
-        logic [NB_W-1:0]      n_aw;     // AXI write beats
-        logic [BW-1:0]        shift;
-        logic                 prime;    // s_off > d_off
-        logic [B-1:0]         first_strb, last_strb;
-        logic                 carry_ok; // may carry: all of the carry test but the last chunk
-    } dec_t;
-    dec_t dec [NUM_CH];
-
-    for (genvar c = 0; c < NUM_CH; c++) begin : g_dec
-        wire [BW-1:0] s_lane = cmd[c].src[BW-1:0];
-        wire [BW-1:0] d_lane = cmd[c].dst[BW-1:0];
-        wire [BW-1:0] s_off = cmd[c].fixed_src ? '0 : s_lane;  // as the realigner sees it
-        wire [BW-1:0] d_off = cmd[c].fixed_dst ? '0 : d_lane;
-        wire [NB_W-1:0] n_elem = NB_W'(cmd[c].len >> cmd[c].size);
-        wire [NB_W-1:0] n_rd = NB_W'((32'(s_off) + 32'(cmd[c].len) + B - 1) >> BW);
-        wire [NB_W-1:0] n_rd1 = NB_W'((32'(s_off) + 32'(cmd[c].len) - 1) >> BW);
-        wire [NB_W-1:0] n_wr = NB_W'((32'(d_off) + 32'(cmd[c].len) + B - 1) >> BW);
-        wire [BW-1:0] end_off = BW'(32'(d_off) + 32'(cmd[c].len) - 1);
-        // Realigner carry: a chunk that continues the one dispatched just before it (same
-        // channel and descriptor, memory on both sides, contiguous, the seam on a destination
-        // beat boundary and inside a source beat) does not read that shared source beat
-        // again: the realigner still holds it from the previous chunk, as if it had just
-        // primed with it. (Contiguous and same descriptor: cont, from the channel; the
-        // previous chunk: last_valid and last_ch, below.)
-        assign dec[c] = '{
-            src_al: cmd[c].fixed_src ? cmd[c].src : {cmd[c].src[ADDR_W-1:BW], {BW{1'b0}}},
-            src_nx: cmd[c].src[ADDR_W-1:BW] + 1'b1,
-            n_ar: cmd[c].fixed_src ? n_elem : n_rd,
-            n_rd: n_rd,
-            n_rd1: n_rd1,
-            n_wr: n_wr,
-            n_aw: cmd[c].fixed_dst ? n_elem : n_wr,
-            shift: s_off - d_off,
-            prime: s_off > d_off,
-            first_strb: {B{1'b1}} << d_off,
-            last_strb: {B{1'b1}} >> (BW'(B - 1) - end_off),
-            carry_ok: cmd[c].kind == PASS_COPY && !cmd[c].fixed_src && !cmd[c].fixed_dst
-                   && cmd[c].cont && d_lane == '0 && s_lane != '0 && n_rd1 != '0
-        };
-    end
-
-    wire cmd_t sel = cmd[cmd_ch];
-    wire dec_t d = dec[cmd_ch];
+    // ---- dispatch: the granted command into the engines' command FIFOs, as it is ---------
+    // The FIFOs take the command's own fields; each engine's view of it (beat counts, the
+    // aligned addresses, shift and strobes) is worked out from the FIFO's head as the engine
+    // takes it into its registers. So no arithmetic lies between the channels (and the
+    // arbiter) and the FIFOs but the carry test, which depends on the order of dispatch.
+    wire cmd_t sel = cmd;
     wire pass_kind_t kind = sel.kind;
     wire to_rd = kind == PASS_COPY || kind == PASS_ACC;   // read, pack, realign, unpack
     wire to_wr = kind != PASS_ACC;                        // the write engine
@@ -123,23 +75,17 @@ module dma_mover
     wire is_check = kind == PASS_CHECK;
     wire [BW-1:0] s_lane = sel.src[BW-1:0];
     wire [BW-1:0] d_lane = sel.dst[BW-1:0];
-    wire [NB_W-1:0] n_rd = d.n_rd;
-    wire [NB_W-1:0] n_wr = d.n_wr;
-    wire [NB_W-1:0] n_aw = d.n_aw;
-    wire [BW-1:0] shift = d.shift;
-    wire [B-1:0] first_strb = d.first_strb;
-    wire [B-1:0] last_strb = d.last_strb;
+    // Realigner carry: a chunk that continues the one dispatched just before it (same
+    // channel and descriptor, memory on both sides, contiguous, the seam on a destination
+    // beat boundary and inside a source beat, more than one source beat) does not read that
+    // shared source beat again: the realigner still holds it from the previous chunk, as if
+    // it had just primed with it. (Contiguous and same descriptor: cont, from the channel;
+    // the previous chunk: last_valid and last_ch, below.)
     logic              last_valid;
     logic [CW-1:0]     last_ch;
-    wire carry = d.carry_ok && last_valid && cmd_ch == last_ch;
-    // a carried chunk is a copy of memory: n_ar = n_rd, and the source is not fixed
-    wire [ADDR_W-1:0] src_al = carry ? {d.src_nx, {BW{1'b0}}} : d.src_al;
-    wire [NB_W-1:0] n_ar_c = carry ? d.n_rd1 : d.n_ar;  // AXI read beats, less the carried one
-    wire [NB_W-1:0] n_rd_c = carry ? d.n_rd1 : n_rd;    // realigner input beats, likewise
-    wire [ADDR_W-1:0] dst_al = sel.fixed_dst ? sel.dst : {sel.dst[ADDR_W-1:BW], {BW{1'b0}}};
-    wire axi_size_t rd_size = sel.fixed_src ? axi_size_t'(sel.size) : axi_size_t'(BW);
-    wire axi_size_t wr_size = sel.fixed_dst ? axi_size_t'(sel.size) : axi_size_t'(BW);
-
+    wire many_rd = 32'(s_lane) + 32'(sel.len) > B;  // more than one source beat
+    wire carry = is_copy && !sel.fixed_src && !sel.fixed_dst && sel.cont && d_lane == '0
+              && s_lane != '0 && many_rd && last_valid && cmd_ch == last_ch;
     logic rc_ready, pc_ready, ac_ready, uc_ready, wc_ready;
     logic xc_ready;
     assign cmd_ready = rc_ready && pc_ready && ac_ready && uc_ready && wc_ready && xc_ready;
@@ -148,7 +94,6 @@ module dma_mover
     wire push_wr = push && to_wr;
     wire unused_r_last = r.last;  // bursts are counted: the engines know where they end
     wire unused_more = sel.more;  // (the arbiter's: a group comes whole)
-    wire unused_cont = sel.cont;  // (in carry_ok)
 
     always_ff @(posedge clk) begin
         if (rst) begin
@@ -163,66 +108,96 @@ module dma_mover
         end
     end
 
-    logic rc_valid, rc_pop;
-    logic [ADDR_W-1:0] rc_addr;
-    logic [NB_W-1:0] rc_beats;
-    logic rc_fixed;
-    axi_size_t rc_size;
-    dma_fifo #(.WIDTH(ADDR_W + NB_W + 4), .DEPTH(4)) u_rcmd (
-        .clk, .rst, .in_valid(push_rd), .in_ready(rc_ready),
-        .in_data({src_al, n_ar_c, sel.fixed_src, rd_size}),
-        .out_valid(rc_valid), .out_ready(rc_pop), .out_data({rc_addr, rc_beats, rc_fixed, rc_size})
-    );
+    // an engine's view of a chunk, from the fields in its command FIFO
+    function automatic logic [NB_W-1:0] beats(input logic [BW-1:0] off, input logic [CL_W-1:0] len);
+        return NB_W'((32'(off) + 32'(len) + B - 1) >> BW);  // bus beats of len bytes from lane off
+    endfunction
+    function automatic logic [NB_W-1:0] elems(input logic [CL_W-1:0] len, input elem_size_t size);
+        return NB_W'(len >> size);  // elements of a fixed side, one a beat
+    endfunction
+    // AXI read beats (and the packer's input beats): one less if carried
+    function automatic logic [NB_W-1:0] rd_beats(input logic fixed, input elem_size_t size,
+                                                 input logic [BW-1:0] lane, input logic [CL_W-1:0] len,
+                                                 input logic carried);
+        return fixed ? elems(len, size) : beats(lane, len) - NB_W'(carried);
+    endfunction
+    function automatic logic [ADDR_W-1:0] beat_addr(input logic [ADDR_W-1:0] a);
+        return a & ~ADDR_W'(B - 1);  // its bus beat
+    endfunction
 
-    logic pc_valid, pc_pop, pc_fixed;
-    logic [1:0] pc_size;
-    logic [BW-1:0] pc_lane;
-    logic [NB_W-1:0] pc_count;
-    dma_fifo #(.WIDTH(3 + BW + NB_W), .DEPTH(4)) u_pcmd (
-        .clk, .rst, .in_valid(push_rd), .in_ready(pc_ready),
-        .in_data({sel.fixed_src, sel.size, s_lane, n_ar_c}),
-        .out_valid(pc_valid), .out_ready(pc_pop), .out_data({pc_fixed, pc_size, pc_lane, pc_count})
+    // read engine: the first source beat (the one after it if carried; a fixed side as is)
+    logic rc_valid, rc_pop, rc_fixed, rc_carry;
+    logic [ADDR_W-1:0] rc_src;
+    logic [CL_W-1:0] rc_len;
+    elem_size_t rc_size;
+    dma_fifo #(.WIDTH(ADDR_W + CL_W + 4), .DEPTH(4)) u_rcmd (
+        .clk, .rst, .in_valid(push_rd), .in_ready(rc_ready),
+        .in_data({sel.src, sel.len, sel.fixed_src, sel.size, carry}),
+        .out_valid(rc_valid), .out_ready(rc_pop), .out_data({rc_src, rc_len, rc_fixed, rc_size, rc_carry})
     );
+    wire [ADDR_W-1:0] rc_addr = rc_fixed ? rc_src
+                              : rc_carry ? beat_addr(rc_src) + ADDR_W'(B) : beat_addr(rc_src);
+    wire [NB_W-1:0] rc_beats = rd_beats(rc_fixed, rc_size, rc_src[BW-1:0], rc_len, rc_carry);
+    wire axi_size_t rd_size = rc_fixed ? axi_size_t'(rc_size) : axi_size_t'(BW);
+
+    logic pc_valid, pc_pop, pc_fixed, pc_carry;
+    elem_size_t pc_size;
+    logic [BW-1:0] pc_lane;
+    logic [CL_W-1:0] pc_len;
+    dma_fifo #(.WIDTH(4 + BW + CL_W), .DEPTH(4)) u_pcmd (
+        .clk, .rst, .in_valid(push_rd), .in_ready(pc_ready),
+        .in_data({sel.fixed_src, sel.size, s_lane, sel.len, carry}),
+        .out_valid(pc_valid), .out_ready(pc_pop), .out_data({pc_fixed, pc_size, pc_lane, pc_len, pc_carry})
+    );
+    wire [NB_W-1:0] pc_count = rd_beats(pc_fixed, pc_size, pc_lane, pc_len, pc_carry);
 
     logic uc_valid, uc_pop, uc_fixed;
-    logic [1:0] uc_size;
+    elem_size_t uc_size;
     logic [BW-1:0] uc_lane;
-    logic [NB_W-1:0] uc_count;
-    dma_fifo #(.WIDTH(3 + BW + NB_W), .DEPTH(4)) u_ucmd (
+    logic [CL_W-1:0] uc_len;
+    dma_fifo #(.WIDTH(3 + BW + CL_W), .DEPTH(4)) u_ucmd (
         .clk, .rst, .in_valid(push_rd), .in_ready(uc_ready),
-        .in_data({sel.fixed_dst, sel.size, d_lane, n_aw}),
-        .out_valid(uc_valid), .out_ready(uc_pop), .out_data({uc_fixed, uc_size, uc_lane, uc_count})
+        .in_data({sel.fixed_dst, sel.size, d_lane, sel.len}),
+        .out_valid(uc_valid), .out_ready(uc_pop), .out_data({uc_fixed, uc_size, uc_lane, uc_len})
     );
+    wire [NB_W-1:0] uc_count = uc_fixed ? elems(uc_len, uc_size) : beats(uc_lane, uc_len);
 
-    logic ac_valid, ac_pop, ac_prime, ac_carry;
-    logic [BW-1:0] ac_shift;
-    logic [NB_W-1:0] ac_nin, ac_nout;
-    logic [B-1:0] ac_first, ac_last;
-    dma_fifo #(.WIDTH(BW + 2 + 2 * NB_W + 2 * B), .DEPTH(4)) u_acmd (
+    // realigner: lanes as it sees them (a fixed side at lane 0)
+    logic ac_valid, ac_pop, ac_carry;
+    logic [BW-1:0] ac_soff, ac_doff;
+    logic [CL_W-1:0] ac_len;
+    dma_fifo #(.WIDTH(2 * BW + 1 + CL_W), .DEPTH(4)) u_acmd (
         .clk, .rst, .in_valid(push_rd), .in_ready(ac_ready),
-        .in_data({shift, d.prime && !carry, carry, n_rd_c, n_wr, first_strb, last_strb}),
-        .out_valid(ac_valid), .out_ready(ac_pop),
-        .out_data({ac_shift, ac_prime, ac_carry, ac_nin, ac_nout, ac_first, ac_last})
+        .in_data({sel.fixed_src ? '0 : s_lane, sel.fixed_dst ? '0 : d_lane, carry, sel.len}),
+        .out_valid(ac_valid), .out_ready(ac_pop), .out_data({ac_soff, ac_doff, ac_carry, ac_len})
     );
+    wire [BW-1:0] ac_shift = ac_soff - ac_doff;
+    wire ac_prime = ac_soff > ac_doff && !ac_carry;
+    wire [NB_W-1:0] ac_nin = beats(ac_soff, ac_len) - NB_W'(ac_carry);
+    wire [NB_W-1:0] ac_nout = beats(ac_doff, ac_len);
+    wire [BW-1:0] ac_end = BW'(32'(ac_doff) + 32'(ac_len) - 1);
+    wire [B-1:0] ac_first = {B{1'b1}} << ac_doff;
+    wire [B-1:0] ac_last = {B{1'b1}} >> (BW'(B - 1) - ac_end);
 
-    logic wc_valid, wc_pop;
+    // write engine: a CHECK is one beat (the output stage's verdict) that never reaches the
+    // bus; a pass whose bytes do not count (the second output of a group) completes with 0
+    logic wc_valid, wc_pop, wc_fixed, wc_nop, wc_tally;
     logic [CW-1:0] wc_ch;
-    logic [ADDR_W-1:0] wc_addr;
-    logic [NB_W-1:0] wc_beats;
-    logic [CL_W-1:0] wc_len;
-    logic wc_fixed, wc_nop;
-    axi_size_t wc_size;
+    logic [ADDR_W-1:0] wc_dst;
+    logic [CL_W-1:0] wc_l;
+    elem_size_t wc_esize;
     desc_seq_t wc_seq;
-    // a CHECK is one beat (the output stage's verdict) that never reaches the bus; a pass
-    // whose bytes do not count (the second output of a group) completes with 0 bytes
-    wire [NB_W-1:0] wc_n = is_check ? NB_W'(1) : n_aw;
-    wire [CL_W-1:0] wc_l = sel.tally ? sel.len : '0;
-    dma_fifo #(.WIDTH(CW + ADDR_W + NB_W + CL_W + 7), .DEPTH(4)) u_wcmd (
+    dma_fifo #(.WIDTH(CW + ADDR_W + CL_W + 5 + $bits(desc_seq_t)), .DEPTH(4)) u_wcmd (
         .clk, .rst, .in_valid(push_wr), .in_ready(wc_ready),
-        .in_data({cmd_ch, dst_al, wc_n, wc_l, sel.fixed_dst, wr_size, sel.seq, is_check}),
+        .in_data({cmd_ch, sel.dst, sel.len, sel.tally, sel.fixed_dst, sel.size, sel.seq, is_check}),
         .out_valid(wc_valid), .out_ready(wc_pop),
-        .out_data({wc_ch, wc_addr, wc_beats, wc_len, wc_fixed, wc_size, wc_seq, wc_nop})
+        .out_data({wc_ch, wc_dst, wc_l, wc_tally, wc_fixed, wc_esize, wc_seq, wc_nop})
     );
+    wire [ADDR_W-1:0] wc_addr = wc_fixed ? wc_dst : beat_addr(wc_dst);
+    wire [NB_W-1:0] wc_beats = wc_nop ? NB_W'(1)
+                             : wc_fixed ? elems(wc_l, wc_esize) : beats(wc_dst[BW-1:0], wc_l);
+    wire [CL_W-1:0] wc_len = wc_tally ? wc_l : '0;
+    wire axi_size_t wc_size = wc_fixed ? axi_size_t'(wc_esize) : axi_size_t'(BW);
 
     // ---- read side -------------------------------------------------------------------------
     logic rf_valid, rf_pop, rf_err;
@@ -233,7 +208,7 @@ module dma_mover
         .FIFO_DEPTH(FIFO_DEPTH)
     ) u_rd (
         .clk, .rst, .cmd_valid(rc_valid), .cmd_ready(rc_pop), .cmd_addr(rc_addr),
-        .cmd_beats(rc_beats), .cmd_fixed(rc_fixed), .cmd_size(rc_size),
+        .cmd_beats(rc_beats), .cmd_fixed(rc_fixed), .cmd_size(rd_size),
         .ar_valid, .ar_ready, .ar,
         .beat_popped(rf_valid && rf_pop)
     );
@@ -289,24 +264,34 @@ module dma_mover
 
     if (HAS_ACC || HAS_FILL) begin : g_stage
         localparam int AIW = $clog2(ACC_BYTES) - BW;
-        logic xc_valid, xc_pop;
+        logic xc_valid, xc_pop, xc_fixed;
         pass_kind_t xc_kind;
-        logic [NB_W-1:0] xc_count, xc_nin;
+        logic [BW-1:0] xc_soff, xc_doff;
+        logic [CL_W-1:0] xc_len;
+        elem_size_t xc_size;
         logic [AIW-1:0] xc_base;
-        logic xc_load, xc_last, xc_to_p, xc_to_q, xc_prime;
+        logic xc_load, xc_last, xc_to_p, xc_to_q;
         logic [7:0] xc_coef;
-        logic [BW-1:0] xc_shift;
-        logic [B-1:0] xc_first, xc_last_strb;
         // ACC: its destination beat in the window; EMIT: the group's (its source here)
         wire [AIW-1:0] base = (kind == PASS_ACC) ? sel.dst[BW +: AIW] : sel.src[BW +: AIW];
-        dma_fifo #(.WIDTH(3 + 2 * NB_W + AIW + 5 + 8 + BW + 2 * B), .DEPTH(4)) u_xcmd (
+        dma_fifo #(.WIDTH(3 + 2 * BW + CL_W + 3 + AIW + 4 + 8), .DEPTH(4)) u_xcmd (
             .clk, .rst, .in_valid(push), .in_ready(xc_ready),
-            .in_data({kind, wc_n, n_rd, base, sel.load, sel.last, sel.to_p, sel.to_q,
-                      d.prime, sel.coef, shift, first_strb, last_strb}),
+            .in_data({kind, sel.fixed_src ? '0 : s_lane, sel.fixed_dst ? '0 : d_lane, sel.len,
+                      sel.fixed_dst, sel.size, base, sel.load, sel.last, sel.to_p, sel.to_q,
+                      sel.coef}),
             .out_valid(xc_valid), .out_ready(xc_pop),
-            .out_data({xc_kind, xc_count, xc_nin, xc_base, xc_load, xc_last, xc_to_p, xc_to_q,
-                       xc_prime, xc_coef, xc_shift, xc_first, xc_last_strb})
+            .out_data({xc_kind, xc_soff, xc_doff, xc_len, xc_fixed, xc_size, xc_base, xc_load,
+                       xc_last, xc_to_p, xc_to_q, xc_coef})
         );
+        // the output beats (a CHECK: one, its verdict), the realigner's input beats
+        wire [NB_W-1:0] xc_count = xc_kind == PASS_CHECK ? NB_W'(1)
+                                 : xc_fixed ? elems(xc_len, xc_size) : beats(xc_doff, xc_len);
+        wire [NB_W-1:0] xc_nin = beats(xc_soff, xc_len);
+        wire [BW-1:0] xc_shift = xc_soff - xc_doff;
+        wire xc_prime = xc_soff > xc_doff;
+        wire [BW-1:0] xc_end = BW'(32'(xc_doff) + 32'(xc_len) - 1);
+        wire [B-1:0] xc_first = {B{1'b1}} << xc_doff;
+        wire [B-1:0] xc_last_strb = {B{1'b1}} >> (BW'(B - 1) - xc_end);
         dma_acc #(.DATA_W(DATA_W), .NB_W(NB_W), .ACC_BYTES(ACC_BYTES), .HAS_ACC(HAS_ACC)) u_acc (
             .clk, .rst, .cmd_valid(xc_valid), .cmd_ready(xc_pop), .cmd_kind(xc_kind),
             .cmd_count(xc_count), .cmd_nin(xc_nin), .cmd_base(xc_base), .cmd_load(xc_load),

@@ -240,12 +240,13 @@ module pydma_dmac
     logic                     mv_cmd_ready, mv_done_valid;
     logic [CW-1:0]            mv_done_ch;
     chunk_done_t              mv_done;
-    logic                     cmd_arb_valid;
     logic [CW-1:0]            cmd_arb_idx;
 
+    // the grant is a register: no path from one channel's command through the arbitration
+    // into another channel's ready (dma_rr_arb)
     dma_rr_arb #(.N(NUM_CH)) u_cmd_arb (
-        .clk, .rst, .req(cmd_valid), .advance(mv_cmd_ready), .lock(cmd[cmd_arb_idx].more),
-        .gnt_valid(cmd_arb_valid), .gnt_idx(cmd_arb_idx)
+        .clk, .rst, .req(cmd_valid), .ready(mv_cmd_ready), .lock(cmd[cmd_arb_idx].more),
+        .gnt_idx(cmd_arb_idx)
     );
 
     wire [15:0] breq16 = 16'(dma_breq), sreq16 = 16'(dma_sreq), lreq16 = 16'(dma_lreq);
@@ -264,7 +265,8 @@ module pydma_dmac
             .fetch_valid(fetch_valid[c]), .fetch_req(fetch_req[c]), .fetch_rsp(fetch_rsp[c]),
             .fetch_desc,
             .cmd_valid(cmd_valid[c]),
-            .cmd_ready(cmd_arb_valid && cmd_arb_idx == CW'(c) && mv_cmd_ready),
+            // (high only with cmd_valid: the channel's blocks read it as "taken")
+            .cmd_ready(cmd_valid[c] && cmd_arb_idx == CW'(c) && mv_cmd_ready),
             .cmd(cmd[c]), .kill(kill[c]),
             .chunk_done(mv_done_valid && mv_done_ch == CW'(c)), .chunk(mv_done),
             .wb_valid(wb_valid[c]), .wb_req(wb_req[c]), .wb_rsp(wb_rsp[c]),
@@ -340,8 +342,8 @@ module pydma_dmac
         .HAS_ACC(HAS_ACC), .HAS_FILL(FILL), .ACC_BYTES(ACC_BYTES)
     ) u_mover (
         .clk, .rst,
-        .cmd_valid(cmd_arb_valid), .cmd_ready(mv_cmd_ready), .cmd_ch(cmd_arb_idx),
-        .cmd, .kill,
+        .cmd_valid(cmd_valid[cmd_arb_idx]), .cmd_ready(mv_cmd_ready), .cmd_ch(cmd_arb_idx),
+        .cmd(cmd[cmd_arb_idx]), .kill,
         .ar_valid(m_ar_valid), .ar_ready(m_ar_ready), .ar(m_ar),
         .r_valid(m_r_valid), .r_ready(m_r_ready), .r(axi_r),
         .aw_valid(m_aw_valid), .aw_ready(m_aw_ready), .aw(m_aw),

@@ -11,7 +11,11 @@ bind pydma_dmac bus_trace #(
     .arid(m_axi_arid), .araddr(m_axi_araddr), .arlen(m_axi_arlen), .arvalid(m_axi_arvalid),
     .arready(m_axi_arready), .rid(m_axi_rid), .rresp(m_axi_rresp), .rlast(m_axi_rlast),
     .rvalid(m_axi_rvalid), .rready(m_axi_rready),
-    .rd_push(u_mover.push_rd), .rd_push_ch(cmd_arb_idx), .rd_push_beats(16'(u_mover.n_ar_c)),
+    // the beats the read engine will work out from its command FIFO (dma_mover's rd_beats)
+    .rd_push(u_mover.push_rd), .rd_push_ch(cmd_arb_idx),
+    .rd_push_beats(16'(u_mover.sel.fixed_src ? 32'(u_mover.sel.len) >> u_mover.sel.size
+        : (32'(u_mover.s_lane) + 32'(u_mover.sel.len) + DATA_W / 8 - 1) / (DATA_W / 8)
+          - 32'(u_mover.carry))),
     .wr_issue(u_mover.u_wr.issue && !u_mover.u_wr.drop && !u_mover.u_wr.nop),
     .wr_issue_ch(u_mover.u_wr.ch),
     .fetch_ch(u_fetch.ch), .wb_ch(u_wb.ch),

@@ -35,6 +35,7 @@ NO_ACC = {"MAX_XOR": 0, "MAX_PQ": 0}
 SMALL_ACC = {"MAX_XOR": 16, "MAX_PQ": 1, "ACC_BYTES": 256, "FILL": 0}
 # the controller's reduced instances: (DATA_W, ADDR_W, other parameters)
 VARIANTS = [(d, 32, COPY_ONLY) for d in (32, 128)] + [(64, 64, NO_ACC), (32, 32, SMALL_ACC)]
+VARIANTS += [(64, 32, {"NUM_CH": n}) for n in (1, 3)]  # one channel; a count not a power of two
 # slang's default warnings leave out implicit width conversions: turn those on (the RTL has
 # none; the rest of -Wconversion and -Wextra are style: case item types, casts to the same type)
 SLANG_WARNINGS = ["-Wwidth-trunc", "-Wwidth-expand", "-Wport-width-trunc", "-Wport-width-expand"]
