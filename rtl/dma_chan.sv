@@ -64,9 +64,10 @@ module dma_chan
     output fetch_req_t        fetch_req,
     input  desc_fetch_rsp_t   fetch_rsp,
     input  desc_words_t       fetch_desc,  // (every channel's) with fetch_rsp.done
+    input  desc_flags_t       fetch_flags, // ... and its wide tests
     // data mover, one chunk per command
     output logic              cmd_valid,
-    input  logic              cmd_ready,
+    input  logic              cmd_ready,  // with cmd_valid: taken (the grant and the mover's room)
     output cmd_t              cmd,
     output logic              kill,       // stopping: drop chunks not yet written
     input  logic              chunk_done,
@@ -137,6 +138,7 @@ module dma_chan
     logic        pf_req, pf_idle, pf_busy, pf_on, pf_next_was_tail;
     logic        f_arrived, f_err;   // the descriptor that arrives: fetched or prefetched
     logic [255:0] f_desc;
+    desc_flags_t  f_flags;   // its wide tests (dma_desc_fetch)
 
     // the memory-copy completion queue (dma_completion_queue)
     logic        q_room, q_to_cur, q_wb_req, q_wb_sel, q_retired, q_retired_ioc, q_empty, q_wb;
@@ -168,8 +170,12 @@ module dma_chan
 
     // the descriptor that arrives
     wire [63:0] f_next = f_desc[DESC_NEXT_OFF*8 +: 64];
-    wire [63:0] f_src  = f_desc[DESC_SRC_OFF*8 +: 64];
-    wire [63:0] f_dst  = f_desc[DESC_DST_OFF*8 +: 64];
+    wire [ADDR_W-1:0] f_src = f_desc[DESC_SRC_OFF*8 +: ADDR_W];  // (the rest: f_flags)
+    wire [ADDR_W-1:0] f_dst = f_desc[DESC_DST_OFF*8 +: ADDR_W];
+    if (ADDR_W < 64) begin : g_f_hi  // the address words' upper bits: tested in f_flags only
+        wire unused = ^{f_desc[DESC_SRC_OFF*8 + ADDR_W +: 64 - ADDR_W],
+                        f_desc[DESC_DST_OFF*8 + ADDR_W +: 64 - ADDR_W]};
+    end
     wire [31:0] f_len  = f_desc[DESC_LEN_OFF*8 +: 32];
     wire [31:0] f_ctrl = f_desc[DESC_CTRL_OFF*8 +: 32];
     wire [3:0]  f_op   = f_ctrl[DCTRL_OP_LSB +: DCTRL_OP_W];
@@ -197,31 +203,37 @@ module dma_chan
     function automatic logic op_bad();  // the operation, its sources and flags
         logic bad;
         unique case (f_op)
-            OP_COPY:      bad = f_nsrc != 0 || f_dis || f_len == 0;
-            OP_MEMSET:    bad = !FILL || f_nsrc != 0 || f_dis || f_len == 0 || f_src[63:8] != 0;
+            OP_COPY:      bad = f_nsrc != 0 || f_dis || f_flags.len_zero;
+            OP_MEMSET:    bad = !FILL || f_nsrc != 0 || f_dis || f_flags.len_zero || f_flags.src_hi8;
             OP_XOR, OP_XOR_VAL:
                 bad = MAX_XOR == 0 || f_nsrc < 5'd2 || f_nsrc > 5'(MAX_XOR) || f_dis
-                   || f_len == 0 || f_src[5:0] != 0;
+                   || f_flags.len_zero || f_flags.src_lo6;
             OP_PQ, OP_PQ_VAL:
-                bad = MAX_PQ == 0 || f_nsrc < 5'd1 || f_nsrc > 5'(MAX_PQ) || f_len == 0
+                bad = MAX_PQ == 0 || f_nsrc < 5'd1 || f_nsrc > 5'(MAX_PQ) || f_flags.len_zero
                    || (f_ctrl[DCTRL_PQ_DISABLE_P_BIT] && f_ctrl[DCTRL_PQ_DISABLE_Q_BIT])
-                   || f_src[5:0] != 0;
-            OP_INTERRUPT: bad = f_nsrc != 0 || f_dis || f_len != 0 || f_src != 0 || f_dst != 0;
+                   || f_flags.src_lo6;
+            OP_INTERRUPT: bad = f_nsrc != 0 || f_dis || !f_flags.len_zero || !f_flags.src_zero || !f_flags.dst_zero;
             default:      bad = 1'b1;
         endcase
-        return bad || (f_ctrl & ~DCTRL_VALID_MASK) != 0 || (slave && f_op != OP_COPY)
+        return bad || f_flags.ctrl_bad || (slave && f_op != OP_COPY)
             || (f_xt && (!XT || f_op != OP_COPY))
             // (a repeating descriptor: a slave transfer's, not the end of a chain or a ring)
             || (f_ctrl[DCTRL_REPEAT_BIT] && (!REPEAT || !slave || cfg.cyclic || f_ctrl[DCTRL_EOC_BIT]));
     endfunction
     /* verilator lint_on UNSIGNED */
     /* verilator lint_on CMPCONST */
+    // the slave set-up's own checks, registered: it is written long before a descriptor of
+    // its transfer can arrive (the doorbell is a later register write, then the fetch)
+    logic cfg_bad;
+    always_ff @(posedge clk) begin
+        cfg_bad <= slave && (cfg.slave.dir == 2'd3 || width_bad
+                             || (cfg.slave.dev_addr[31:0] & elem_mask) != 0
+                             || addr_bad(cfg.slave.dev_addr, 1'b0));
+    end
     function automatic logic desc_bad();
         return op_bad()
-            || addr_bad(f_src, 1'b0) || addr_bad(f_dst, 1'b0)
-            || (slave && (cfg.slave.dir == 2'd3 || width_bad || (f_len & elem_mask) != 0
-                          || (cfg.slave.dev_addr[31:0] & elem_mask) != 0
-                          || addr_bad(cfg.slave.dev_addr, 1'b0)));
+            || f_flags.src_wide || f_flags.dst_wide
+            || cfg_bad || (slave && (f_len & elem_mask) != 0);
     endfunction
 
     wire busy = state != S_IDLE && state != S_HALT;
@@ -361,10 +373,10 @@ module dma_chan
     dma_desc_prefetch u_prefetch (
         .clk, .rst, .en(active), .want(pf_want), .next_is_tail(d_next == tail), .req(pf_req),
         .fetch_gnt(fetch_rsp.gnt && !op_fetch_req), .fetch_done(fetch_rsp.done && !op_fetching),
-        .fetch_err(fetch_rsp.err), .fetch_desc,
+        .fetch_err(fetch_rsp.err), .fetch_desc, .fetch_flags,
         .drop((state == S_FETCH_WAIT && f_arrived) || waitq_done || abort_done),
         .idle(pf_idle), .busy(pf_busy), .on(pf_on), .next_was_tail(pf_next_was_tail),
-        .arrived(f_arrived), .arrived_err(f_err), .arrived_desc(f_desc)
+        .arrived(f_arrived), .arrived_err(f_err), .arrived_desc(f_desc), .arrived_flags(f_flags)
     );
 
     dma_completion_queue #(
@@ -536,7 +548,7 @@ module dma_chan
                         end else if (f_xt) begin
                             state <= S_XFETCH;  // 2D: its rows' set-up first
                         end else begin  // (an INTERRUPT has nothing to move)
-                            state <= slave ? S_PACE : (f_len == 0) ? S_RETIRE : S_ISSUE;
+                            state <= slave ? S_PACE : f_flags.len_zero ? S_RETIRE : S_ISSUE;
                         end
                     end
                 end

@@ -20,6 +20,7 @@ module dma_desc_fetch
     input  req_t                     req [NUM_CH],
     output desc_fetch_rsp_t          rsp [NUM_CH],
     output desc_words_t              desc,
+    output desc_flags_t              flags,  // desc's wide tests (when it is a descriptor)
     // AXI read address / data (ID is added by the mux)
     output logic                     ar_valid,
     input  logic                     ar_ready,
@@ -59,6 +60,21 @@ module dma_desc_fetch
         assign rsp[c] = '{gnt: gnt[c], done: done[c], err: err};
     end
 
+    // the words as they will be after this beat, and their tests, registered with them
+    desc_words_t desc_nx;
+    always_comb begin
+        desc_nx = desc;
+        desc_nx[beat*DATA_W +: DATA_W] = r.data;
+    end
+    wire [63:0] nx_src = desc_nx[DESC_SRC_OFF*8 +: 64];
+    wire [63:0] nx_dst = desc_nx[DESC_DST_OFF*8 +: 64];
+    wire [31:0] nx_len = desc_nx[DESC_LEN_OFF*8 +: 32];
+    wire [31:0] nx_ctrl = desc_nx[DESC_CTRL_OFF*8 +: 32];
+    wire unused_nx = ^desc_nx[DESC_SRC_OFF*8-1:0];  // NEXT: no test
+    function automatic logic wide(input logic [63:0] a);  // beyond ADDR_W
+        return ADDR_W < 64 && (a >> ADDR_W) != 64'd0;
+    endfunction
+
     always_ff @(posedge clk) begin
         done <= '0;
         if (rst) begin
@@ -68,6 +84,7 @@ module dma_desc_fetch
             err <= 1'b0;
             ar_addr <= '0;
             desc <= '0;
+            flags <= '0;
         end else begin
             unique case (state)
                 S_IDLE: if (arb_valid) begin
@@ -80,6 +97,10 @@ module dma_desc_fetch
                 S_AR: if (ar_ready) state <= S_R;
                 S_R: if (r_valid) begin
                     desc[beat*DATA_W +: DATA_W] <= r.data;
+                    flags <= '{len_zero: nx_len == 0, src_zero: nx_src == 0, src_lo6: nx_src[5:0] != 0,
+                               src_hi8: nx_src[63:8] != 0, src_wide: wide(nx_src),
+                               dst_zero: nx_dst == 0, dst_wide: wide(nx_dst),
+                               ctrl_bad: (nx_ctrl & ~DCTRL_VALID_MASK) != 0};
                     beat <= beat + 1'b1;
                     if (r.err) err <= 1'b1;
                     if (r.last) begin

@@ -2,7 +2,9 @@
 // the next one along its NEXT is fetched and held, so its check and first read follow at
 // once. The channel sees one descriptor source: what arrives from the shared fetch engine,
 // or the descriptor held here.
-module dma_desc_prefetch (
+module dma_desc_prefetch
+    import dma_types_pkg::*;
+(
     input  logic         clk,
     input  logic         rst,
     input  logic         en,             // the channel is active: nothing changes otherwise
@@ -13,6 +15,7 @@ module dma_desc_prefetch (
     input  logic         fetch_done,
     input  logic         fetch_err,
     input  logic [255:0] fetch_desc,
+    input  desc_flags_t  fetch_flags,    // its wide tests
     input  logic         drop,           // the held descriptor is consumed, or the chain stops
     output logic         idle,           // nothing fetched or held
     output logic         busy,           // a prefetch is on the bus: wait for it before idle
@@ -21,11 +24,13 @@ module dma_desc_prefetch (
     // the descriptor that arrives for the channel
     output logic         arrived,
     output logic         arrived_err,
-    output logic [255:0] arrived_desc
+    output logic [255:0] arrived_desc,
+    output desc_flags_t  arrived_flags
 );
     typedef enum logic [1:0] { PF_NONE, PF_WAIT, PF_FULL } pf_state_t;
     pf_state_t    pf_state;
     logic [255:0] pf_desc;
+    desc_flags_t  pf_flags;
     logic         pf_err;
     logic         pf_was_tail;
 
@@ -38,11 +43,12 @@ module dma_desc_prefetch (
     assign arrived       = fetch_done || full;
     assign arrived_err   = full ? pf_err : fetch_err;
     assign arrived_desc  = full ? pf_desc : fetch_desc;
+    assign arrived_flags = full ? pf_flags : fetch_flags;
 
     always_ff @(posedge clk) begin
         if (rst) begin
             pf_state <= PF_NONE;
-            {pf_desc, pf_err, pf_was_tail} <= '0;
+            {pf_desc, pf_flags, pf_err, pf_was_tail} <= '0;
         end else if (en) begin
             if (req && fetch_gnt) begin
                 pf_state <= PF_WAIT;
@@ -51,6 +57,7 @@ module dma_desc_prefetch (
             if (busy && fetch_done) begin
                 pf_state <= PF_FULL;
                 pf_desc <= fetch_desc;
+                pf_flags <= fetch_flags;
                 pf_err <= fetch_err;
             end
             if (drop) pf_state <= PF_NONE;

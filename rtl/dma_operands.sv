@@ -48,7 +48,7 @@ module dma_operands
     input  desc_seq_t         seq,
     output logic              cmd_valid,
     output cmd_t              cmd,
-    input  logic              cmd_ready,
+    input  logic              cmd_ready,   // with cmd_valid: taken
     output logic              mid          // a group is partly issued
 );
     // the rows of sources a descriptor may use, and no more, are held (4 sources a row)

@@ -46,7 +46,7 @@ module dma_req_handshake
     output logic            cmd_phase,   // a chunk is offered (len) ...
     output logic            cmd_valid,   // ... and may go
     output logic [CL_W-1:0] len,
-    input  logic            cmd_ready,   // it went: the channel moves its pointers by len
+    input  logic            cmd_ready,   // with cmd_valid: it went (the channel moves its pointers by len)
     // the channel stops
     input  logic            stopping,    // aborting
     output logic            finish,      // a partly served request gets its ACK first
@@ -172,9 +172,9 @@ module dma_req_handshake
                 H_CMD: begin
                     if (abort_req && !cmd_mid) state <= H_IDLE;  // exit_abort: nothing moved, no ACK
                     else if (failed) state <= H_WAIT;  // pipelined: a chunk failed
-                    else if (cmd_ready && 32'(s_cmd) > seg) begin
+                    else if (cmd_valid && cmd_ready && 32'(s_cmd) > seg) begin
                         s_cmd <= s_cmd - seg[CL_W-1:0];  // the rest goes on in the next row
-                    end else if (cmd_ready) begin
+                    end else if (cmd_valid && cmd_ready) begin
                         // pipelined: take the next request while this chunk moves, unless the
                         // descriptor or the packet ends with it (a chunk shorter than its
                         // request always ends the descriptor: s_len is cut by rem only)

@@ -94,6 +94,19 @@ package dma_types_pkg;
     // channel reads (the one whose done is set takes it); a copy in each channel's response
     // would cost a simulator 256 bits per channel and cycle
     typedef logic [255:0] desc_words_t;
+    // a fetched descriptor's wide tests, worked out by the fetch engine as its words arrive and
+    // registered with them, so that a channel's checks of an arriving descriptor are small
+    // logic on registers (not 64-bit compares behind the prefetch's select)
+    typedef struct packed {
+        logic len_zero;   // LEN == 0
+        logic src_zero;   // SRC == 0
+        logic src_lo6;    // SRC[5:0] != 0: an operand table not on a 64-byte boundary
+        logic src_hi8;    // SRC[63:8] != 0: a MEMSET fill value wider than a byte
+        logic src_wide;   // SRC beyond ADDR_W
+        logic dst_zero;   // DST == 0
+        logic dst_wide;   // DST beyond ADDR_W
+        logic ctrl_bad;   // CTRL bits outside DCTRL_VALID_MASK
+    } desc_flags_t;
 
     typedef struct packed {  // dma_desc_wb to a channel
         logic gnt;             // the request is taken

@@ -228,6 +228,7 @@ module pydma_dmac
     desc_fetch_req_t          fetch_req [NUM_CH];
     desc_fetch_rsp_t          fetch_rsp [NUM_CH];
     desc_words_t              fetch_desc;
+    desc_flags_t              fetch_flags;
     logic [NUM_CH-1:0]        wb_valid;
     desc_wb_req_t             wb_req [NUM_CH];
     desc_wb_rsp_t             wb_rsp [NUM_CH];
@@ -263,10 +264,11 @@ module pydma_dmac
             .clk, .rst,
             .reg_acc(ch_acc[c]), .reg_rd_data(ch_rd_data[c]),
             .fetch_valid(fetch_valid[c]), .fetch_req(fetch_req[c]), .fetch_rsp(fetch_rsp[c]),
-            .fetch_desc,
+            .fetch_desc, .fetch_flags,
             .cmd_valid(cmd_valid[c]),
-            // (high only with cmd_valid: the channel's blocks read it as "taken")
-            .cmd_ready(cmd_valid[c] && cmd_arb_idx == CW'(c) && mv_cmd_ready),
+            // (the grant and the mover's room, whether the channel offers a command or not:
+            // each block of the channel takes its command with its own valid)
+            .cmd_ready(cmd_arb_idx == CW'(c) && mv_cmd_ready),
             .cmd(cmd[c]), .kill(kill[c]),
             .chunk_done(mv_done_valid && mv_done_ch == CW'(c)), .chunk(mv_done),
             .wb_valid(wb_valid[c]), .wb_req(wb_req[c]), .wb_rsp(wb_rsp[c]),
@@ -313,6 +315,7 @@ module pydma_dmac
         .ADDR_W(ADDR_W), .DATA_W(DATA_W)
     ) u_fetch (
         .clk, .rst, .req_valid(fetch_valid), .req(fetch_req), .rsp(fetch_rsp), .desc(fetch_desc),
+        .flags(fetch_flags),
         .ar_valid(d_ar_valid), .ar_ready(d_ar_ready), .ar(d_ar),
         .r_valid(d_r_valid), .r_ready(d_r_ready), .r(axi_r)
     );

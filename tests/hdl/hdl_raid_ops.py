@@ -362,8 +362,9 @@ async def test_interrupt_and_mixed_chain(dut):
 @cocotb.test()
 async def test_descriptor_errors(dut):
     """Too many or too few sources, an unknown operation, a misaligned operand table, PQ
-    with both sides disabled, MEMSET with bits above the fill byte, INTERRUPT with a length,
-    and any operation but COPY on a slave channel: DESC, written back, halt, nothing moved."""
+    with both sides disabled, MEMSET with bits above the fill byte, INTERRUPT with a length
+    or an address, an address wider than the bus, and any operation but COPY on a slave
+    channel: DESC, written back, halt, nothing moved."""
     env = await setup(dut)
     length = 64
     over_xor, over_pq = env.max_xor + 1, env.max_pq + 1  # (NSRC is 5 bits: MAX_* <= 16)
@@ -384,9 +385,15 @@ async def test_descriptor_errors(dut):
         ("XOR with a PQ flag", tab, d, layout.desc_ctrl(DescOp.XOR, 2, DescCtrl.PQ_DISABLE_P), length),
         ("MEMSET high bits", 0x1A5, d, layout.desc_ctrl(DescOp.MEMSET), length),
         ("INTERRUPT length", 0, 0, layout.desc_ctrl(DescOp.INTERRUPT), 4),
+        ("INTERRUPT with a source", 0x40, 0, layout.desc_ctrl(DescOp.INTERRUPT), 0),
+        ("INTERRUPT with a destination", 0, d, layout.desc_ctrl(DescOp.INTERRUPT), 0),
         ("copy with NSRC", srcs[0].addr, d, layout.desc_ctrl(DescOp.COPY, 2), length),
         ("zero-length XOR", tab, d, layout.desc_ctrl(DescOp.XOR, 2), 0),
     ]
+    if env.tb.addr_w < 64:  # an address the bus cannot carry
+        beyond = 1 << env.tb.addr_w
+        cases.append(("copy source beyond the bus", srcs[0].addr | beyond, d, 0, length))
+        cases.append(("copy destination beyond the bus", srcs[0].addr, d | beyond, 0, length))
     slave_cfg = layout.Direction.MEM_TO_DEV << layout.reg("SLAVE_CFG").field("DIR").lsb
     cases.append(("XOR on a slave channel", tab, d, layout.desc_ctrl(DescOp.XOR, 2), length))
     for name, src, dst_addr, ctrl, n in cases:
