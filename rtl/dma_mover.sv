@@ -83,7 +83,12 @@ module dma_mover
     // the previous chunk: last_valid and last_ch, below.)
     logic              last_valid;
     logic [CW-1:0]     last_ch;
-    wire many_rd = 32'(s_lane) + 32'(sel.len) > B;  // more than one source beat
+    // more than one source beat (s_lane + len > B), without an adder on the command's path:
+    // two or more whole beats, or one and anything more, or a part beat over the lane's rest
+    wire [CL_W-1:0] len_beats = sel.len >> BW;
+    wire [BW-1:0] len_part = sel.len[BW-1:0];
+    wire many_rd = len_beats > 1 || (len_beats == 1 && (len_part != '0 || s_lane != '0))
+                || (len_beats == 0 && (BW + 1)'(len_part) + (BW + 1)'(s_lane) > (BW + 1)'(B));
     wire carry = is_copy && !sel.fixed_src && !sel.fixed_dst && sel.cont && d_lane == '0
               && s_lane != '0 && many_rd && last_valid && cmd_ch == last_ch;
     logic rc_ready, pc_ready, ac_ready, uc_ready, wc_ready;
