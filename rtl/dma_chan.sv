@@ -30,8 +30,9 @@
 // Descriptor operations (docs/raid-operations.md) are data-path passes, not states: a
 // MEMSET is issued as a copy whose chunks are FILL passes, an INTERRUPT retires at once
 // (nothing to move), and XOR, XOR_VAL, PQ and PQ_VAL are issued in S_ISSUE through the
-// operand block (dma_operands), which loads the operand table and turns each chunk into a
-// group of passes. Their chunks end on ACC_BYTES-aligned destination addresses. Only the
+// operand block (dma_operands, shared by the channels: such a descriptor waits in
+// S_FETCH_WAIT for the block's grant), which loads the operand table and turns each chunk
+// into a group of passes. Their chunks end on ACC_BYTES-aligned destination addresses. Only the
 // passes that write or check complete (ACC passes do not), so the chunk counts are of those.
 module dma_chan
     import pydma_layout_pkg::*;
@@ -41,6 +42,8 @@ module dma_chan
     parameter type done_t = logic,
     parameter type fetch_req_t = logic,  // descriptor fetch and status write-back requests
     parameter type wb_req_t = logic,     // (pydma_dmac: their addresses follow ADDR_W)
+    parameter type op_req_t = logic,     // the channel's side of the shared operand block,
+    parameter type op_rsp_t = logic,     // and the block's state (pydma_dmac)
     parameter int ADDR_W = 32,
     parameter int CL_W   = 13,   // width of a chunk length (CHUNK_BYTES and a burst fit)
     parameter int CHUNK_BYTES = 4096,
@@ -81,6 +84,11 @@ module dma_chan
     output logic              req_used,   // a slave direction is configured
     input  dma_req_t          req,
     output dma_rsp_t          rsp,
+    // the shared operand block (pydma_dmac: XOR, XOR_VAL, PQ, PQ_VAL), one channel's at a time
+    output op_req_t           op_req,
+    input  logic              op_gnt,     // the block is this channel's (a register, dma_rr_arb)
+    input  op_rsp_t           op_rsp,     // (every channel's) the block's state ...
+    input  cmd_t              op_pass,    // ... and its pass command
     output logic              busy_o,     // set-up registers are locked (dma_regs refuses them)
     output logic              halted_o,   // CUR_DESC is locked too: only ABORT or RESET leave
     output logic              irq
@@ -314,8 +322,12 @@ module dma_chan
     // an abort is done: a partly served request has had its handshake, nothing is on the bus
     wire abort_done = state == S_ABORT && !hs_finish && drained && !q_wb && !pf_busy && !op_fetching;
     // the descriptor that arrived becomes the current one (the last arm of S_FETCH_WAIT)
-    wire f_take = state == S_FETCH_WAIT && f_arrived && !abort_req && !f_err && !err_known
+    wire f_good = state == S_FETCH_WAIT && f_arrived && !abort_req && !f_err && !err_known
                && !refetch;
+    // ... unless it is a multi-source descriptor and the shared operand block is not the
+    // channel's yet: it waits, held by the prefetch, until the block's grant comes round
+    wire op_wait = HAS_OPS && f_good && f_multi && !op_gnt;
+    wire f_take = f_good && !op_wait;
     // a 2D descriptor's second half arrived, and it is good: the data phase starts
     // (a row of a slave transfer is whole elements)
     wire x_row_bad = x_row_len == 0 || (slave && (x_row_len & elem_mask) != 0);
@@ -349,32 +361,46 @@ module dma_chan
     );
 
     if (HAS_OPS) begin : g_ops
-        dma_operands #(
-            .cmd_t(cmd_t), .ADDR_W(ADDR_W), .CL_W(CL_W), .MAX_SRC(MAX_XOR > MAX_PQ ? MAX_XOR : MAX_PQ)
-        ) u_operands (
-            .clk, .rst, .en(active),
-            .start(f_take && f_multi && !desc_bad()), .start_ctrl(f_ctrl),
-            .start_table(f_src[ADDR_W-1:0]),
-            .fetch_req(op_fetch_req), .fetch_addr(op_fetch_addr), .fetch_gnt(fetch_rsp.gnt),
-            .fetch_done(fetch_rsp.done && op_fetching), .fetch_err(fetch_rsp.err),
-            .fetch_desc,
-            .loading(op_loading), .fetching(op_fetching), .load_fail(op_fail), .load_code(op_code),
-            .go(issuing && d_multi && !cfg.pause), .go_on(issuing && d_multi),
-            .off(src_p), .dst(dst_p), .len(c_len), .seq(c_seq),
-            .cmd_valid(op_valid), .cmd(op_cmd), .cmd_ready, .mid(op_mid)
-        );
+        // the block answers the channel it works for; the others see it idle
+        assign op_fetch_req  = op_gnt && op_rsp.fetch_req;
+        assign op_fetch_addr = op_rsp.fetch_addr;
+        assign op_loading    = op_gnt && op_rsp.loading;
+        assign op_fetching   = op_gnt && op_rsp.fetching;
+        assign op_fail       = op_gnt && op_rsp.load_fail;
+        assign op_code       = op_rsp.load_code;
+        assign op_valid      = op_gnt && op_rsp.cmd_valid;
+        assign op_mid        = op_gnt && op_rsp.mid;
+        assign op_cmd        = op_pass;
+        always_comb begin
+            op_req = '0;
+            // asked for when such a descriptor arrives; kept while its table loads or it is
+            // issued (the grant stays with a channel that asks: dma_rr_arb)
+            op_req.want  = state == S_FETCH_WAIT && f_arrived && f_multi;
+            op_req.hold  = (d_multi && state == S_ISSUE) || op_loading;
+            op_req.start = f_take && f_multi && !desc_bad();
+            op_req.ctrl  = f_ctrl;
+            op_req.table_addr = f_src[ADDR_W-1:0];
+            op_req.go    = issuing && d_multi && !cfg.pause;
+            op_req.go_on = issuing && d_multi;
+            op_req.off   = src_p;
+            op_req.dst   = dst_p;
+            op_req.len   = c_len;
+            op_req.seq   = c_seq;
+        end
     end else begin : g_no_ops
         assign {op_fetch_req, op_loading, op_fetching, op_fail, op_valid, op_mid} = '0;
         assign op_fetch_addr = '0;
         assign op_code = ERR_NONE;
         assign op_cmd = '0;
+        assign op_req = '0;
+        wire unused_op = ^{op_gnt, op_rsp, op_pass};
     end
 
     dma_desc_prefetch u_prefetch (
         .clk, .rst, .en(active), .want(pf_want), .next_is_tail(d_next == tail), .req(pf_req),
         .fetch_gnt(fetch_rsp.gnt && !op_fetch_req), .fetch_done(fetch_rsp.done && !op_fetching),
         .fetch_err(fetch_rsp.err), .fetch_desc, .fetch_flags,
-        .drop((state == S_FETCH_WAIT && f_arrived) || waitq_done || abort_done),
+        .keep(op_wait), .drop((state == S_FETCH_WAIT && f_arrived && !op_wait) || waitq_done || abort_done),
         .idle(pf_idle), .busy(pf_busy), .on(pf_on), .next_was_tail(pf_next_was_tail),
         .arrived(f_arrived), .arrived_err(f_err), .arrived_desc(f_desc), .arrived_flags(f_flags)
     );
@@ -511,7 +537,7 @@ module dma_chan
                             end_code <= ERR_DESC;
                             state <= S_WAITQ;
                         end
-                    end else if (fetch_rsp.gnt) begin
+                    end else if (fetch_rsp.gnt && !op_fetch_req) begin
                         was_tail <= cur == tail && !cfg.cyclic;
                         state <= S_FETCH_WAIT;
                     end
@@ -531,6 +557,8 @@ module dma_chan
                         cur_done <= 1'b0;
                         refetch <= 1'b0;
                         state <= S_FETCH;
+                    end else if (op_wait) begin
+                        // (the operand block works for another channel: wait for it)
                     end else begin  // f_take: it is the current descriptor now
                         {d_next, d_ctrl} <= {f_next, f_ctrl};  // (u_addr loads the rest)
                         d_multi <= HAS_OPS && f_multi;
@@ -555,7 +583,7 @@ module dma_chan
                 S_XFETCH: begin  // a 2D descriptor's second half
                     if (abort_req) state <= S_ABORT;
                     else if (err_known) state <= S_WAITQ;
-                    else if (fetch_rsp.gnt) state <= S_XFETCH_WAIT;
+                    else if (fetch_rsp.gnt && !op_fetch_req) state <= S_XFETCH_WAIT;
                 end
                 S_XFETCH_WAIT: if (fetch_rsp.done) begin
                     if (abort_req) state <= S_ABORT;

@@ -16,6 +16,7 @@ module dma_desc_prefetch
     input  logic         fetch_err,
     input  logic [255:0] fetch_desc,
     input  desc_flags_t  fetch_flags,    // its wide tests
+    input  logic         keep,           // the channel cannot take what arrives yet: hold it
     input  logic         drop,           // the held descriptor is consumed, or the chain stops
     output logic         idle,           // nothing fetched or held
     output logic         busy,           // a prefetch is on the bus: wait for it before idle
@@ -54,7 +55,7 @@ module dma_desc_prefetch
                 pf_state <= PF_WAIT;
                 pf_was_tail <= next_is_tail;
             end
-            if (busy && fetch_done) begin
+            if ((busy || keep) && fetch_done) begin
                 pf_state <= PF_FULL;
                 pf_desc <= fetch_desc;
                 pf_flags <= fetch_flags;

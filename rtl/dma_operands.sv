@@ -1,8 +1,11 @@
-// A channel's operand block (XOR, XOR_VAL, PQ, PQ_VAL; docs/raid-operations.md). When such a
-// descriptor is taken it reads the rows of its operand table it needs (the sources' rows,
-// and for PQ and PQ_VAL the row of Q_DST and the coefficients) through the channel's port
-// on the shared descriptor fetch engine, then expands every chunk the walker issues into a
-// group of passes for the data mover:
+// The operand block (XOR, XOR_VAL, PQ, PQ_VAL; docs/raid-operations.md), one for all the
+// channels (pydma_dmac): it works for one channel's multi-source descriptor at a time, from
+// the descriptor's arrival to its last pass, and the channels take turns on it (a registered
+// round-robin grant that stays with a channel while it asks). When such a descriptor is
+// taken it reads the rows of its operand table it needs (the sources' rows, and for PQ and
+// PQ_VAL the row of Q_DST and the coefficients) through that channel's port on the shared
+// descriptor fetch engine, then expands every chunk the channel issues into a group of
+// passes for the data mover:
 //   one ACC per source (source i + the chunk's offset, into the accumulator at the chunk's
 //   P destination alignment; the first one loads it), for PQ_VAL the P block at DST (into
 //   P only) and the Q block at Q_DST (into Q only, coefficient 1), then the outputs: EMIT_P
@@ -23,7 +26,6 @@ module dma_operands
 ) (
     input  logic              clk,
     input  logic              rst,
-    input  logic              en,          // the channel is active: nothing changes otherwise
     // a multi-source descriptor is taken
     input  logic              start,
     input  logic [31:0]       start_ctrl,  // its CTRL word (OP, NSRC, PQ_DISABLE_P/Q)
@@ -153,7 +155,7 @@ module dma_operands
     always_ff @(posedge clk) begin
         if (rst) begin
             {src_k, coef_k} <= '0;
-        end else if (en) begin
+        end else begin
             if (row_in && !row[2] && row[1:0] == 2'd0) src_k <= fetch_desc[0 +: ADDR_W];
             if (row_in && row[2]) coef_k <= fetch_desc[64 +: 8];
             if (back || (cmd_valid && cmd_ready && src_pass)) begin
@@ -169,7 +171,7 @@ module dma_operands
             {op, nsrc, dis_p, dis_q, table_addr, row, k, tmask, rmask, mid} <= '0;
             load_code <= ERR_NONE;
             ld <= L_IDLE;
-        end else if (en) begin
+        end else begin
             if (start) begin
                 logic [3:0] o;
                 logic p, q;

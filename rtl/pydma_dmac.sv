@@ -159,6 +159,30 @@ module pydma_dmac
         dma_err_t          err;
         logic [CL_W-1:0]   bytes;
     } chunk_done_t;
+    // a channel's side of the shared operand block (dma_operands), and the block's state
+    typedef struct packed {
+        logic              want;       // a multi-source descriptor arrived: it asks for the block
+        logic              hold;       // its table loads, or it is issued: it keeps the block
+        logic              start;      // it is taken: load its table
+        logic [31:0]       ctrl;       // its CTRL (OP, NSRC, PQ_DISABLE_P/Q)
+        logic [ADDR_W-1:0] table_addr; // its SRC: the operand table
+        logic              go;         // a group of passes may start (issuing, not paused)
+        logic              go_on;      // a started group may go on (issuing)
+        logic [ADDR_W-1:0] off;        // the chunk to expand: its offset in the sources,
+        logic [ADDR_W-1:0] dst;        // its P destination, length and descriptor
+        logic [CL_W-1:0]   len;
+        desc_seq_t         seq;
+    } op_req_t;
+    typedef struct packed {
+        logic              fetch_req;  // a table row, on the channel's fetch port
+        logic [ADDR_W-1:0] fetch_addr;
+        logic              loading;
+        logic              fetching;
+        logic              load_fail;
+        dma_err_t          load_code;
+        logic              cmd_valid;  // a pass (the command: op_pass)
+        logic              mid;        // a group is partly issued
+    } op_rsp_t;
     localparam bit HAS_ACC = MAX_XOR > 0 || MAX_PQ > 0;
 
     if (!(DATA_W inside {32, 64, 128, 256})) begin : g_bad_data_w
@@ -242,6 +266,10 @@ module pydma_dmac
     logic [CW-1:0]            mv_done_ch;
     chunk_done_t              mv_done;
     logic [CW-1:0]            cmd_arb_idx;
+    op_req_t                  op_req [NUM_CH];
+    op_rsp_t                  op_rsp;
+    chunk_cmd_t               op_pass;
+    logic [CW-1:0]            op_arb_idx;
 
     // the grant is a register: no path from one channel's command through the arbitration
     // into another channel's ready (dma_rr_arb)
@@ -257,7 +285,7 @@ module pydma_dmac
         wire line_ok = 32'(line) < NUM_REQ;  // an absent line never requests
         dma_chan #(
             .cmd_t(chunk_cmd_t), .done_t(chunk_done_t), .fetch_req_t(desc_fetch_req_t),
-            .wb_req_t(desc_wb_req_t), .ADDR_W(ADDR_W), .CL_W(CL_W), .CHUNK_BYTES(CHUNK_BYTES),
+            .wb_req_t(desc_wb_req_t), .op_req_t(op_req_t), .op_rsp_t(op_rsp_t), .ADDR_W(ADDR_W), .CL_W(CL_W), .CHUNK_BYTES(CHUNK_BYTES),
             .BUS_BYTES_LOG2($clog2(STRB_W)), .MAX_XOR(MAX_XOR), .MAX_PQ(MAX_PQ), .FILL(FILL),
             .XT(XT), .REPEAT(REPEAT), .ACC_BYTES(ACC_BYTES), .INFL_W(INFL_W)
         ) u_chan (
@@ -276,9 +304,48 @@ module pydma_dmac
             .req('{breq: line_ok && breq16[line], sreq: line_ok && sreq16[line],
                    lreq: line_ok && lreq16[line]}),
             .rsp(rsp[c]),
+            .op_req(op_req[c]), .op_gnt(op_arb_idx == CW'(c)), .op_rsp, .op_pass,
             .busy_o(ch_busy[c]), .halted_o(ch_halted[c]),
             .irq(irq[c])
         );
+    end
+
+    // ---- the operand block (XOR, XOR_VAL, PQ, PQ_VAL), shared -----------------------------
+    // One channel's multi-source descriptor at a time: from its arrival (it waits there for
+    // the grant) through its table's load to its last pass. The grant is a register that stays
+    // with a channel while it asks (dma_rr_arb, never "taken"), so a channel that runs such
+    // descriptors one after another keeps it, and another one waits for the current
+    // descriptor's last pass, not for the chain.
+    if (HAS_ACC) begin : g_ops
+        logic [NUM_CH-1:0] op_ask;
+        for (genvar c = 0; c < NUM_CH; c++) begin : g_ask
+            assign op_ask[c] = op_req[c].want || op_req[c].hold;
+        end
+        dma_rr_arb #(.N(NUM_CH)) u_op_arb (
+            .clk, .rst, .req(op_ask), .ready(1'b0), .lock(1'b0), .gnt_idx(op_arb_idx)
+        );
+        op_req_t op_sel;
+        assign op_sel = op_req[op_arb_idx];
+        dma_operands #(
+            .cmd_t(chunk_cmd_t), .ADDR_W(ADDR_W), .CL_W(CL_W),
+            .MAX_SRC(MAX_XOR > MAX_PQ ? MAX_XOR : MAX_PQ)
+        ) u_operands (
+            .clk, .rst,
+            .start(op_sel.start), .start_ctrl(op_sel.ctrl), .start_table(op_sel.table_addr),
+            .fetch_req(op_rsp.fetch_req), .fetch_addr(op_rsp.fetch_addr),
+            .fetch_gnt(fetch_rsp[op_arb_idx].gnt), .fetch_done(fetch_rsp[op_arb_idx].done),
+            .fetch_err(fetch_rsp[op_arb_idx].err), .fetch_desc,
+            .loading(op_rsp.loading), .fetching(op_rsp.fetching), .load_fail(op_rsp.load_fail),
+            .load_code(op_rsp.load_code),
+            .go(op_sel.go), .go_on(op_sel.go_on), .off(op_sel.off), .dst(op_sel.dst),
+            .len(op_sel.len), .seq(op_sel.seq),
+            .cmd_valid(op_rsp.cmd_valid), .cmd(op_pass),
+            .cmd_ready(cmd_arb_idx == op_arb_idx && mv_cmd_ready), .mid(op_rsp.mid)
+        );
+    end else begin : g_no_ops
+        assign op_arb_idx = '0;
+        assign op_rsp = '0;
+        assign op_pass = '0;
     end
 
     // each line's ACK and TC come from the channels paced by it (one, in a sane set-up); a

@@ -3,7 +3,9 @@ at the register level (no driver): XOR, XOR_VAL, PQ, PQ_VAL, MEMSET and INTERRUP
 against pydma.raid with guard bytes around every destination, at any byte alignment of every
 source and destination and across the accumulator and 4 KiB seams; mixed chains; bus errors
 on a source, a destination and the operand table; descriptor errors; an abort in the middle
-of a long XOR chain; and the cycle counts of 4 KiB XOR and PQ against the bus limit.
+of a long XOR chain; every channel's chains at once through the shared operand block (with
+an abort and a table error among them); and the cycle counts of 4 KiB XOR and PQ against
+the bus limit.
 
 Random cases are drawn from the test seed DmaTb logs (rerun: SEED=<run seed>)."""
 
@@ -583,4 +585,129 @@ async def test_copies_beside_groups(dut):
             assert got[o : o + length] == want, "XOR or PQ beside copies wrong"
             assert got[:o] == was[:o] and got[o + length :] == was[o + length :], "XOR or PQ wrote outside"
             assert env.guards_intact(v)
+    finish(env)
+
+
+@cocotb.test()
+async def test_groups_on_every_channel(dut):
+    """Every channel runs its own chain of XOR, PQ and XOR_VAL descriptors (with a copy among
+    them) at once: they take turns on the shared operand block, a descriptor at a time, and
+    every result is right, guard bytes intact. Then one channel is aborted while the others
+    wait for the block, and one channel's operand table cannot be read: the others go on."""
+    env = await setup(dut)
+    tb, rng = env.tb, env.rng
+    envs = [env if c == CH else Env(tb, c) for c in range(tb.num_ch)]
+    for e in envs:
+        e.max_xor, e.max_pq = env.max_xor, env.max_pq
+        e.write("CTRL", RUN)
+    await tb.backend.flush()
+    L = 3000 if env.native else 500
+
+    def work(e: Env, count: int) -> tuple[list, list]:
+        """A chain of `count` descriptors on e's channel and what each must produce."""
+        items, checks = [], []
+        for i in range(count):
+            kind = ("xor", "pq", "xor_val", "copy")[i % 4] if i % 4 != 3 or rng.random() < 0.5 else "xor"
+            n = rng.randrange(2, min(5, env.max_pq if kind == "pq" else env.max_xor) + 1)
+            length = rng.randrange(1, L)
+            srcs = [e.block(length) for _ in range(n)]
+            p, q = e.buf(length + 64), e.buf(length + 64)
+            po, qo = rng.randrange(64), rng.randrange(64)
+            coefs = [rng.randrange(256) for _ in range(n)]
+            if kind == "xor":
+                items.append((e.table([s.addr for s in srcs]), p.addr + po, length, layout.desc_ctrl(DescOp.XOR, n)))
+            elif kind == "pq":
+                tab = e.table([s.addr for s in srcs], q.addr + qo, coefs)
+                items.append((tab, p.addr + po, length, layout.desc_ctrl(DescOp.PQ, n)))
+            elif kind == "xor_val":
+                srcs[-1].write(0, xor_blocks([s.read() for s in srcs[:-1]]))
+                items.append((e.table([s.addr for s in srcs]), 0, length, layout.desc_ctrl(DescOp.XOR_VAL, n)))
+            else:
+                items.append((srcs[0].addr, p.addr + po, length, 0))
+            checks.append((kind, srcs, coefs, length, (p, po, p.read()), (q, qo, q.read())))
+        return items, checks
+
+    def verify(e: Env, checks: list, statuses: list, upto: int | None = None) -> None:
+        for i, ((kind, srcs, coefs, length, (p, po, pold), (q, qo, qold)), (status, xferred)) in enumerate(
+            zip(checks, statuses)
+        ):
+            if upto is not None and i >= upto:
+                assert status == 0, (e.ch, i, hex(status))
+                assert p.read() == pold and q.read() == qold, f"channel {e.ch}: descriptor {i} after the stop wrote"
+                continue
+            assert (status, xferred) == (DescStatus.DONE, length), (e.ch, i, kind, hex(status), xferred)
+            want_p = want_q = None
+            if kind == "xor":
+                want_p = xor_blocks([s.read() for s in srcs])
+            elif kind == "pq":
+                want_p, want_q = pq_blocks([s.read() for s in srcs], coefs)
+            elif kind == "copy":
+                want_p = srcs[0].read()
+            for buf, o, old, want in ((p, po, pold, want_p), (q, qo, qold, want_q)):
+                got = buf.read()
+                if want is None:
+                    assert got == old, f"channel {e.ch}: {kind} {i} wrote a buffer it does not own"
+                else:
+                    assert got[o : o + length] == want, f"channel {e.ch}: {kind} {i} of {length} wrong"
+                    assert got[:o] == old[:o] and got[o + length :] == old[o + length :], f"{kind} {i} wrote outside"
+                assert e.guards_intact(buf)
+
+    # all channels at once, each starting after a random delay
+    count = 6 if env.native else 3
+    plans = [work(e, count) for e in envs]
+
+    async def run(e: Env, items: list) -> tuple:
+        await ClockCycles(dut.clk, rng.randrange(1, 200))
+        return await e.chain(items)
+
+    tasks = [cocotb.start_soon(run(e, items)) for e, (items, _) in zip(envs, plans)]
+    for e, (_, checks), t in zip(envs, plans, tasks):
+        statuses, _ = await t
+        verify(e, checks, statuses)
+    tb.log.info("%d channels x %d descriptors through the shared operand block: right", len(envs), count)
+
+    if len(envs) > 1:
+        # an abort on the channel that holds the block, while the others wait for it
+        victim = envs[rng.randrange(len(envs))]
+        plans = [work(e, count) for e in envs]
+        ds_of = {}
+        for e, (items, _) in zip(envs, plans):
+            ds_of[e.ch] = [
+                e.desc(i, e.descs.addr + (i + 1) * 64 if i + 1 < len(items) else 0, *it) for i, it in enumerate(items)
+            ]
+        done_before = await victim.read("DONE_CNT")  # (a count since the last RESET)
+        for e in envs:
+            await e.ring(ds_of[e.ch][0].addr, ds_of[e.ch][-1].addr)
+        await ClockCycles(dut.clk, rng.randrange(20, 8000 if env.native else 1500))
+        victim.write("CTRL", RUN | CTRL.field("ABORT").mask)
+        tb.log.info("injected: ABORT of channel %d while %d channels share the operand block", victim.ch, len(envs))
+        for e, (_, checks) in zip(envs, plans):
+            st = await e.wait_idle()
+            statuses = [e.status(d) for d in ds_of[e.ch]]
+            if e is victim:
+                assert st & ST.field("ABORT_IRQ").mask and not st & ST.field("HALTED").mask, hex(st)
+                done = await e.read("DONE_CNT") - done_before
+                tb.log.info("channel %d stopped after %d of %d descriptors", e.ch, done, count)
+                verify(e, checks, statuses, upto=done)
+                e.write("STATUS", ST.field("ABORT_IRQ").mask)
+            else:
+                verify(e, checks, statuses)
+
+        # a table that cannot be read on one channel: it halts with READ, the others go on
+        faults = tb.fault_injector()
+        victim = envs[rng.randrange(len(envs))]
+        plans = [work(e, 2) for e in envs]
+        tab = plans[victim.ch][0][0][0]  # (a chain's first descriptor is an XOR)
+        faults.add(Fault("read", AxiResp.SLVERR, lo=tab, hi=tab + 8, once=True))
+        tb.log.info("injected: SLVERR on channel %d's operand table at %#x", victim.ch, tab)
+        tasks = [cocotb.start_soon(run(e, items)) for e, (items, _) in zip(envs, plans)]
+        for e, (_, checks), t in zip(envs, plans, tasks):
+            statuses, st = await t
+            if e is victim:
+                assert st & ST.field("HALTED").mask, hex(st)
+                assert statuses[0][0] == err_status(ErrCode.READ), hex(statuses[0][0])
+                assert statuses[1][0] == 0, hex(statuses[1][0])
+                await e.recover()
+            else:
+                verify(e, checks, statuses)
     finish(env)
