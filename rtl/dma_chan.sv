@@ -71,7 +71,8 @@ module dma_chan
     // data mover, one chunk per command
     output logic              cmd_valid,
     input  logic              cmd_ready,  // with cmd_valid: taken (the grant and the mover's room)
-    output cmd_t              cmd,
+    output cmd_t              cmd,        // a copy's, a FILL's or a slave transfer's chunk ...
+    output logic              cmd_op,     // ... or, with this, the operand block's pass (op_pass)
     output logic              kill,       // stopping: drop chunks not yet written
     input  logic              chunk_done,
     input  done_t             chunk,
@@ -88,7 +89,8 @@ module dma_chan
     output op_req_t           op_req,
     input  logic              op_gnt,     // the block is this channel's (a register, dma_rr_arb)
     input  op_rsp_t           op_rsp,     // (every channel's) the block's state ...
-    input  cmd_t              op_pass,    // ... and its pass command
+    input  logic              op_pass_acc,  // ... and its pass: an ACC (it completes nothing),
+    input  logic              op_pass_more, // not a group's last
     output logic              busy_o,     // set-up registers are locked (dma_regs refuses them)
     output logic              halted_o,   // CUR_DESC is locked too: only ABORT or RESET leave
     output logic              irq
@@ -167,7 +169,8 @@ module dma_chan
     logic        op_fetch_req, op_loading, op_fetching, op_fail, op_valid, op_mid;
     logic [ADDR_W-1:0] op_fetch_addr;
     dma_err_t    op_code;
-    cmd_t        op_cmd, own_cmd;
+    logic        op_acc, op_more;  // the block's pass: an ACC, not the group's last
+    cmd_t        own_cmd;
 
     function automatic logic addr_bad(input logic [63:0] a, input logic need_desc_align);
         logic bad;
@@ -287,11 +290,14 @@ module dma_chan
         own_cmd.tally  = 1'b1;
         own_cmd.cont   = c_cont;
     end
-    assign cmd = (HAS_OPS && d_multi) ? op_cmd : own_cmd;
+    // (the operand block's pass is chosen at the mover's input: one select there instead of
+    // one per channel)
+    assign cmd = own_cmd;
+    assign cmd_op = HAS_OPS && d_multi;
     // the commands that complete (all but ACC passes), and the end of a chunk (its last pass)
     wire cmd_take   = cmd_valid && cmd_ready;
-    wire cmd_counts = cmd_take && cmd.kind != PASS_ACC;
-    wire chunk_take = cmd_take && !cmd.more;
+    wire cmd_counts = cmd_take && !(cmd_op && op_acc);
+    wire chunk_take = cmd_take && !(cmd_op && op_more);
     // status write-back: the completion queue's head (memory copies) or the current
     // descriptor (slave transfers, which run one descriptor at a time)
     assign wb_valid     = (state == S_WB && !abort_req) || q_wb_req;
@@ -370,7 +376,8 @@ module dma_chan
         assign op_code       = op_rsp.load_code;
         assign op_valid      = op_gnt && op_rsp.cmd_valid;
         assign op_mid        = op_gnt && op_rsp.mid;
-        assign op_cmd        = op_pass;
+        assign op_acc        = op_pass_acc;
+        assign op_more       = op_pass_more;
         always_comb begin
             op_req = '0;
             // asked for when such a descriptor arrives; kept while its table loads or it is
@@ -378,7 +385,10 @@ module dma_chan
             op_req.want  = state == S_FETCH_WAIT && f_arrived && f_multi;
             op_req.hold  = (d_multi && state == S_ISSUE) || op_loading;
             op_req.start = f_take && f_multi && !desc_bad();
-            op_req.ctrl  = f_ctrl;
+            op_req.op    = f_op;
+            op_req.nsrc  = f_nsrc;
+            op_req.dis_p = f_ctrl[DCTRL_PQ_DISABLE_P_BIT];
+            op_req.dis_q = f_ctrl[DCTRL_PQ_DISABLE_Q_BIT];
             op_req.table_addr = f_src[ADDR_W-1:0];
             op_req.go    = issuing && d_multi && !cfg.pause;
             op_req.go_on = issuing && d_multi;
@@ -391,9 +401,9 @@ module dma_chan
         assign {op_fetch_req, op_loading, op_fetching, op_fail, op_valid, op_mid} = '0;
         assign op_fetch_addr = '0;
         assign op_code = ERR_NONE;
-        assign op_cmd = '0;
+        assign {op_acc, op_more} = '0;
         assign op_req = '0;
-        wire unused_op = ^{op_gnt, op_rsp, op_pass};
+        wire unused_op = ^{op_gnt, op_rsp, op_pass_acc, op_pass_more};
     end
 
     dma_desc_prefetch u_prefetch (

@@ -28,7 +28,10 @@ module dma_operands
     input  logic              rst,
     // a multi-source descriptor is taken
     input  logic              start,
-    input  logic [31:0]       start_ctrl,  // its CTRL word (OP, NSRC, PQ_DISABLE_P/Q)
+    input  logic [3:0]        start_op,    // its CTRL word's OP, NSRC, PQ_DISABLE_P/Q
+    input  logic [4:0]        start_nsrc,
+    input  logic              start_dis_p,
+    input  logic              start_dis_q,
     input  logic [ADDR_W-1:0] start_table, // its SRC: the operand table
     // the channel's port on the descriptor fetch engine
     output logic              fetch_req,
@@ -176,11 +179,11 @@ module dma_operands
                 logic [3:0] o;
                 logic p, q;
                 logic [4:0] m;
-                o = start_ctrl[DCTRL_OP_LSB +: DCTRL_OP_W];
-                p = start_ctrl[DCTRL_PQ_DISABLE_P_BIT];
-                q = start_ctrl[DCTRL_PQ_DISABLE_Q_BIT];
+                o = start_op;
+                p = start_dis_p;
+                q = start_dis_q;
                 op <= o;
-                nsrc <= start_ctrl[DCTRL_NSRC_LSB +: DCTRL_NSRC_W];
+                nsrc <= start_nsrc;
                 dis_p <= p;
                 dis_q <= q;
                 table_addr <= start_table;

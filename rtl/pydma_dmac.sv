@@ -164,7 +164,10 @@ module pydma_dmac
         logic              want;       // a multi-source descriptor arrived: it asks for the block
         logic              hold;       // its table loads, or it is issued: it keeps the block
         logic              start;      // it is taken: load its table
-        logic [31:0]       ctrl;       // its CTRL (OP, NSRC, PQ_DISABLE_P/Q)
+        logic [3:0]        op;         // its CTRL's OP, NSRC, PQ_DISABLE_P and PQ_DISABLE_Q
+        logic [4:0]        nsrc;
+        logic              dis_p;
+        logic              dis_q;
         logic [ADDR_W-1:0] table_addr; // its SRC: the operand table
         logic              go;         // a group of passes may start (issuing, not paused)
         logic              go_on;      // a started group may go on (issuing)
@@ -257,6 +260,7 @@ module pydma_dmac
     desc_wb_req_t             wb_req [NUM_CH];
     desc_wb_rsp_t             wb_rsp [NUM_CH];
     logic [NUM_CH-1:0]        cmd_valid;
+    logic [NUM_CH-1:0]        cmd_op;        // the channel's command is the operand block's pass
     chunk_cmd_t               cmd [NUM_CH];  // (one word-aligned value per channel)
     logic [NUM_CH-1:0]        kill;
     logic [NUM_CH-1:0][3:0]   req_line;
@@ -273,8 +277,11 @@ module pydma_dmac
 
     // the grant is a register: no path from one channel's command through the arbitration
     // into another channel's ready (dma_rr_arb)
+    // the granted channel's command: its own chunk, or the shared operand block's pass
+    chunk_cmd_t mv_cmd;
+    assign mv_cmd = (HAS_ACC && cmd_op[cmd_arb_idx]) ? op_pass : cmd[cmd_arb_idx];
     dma_rr_arb #(.N(NUM_CH)) u_cmd_arb (
-        .clk, .rst, .req(cmd_valid), .ready(mv_cmd_ready), .lock(cmd[cmd_arb_idx].more),
+        .clk, .rst, .req(cmd_valid), .ready(mv_cmd_ready), .lock(mv_cmd.more),
         .gnt_idx(cmd_arb_idx)
     );
 
@@ -297,14 +304,15 @@ module pydma_dmac
             // (the grant and the mover's room, whether the channel offers a command or not:
             // each block of the channel takes its command with its own valid)
             .cmd_ready(cmd_arb_idx == CW'(c) && mv_cmd_ready),
-            .cmd(cmd[c]), .kill(kill[c]),
+            .cmd(cmd[c]), .cmd_op(cmd_op[c]), .kill(kill[c]),
             .chunk_done(mv_done_valid && mv_done_ch == CW'(c)), .chunk(mv_done),
             .wb_valid(wb_valid[c]), .wb_req(wb_req[c]), .wb_rsp(wb_rsp[c]),
             .req_line(req_line[c]), .req_used(req_used[c]),
             .req('{breq: line_ok && breq16[line], sreq: line_ok && sreq16[line],
                    lreq: line_ok && lreq16[line]}),
             .rsp(rsp[c]),
-            .op_req(op_req[c]), .op_gnt(op_arb_idx == CW'(c)), .op_rsp, .op_pass,
+            .op_req(op_req[c]), .op_gnt(op_arb_idx == CW'(c)), .op_rsp,
+            .op_pass_acc(op_pass.kind == PASS_ACC), .op_pass_more(op_pass.more),
             .busy_o(ch_busy[c]), .halted_o(ch_halted[c]),
             .irq(irq[c])
         );
@@ -331,7 +339,8 @@ module pydma_dmac
             .MAX_SRC(MAX_XOR > MAX_PQ ? MAX_XOR : MAX_PQ)
         ) u_operands (
             .clk, .rst,
-            .start(op_sel.start), .start_ctrl(op_sel.ctrl), .start_table(op_sel.table_addr),
+            .start(op_sel.start), .start_op(op_sel.op), .start_nsrc(op_sel.nsrc),
+            .start_dis_p(op_sel.dis_p), .start_dis_q(op_sel.dis_q), .start_table(op_sel.table_addr),
             .fetch_req(op_rsp.fetch_req), .fetch_addr(op_rsp.fetch_addr),
             .fetch_gnt(fetch_rsp[op_arb_idx].gnt), .fetch_done(fetch_rsp[op_arb_idx].done),
             .fetch_err(fetch_rsp[op_arb_idx].err), .fetch_desc,
@@ -413,7 +422,7 @@ module pydma_dmac
     ) u_mover (
         .clk, .rst,
         .cmd_valid(cmd_valid[cmd_arb_idx]), .cmd_ready(mv_cmd_ready), .cmd_ch(cmd_arb_idx),
-        .cmd(cmd[cmd_arb_idx]), .kill,
+        .cmd(mv_cmd), .kill,
         .ar_valid(m_ar_valid), .ar_ready(m_ar_ready), .ar(m_ar),
         .r_valid(m_r_valid), .r_ready(m_r_ready), .r(axi_r),
         .aw_valid(m_aw_valid), .aw_ready(m_aw_ready), .aw(m_aw),
