@@ -252,7 +252,7 @@ module dma_wr_engine
         end
     end
 
-    wire unused = eq_ready;  // eq never fills: it has as many entries as bq
+    wire unused = eq_ready;  // never needed: each eq entry's burst is in bq (as deep) before it
     // ---- the barrier's counts: a burst counts from its first W beat to its B -----------------
     always_ff @(posedge clk) begin
         for (int c = 0; c < NUM_CH; c++) begin

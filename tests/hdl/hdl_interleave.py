@@ -443,6 +443,52 @@ async def test_scanout_repeat_load_eot(dut):
 
 
 @cocotb.test()
+async def test_raw_repeat_without_ioc(dut):
+    """Without the driver (which marks every transaction's last descriptor IOC): a repeating
+    2D slave descriptor without IOC runs frame after frame while it is the tail, FRAME_CNT
+    counting the repeats, and raises no interrupt; the display sees whole frames of the one
+    buffer and never starves. ABORT stops it."""
+    tb, raw, descs, data = await setup(dut)
+    width, maxburst, every = min(4, tb.bus_bytes), 8, 3 if PIPELINED else 8
+    line_bytes, pitch, lines = 16 * width, 24 * width, 4
+    frame_bytes = line_bytes * lines
+    display = add_display(tb, 3, width, maxburst, frame_bytes, every, pipelined=PIPELINED)
+    pixels = data.read(0, pitch * lines)
+    display.queue(b"".join(pixels[r * pitch : r * pitch + line_bytes] for r in range(lines)))
+    cfg = layout.reg("SLAVE_CFG")
+    raw.write("DEV_ADDR_HI", display.data_addr >> 32)
+    raw.write("DEV_ADDR_LO", display.data_addr & 0xFFFF_FFFF)
+    raw.write(
+        "SLAVE_CFG",
+        (int(layout.Direction.MEM_TO_DEV) << cfg.field("DIR").lsb)
+        | ((width.bit_length() - 1) << cfg.field("WIDTH").lsb)
+        | (3 << cfg.field("REQ_LINE").lsb)
+        | (int(PIPELINED) << cfg.field("REQ_PIPE").lsb)
+        | ((maxburst - 1) << cfg.field("BURST_M1").lsb),
+    )
+    d = descs.ptr(0, 64)
+    repeat = int(layout.DescCtrl.XT) | int(layout.DescCtrl.REPEAT)  # (no IOC)
+    raw.desc(d, 0, data.addr, 0, frame_bytes, repeat, (line_bytes, pitch, 0))
+    await raw.ring(d.addr, d.addr)
+    frame_cycles = frame_bytes // width * every
+    await ClockCycles(dut.clk, 5 * frame_cycles)
+    frames = await raw.read("FRAME_CNT")
+    st = await raw.read("STATUS")
+    assert frames >= 3, f"FRAME_CNT {frames} after five frames' time"
+    assert not raw.field(st, "STATUS", "IOC_IRQ") and not int(tb.core.irq.value), "a frame without IOC interrupted"
+    assert raw.field(st, "STATUS", "BUSY") and raw.status(d) == (0, 0), "a repeating frame was written back"
+    raw.write("CTRL", layout.reg("CTRL").field("ABORT").mask)
+    st = await raw.wait_idle()
+    assert raw.field(st, "STATUS", "ABORT_IRQ") and not raw.field(st, "STATUS", "IOC_IRQ")
+    display.stop_scanning()
+    tb.check_peripherals()  # no torn frame, no underrun
+    assert len(display.shown) >= 3 and set(display.shown) == {0}, display.shown
+    tb.log.info("%d frames repeated without IOC, no interrupt; ABORT stopped them", frames)
+    display.stop()
+    await tb.stop()
+
+
+@cocotb.test()
 async def test_capture_frames(dut):
     """A camera (a pixel clock, blanking between lines and frames) writes 3 frames through
     one interleaved descriptor per frame into buffers whose pitch is larger than a line:

@@ -1,6 +1,7 @@
 """The register and descriptor contract, exercised directly (no driver): identification,
-doorbell and tail semantics, EOC, interrupt status write-1-to-clear, descriptor errors, and
-answers to register misuse."""
+doorbell and tail semantics (a tail moved back onto the running descriptor and forward
+again), EOC, interrupt status write-1-to-clear, descriptor errors, and answers to register
+misuse."""
 
 from __future__ import annotations
 
@@ -57,6 +58,55 @@ async def test_eoc_stops_and_doorbell_resumes(dut):
     await raw.ring(None, d[2].addr)
     await ClockCycles(dut.clk, 200)
     assert await raw.read("DONE_CNT") == 3
+
+
+@cocotb.test()
+async def test_tail_moved_back_and_forward(dut):
+    """TAIL_DESC moved back onto the descriptor being issued (d0 of d0 -> d1) stops the chain
+    after d0; moved forward to d1 again while d0's writes are still unanswered, the channel
+    goes on to d1 from its wait for them (on the Python memory the test holds the write
+    responses to make that wait; on the native one the tail moves after d0 completed, and the
+    doorbell resumes through d0's NEXT). d1 runs once, its data exact, nothing beyond it."""
+    tb, raw, descs, data = await setup(dut)
+    d = [descs.ptr(i * 64, 64) for i in range(2)]
+    src, dst = data.addr, data.addr + 4096
+    n0, n1 = 3000, 100
+    raw.desc(d[0], d[1].addr, src, dst, n0, 0)
+    raw.desc(d[1], 0, src + n0, dst + n0, n1, layout.DescCtrl.IOC)
+    hold = tb.mem_model == "python"
+    b_channel = tb.model.slaves[0].channels()[2] if hold else None  # (AW, W, B, AR, R)
+    last_read = cocotb.triggers.Event()
+
+    def watch(addr: int, length: int, is_write: bool) -> None:
+        if not is_write and addr <= src + n0 - 1 < addr + length and not last_read.is_set():
+            b_channel.pause = True  # d0's last chunk is issued: hold its write responses
+            last_read.set()
+
+    if hold:
+        tb.model.watch_accesses(watch)
+    await raw.ring(d[0].addr, d[1].addr)
+    await raw.ring(None, d[0].addr)  # back onto d0 while it is issued
+    if hold:
+        await last_read.wait()
+        await ClockCycles(dut.clk, 20)
+        assert await raw.read("DONE_CNT") == 0, "d0 completed with its write responses held"
+        await raw.ring(None, d[1].addr)  # forward again, while the channel waits for d0
+        await ClockCycles(dut.clk, 20)
+        b_channel.pause = False
+        tb.model.watch_accesses(None)
+    else:
+        for _ in range(500):
+            if await raw.read("DONE_CNT") == 1:
+                break
+            await ClockCycles(dut.clk, 10)
+        await raw.ring(None, d[1].addr)
+    st = await raw.wait_idle()
+    assert not raw.field(st, "STATUS", "HALTED"), hex(st)
+    assert await raw.read("DONE_CNT") == 2
+    assert raw.status(d[0]) == (layout.DescStatus.DONE, n0)
+    assert raw.status(d[1]) == (layout.DescStatus.DONE, n1)
+    assert data.read(4096, n0 + n1) == data.read(0, n0 + n1)
+    assert data.read(4096 + n0 + n1, 64) == bytes(64), "wrote past d1"
 
 
 @cocotb.test()
