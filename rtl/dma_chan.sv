@@ -32,8 +32,9 @@
 // (nothing to move), and XOR, XOR_VAL, PQ and PQ_VAL are issued in S_ISSUE through the
 // operand block (dma_operands, shared by the channels: such a descriptor waits in
 // S_FETCH_WAIT for the block's grant), which loads the operand table and turns each chunk
-// into a group of passes. Their chunks end on ACC_BYTES-aligned destination addresses. Only the
-// passes that write or check complete (ACC passes do not), so the chunk counts are of those.
+// into a group of passes. Their chunks end on ACC_BYTES-aligned destination addresses.
+// Only the passes that write or check complete (ACC passes do not), so the chunk counts
+// are of those.
 module dma_chan
     import pydma_layout_pkg::*;
     import dma_types_pkg::*;
@@ -169,7 +170,6 @@ module dma_chan
     logic        op_fetch_req, op_loading, op_fetching, op_fail, op_valid, op_mid;
     logic [ADDR_W-1:0] op_fetch_addr;
     dma_err_t    op_code;
-    logic        op_acc, op_more;  // the block's pass: an ACC, not the group's last
     cmd_t        own_cmd;
 
     function automatic logic addr_bad(input logic [63:0] a, input logic need_desc_align);
@@ -296,8 +296,8 @@ module dma_chan
     assign cmd_op = HAS_OPS && d_multi;
     // the commands that complete (all but ACC passes), and the end of a chunk (its last pass)
     wire cmd_take   = cmd_valid && cmd_ready;
-    wire cmd_counts = cmd_take && !(cmd_op && op_acc);
-    wire chunk_take = cmd_take && !(cmd_op && op_more);
+    wire cmd_counts = cmd_take && !(cmd_op && op_pass_acc);
+    wire chunk_take = cmd_take && !(cmd_op && op_pass_more);
     // status write-back: the completion queue's head (memory copies) or the current
     // descriptor (slave transfers, which run one descriptor at a time)
     assign wb_valid     = (state == S_WB && !abort_req) || q_wb_req;
@@ -376,8 +376,6 @@ module dma_chan
         assign op_code       = op_rsp.load_code;
         assign op_valid      = op_gnt && op_rsp.cmd_valid;
         assign op_mid        = op_gnt && op_rsp.mid;
-        assign op_acc        = op_pass_acc;
-        assign op_more       = op_pass_more;
         always_comb begin
             op_req = '0;
             // asked for when such a descriptor arrives; kept while its table loads or it is
@@ -401,9 +399,8 @@ module dma_chan
         assign {op_fetch_req, op_loading, op_fetching, op_fail, op_valid, op_mid} = '0;
         assign op_fetch_addr = '0;
         assign op_code = ERR_NONE;
-        assign {op_acc, op_more} = '0;
         assign op_req = '0;
-        wire unused_op = ^{op_gnt, op_rsp, op_pass_acc, op_pass_more};
+        wire unused_op = ^{op_gnt, op_rsp};
     end
 
     dma_desc_prefetch u_prefetch (

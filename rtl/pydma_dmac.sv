@@ -275,11 +275,11 @@ module pydma_dmac
     chunk_cmd_t               op_pass;
     logic [CW-1:0]            op_arb_idx;
 
-    // the grant is a register: no path from one channel's command through the arbitration
-    // into another channel's ready (dma_rr_arb)
     // the granted channel's command: its own chunk, or the shared operand block's pass
     chunk_cmd_t mv_cmd;
     assign mv_cmd = (HAS_ACC && cmd_op[cmd_arb_idx]) ? op_pass : cmd[cmd_arb_idx];
+    // the grant is a register: no path from one channel's command through the arbitration
+    // into another channel's ready (dma_rr_arb)
     dma_rr_arb #(.N(NUM_CH)) u_cmd_arb (
         .clk, .rst, .req(cmd_valid), .ready(mv_cmd_ready), .lock(mv_cmd.more),
         .gnt_idx(cmd_arb_idx)
@@ -292,7 +292,8 @@ module pydma_dmac
         wire line_ok = 32'(line) < NUM_REQ;  // an absent line never requests
         dma_chan #(
             .cmd_t(chunk_cmd_t), .done_t(chunk_done_t), .fetch_req_t(desc_fetch_req_t),
-            .wb_req_t(desc_wb_req_t), .op_req_t(op_req_t), .op_rsp_t(op_rsp_t), .ADDR_W(ADDR_W), .CL_W(CL_W), .CHUNK_BYTES(CHUNK_BYTES),
+            .wb_req_t(desc_wb_req_t), .op_req_t(op_req_t), .op_rsp_t(op_rsp_t), .ADDR_W(ADDR_W),
+            .CL_W(CL_W), .CHUNK_BYTES(CHUNK_BYTES),
             .BUS_BYTES_LOG2($clog2(STRB_W)), .MAX_XOR(MAX_XOR), .MAX_PQ(MAX_PQ), .FILL(FILL),
             .XT(XT), .REPEAT(REPEAT), .ACC_BYTES(ACC_BYTES), .INFL_W(INFL_W)
         ) u_chan (
